@@ -1,0 +1,122 @@
+//! The crate's error type: every precondition of the scheme, with the numbers involved and what
+//! to do about it.
+
+use thiserror::Error;
+
+/// Result alias of this crate.
+pub type Result<T> = std::result::Result<T, CkksError>;
+
+/// Everything that can go wrong when building parameters or evaluating.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CkksError {
+    /// A parameter is outside its supported range.
+    #[error("invalid parameters: {0}")]
+    InvalidParameters(String),
+
+    /// The modulus is too large for 128-bit security at this ring degree.
+    #[error(
+        "log2(QP) = {log_qp:.1} bits exceeds the HE standard's 128-bit bound of {max_bits} bits for \
+         N = 2^{log_n} with a ternary secret: use fewer or smaller primes or a larger N (or, for \
+         experiments only, Security::InsecureToyParameters)"
+    )]
+    InsecureParameters {
+        /// log2 of the ring degree.
+        log_n: u32,
+        /// log2 of the whole modulus, special primes included.
+        log_qp: f64,
+        /// The bound from the HE standard's table.
+        max_bits: u32,
+    },
+
+    /// The two operands belong to different parameter sets.
+    #[error("operands belong to different parameter contexts (hash {left:#x} vs {right:#x})")]
+    ContextMismatch {
+        /// Parameter hash of the first operand.
+        left: u64,
+        /// Parameter hash of the second operand.
+        right: u64,
+    },
+
+    /// The operands are at different levels.
+    #[error("level mismatch: {left} vs {right}; drop the higher operand to level {} first (drop_level)", .left.min(.right))]
+    LevelMismatch {
+        /// Level of the first operand.
+        left: usize,
+        /// Level of the second operand.
+        right: usize,
+    },
+
+    /// The operands have different scales.
+    #[error(
+        "scale mismatch at level {level}: 2^{left_log2:.4} vs 2^{right_log2:.4}; rescale the operand \
+         with the larger scale, or encode the plaintext at the ciphertext's scale"
+    )]
+    ScaleMismatch {
+        /// The level of both operands.
+        level: usize,
+        /// log2 of the first scale.
+        left_log2: f64,
+        /// log2 of the second scale.
+        right_log2: f64,
+    },
+
+    /// A degree-2 ciphertext (three components) where a degree-1 one is needed.
+    #[error("the ciphertext has {components} components; relinearize it before {operation}")]
+    NeedsRelinearization {
+        /// Number of polynomial components.
+        components: usize,
+        /// The operation that was asked for.
+        operation: &'static str,
+    },
+
+    /// Relinearization without a relinearization key.
+    #[error("no relinearization key in the evaluation keys; generate one with SecretKey::relinearization_key")]
+    MissingRelinearizationKey,
+
+    /// A rotation whose Galois key was not generated.
+    #[error("no Galois key for a rotation by {step} slots (Galois element {galois_element}); generate the Galois keys with step {step} included")]
+    MissingRotationKey {
+        /// The rotation step, normalised to `[0, slots)`.
+        step: usize,
+        /// The Galois element `5^step mod 2N`.
+        galois_element: usize,
+    },
+
+    /// Conjugation without its Galois key.
+    #[error("no Galois key for complex conjugation; generate the Galois keys with conjugation enabled")]
+    MissingConjugationKey,
+
+    /// Rescaling at level 0.
+    #[error("level exhausted: a ciphertext at level 0 cannot be rescaled; use parameters with more levels or a shallower circuit")]
+    LevelExhausted,
+
+    /// A level outside the chain, or a drop to a higher level.
+    #[error("invalid level {requested}: {reason}")]
+    InvalidLevel {
+        /// The level asked for.
+        requested: usize,
+        /// Why it is invalid.
+        reason: String,
+    },
+
+    /// More values than slots.
+    #[error("{given} values do not fit in {slots} slots")]
+    TooManyValues {
+        /// How many values were given.
+        given: usize,
+        /// How many slots there are.
+        slots: usize,
+    },
+
+    /// A value that is not finite or too large for the modulus at the requested scale.
+    #[error("cannot encode {value:e} at scale 2^{scale_log2:.2}: {reason}")]
+    EncodingOverflow {
+        /// The offending value.
+        value: f64,
+        /// log2 of the scale.
+        scale_log2: f64,
+        /// Why.
+        reason: &'static str,
+    },
+}

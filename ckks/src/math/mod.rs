@@ -1,0 +1,14 @@
+//! Arithmetic that knows nothing of CKKS: word moduli, primes, the NTT, RNS polynomials, base
+//! conversion and sampling.
+
+pub mod modulus;
+pub mod ntt;
+pub mod poly;
+pub mod primes;
+pub mod rns;
+pub mod sampling;
+
+pub use modulus::Modulus;
+pub use ntt::NttTable;
+pub use poly::{Basis, Coeff, Eval, RnsPoly};
+pub use sampling::Prng;

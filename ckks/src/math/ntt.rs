@@ -1,0 +1,275 @@
+//! The negacyclic number-theoretic transform over `Z_q[X] / (X^N + 1)`.
+//!
+//! Definition: with `psi` a primitive `2N`-th root of unity mod `q`, the forward transform maps
+//! coefficients `a_0..a_{N-1}` to the evaluations `A_k = a(psi^(2 brv(k) + 1))`, `k = 0..N-1`,
+//! where `brv` reverses `log N` bits. Pointwise products of transforms are transforms of
+//! negacyclic products. The butterflies are Harvey's lazy ones (values kept in `[0, 4q)` inside
+//! the forward pass and `[0, 2q)` inside the inverse) with Shoup-precomputed twiddles, in the
+//! Cooley-Tukey / Gentleman-Sande arrangement of Longa and Naehrig that needs no separate
+//! bit-reversal pass.
+
+use super::modulus::Modulus;
+use super::primes::primitive_root_2n;
+
+/// Twiddle tables for one prime and one ring degree, built once and shared behind an `Arc`.
+#[derive(Debug)]
+pub struct NttTable {
+    modulus: Modulus,
+    n: usize,
+    log_n: u32,
+    psi: u64,
+    /// `psi^brv(k)` and Shoup companions, `k = 0..N`.
+    fwd: Vec<u64>,
+    fwd_shoup: Vec<u64>,
+    /// `psi^-brv(k)` and Shoup companions, `k = 0..N`.
+    inv: Vec<u64>,
+    inv_shoup: Vec<u64>,
+    n_inv: u64,
+    n_inv_shoup: u64,
+    /// `n_inv * psi^-brv(1)`: the last inverse stage folds the `1/N` factor in.
+    last_w: u64,
+    last_w_shoup: u64,
+}
+
+/// Reverses the lowest `bits` bits of `x`.
+#[inline]
+pub fn bit_reverse(x: usize, bits: u32) -> usize {
+    if bits == 0 {
+        0
+    } else {
+        x.reverse_bits() >> (usize::BITS - bits)
+    }
+}
+
+impl NttTable {
+    /// Builds the tables for degree `n` (a power of two, at least 2) and prime `q = 1 mod 2n`.
+    ///
+    /// # Panics
+    /// If `n` is not a power of two or `q` is not `1 mod 2n`.
+    pub fn new(modulus: Modulus, n: usize) -> Self {
+        assert!(n.is_power_of_two() && n >= 2, "ring degree {n} is not a power of two >= 2");
+        let log_n = n.trailing_zeros();
+        let psi = primitive_root_2n(&modulus, n);
+        let psi_inv = modulus.inv(psi).expect("root is invertible");
+        let mut fwd = vec![0u64; n];
+        let mut inv = vec![0u64; n];
+        let (mut p, mut pi) = (1u64, 1u64);
+        for k in 0..n {
+            let r = bit_reverse(k, log_n);
+            fwd[r] = p;
+            inv[r] = pi;
+            p = modulus.mul(p, psi);
+            pi = modulus.mul(pi, psi_inv);
+        }
+        let fwd_shoup = fwd.iter().map(|&w| modulus.shoup(w)).collect();
+        let inv_shoup = inv.iter().map(|&w| modulus.shoup(w)).collect();
+        let n_inv = modulus.inv(n as u64).expect("q is odd");
+        let last_w = modulus.mul(n_inv, inv[1]);
+        Self {
+            modulus,
+            n,
+            log_n,
+            psi,
+            fwd,
+            fwd_shoup,
+            inv,
+            inv_shoup,
+            n_inv,
+            n_inv_shoup: modulus.shoup(n_inv),
+            last_w,
+            last_w_shoup: modulus.shoup(last_w),
+        }
+    }
+
+    /// The prime of this table.
+    #[inline]
+    pub fn modulus(&self) -> &Modulus {
+        &self.modulus
+    }
+
+    /// The ring degree `N`.
+    #[inline]
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// The primitive `2N`-th root `psi` the transform evaluates at.
+    pub fn psi(&self) -> u64 {
+        self.psi
+    }
+
+    /// In-place forward transform. Input entries must be `< q`; output entries are `< q`.
+    ///
+    /// # Panics
+    /// If `a.len() != N`.
+    pub fn forward(&self, a: &mut [u64]) {
+        assert_eq!(a.len(), self.n);
+        let q = self.modulus.value();
+        let two_q = 2 * q;
+        let mut t = self.n;
+        let mut m = 1;
+        while m < self.n {
+            t >>= 1;
+            for i in 0..m {
+                let w = self.fwd[m + i];
+                let ws = self.fwd_shoup[m + i];
+                let (lo, hi) = a[2 * i * t..2 * i * t + 2 * t].split_at_mut(t);
+                for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
+                    let mut u = *x;
+                    if u >= two_q {
+                        u -= two_q;
+                    }
+                    let v = self.modulus.mul_shoup_lazy(*y, w, ws);
+                    *x = u + v;
+                    *y = u + two_q - v;
+                }
+            }
+            m <<= 1;
+        }
+        for x in a.iter_mut() {
+            let mut v = *x;
+            if v >= two_q {
+                v -= two_q;
+            }
+            if v >= q {
+                v -= q;
+            }
+            *x = v;
+        }
+    }
+
+    /// In-place inverse transform (including the `1/N` factor). Entries in and out are `< q`.
+    ///
+    /// # Panics
+    /// If `a.len() != N`.
+    pub fn inverse(&self, a: &mut [u64]) {
+        assert_eq!(a.len(), self.n);
+        let q = self.modulus.value();
+        let two_q = 2 * q;
+        let mut t = 1;
+        let mut m = self.n >> 1;
+        while m > 1 {
+            for i in 0..m {
+                let w = self.inv[m + i];
+                let ws = self.inv_shoup[m + i];
+                let (lo, hi) = a[2 * i * t..2 * i * t + 2 * t].split_at_mut(t);
+                for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
+                    let (u, v) = (*x, *y);
+                    let mut s = u + v;
+                    if s >= two_q {
+                        s -= two_q;
+                    }
+                    *x = s;
+                    *y = self.modulus.mul_shoup_lazy(u + two_q - v, w, ws);
+                }
+            }
+            t <<= 1;
+            m >>= 1;
+        }
+        // Last stage with the 1/N factor folded in.
+        let (lo, hi) = a.split_at_mut(self.n >> 1);
+        for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
+            let (u, v) = (*x, *y);
+            let s = u + v; // < 4q
+            *x = self.modulus.mul_shoup(s, self.n_inv, self.n_inv_shoup);
+            *y = self
+                .modulus
+                .mul_shoup(u + two_q - v, self.last_w, self.last_w_shoup);
+        }
+    }
+
+    /// The inverse transform applied to `log_n == 0` is the identity; exposed for completeness.
+    pub fn log_n(&self) -> u32 {
+        self.log_n
+    }
+}
+
+/// Negacyclic convolution by the schoolbook method, `O(N^2)`: the reference for tests.
+pub fn naive_negacyclic_mul(a: &[u64], b: &[u64], q: &Modulus) -> Vec<u64> {
+    let n = a.len();
+    let mut c = vec![0u64; n];
+    for i in 0..n {
+        for j in 0..n {
+            let p = q.mul(a[i], b[j]);
+            let k = i + j;
+            if k < n {
+                c[k] = q.add(c[k], p);
+            } else {
+                c[k - n] = q.sub(c[k - n], p);
+            }
+        }
+    }
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::primes::largest_ntt_prime;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::{RngCore, SeedableRng};
+
+    fn table(bits: u32, n: usize) -> NttTable {
+        let q = largest_ntt_prime(bits, 2 * n as u64, &[]).unwrap();
+        NttTable::new(Modulus::new(q), n)
+    }
+
+    fn random_poly(rng: &mut ChaCha20Rng, q: u64, n: usize) -> Vec<u64> {
+        (0..n).map(|_| rng.next_u64() % q).collect()
+    }
+
+    #[test]
+    fn ntt_matches_naive_negacyclic_convolution() {
+        let mut rng = ChaCha20Rng::seed_from_u64(7);
+        for &(log_n, bits) in &[(1u32, 20u32), (2, 30), (4, 40), (6, 50), (8, 60), (10, 61), (9, 36)] {
+            let n = 1usize << log_n;
+            let t = table(bits, n);
+            let q = *t.modulus();
+            for _ in 0..3 {
+                let a = random_poly(&mut rng, q.value(), n);
+                let b = random_poly(&mut rng, q.value(), n);
+                let expected = naive_negacyclic_mul(&a, &b, &q);
+                let (mut fa, mut fb) = (a.clone(), b.clone());
+                t.forward(&mut fa);
+                t.forward(&mut fb);
+                let mut fc: Vec<u64> = fa.iter().zip(&fb).map(|(&x, &y)| q.mul(x, y)).collect();
+                t.inverse(&mut fc);
+                assert_eq!(fc, expected, "N = 2^{log_n}, {bits}-bit prime");
+            }
+        }
+    }
+
+    #[test]
+    fn ntt_is_evaluation_at_odd_powers_of_psi() {
+        let mut rng = ChaCha20Rng::seed_from_u64(8);
+        let n = 64;
+        let t = table(45, n);
+        let q = *t.modulus();
+        let a = random_poly(&mut rng, q.value(), n);
+        let mut fa = a.clone();
+        t.forward(&mut fa);
+        for (k, &fk) in fa.iter().enumerate() {
+            let x = q.pow(t.psi(), 2 * bit_reverse(k, 6) as u64 + 1);
+            let mut acc = 0;
+            for &c in a.iter().rev() {
+                acc = q.mul_add(acc, x, c);
+            }
+            assert_eq!(fk, acc);
+        }
+    }
+
+    #[test]
+    fn inverse_undoes_forward_at_large_n() {
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        for log_n in [12u32, 14, 16] {
+            let n = 1 << log_n;
+            let t = table(60, n);
+            let a = random_poly(&mut rng, t.modulus().value(), n);
+            let mut b = a.clone();
+            t.forward(&mut b);
+            assert_ne!(a, b);
+            t.inverse(&mut b);
+            assert_eq!(a, b);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Encoding complex and real vectors into RNS plaintexts at any level and scale, and decoding
+//! them back (exact CRT reconstruction).
+
+use super::ciphertext::{check_hash, Plaintext};
+use super::context::Context;
+use crate::error::{CkksError, Result};
+use crate::math::poly::for_each_limb;
+use crate::math::rns::bigint_to_f64;
+use crate::math::{Modulus, RnsPoly};
+use num_complex::Complex64;
+
+/// A rounded, scaled coefficient as `(-1)^neg * mantissa * 2^shift`, exact for any `f64` integer.
+#[derive(Clone, Copy)]
+pub(crate) struct ScaledInt {
+    neg: bool,
+    mantissa: u64,
+    shift: u32,
+}
+
+impl ScaledInt {
+    /// Rounds `x` to the nearest integer.
+    ///
+    /// # Errors
+    /// [`CkksError::EncodingOverflow`] if `x` is not finite or `|x| >= 2^(max_log2)`.
+    pub(crate) fn round(x: f64, max_log2: f64, value: f64, scale: f64) -> Result<Self> {
+        let err = |reason| CkksError::EncodingOverflow { value, scale_log2: scale.log2(), reason };
+        if !x.is_finite() {
+            return Err(err("the scaled value is not finite"));
+        }
+        let r = x.round();
+        if r != 0.0 && r.abs().log2() >= max_log2 {
+            return Err(err("the scaled value does not fit in half the modulus at this level"));
+        }
+        let a = r.abs();
+        let neg = r < 0.0;
+        if a < 9.2e18 {
+            return Ok(Self { neg, mantissa: a as u64, shift: 0 });
+        }
+        let bits = a.to_bits();
+        let exp = ((bits >> 52) & 0x7ff) as i32 - 1075;
+        let mantissa = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
+        Ok(Self { neg, mantissa, shift: exp.max(0) as u32 })
+    }
+
+    #[inline]
+    pub(crate) fn residue(&self, q: &Modulus) -> u64 {
+        let mut r = q.reduce(self.mantissa);
+        if self.shift > 0 {
+            r = q.mul(r, q.pow(2, self.shift as u64));
+        }
+        if self.neg {
+            q.neg(r)
+        } else {
+            r
+        }
+    }
+}
+
+impl Context {
+    /// Encodes complex `values` (at most `N/2`, zero padded) at `level` and `scale`.
+    ///
+    /// # Errors
+    /// [`CkksError::TooManyValues`], [`CkksError::InvalidLevel`], or
+    /// [`CkksError::EncodingOverflow`] if a scaled coefficient is not finite or does not fit.
+    pub fn encode_complex(&self, values: &[Complex64], level: usize, scale: f64) -> Result<Plaintext> {
+        if values.len() > self.slots() {
+            return Err(CkksError::TooManyValues { given: values.len(), slots: self.slots() });
+        }
+        self.check_level(level)?;
+        let coeffs = self.encoder().slots_to_coeffs(values);
+        self.encode_coeffs(&coeffs, level, scale, values_max(values))
+    }
+
+    /// Encodes real `values` (at most `N/2`, zero padded) at `level` and `scale`.
+    ///
+    /// # Errors
+    /// As [`Context::encode_complex`].
+    pub fn encode(&self, values: &[f64], level: usize, scale: f64) -> Result<Plaintext> {
+        let z: Vec<Complex64> = values.iter().map(|&v| Complex64::new(v, 0.0)).collect();
+        self.encode_complex(&z, level, scale)
+    }
+
+    /// Encodes real `values` at `level` and that level's nominal scale.
+    ///
+    /// # Errors
+    /// As [`Context::encode_complex`].
+    pub fn encode_at(&self, values: &[f64], level: usize) -> Result<Plaintext> {
+        self.check_level(level)?;
+        self.encode(values, level, self.scale(level))
+    }
+
+    pub(crate) fn log_q(&self, level: usize) -> f64 {
+        self.basis_q(level).iter().map(|t| (t.modulus().value() as f64).log2()).sum()
+    }
+
+    fn encode_coeffs(&self, coeffs: &[f64], level: usize, scale: f64, shown: f64) -> Result<Plaintext> {
+        if !(scale.is_finite() && scale >= 1.0) {
+            return Err(CkksError::EncodingOverflow {
+                value: shown,
+                scale_log2: scale.log2(),
+                reason: "the scale must be a finite number of at least 1",
+            });
+        }
+        let max_log2 = self.log_q(level) - 1.0;
+        let ints = coeffs
+            .iter()
+            .map(|&c| ScaledInt::round(c * scale, max_log2, shown, scale))
+            .collect::<Result<Vec<_>>>()?;
+        let basis = self.basis_q(level);
+        let n = self.n();
+        let mut poly = RnsPoly::zero(n, level + 1);
+        for_each_limb(poly.data_mut(), n, basis, |l, t| {
+            let q = t.modulus();
+            for (x, c) in l.iter_mut().zip(&ints) {
+                *x = c.residue(q);
+            }
+        });
+        Ok(Plaintext { poly: poly.into_eval(basis), level, scale, params_hash: self.hash() })
+    }
+
+    /// The exact centred coefficients of `pt`, divided by its scale.
+    ///
+    /// # Errors
+    /// [`CkksError::ContextMismatch`] if `pt` belongs to other parameters.
+    pub fn decode_coeffs(&self, pt: &Plaintext) -> Result<Vec<f64>> {
+        check_hash(self, pt.params_hash)?;
+        let n = self.n();
+        let basis = self.basis_q(pt.level);
+        let coeff = pt.poly.clone().into_coeff(basis);
+        let inv_scale = 1.0 / pt.scale;
+        if pt.level == 0 {
+            let q = basis[0].modulus();
+            return Ok(coeff.limb(0).iter().map(|&x| q.center(x) as f64 * inv_scale).collect());
+        }
+        let crt = self.crt(pt.level);
+        let limbs = pt.level + 1;
+        let mut residues = vec![0u64; limbs];
+        Ok((0..n)
+            .map(|c| {
+                for (i, r) in residues.iter_mut().enumerate() {
+                    *r = coeff.limb(i)[c];
+                }
+                bigint_to_f64(&crt.reconstruct_centered(&residues)) * inv_scale
+            })
+            .collect())
+    }
+
+    /// Decodes `pt` into its `N/2` complex slots.
+    ///
+    /// # Errors
+    /// [`CkksError::ContextMismatch`] if `pt` belongs to other parameters.
+    pub fn decode_complex(&self, pt: &Plaintext) -> Result<Vec<Complex64>> {
+        let coeffs = self.decode_coeffs(pt)?;
+        Ok(self.encoder().coeffs_to_slots(&coeffs))
+    }
+
+    /// Decodes `pt` into the real parts of its `N/2` slots.
+    ///
+    /// # Errors
+    /// [`CkksError::ContextMismatch`] if `pt` belongs to other parameters.
+    pub fn decode(&self, pt: &Plaintext) -> Result<Vec<f64>> {
+        Ok(self.decode_complex(pt)?.into_iter().map(|z| z.re).collect())
+    }
+}
+
+fn values_max(values: &[Complex64]) -> f64 {
+    values.iter().map(|z| z.norm()).fold(0.0, f64::max)
+}

@@ -1,0 +1,527 @@
+//! Homomorphic evaluation: additions, multiplications, relinearization, rescaling, level drops,
+//! rotations (single and hoisted) and conjugation. Every precondition is checked and reported
+//! as a [`CkksError`].
+
+use super::ciphertext::{check_hash, Ciphertext, Plaintext};
+use super::context::Context;
+use super::encoding::ScaledInt;
+use super::keys::{EvaluationKeys, GaloisKey};
+use super::keyswitch::{decompose, inner_product, key_switch, mod_down};
+use crate::error::{CkksError, Result};
+use crate::math::poly::for_each_limb;
+use crate::math::RnsPoly;
+use std::sync::Arc;
+
+/// Relative difference under which two scales count as equal.
+pub const SCALE_TOLERANCE: f64 = 1e-9;
+
+/// Evaluates on ciphertexts of one context with one set of evaluation keys (public material
+/// only).
+#[derive(Clone, Debug)]
+pub struct Evaluator {
+    ctx: Context,
+    keys: Arc<EvaluationKeys>,
+}
+
+fn scales_match(a: f64, b: f64) -> bool {
+    ((a - b) / a.max(b)).abs() <= SCALE_TOLERANCE
+}
+
+impl Evaluator {
+    /// An evaluator for `ctx` with the given keys.
+    ///
+    /// # Errors
+    /// [`CkksError::ContextMismatch`] if a key belongs to other parameters.
+    pub fn new(ctx: &Context, keys: impl Into<Arc<EvaluationKeys>>) -> Result<Self> {
+        let keys = keys.into();
+        if let Some(rk) = &keys.relinearization {
+            check_hash(ctx, rk.0.params_hash)?;
+        }
+        for k in keys.galois.keys.values() {
+            check_hash(ctx, k.key.params_hash)?;
+        }
+        Ok(Self { ctx: ctx.clone(), keys })
+    }
+
+    /// The context.
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// The evaluation keys.
+    pub fn keys(&self) -> &EvaluationKeys {
+        &self.keys
+    }
+
+    fn check_ct(&self, ct: &Ciphertext) -> Result<()> {
+        check_hash(&self.ctx, ct.params_hash)
+    }
+
+    fn check_pair(&self, a: &Ciphertext, b_level: usize, b_hash: u64) -> Result<()> {
+        self.check_ct(a)?;
+        check_hash(&self.ctx, b_hash)?;
+        if a.level != b_level {
+            return Err(CkksError::LevelMismatch { left: a.level, right: b_level });
+        }
+        Ok(())
+    }
+
+    fn check_scales(&self, level: usize, a: f64, b: f64) -> Result<()> {
+        if !scales_match(a, b) {
+            return Err(CkksError::ScaleMismatch { level, left_log2: a.log2(), right_log2: b.log2() });
+        }
+        Ok(())
+    }
+
+    fn check_linear(ct: &Ciphertext, operation: &'static str) -> Result<()> {
+        if ct.parts.len() != 2 {
+            return Err(CkksError::NeedsRelinearization { components: ct.parts.len(), operation });
+        }
+        Ok(())
+    }
+
+    // ----- additive operations -------------------------------------------------------------
+
+    /// `a + b`. Same level and scale; sizes may differ (the result has the larger).
+    ///
+    /// # Errors
+    /// [`CkksError::LevelMismatch`], [`CkksError::ScaleMismatch`], [`CkksError::ContextMismatch`].
+    pub fn add(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext> {
+        let mut r = a.clone();
+        self.add_assign(&mut r, b)?;
+        Ok(r)
+    }
+
+    /// `a += b`.
+    ///
+    /// # Errors
+    /// As [`Evaluator::add`].
+    pub fn add_assign(&self, a: &mut Ciphertext, b: &Ciphertext) -> Result<()> {
+        self.combine_assign(a, b, false)
+    }
+
+    /// `a - b`.
+    ///
+    /// # Errors
+    /// As [`Evaluator::add`].
+    pub fn sub(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext> {
+        let mut r = a.clone();
+        self.sub_assign(&mut r, b)?;
+        Ok(r)
+    }
+
+    /// `a -= b`.
+    ///
+    /// # Errors
+    /// As [`Evaluator::add`].
+    pub fn sub_assign(&self, a: &mut Ciphertext, b: &Ciphertext) -> Result<()> {
+        self.combine_assign(a, b, true)
+    }
+
+    fn combine_assign(&self, a: &mut Ciphertext, b: &Ciphertext, subtract: bool) -> Result<()> {
+        self.check_pair(a, b.level, b.params_hash)?;
+        self.check_scales(a.level, a.scale, b.scale)?;
+        let basis = self.ctx.basis_q(a.level);
+        while a.parts.len() < b.parts.len() {
+            a.parts.push(RnsPoly::zero(self.ctx.n(), a.level + 1));
+        }
+        for (x, y) in a.parts.iter_mut().zip(&b.parts) {
+            if subtract {
+                x.sub_assign(y, basis);
+            } else {
+                x.add_assign(y, basis);
+            }
+        }
+        Ok(())
+    }
+
+    /// `-a`.
+    ///
+    /// # Errors
+    /// [`CkksError::ContextMismatch`].
+    pub fn neg(&self, a: &Ciphertext) -> Result<Ciphertext> {
+        let mut r = a.clone();
+        self.neg_assign(&mut r)?;
+        Ok(r)
+    }
+
+    /// `a = -a`.
+    ///
+    /// # Errors
+    /// [`CkksError::ContextMismatch`].
+    pub fn neg_assign(&self, a: &mut Ciphertext) -> Result<()> {
+        self.check_ct(a)?;
+        let basis = self.ctx.basis_q(a.level);
+        for p in &mut a.parts {
+            p.neg_assign(basis);
+        }
+        Ok(())
+    }
+
+    /// `a + pt` (same level and scale).
+    ///
+    /// # Errors
+    /// [`CkksError::LevelMismatch`], [`CkksError::ScaleMismatch`], [`CkksError::ContextMismatch`].
+    pub fn add_plain(&self, a: &Ciphertext, pt: &Plaintext) -> Result<Ciphertext> {
+        let mut r = a.clone();
+        self.add_plain_assign(&mut r, pt)?;
+        Ok(r)
+    }
+
+    /// `a += pt`.
+    ///
+    /// # Errors
+    /// As [`Evaluator::add_plain`].
+    pub fn add_plain_assign(&self, a: &mut Ciphertext, pt: &Plaintext) -> Result<()> {
+        self.check_pair(a, pt.level, pt.params_hash)?;
+        self.check_scales(a.level, a.scale, pt.scale)?;
+        a.parts[0].add_assign(&pt.poly, self.ctx.basis_q(a.level));
+        Ok(())
+    }
+
+    /// `a - pt`.
+    ///
+    /// # Errors
+    /// As [`Evaluator::add_plain`].
+    pub fn sub_plain(&self, a: &Ciphertext, pt: &Plaintext) -> Result<Ciphertext> {
+        self.check_pair(a, pt.level, pt.params_hash)?;
+        self.check_scales(a.level, a.scale, pt.scale)?;
+        let mut r = a.clone();
+        r.parts[0].sub_assign(&pt.poly, self.ctx.basis_q(a.level));
+        Ok(r)
+    }
+
+    /// `a + c` for a real constant `c`, encoded at `a`'s scale (no level consumed).
+    ///
+    /// # Errors
+    /// [`CkksError::EncodingOverflow`] if `c * scale` does not fit, [`CkksError::ContextMismatch`].
+    pub fn add_const(&self, a: &Ciphertext, c: f64) -> Result<Ciphertext> {
+        self.check_ct(a)?;
+        let mut r = a.clone();
+        let v = ScaledInt::round(c * a.scale, self.ctx.log_q(a.level) - 1.0, c, a.scale)?;
+        // The constant polynomial v evaluates to v at every NTT point.
+        let basis = self.ctx.basis_q(a.level);
+        let n = self.ctx.n();
+        for_each_limb(r.parts[0].data_mut(), n, basis, |l, t| {
+            let q = t.modulus();
+            let r = v.residue(q);
+            for x in l {
+                *x = q.add(*x, r);
+            }
+        });
+        Ok(r)
+    }
+
+    // ----- multiplicative operations -------------------------------------------------------
+
+    /// `a * pt`: the scale becomes `a.scale * pt.scale` (rescale afterwards).
+    ///
+    /// # Errors
+    /// [`CkksError::LevelMismatch`], [`CkksError::ContextMismatch`].
+    pub fn mul_plain(&self, a: &Ciphertext, pt: &Plaintext) -> Result<Ciphertext> {
+        let mut r = a.clone();
+        self.mul_plain_assign(&mut r, pt)?;
+        Ok(r)
+    }
+
+    /// `a *= pt`.
+    ///
+    /// # Errors
+    /// As [`Evaluator::mul_plain`].
+    pub fn mul_plain_assign(&self, a: &mut Ciphertext, pt: &Plaintext) -> Result<()> {
+        self.check_pair(a, pt.level, pt.params_hash)?;
+        let basis = self.ctx.basis_q(a.level);
+        for p in &mut a.parts {
+            p.mul_assign(&pt.poly, basis);
+        }
+        a.scale *= pt.scale;
+        Ok(())
+    }
+
+    /// `a * c` for a real constant `c`, encoded at the scale that makes the following rescale
+    /// land exactly on the nominal scale of the level below: `s_{l-1} q_l / a.scale` (that is
+    /// `s_l` for a ciphertext at its nominal scale). At level 0, `c` is encoded at `s_0`.
+    ///
+    /// # Errors
+    /// [`CkksError::EncodingOverflow`] if the scaled constant does not fit,
+    /// [`CkksError::ContextMismatch`].
+    pub fn mul_const(&self, a: &Ciphertext, c: f64) -> Result<Ciphertext> {
+        self.check_ct(a)?;
+        let l = a.level;
+        let const_scale = if l == 0 {
+            self.ctx.scale(0)
+        } else {
+            let ql = self.ctx.basis_q(l)[l].modulus().value() as f64;
+            self.ctx.scale(l - 1) * ql / a.scale
+        };
+        let v = ScaledInt::round(c * const_scale, self.ctx.log_q(l) - 1.0, c, const_scale)?;
+        let basis = self.ctx.basis_q(l);
+        let scalars: Vec<u64> = basis.iter().map(|t| v.residue(t.modulus())).collect();
+        let mut r = a.clone();
+        for p in &mut r.parts {
+            p.mul_scalar_assign(&scalars, basis);
+        }
+        r.scale *= const_scale;
+        Ok(r)
+    }
+
+    /// `a * k` for an integer `k`: no scale change, no level consumed.
+    ///
+    /// # Errors
+    /// [`CkksError::ContextMismatch`].
+    pub fn mul_integer(&self, a: &Ciphertext, k: i64) -> Result<Ciphertext> {
+        self.check_ct(a)?;
+        let basis = self.ctx.basis_q(a.level);
+        let scalars: Vec<u64> = basis.iter().map(|t| t.modulus().reduce_i64(k)).collect();
+        let mut r = a.clone();
+        for p in &mut r.parts {
+            p.mul_scalar_assign(&scalars, basis);
+        }
+        Ok(r)
+    }
+
+    /// `a * b` without relinearization: a three-component ciphertext at scale
+    /// `a.scale * b.scale`.
+    ///
+    /// # Errors
+    /// [`CkksError::LevelMismatch`], [`CkksError::NeedsRelinearization`] if an operand already
+    /// has three components, [`CkksError::ContextMismatch`].
+    pub fn mul(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext> {
+        self.check_pair(a, b.level, b.params_hash)?;
+        Self::check_linear(a, "multiplying")?;
+        Self::check_linear(b, "multiplying")?;
+        let basis = self.ctx.basis_q(a.level);
+        let (a0, a1) = (&a.parts[0], &a.parts[1]);
+        let (b0, b1) = (&b.parts[0], &b.parts[1]);
+        let mut d0 = a0.clone();
+        d0.mul_assign(b0, basis);
+        let mut d1 = a0.clone();
+        d1.mul_assign(b1, basis);
+        d1.mul_add_assign(a1, b0, basis);
+        let mut d2 = a1.clone();
+        d2.mul_assign(b1, basis);
+        Ok(Ciphertext {
+            parts: vec![d0, d1, d2],
+            level: a.level,
+            scale: a.scale * b.scale,
+            params_hash: a.params_hash,
+        })
+    }
+
+    /// `a^2` without relinearization.
+    ///
+    /// # Errors
+    /// As [`Evaluator::mul`].
+    pub fn square(&self, a: &Ciphertext) -> Result<Ciphertext> {
+        self.mul(a, a)
+    }
+
+    /// `a * b`, relinearized.
+    ///
+    /// # Errors
+    /// As [`Evaluator::mul`] and [`Evaluator::relinearize`].
+    pub fn mul_relin(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext> {
+        self.relinearize(&self.mul(a, b)?)
+    }
+
+    /// Turns a three-component ciphertext into a two-component one (switches `c_2` from `s^2`
+    /// to `s`). A two-component ciphertext is returned unchanged.
+    ///
+    /// # Errors
+    /// [`CkksError::MissingRelinearizationKey`], [`CkksError::ContextMismatch`].
+    pub fn relinearize(&self, a: &Ciphertext) -> Result<Ciphertext> {
+        self.check_ct(a)?;
+        if a.parts.len() == 2 {
+            return Ok(a.clone());
+        }
+        let rk = self.keys.relinearization.as_ref().ok_or(CkksError::MissingRelinearizationKey)?;
+        let basis = self.ctx.basis_q(a.level);
+        let (u0, u1) = key_switch(&self.ctx, &a.parts[2], a.level, &rk.0);
+        let mut c0 = a.parts[0].clone();
+        c0.add_assign(&u0, basis);
+        let mut c1 = a.parts[1].clone();
+        c1.add_assign(&u1, basis);
+        Ok(Ciphertext { parts: vec![c0, c1], level: a.level, scale: a.scale, params_hash: a.params_hash })
+    }
+
+    /// Divides by the top prime `q_l` with rounding: level `l -> l - 1`, scale `/ q_l`.
+    ///
+    /// # Errors
+    /// [`CkksError::LevelExhausted`] at level 0, [`CkksError::ContextMismatch`].
+    pub fn rescale(&self, a: &Ciphertext) -> Result<Ciphertext> {
+        let mut r = a.clone();
+        self.rescale_assign(&mut r)?;
+        Ok(r)
+    }
+
+    /// In-place [`Evaluator::rescale`].
+    ///
+    /// # Errors
+    /// As [`Evaluator::rescale`].
+    pub fn rescale_assign(&self, a: &mut Ciphertext) -> Result<()> {
+        self.check_ct(a)?;
+        let l = a.level;
+        if l == 0 {
+            return Err(CkksError::LevelExhausted);
+        }
+        let n = self.ctx.n();
+        let basis = self.ctx.basis_q(l);
+        let ql_table = &basis[l];
+        let ql = *ql_table.modulus();
+        let half = ql.value() >> 1;
+        let inv = self.ctx.rescale_inv(l);
+        for p in &mut a.parts {
+            let mut last = p.limb(l).to_vec();
+            ql_table.inverse(&mut last);
+            p.truncate(l);
+            let per: Vec<(usize, (u64, u64))> = inv.iter().copied().enumerate().collect();
+            for_each_limb(p.data_mut(), n, &per, |limb, &(i, (w, ws))| {
+                let t = &basis[i];
+                let q = t.modulus();
+                // Centred lift of the last limb into q_i: rounding instead of flooring.
+                let ql_mod_qi = q.reduce(ql.value());
+                let mut tmp: Vec<u64> = last
+                    .iter()
+                    .map(|&v| {
+                        let r = q.reduce(v);
+                        if v > half {
+                            q.sub(r, ql_mod_qi)
+                        } else {
+                            r
+                        }
+                    })
+                    .collect();
+                t.forward(&mut tmp);
+                for (x, &y) in limb.iter_mut().zip(&tmp) {
+                    *x = q.mul_shoup(*x + q.value() - y, w, ws);
+                }
+            });
+        }
+        a.level = l - 1;
+        a.scale /= ql.value() as f64;
+        Ok(())
+    }
+
+    /// Drops `a` to `level` (discards the primes above it): no noise, scale unchanged.
+    ///
+    /// # Errors
+    /// [`CkksError::InvalidLevel`] if `level > a.level()`, [`CkksError::ContextMismatch`].
+    pub fn drop_level(&self, a: &Ciphertext, level: usize) -> Result<Ciphertext> {
+        self.check_ct(a)?;
+        if level > a.level {
+            return Err(CkksError::InvalidLevel {
+                requested: level,
+                reason: format!("cannot drop a ciphertext at level {} to a higher level", a.level),
+            });
+        }
+        let mut r = a.clone();
+        for p in &mut r.parts {
+            p.truncate(level + 1);
+        }
+        r.level = level;
+        Ok(r)
+    }
+
+    // ----- automorphisms -------------------------------------------------------------------
+
+    fn galois_key(&self, g: usize, step: Option<usize>) -> Result<&GaloisKey> {
+        self.keys.galois.keys.get(&g).ok_or(match step {
+            Some(step) => CkksError::MissingRotationKey { step, galois_element: g },
+            None => CkksError::MissingConjugationKey,
+        })
+    }
+
+    fn apply_galois(&self, a: &Ciphertext, key: &GaloisKey) -> Result<Ciphertext> {
+        let l = a.level;
+        let basis = self.ctx.basis_q(l);
+        let perm = &key.permutation;
+        let c1 = a.parts[1].permute(perm);
+        let (u0, u1) = key_switch(&self.ctx, &c1, l, &key.key);
+        let mut c0 = a.parts[0].permute(perm);
+        c0.add_assign(&u0, basis);
+        Ok(Ciphertext { parts: vec![c0, u1], level: l, scale: a.scale, params_hash: a.params_hash })
+    }
+
+    fn normalise_step(&self, step: i64) -> usize {
+        step.rem_euclid(self.ctx.slots() as i64) as usize
+    }
+
+    /// Rotates the slots left by `step` (right for negative `step`): slot `j` of the result is
+    /// slot `j + step mod N/2` of `a`.
+    ///
+    /// # Errors
+    /// [`CkksError::MissingRotationKey`], [`CkksError::NeedsRelinearization`],
+    /// [`CkksError::ContextMismatch`].
+    pub fn rotate(&self, a: &Ciphertext, step: i64) -> Result<Ciphertext> {
+        self.check_ct(a)?;
+        Self::check_linear(a, "rotating")?;
+        let s = self.normalise_step(step);
+        if s == 0 {
+            return Ok(a.clone());
+        }
+        let g = self.ctx.rotation_galois_element(step);
+        let key = self.galois_key(g, Some(s))?;
+        self.apply_galois(a, key)
+    }
+
+    /// Rotates the slots right by `step`.
+    ///
+    /// # Errors
+    /// As [`Evaluator::rotate`].
+    pub fn rotate_right(&self, a: &Ciphertext, step: usize) -> Result<Ciphertext> {
+        self.rotate(a, -(step as i64))
+    }
+
+    /// Complex conjugation of every slot.
+    ///
+    /// # Errors
+    /// [`CkksError::MissingConjugationKey`], [`CkksError::NeedsRelinearization`],
+    /// [`CkksError::ContextMismatch`].
+    pub fn conjugate(&self, a: &Ciphertext) -> Result<Ciphertext> {
+        self.check_ct(a)?;
+        Self::check_linear(a, "conjugating")?;
+        let key = self.galois_key(self.ctx.conjugation_galois_element(), None)?;
+        self.apply_galois(a, key)
+    }
+
+    /// Several rotations of one ciphertext sharing one decomposition of `c_1` (hoisting): the
+    /// inverse NTT and the mod-up of every digit are done once, each rotation then costs a
+    /// permutation, an inner product and a mod-down.
+    ///
+    /// # Errors
+    /// As [`Evaluator::rotate`], for the first step without a key.
+    pub fn rotate_hoisted(&self, a: &Ciphertext, steps: &[i64]) -> Result<Vec<Ciphertext>> {
+        self.check_ct(a)?;
+        Self::check_linear(a, "rotating")?;
+        let keys = steps
+            .iter()
+            .map(|&step| {
+                let s = self.normalise_step(step);
+                if s == 0 {
+                    Ok(None)
+                } else {
+                    self.galois_key(self.ctx.rotation_galois_element(step), Some(s)).map(Some)
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let l = a.level;
+        let basis = self.ctx.basis_q(l);
+        let dec = decompose(&self.ctx, &a.parts[1], l);
+        use rayon::prelude::*;
+        Ok(keys
+            .par_iter()
+            .map(|key| match key {
+                None => a.clone(),
+                Some(key) => {
+                    let perm = &key.permutation;
+                    let (x0, x1) = inner_product(&self.ctx, &dec, &key.key, Some(perm));
+                    let u0 = mod_down(&self.ctx, x0, l);
+                    let u1 = mod_down(&self.ctx, x1, l);
+                    let mut c0 = a.parts[0].permute(perm);
+                    c0.add_assign(&u0, basis);
+                    Ciphertext { parts: vec![c0, u1], level: l, scale: a.scale, params_hash: a.params_hash }
+                }
+            })
+            .collect())
+    }
+}

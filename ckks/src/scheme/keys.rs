@@ -1,0 +1,278 @@
+//! Secret, public, relinearization and Galois keys, and their generation.
+//!
+//! Key switching is hybrid (Han-Ki, "Better Bootstrapping for Approximate Homomorphic
+//! Encryption"): the ciphertext primes are split into `dnum` digits `Q_j`, and a switching key
+//! from `s'` to `s` is, for each digit, `(b_j, a_j)` over `QP` with
+//! `b_j = -a_j s + e_j + P [Q/Q_j]_{...} s'`, i.e. `P s'` added on the limbs of digit `j` only.
+
+use super::ciphertext::{check_hash, Ciphertext, Plaintext};
+use super::context::Context;
+use crate::error::Result;
+use crate::math::poly::eval_automorphism_permutation;
+use crate::math::{Eval, Prng, RnsPoly};
+use std::collections::BTreeMap;
+use zeroize::Zeroize;
+
+/// The secret key `s`, a uniform ternary polynomial. Zeroized on drop; never part of the
+/// evaluation keys a server receives.
+pub struct SecretKey {
+    ctx: Context,
+    coeffs: Vec<i64>,
+    /// `s` over the full basis `q_0..q_L, p_0..p_{k-1}`, evaluation form.
+    qp: RnsPoly<Eval>,
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(hidden)")
+    }
+}
+
+impl Drop for SecretKey {
+    fn drop(&mut self) {
+        self.coeffs.zeroize();
+        self.qp.data_mut().zeroize();
+    }
+}
+
+/// The public encryption key `(b, a) = (-a s + e, a)` over `Q_L`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublicKey {
+    pub(crate) b: RnsPoly<Eval>,
+    pub(crate) a: RnsPoly<Eval>,
+    pub(crate) params_hash: u64,
+}
+
+/// A hybrid key-switching key: one `(b_j, a_j)` pair over `Q_L P` per digit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SwitchingKey {
+    pub(crate) digits: Vec<(RnsPoly<Eval>, RnsPoly<Eval>)>,
+    pub(crate) params_hash: u64,
+}
+
+impl SwitchingKey {
+    /// Size in bytes of the key's residues (no compression).
+    pub fn byte_size(&self) -> usize {
+        self.digits.iter().map(|(b, a)| (b.data().len() + a.data().len()) * 8).sum()
+    }
+}
+
+/// The relinearization key: switches `s^2` to `s`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RelinearizationKey(pub(crate) SwitchingKey);
+
+/// A Galois key: switches `sigma_g(s)` to `s`, with the evaluation-form permutation of
+/// `X -> X^g` precomputed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GaloisKey {
+    pub(crate) key: SwitchingKey,
+    pub(crate) galois_element: usize,
+    pub(crate) permutation: Vec<u32>,
+}
+
+/// Galois keys indexed by Galois element.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GaloisKeys {
+    pub(crate) keys: BTreeMap<usize, GaloisKey>,
+}
+
+impl GaloisKeys {
+    /// The Galois elements for which a key exists.
+    pub fn galois_elements(&self) -> Vec<usize> {
+        self.keys.keys().copied().collect()
+    }
+    /// Size in bytes of all keys (no compression).
+    pub fn byte_size(&self) -> usize {
+        self.keys.values().map(|k| k.key.byte_size()).sum()
+    }
+    /// The number of keys.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+    /// Whether there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// Everything a server needs to evaluate: public material only.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EvaluationKeys {
+    /// The relinearization key, if multiplications are to be relinearized.
+    pub relinearization: Option<RelinearizationKey>,
+    /// Galois keys for exactly the rotations (and conjugation) the circuit uses.
+    pub galois: GaloisKeys,
+}
+
+impl Context {
+    /// The Galois element of a left rotation by `step` slots (negative: right).
+    pub fn rotation_galois_element(&self, step: i64) -> usize {
+        let slots = self.slots() as i64;
+        self.encoder().rotation_galois_element(step.rem_euclid(slots) as usize)
+    }
+
+    /// The Galois element of complex conjugation, `2N - 1`.
+    pub fn conjugation_galois_element(&self) -> usize {
+        2 * self.n() - 1
+    }
+}
+
+impl SecretKey {
+    /// A fresh uniform ternary secret.
+    pub fn generate(ctx: &Context, prng: &mut Prng) -> Self {
+        let coeffs = prng.ternary(ctx.n());
+        let basis = ctx.basis_qp_top();
+        let qp = RnsPoly::from_signed(&coeffs, basis).into_eval(basis);
+        Self { ctx: ctx.clone(), coeffs, qp }
+    }
+
+    /// The context this key belongs to.
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// `s` over `q_0..q_level`, evaluation form.
+    fn at_level(&self, level: usize) -> RnsPoly<Eval> {
+        self.qp.sub_limbs(0..level + 1)
+    }
+
+    /// A public key `(-a s + e, a)` over `Q_L`.
+    pub fn public_key(&self, prng: &mut Prng) -> PublicKey {
+        let ctx = &self.ctx;
+        let top = ctx.max_level();
+        let basis = ctx.basis_q(top);
+        let a = prng.uniform_poly(ctx.n(), basis);
+        let mut b = RnsPoly::from_signed(&prng.gaussian(ctx.n()), basis).into_eval(basis);
+        let mut as_ = a.clone();
+        as_.mul_assign(&self.at_level(top), basis);
+        b.sub_assign(&as_, basis);
+        PublicKey { b, a, params_hash: ctx.hash() }
+    }
+
+    /// A switching key from `s_prime` (over the full `QP` basis, evaluation form) to `s`.
+    fn switching_key(&self, s_prime: &RnsPoly<Eval>, prng: &mut Prng) -> SwitchingKey {
+        let ctx = &self.ctx;
+        let basis = ctx.basis_qp_top();
+        let n = ctx.n();
+        let digits = ctx
+            .digits()
+            .iter()
+            .map(|digit| {
+                let a = prng.uniform_poly(n, basis);
+                let mut b = RnsPoly::from_signed(&prng.gaussian(n), basis).into_eval(basis);
+                let mut as_ = a.clone();
+                as_.mul_assign(&self.qp, basis);
+                b.sub_assign(&as_, basis);
+                for i in digit.clone() {
+                    let q = basis[i].modulus();
+                    let p = ctx.p_mod_q()[i];
+                    let ps = q.shoup(p);
+                    let sp = s_prime.limb(i).to_vec();
+                    for (x, &v) in b.limb_mut(i).iter_mut().zip(&sp) {
+                        *x = q.add(*x, q.mul_shoup(v, p, ps));
+                    }
+                }
+                (b, a)
+            })
+            .collect();
+        SwitchingKey { digits, params_hash: ctx.hash() }
+    }
+
+    /// The relinearization key (switches `s^2` to `s`).
+    pub fn relinearization_key(&self, prng: &mut Prng) -> RelinearizationKey {
+        let mut s2 = self.qp.clone();
+        s2.mul_assign(&self.qp, self.ctx.basis_qp_top());
+        let k = RelinearizationKey(self.switching_key(&s2, prng));
+        s2.data_mut().zeroize();
+        k
+    }
+
+    /// The Galois key for the automorphism `X -> X^g`.
+    ///
+    /// # Panics
+    /// If `g` is even.
+    pub fn galois_key(&self, g: usize, prng: &mut Prng) -> GaloisKey {
+        let n = self.ctx.n();
+        let g = g % (2 * n);
+        let permutation = eval_automorphism_permutation(n, g);
+        let mut sg = self.qp.permute(&permutation);
+        let key = self.switching_key(&sg, prng);
+        sg.data_mut().zeroize();
+        GaloisKey { key, galois_element: g, permutation }
+    }
+
+    /// Galois keys for exactly the given rotation steps (left for positive steps, right for
+    /// negative) and, if asked, for conjugation. Steps that are multiples of the slot count
+    /// need no key and are skipped.
+    pub fn galois_keys(&self, steps: &[i64], conjugation: bool, prng: &mut Prng) -> GaloisKeys {
+        let slots = self.ctx.slots() as i64;
+        let mut elements: Vec<usize> = steps
+            .iter()
+            .filter(|&&s| s.rem_euclid(slots) != 0)
+            .map(|&s| self.ctx.rotation_galois_element(s))
+            .collect();
+        if conjugation {
+            elements.push(self.ctx.conjugation_galois_element());
+        }
+        elements.sort_unstable();
+        elements.dedup();
+        let keys = elements.into_iter().map(|g| (g, self.galois_key(g, prng))).collect();
+        GaloisKeys { keys }
+    }
+
+    /// Encrypts `pt` under the secret key: `(-a s + e + m, a)` with `a` uniform.
+    ///
+    /// # Errors
+    /// [`crate::CkksError::ContextMismatch`] if `pt` belongs to other parameters.
+    pub fn encrypt(&self, pt: &Plaintext, prng: &mut Prng) -> Result<Ciphertext> {
+        let ctx = &self.ctx;
+        check_hash(ctx, pt.params_hash)?;
+        let basis = ctx.basis_q(pt.level);
+        let a = prng.uniform_poly(ctx.n(), basis);
+        let mut c0 = RnsPoly::from_signed(&prng.gaussian(ctx.n()), basis).into_eval(basis);
+        let mut as_ = a.clone();
+        as_.mul_assign(&self.at_level(pt.level), basis);
+        c0.sub_assign(&as_, basis);
+        c0.add_assign(&pt.poly, basis);
+        Ok(Ciphertext { parts: vec![c0, a], level: pt.level, scale: pt.scale, params_hash: ctx.hash() })
+    }
+
+    /// Decrypts: `c_0 + c_1 s [+ c_2 s^2] mod Q_level`.
+    ///
+    /// # Errors
+    /// [`crate::CkksError::ContextMismatch`] if `ct` belongs to other parameters.
+    pub fn decrypt(&self, ct: &Ciphertext) -> Result<Plaintext> {
+        let ctx = &self.ctx;
+        check_hash(ctx, ct.params_hash)?;
+        let basis = ctx.basis_q(ct.level);
+        let s = self.at_level(ct.level);
+        let mut m = ct.parts[ct.parts.len() - 1].clone();
+        for part in ct.parts[..ct.parts.len() - 1].iter().rev() {
+            m.mul_assign(&s, basis);
+            m.add_assign(part, basis);
+        }
+        Ok(Plaintext { poly: m, level: ct.level, scale: ct.scale, params_hash: ctx.hash() })
+    }
+}
+
+impl PublicKey {
+    /// Encrypts `pt`: `(u b + e_0 + m, u a + e_1)` with `u` ternary.
+    ///
+    /// # Errors
+    /// [`crate::CkksError::ContextMismatch`] if `pt` belongs to other parameters than `ctx`, or
+    /// this key to other parameters than `ctx`.
+    pub fn encrypt(&self, ctx: &Context, pt: &Plaintext, prng: &mut Prng) -> Result<Ciphertext> {
+        check_hash(ctx, self.params_hash)?;
+        check_hash(ctx, pt.params_hash)?;
+        let n = ctx.n();
+        let limbs = pt.level + 1;
+        let basis = ctx.basis_q(pt.level);
+        let u = RnsPoly::from_signed(&prng.ternary(n), basis).into_eval(basis);
+        let mut c0 = RnsPoly::from_signed(&prng.gaussian(n), basis).into_eval(basis);
+        let mut c1 = RnsPoly::from_signed(&prng.gaussian(n), basis).into_eval(basis);
+        c0.mul_add_assign(&u, &self.b.sub_limbs(0..limbs), basis);
+        c1.mul_add_assign(&u, &self.a.sub_limbs(0..limbs), basis);
+        c0.add_assign(&pt.poly, basis);
+        Ok(Ciphertext { parts: vec![c0, c1], level: pt.level, scale: pt.scale, params_hash: ctx.hash() })
+    }
+}

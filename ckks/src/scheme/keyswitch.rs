@@ -1,0 +1,150 @@
+//! Hybrid key switching: decompose (mod-up each digit to `Q_l P`), inner product with the key,
+//! mod-down by `P`. Decomposition is separate so that several rotations of one ciphertext can
+//! share it (hoisting).
+
+use super::context::Context;
+use super::keys::SwitchingKey;
+use crate::math::{Eval, RnsPoly};
+use rayon::prelude::*;
+
+/// `ModUp` of every digit of a polynomial at one level: digit `j` as a polynomial over
+/// `Q_l ∪ P` that is congruent to the digit's residues on the digit's primes.
+pub(crate) struct Decomposition {
+    pub level: usize,
+    pub digits: Vec<RnsPoly<Eval>>,
+}
+
+/// Decomposes `d` (over `Q_level`, evaluation form).
+pub(crate) fn decompose(ctx: &Context, d: &RnsPoly<Eval>, level: usize) -> Decomposition {
+    let n = ctx.n();
+    let basis_qp = ctx.basis_qp(level);
+    let d_coeff = d.clone().into_coeff(ctx.basis_q(level));
+    let width = basis_qp.len();
+    let digits = ctx
+        .mod_up(level)
+        .par_iter()
+        .map(|mu| {
+            let mut out = RnsPoly::<Eval>::zero(n, width);
+            for i in mu.digit.clone() {
+                out.limb_mut(i).copy_from_slice(d.limb(i));
+            }
+            let input = &d_coeff.data()[mu.digit.start * n..mu.digit.end * n];
+            let mut conv = vec![0u64; mu.targets.len() * n];
+            mu.converter.convert(input, &mut conv, n);
+            conv.par_chunks_mut(n)
+                .zip(mu.targets.par_iter())
+                .for_each(|(limb, &pos)| basis_qp[pos].forward(limb));
+            for (limb, &pos) in conv.chunks(n).zip(&mu.targets) {
+                out.limb_mut(pos).copy_from_slice(limb);
+            }
+            out
+        })
+        .collect();
+    Decomposition { level, digits }
+}
+
+/// `sum_j digit_j * (b_j, a_j)` over `Q_l ∪ P`, with each digit first permuted by `perm` (the
+/// evaluation-form automorphism) when given. Accumulates in 128 bits and reduces once.
+pub(crate) fn inner_product(
+    ctx: &Context,
+    dec: &Decomposition,
+    key: &SwitchingKey,
+    perm: Option<&[u32]>,
+) -> (RnsPoly<Eval>, RnsPoly<Eval>) {
+    let n = ctx.n();
+    let level = dec.level;
+    let basis_qp = ctx.basis_qp(level);
+    let width = basis_qp.len();
+    let top = ctx.max_level();
+    let key_limb = |t: usize| if t <= level { t } else { top + 1 + (t - level - 1) };
+    let mut out0 = RnsPoly::<Eval>::zero(n, width);
+    let mut out1 = RnsPoly::<Eval>::zero(n, width);
+    const CHUNK: usize = 256;
+    out0.data_mut()
+        .par_chunks_mut(n)
+        .zip(out1.data_mut().par_chunks_mut(n))
+        .enumerate()
+        .for_each(|(t, (o0, o1))| {
+            let q = basis_qp[t].modulus();
+            let kl = key_limb(t);
+            let mut acc0 = [0u128; CHUNK];
+            let mut acc1 = [0u128; CHUNK];
+            for c0 in (0..n).step_by(CHUNK) {
+                let len = CHUNK.min(n - c0);
+                acc0[..len].fill(0);
+                acc1[..len].fill(0);
+                for (digit, (b, a)) in dec.digits.iter().zip(&key.digits) {
+                    let d = digit.limb(t);
+                    let b = &b.limb(kl)[c0..c0 + len];
+                    let a = &a.limb(kl)[c0..c0 + len];
+                    match perm {
+                        None => {
+                            let d = &d[c0..c0 + len];
+                            for c in 0..len {
+                                acc0[c] += d[c] as u128 * b[c] as u128;
+                                acc1[c] += d[c] as u128 * a[c] as u128;
+                            }
+                        }
+                        Some(p) => {
+                            let p = &p[c0..c0 + len];
+                            for c in 0..len {
+                                let v = d[p[c] as usize] as u128;
+                                acc0[c] += v * b[c] as u128;
+                                acc1[c] += v * a[c] as u128;
+                            }
+                        }
+                    }
+                }
+                for c in 0..len {
+                    o0[c0 + c] = q.reduce_u128(acc0[c]);
+                    o1[c0 + c] = q.reduce_u128(acc1[c]);
+                }
+            }
+        });
+    (out0, out1)
+}
+
+/// `round(x / P)` over `Q_l` for `x` over `Q_l ∪ P` (evaluation form in and out).
+pub(crate) fn mod_down(ctx: &Context, mut x: RnsPoly<Eval>, level: usize) -> RnsPoly<Eval> {
+    let n = ctx.n();
+    let q_limbs = level + 1;
+    let p_basis = ctx.p_basis();
+    let mut p_part = x.data()[q_limbs * n..].to_vec();
+    p_part
+        .par_chunks_mut(n)
+        .zip(p_basis.par_iter())
+        .for_each(|(l, t)| t.inverse(l));
+    let mut conv = vec![0u64; q_limbs * n];
+    ctx.mod_down_converter().convert(&p_part, &mut conv, n);
+    let basis_q = ctx.basis_q(level);
+    let p_inv = ctx.p_inv_mod_q();
+    x.truncate(q_limbs);
+    x.data_mut()
+        .par_chunks_mut(n)
+        .zip(conv.par_chunks_mut(n))
+        .enumerate()
+        .for_each(|(i, (xi, ci))| {
+            let t = &basis_q[i];
+            t.forward(ci);
+            let q = t.modulus();
+            let (w, ws) = p_inv[i];
+            for (a, &b) in xi.iter_mut().zip(ci.iter()) {
+                // (x - conv) * P^-1; x - conv + 2q keeps the lazy product input positive.
+                *a = q.mul_shoup(*a + q.value() - b, w, ws);
+            }
+        });
+    x
+}
+
+/// Switches `d` (over `Q_level`) under `key`: returns `(u_0, u_1)` with
+/// `u_0 + u_1 s ~ d s'` where `key` switches `s'` to `s`.
+pub(crate) fn key_switch(
+    ctx: &Context,
+    d: &RnsPoly<Eval>,
+    level: usize,
+    key: &SwitchingKey,
+) -> (RnsPoly<Eval>, RnsPoly<Eval>) {
+    let dec = decompose(ctx, d, level);
+    let (a, b) = inner_product(ctx, &dec, key, None);
+    (mod_down(ctx, a, level), mod_down(ctx, b, level))
+}

@@ -1,0 +1,1 @@
+//! Workspace-level integration and property tests live in `tests/tests/`.
