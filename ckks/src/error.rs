@@ -84,7 +84,9 @@ pub enum CkksError {
     },
 
     /// Conjugation without its Galois key.
-    #[error("no Galois key for complex conjugation; generate the Galois keys with conjugation enabled")]
+    #[error(
+        "no Galois key for complex conjugation; generate the Galois keys with conjugation enabled"
+    )]
     MissingConjugationKey,
 
     /// Rescaling at level 0.

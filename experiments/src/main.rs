@@ -1,1 +1,156 @@
-fn main() {}
+//! The project's command-line entry point. For now it runs a short demonstration of the CKKS
+//! scheme; the MNIST reproduction and the client/server workflow will be added as subcommands.
+
+use ckks::{EvaluationKeys, Evaluator, ParametersLiteral, Prng, SecretKey, Security};
+use clap::{Parser, Subcommand};
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Low-depth encrypted logistic regression: experiments and demos"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Encrypt two vectors, multiply, rotate, decrypt, and print the errors and timings.
+    Demo {
+        /// log2 of the ring degree (13..=16).
+        #[arg(long, default_value_t = 14)]
+        log_n: u32,
+        /// Number of rescaling levels.
+        #[arg(long, default_value_t = 7)]
+        levels: usize,
+        /// log2 of the scale.
+        #[arg(long, default_value_t = 40)]
+        log_scale: u32,
+        /// Number of key-switching digits (the default, levels + 1, is one prime per digit).
+        #[arg(long, default_value_t = 8)]
+        dnum: usize,
+        /// Rotation step to apply to the product.
+        #[arg(long, default_value_t = 1)]
+        rotate: i64,
+        /// Skip the 128-bit security check (labelled as insecure in the output).
+        #[arg(long)]
+        insecure: bool,
+    },
+}
+
+fn max_err(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
+
+fn bits(err: f64) -> String {
+    format!("{:.1} bits", -err.log2())
+}
+
+fn demo(
+    log_n: u32,
+    levels: usize,
+    log_scale: u32,
+    dnum: usize,
+    step: i64,
+    insecure: bool,
+) -> ckks::Result<()> {
+    let security = if insecure {
+        Security::InsecureToyParameters
+    } else {
+        Security::HeStandard128
+    };
+    let t = Instant::now();
+    let ctx = ParametersLiteral::with_levels(log_n, levels, 60, log_scale, 60, dnum)
+        .security(security)
+        .build()?;
+    println!(
+        "parameters ({:.2} s):\n  {}",
+        t.elapsed().as_secs_f64(),
+        ctx.summary()
+    );
+
+    let mut prng = Prng::from_os_entropy();
+    let t = Instant::now();
+    let sk = SecretKey::generate(&ctx, &mut prng);
+    let pk = sk.public_key(&mut prng);
+    let keys = EvaluationKeys {
+        relinearization: Some(sk.relinearization_key(&mut prng)),
+        galois: sk.galois_keys(&[step], false, &mut prng),
+    };
+    println!(
+        "keys: secret, public, relinearization ({:.1} MiB), Galois for step {step} ({:.1} MiB) in {:.2} s",
+        keys.relinearization.as_ref().map_or(0, |k| k.byte_size()) as f64 / 1048576.0,
+        keys.galois.byte_size() as f64 / 1048576.0,
+        t.elapsed().as_secs_f64()
+    );
+    let eval = Evaluator::new(&ctx, keys)?;
+
+    let slots = ctx.slots();
+    let x: Vec<f64> = (0..slots).map(|i| (i as f64 * 0.37).sin()).collect();
+    let y: Vec<f64> = (0..slots).map(|i| (i as f64 * 0.11).cos()).collect();
+    let top = ctx.max_level();
+
+    let t = Instant::now();
+    let cx = pk.encrypt(&ctx, &ctx.encode_at(&x, top)?, &mut prng)?;
+    let cy = pk.encrypt(&ctx, &ctx.encode_at(&y, top)?, &mut prng)?;
+    let t_enc = t.elapsed().as_secs_f64() / 2.0;
+
+    let t = Instant::now();
+    let prod = eval.rescale(&eval.mul_relin(&cx, &cy)?)?;
+    let t_mul = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let rotated = eval.rotate(&prod, step)?;
+    let t_rot = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let got_prod = ctx.decode(&sk.decrypt(&prod)?)?;
+    let got_rot = ctx.decode(&sk.decrypt(&rotated)?)?;
+    let t_dec = t.elapsed().as_secs_f64() / 2.0;
+
+    let want_prod: Vec<f64> = x.iter().zip(&y).map(|(a, b)| a * b).collect();
+    let s = step.rem_euclid(slots as i64) as usize;
+    let want_rot: Vec<f64> = (0..slots).map(|i| want_prod[(i + s) % slots]).collect();
+    let e_prod = max_err(&got_prod, &want_prod);
+    let e_rot = max_err(&got_rot, &want_rot);
+    println!(
+        "x[i] = sin(0.37 i), y[i] = cos(0.11 i), {slots} slots, encrypted with the public key"
+    );
+    println!("  encode+encrypt     {:>9.2} ms per vector", t_enc * 1e3);
+    println!(
+        "  x*y (mul+relin+rescale) {:>9.2} ms, max error {e_prod:.3e} ({})",
+        t_mul * 1e3,
+        bits(e_prod)
+    );
+    println!(
+        "  rotate by {step:<3}      {:>9.2} ms, max error {e_rot:.3e} ({})",
+        t_rot * 1e3,
+        bits(e_rot)
+    );
+    println!("  decrypt+decode     {:>9.2} ms per vector", t_dec * 1e3);
+    println!("  first slots of x*y rotated: {:?}", &got_rot[..4]);
+    println!("  expected:                   {:?}", &want_rot[..4]);
+    Ok(())
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo {
+            log_n,
+            levels,
+            log_scale,
+            dnum,
+            rotate,
+            insecure,
+        } => demo(log_n, levels, log_scale, dnum, rotate, insecure),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}

@@ -67,7 +67,11 @@ pub(crate) fn for_each_limb<T: Sync>(
 impl<F: Form> RnsPoly<F> {
     /// The zero polynomial with `limbs` limbs of degree `n`.
     pub fn zero(n: usize, limbs: usize) -> Self {
-        Self { n, data: vec![0; n * limbs], _form: PhantomData }
+        Self {
+            n,
+            data: vec![0; n * limbs],
+            _form: PhantomData,
+        }
     }
 
     /// Wraps limb-major data (`limbs * n` words, each limb reduced by its prime).
@@ -75,8 +79,16 @@ impl<F: Form> RnsPoly<F> {
     /// # Panics
     /// If `data.len()` is not a multiple of `n`.
     pub fn from_data(n: usize, data: Vec<u64>) -> Self {
-        assert!(n > 0 && data.len() % n == 0, "buffer of {} words is not whole limbs of {n}", data.len());
-        Self { n, data, _form: PhantomData }
+        assert!(
+            n > 0 && data.len() % n == 0,
+            "buffer of {} words is not whole limbs of {n}",
+            data.len()
+        );
+        Self {
+            n,
+            data,
+            _form: PhantomData,
+        }
     }
 
     /// The ring degree `N`.
@@ -135,13 +147,20 @@ impl<F: Form> RnsPoly<F> {
 
     /// A polynomial made of limbs `range` of `self`.
     pub fn sub_limbs(&self, range: std::ops::Range<usize>) -> Self {
-        Self::from_data(self.n, self.data[range.start * self.n..range.end * self.n].to_vec())
+        Self::from_data(
+            self.n,
+            self.data[range.start * self.n..range.end * self.n].to_vec(),
+        )
     }
 
     fn check(&self, other: &Self, basis: &Basis) {
         assert_eq!(self.n, other.n, "ring degrees differ");
         assert_eq!(self.data.len(), other.data.len(), "limb counts differ");
-        assert_eq!(self.num_limbs(), basis.len(), "basis does not match the polynomial");
+        assert_eq!(
+            self.num_limbs(),
+            basis.len(),
+            "basis does not match the polynomial"
+        );
     }
 
     /// `self += other`, limb by limb.
@@ -244,7 +263,11 @@ impl RnsPoly<Coeff> {
     pub fn into_eval(mut self, basis: &Basis) -> RnsPoly<Eval> {
         assert_eq!(self.num_limbs(), basis.len());
         for_each_limb(&mut self.data, self.n, basis, |l, t| t.forward(l));
-        RnsPoly { n: self.n, data: self.data, _form: PhantomData }
+        RnsPoly {
+            n: self.n,
+            data: self.data,
+            _form: PhantomData,
+        }
     }
 
     /// Applies `X -> X^g` (`g` odd) to the coefficients: `a_i` moves to `i g mod 2N`, negated
@@ -274,7 +297,11 @@ impl RnsPoly<Eval> {
     pub fn into_coeff(mut self, basis: &Basis) -> RnsPoly<Coeff> {
         assert_eq!(self.num_limbs(), basis.len());
         for_each_limb(&mut self.data, self.n, basis, |l, t| t.inverse(l));
-        RnsPoly { n: self.n, data: self.data, _form: PhantomData }
+        RnsPoly {
+            n: self.n,
+            data: self.data,
+            _form: PhantomData,
+        }
     }
 
     /// `self *= other` (the negacyclic product, pointwise in evaluation form).
@@ -363,7 +390,9 @@ mod tests {
             let p = largest_ntt_prime(50, 2 * n as u64, &ps).unwrap();
             ps.push(p);
         }
-        ps.into_iter().map(|p| Arc::new(NttTable::new(Modulus::new(p), n))).collect()
+        ps.into_iter()
+            .map(|p| Arc::new(NttTable::new(Modulus::new(p), n)))
+            .collect()
     }
 
     #[test]
@@ -371,7 +400,9 @@ mod tests {
         let n = 256;
         let b = basis(n, 3);
         let mut rng = ChaCha20Rng::seed_from_u64(1);
-        let coeffs: Vec<i64> = (0..n).map(|_| (rng.next_u64() % 1000) as i64 - 500).collect();
+        let coeffs: Vec<i64> = (0..n)
+            .map(|_| (rng.next_u64() % 1000) as i64 - 500)
+            .collect();
         let p = RnsPoly::from_signed(&coeffs, &b);
         for g in [3usize, 5, 25, 2 * n - 1, 125] {
             let expected = p.automorphism(g, &b).into_eval(&b);

@@ -23,9 +23,7 @@ impl Crt {
     /// # Panics
     /// If the moduli are not pairwise coprime.
     pub fn new(moduli: &[Modulus]) -> Self {
-        let product = moduli
-            .iter()
-            .fold(BigUint::one(), |acc, q| acc * q.value());
+        let product = moduli.iter().fold(BigUint::one(), |acc, q| acc * q.value());
         let mut q_hat = Vec::with_capacity(moduli.len());
         let mut q_hat_inv = Vec::with_capacity(moduli.len());
         for q in moduli {
@@ -35,7 +33,13 @@ impl Crt {
             q_hat.push(h);
         }
         let half = &product >> 1;
-        Self { moduli: moduli.to_vec(), product, half, q_hat, q_hat_inv }
+        Self {
+            moduli: moduli.to_vec(),
+            product,
+            half,
+            q_hat,
+            q_hat_inv,
+        }
     }
 
     /// `Q`.
@@ -47,7 +51,12 @@ impl Crt {
     pub fn reconstruct(&self, residues: &[u64]) -> BigUint {
         assert_eq!(residues.len(), self.moduli.len());
         let mut acc = BigUint::zero();
-        for (((r, q), h), &hi) in residues.iter().zip(&self.moduli).zip(&self.q_hat).zip(&self.q_hat_inv) {
+        for (((r, q), h), &hi) in residues
+            .iter()
+            .zip(&self.moduli)
+            .zip(&self.q_hat)
+            .zip(&self.q_hat_inv)
+        {
             acc += h * q.mul(*r, hi);
         }
         acc % &self.product
@@ -64,11 +73,12 @@ impl Crt {
     }
 }
 
-/// Fast (approximate) base conversion from basis `A = {a_i}` to basis `B = {b_j}`
-/// (Bajard et al., Halevi-Polyakov-Shoup):
-/// `conv(x)_j = sum_i [x_i * (A/a_i)^-1]_{a_i} * (A/a_i) mod b_j`,
-/// which equals `x + u A` for some integer `0 <= u < |A|`: exact modulo `A`, off by a small
-/// multiple of `A` otherwise. Key switching absorbs that multiple in its noise.
+/// Base conversion from basis `A = {a_i}` to basis `B = {b_j}` (Bajard et al.;
+/// Halevi-Polyakov-Shoup): `conv(x)_j = sum_i y_i (A/a_i) - v A mod b_j` with
+/// `y_i = [x_i (A/a_i)^-1]_{a_i}` and `v = round(sum_i y_i / a_i)`, which is the centred
+/// representative of `x mod A`. The centring matters: a biased lift (always in `[0, A)`) adds the
+/// same offset to every coefficient, and a constant offset times the secret is large on a few
+/// slots of the canonical embedding.
 #[derive(Clone, Debug)]
 pub struct BaseConverter {
     from: Vec<Modulus>,
@@ -77,6 +87,8 @@ pub struct BaseConverter {
     a_hat_inv: Vec<(u64, u64)>,
     /// `a_hat_mod_b[j][i] = (A/a_i) mod b_j`.
     a_hat_mod_b: Vec<Vec<u64>>,
+    /// `A mod b_j`.
+    a_mod_b: Vec<u64>,
 }
 
 impl BaseConverter {
@@ -113,34 +125,50 @@ impl BaseConverter {
                     .collect()
             })
             .collect();
-        Self { from: from.to_vec(), to: to.to_vec(), a_hat_inv, a_hat_mod_b }
+        let a_mod_b = to
+            .iter()
+            .map(|bj| from.iter().fold(1u64, |acc, a| bj.mul(acc, a.value())))
+            .collect();
+        Self { from: from.to_vec(), to: to.to_vec(), a_hat_inv, a_hat_mod_b, a_mod_b }
     }
 
     /// Converts `input` (`|A|` limbs of `n` coefficients, coefficient form) into `output`, which
     /// holds the first `output.len() / n` limbs of basis `B` (a prefix of `B` is a lower level).
+    ///
+    /// The result is the centred representative of `x mod A` in `(-A/2, A/2]`, exactly: the
+    /// multiple of `A` that the plain sum carries is `v = round(sum_i y_i / a_i)`, estimated in
+    /// `f64` (Halevi-Polyakov-Shoup) and subtracted. When the fractional part of that sum lies
+    /// within `2^-40` of one half, the two neighbouring representatives are equally good.
     ///
     /// # Panics
     /// If `input` is not `|A|` limbs or `output` is not whole limbs of at most `|B|`.
     pub fn convert(&self, input: &[u64], output: &mut [u64], n: usize) {
         assert_eq!(input.len(), self.from.len() * n);
         assert!(output.len() % n == 0 && output.len() <= self.to.len() * n);
-        // y_i = x_i * (A/a_i)^-1 mod a_i
+        // y_i = x_i * (A/a_i)^-1 mod a_i, and v = round(sum_i y_i / a_i).
         let mut y = input.to_vec();
+        let mut frac = vec![0f64; n];
         for ((l, a), &(w, ws)) in y.chunks_mut(n).zip(&self.from).zip(&self.a_hat_inv) {
-            for x in l {
+            let inv_a = 1.0 / a.value() as f64;
+            for (x, f) in l.iter_mut().zip(frac.iter_mut()) {
                 *x = a.mul_shoup(*x, w, ws);
+                *f += *x as f64 * inv_a;
             }
         }
-        let body = |(out, (bj, m)): (&mut [u64], (&Modulus, &Vec<u64>))| {
+        let v: Vec<u64> = frac.iter().map(|f| f.round() as u64).collect();
+        let body = |(out, ((bj, m), &a_mod_b)): (&mut [u64], ((&Modulus, &Vec<u64>), &u64))| {
             const CHUNK: usize = 64;
+            let neg_a = bj.neg(a_mod_b);
             let mut acc = [0u128; CHUNK];
             for c0 in (0..n).step_by(CHUNK) {
                 let len = CHUNK.min(n - c0);
-                acc[..len].fill(0);
+                for (a, &vc) in acc[..len].iter_mut().zip(&v[c0..c0 + len]) {
+                    *a = vc as u128 * neg_a as u128;
+                }
                 for (i, &mi) in m.iter().enumerate() {
                     let yi = &y[i * n + c0..i * n + c0 + len];
-                    for (a, &v) in acc[..len].iter_mut().zip(yi) {
-                        *a += v as u128 * mi as u128;
+                    for (a, &val) in acc[..len].iter_mut().zip(yi) {
+                        *a += val as u128 * mi as u128;
                     }
                 }
                 for (o, &a) in out[c0..c0 + len].iter_mut().zip(&acc[..len]) {
@@ -151,12 +179,22 @@ impl BaseConverter {
         if output.len() >= 1 << 14 && self.to.len() > 1 {
             output
                 .par_chunks_mut(n)
-                .zip(self.to.par_iter().zip(self.a_hat_mod_b.par_iter()))
+                .zip(
+                    self.to
+                        .par_iter()
+                        .zip(self.a_hat_mod_b.par_iter())
+                        .zip(self.a_mod_b.par_iter()),
+                )
                 .for_each(body);
         } else {
             output
                 .chunks_mut(n)
-                .zip(self.to.iter().zip(self.a_hat_mod_b.iter()))
+                .zip(
+                    self.to
+                        .iter()
+                        .zip(self.a_hat_mod_b.iter())
+                        .zip(self.a_mod_b.iter()),
+                )
                 .for_each(body);
         }
     }
@@ -196,7 +234,7 @@ mod tests {
         }
 
         #[test]
-        fn base_conversion_is_exact_up_to_multiple_of_a(words in proptest::collection::vec(any::<u64>(), 3 * 8)) {
+        fn base_conversion_gives_the_centred_lift(words in proptest::collection::vec(any::<u64>(), 3 * 8)) {
             let all = primes(&[50, 50, 50, 61, 55]);
             let (a, b) = all.split_at(3);
             let n = 8;
@@ -214,12 +252,17 @@ mod tests {
             let mut out = vec![0u64; 2 * n];
             conv.convert(&input, &mut out, n);
             for (c, x) in xs.iter().enumerate() {
-                // out = x + u A mod b_j for one u in [0, |A|) shared by all b_j.
-                let found = (0..3u32).any(|u| {
-                    let v = x + crt_a.product() * u;
-                    b.iter().enumerate().all(|(j, q)| (&v % q.value()).to_u64().unwrap() == out[j * n + c])
-                });
-                prop_assert!(found);
+                // out is the centred representative of x mod A.
+                let xc = if x > &(crt_a.product() >> 1) {
+                    BigInt::from(x.clone()) - BigInt::from(crt_a.product().clone())
+                } else {
+                    BigInt::from(x.clone())
+                };
+                for (j, q) in b.iter().enumerate() {
+                    let r = xc.clone() % BigInt::from(q.value());
+                    let r = if r < BigInt::zero() { r + BigInt::from(q.value()) } else { r };
+                    prop_assert_eq!(r, BigInt::from(out[j * n + c]));
+                }
             }
         }
     }

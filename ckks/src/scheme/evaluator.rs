@@ -40,7 +40,10 @@ impl Evaluator {
         for k in keys.galois.keys.values() {
             check_hash(ctx, k.key.params_hash)?;
         }
-        Ok(Self { ctx: ctx.clone(), keys })
+        Ok(Self {
+            ctx: ctx.clone(),
+            keys,
+        })
     }
 
     /// The context.
@@ -61,21 +64,31 @@ impl Evaluator {
         self.check_ct(a)?;
         check_hash(&self.ctx, b_hash)?;
         if a.level != b_level {
-            return Err(CkksError::LevelMismatch { left: a.level, right: b_level });
+            return Err(CkksError::LevelMismatch {
+                left: a.level,
+                right: b_level,
+            });
         }
         Ok(())
     }
 
     fn check_scales(&self, level: usize, a: f64, b: f64) -> Result<()> {
         if !scales_match(a, b) {
-            return Err(CkksError::ScaleMismatch { level, left_log2: a.log2(), right_log2: b.log2() });
+            return Err(CkksError::ScaleMismatch {
+                level,
+                left_log2: a.log2(),
+                right_log2: b.log2(),
+            });
         }
         Ok(())
     }
 
     fn check_linear(ct: &Ciphertext, operation: &'static str) -> Result<()> {
         if ct.parts.len() != 2 {
-            return Err(CkksError::NeedsRelinearization { components: ct.parts.len(), operation });
+            return Err(CkksError::NeedsRelinearization {
+                components: ct.parts.len(),
+                operation,
+            });
         }
         Ok(())
     }
@@ -334,14 +347,23 @@ impl Evaluator {
         if a.parts.len() == 2 {
             return Ok(a.clone());
         }
-        let rk = self.keys.relinearization.as_ref().ok_or(CkksError::MissingRelinearizationKey)?;
+        let rk = self
+            .keys
+            .relinearization
+            .as_ref()
+            .ok_or(CkksError::MissingRelinearizationKey)?;
         let basis = self.ctx.basis_q(a.level);
         let (u0, u1) = key_switch(&self.ctx, &a.parts[2], a.level, &rk.0);
         let mut c0 = a.parts[0].clone();
         c0.add_assign(&u0, basis);
         let mut c1 = a.parts[1].clone();
         c1.add_assign(&u1, basis);
-        Ok(Ciphertext { parts: vec![c0, c1], level: a.level, scale: a.scale, params_hash: a.params_hash })
+        Ok(Ciphertext {
+            parts: vec![c0, c1],
+            level: a.level,
+            scale: a.scale,
+            params_hash: a.params_hash,
+        })
     }
 
     /// Divides by the top prime `q_l` with rounding: level `l -> l - 1`, scale `/ q_l`.
@@ -411,7 +433,10 @@ impl Evaluator {
         if level > a.level {
             return Err(CkksError::InvalidLevel {
                 requested: level,
-                reason: format!("cannot drop a ciphertext at level {} to a higher level", a.level),
+                reason: format!(
+                    "cannot drop a ciphertext at level {} to a higher level",
+                    a.level
+                ),
             });
         }
         let mut r = a.clone();
@@ -426,7 +451,10 @@ impl Evaluator {
 
     fn galois_key(&self, g: usize, step: Option<usize>) -> Result<&GaloisKey> {
         self.keys.galois.keys.get(&g).ok_or(match step {
-            Some(step) => CkksError::MissingRotationKey { step, galois_element: g },
+            Some(step) => CkksError::MissingRotationKey {
+                step,
+                galois_element: g,
+            },
             None => CkksError::MissingConjugationKey,
         })
     }
@@ -439,7 +467,12 @@ impl Evaluator {
         let (u0, u1) = key_switch(&self.ctx, &c1, l, &key.key);
         let mut c0 = a.parts[0].permute(perm);
         c0.add_assign(&u0, basis);
-        Ok(Ciphertext { parts: vec![c0, u1], level: l, scale: a.scale, params_hash: a.params_hash })
+        Ok(Ciphertext {
+            parts: vec![c0, u1],
+            level: l,
+            scale: a.scale,
+            params_hash: a.params_hash,
+        })
     }
 
     fn normalise_step(&self, step: i64) -> usize {
@@ -500,7 +533,8 @@ impl Evaluator {
                 if s == 0 {
                     Ok(None)
                 } else {
-                    self.galois_key(self.ctx.rotation_galois_element(step), Some(s)).map(Some)
+                    self.galois_key(self.ctx.rotation_galois_element(step), Some(s))
+                        .map(Some)
                 }
             })
             .collect::<Result<Vec<_>>>()?;
@@ -519,7 +553,12 @@ impl Evaluator {
                     let u1 = mod_down(&self.ctx, x1, l);
                     let mut c0 = a.parts[0].permute(perm);
                     c0.add_assign(&u0, basis);
-                    Ciphertext { parts: vec![c0, u1], level: l, scale: a.scale, params_hash: a.params_hash }
+                    Ciphertext {
+                        parts: vec![c0, u1],
+                        level: l,
+                        scale: a.scale,
+                        params_hash: a.params_hash,
+                    }
                 }
             })
             .collect())

@@ -7,6 +7,7 @@
 
 use super::ciphertext::{check_hash, Ciphertext, Plaintext};
 use super::context::Context;
+use super::keyswitch::mod_down;
 use crate::error::Result;
 use crate::math::poly::eval_automorphism_permutation;
 use crate::math::{Eval, Prng, RnsPoly};
@@ -35,7 +36,7 @@ impl Drop for SecretKey {
     }
 }
 
-/// The public encryption key `(b, a) = (-a s + e, a)` over `Q_L`.
+/// The public encryption key `(b, a) = (-a s + e, a)` over `Q_L P`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PublicKey {
     pub(crate) b: RnsPoly<Eval>,
@@ -53,13 +54,23 @@ pub struct SwitchingKey {
 impl SwitchingKey {
     /// Size in bytes of the key's residues (no compression).
     pub fn byte_size(&self) -> usize {
-        self.digits.iter().map(|(b, a)| (b.data().len() + a.data().len()) * 8).sum()
+        self.digits
+            .iter()
+            .map(|(b, a)| (b.data().len() + a.data().len()) * 8)
+            .sum()
     }
 }
 
 /// The relinearization key: switches `s^2` to `s`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RelinearizationKey(pub(crate) SwitchingKey);
+
+impl RelinearizationKey {
+    /// Size in bytes of the key's residues (no compression).
+    pub fn byte_size(&self) -> usize {
+        self.0.byte_size()
+    }
+}
 
 /// A Galois key: switches `sigma_g(s)` to `s`, with the evaluation-form permutation of
 /// `X -> X^g` precomputed.
@@ -108,7 +119,8 @@ impl Context {
     /// The Galois element of a left rotation by `step` slots (negative: right).
     pub fn rotation_galois_element(&self, step: i64) -> usize {
         let slots = self.slots() as i64;
-        self.encoder().rotation_galois_element(step.rem_euclid(slots) as usize)
+        self.encoder()
+            .rotation_galois_element(step.rem_euclid(slots) as usize)
     }
 
     /// The Galois element of complex conjugation, `2N - 1`.
@@ -123,7 +135,11 @@ impl SecretKey {
         let coeffs = prng.ternary(ctx.n());
         let basis = ctx.basis_qp_top();
         let qp = RnsPoly::from_signed(&coeffs, basis).into_eval(basis);
-        Self { ctx: ctx.clone(), coeffs, qp }
+        Self {
+            ctx: ctx.clone(),
+            coeffs,
+            qp,
+        }
     }
 
     /// The context this key belongs to.
@@ -136,17 +152,22 @@ impl SecretKey {
         self.qp.sub_limbs(0..level + 1)
     }
 
-    /// A public key `(-a s + e, a)` over `Q_L`.
+    /// A public key `(-a s + e, a)` over the full basis `Q_L P`. Encryption works modulo
+    /// `Q_l P` and divides by `P` at the end, so the encryption noise shrinks to rounding noise
+    /// (as Microsoft SEAL does).
     pub fn public_key(&self, prng: &mut Prng) -> PublicKey {
         let ctx = &self.ctx;
-        let top = ctx.max_level();
-        let basis = ctx.basis_q(top);
+        let basis = ctx.basis_qp_top();
         let a = prng.uniform_poly(ctx.n(), basis);
         let mut b = RnsPoly::from_signed(&prng.gaussian(ctx.n()), basis).into_eval(basis);
         let mut as_ = a.clone();
-        as_.mul_assign(&self.at_level(top), basis);
+        as_.mul_assign(&self.qp, basis);
         b.sub_assign(&as_, basis);
-        PublicKey { b, a, params_hash: ctx.hash() }
+        PublicKey {
+            b,
+            a,
+            params_hash: ctx.hash(),
+        }
     }
 
     /// A switching key from `s_prime` (over the full `QP` basis, evaluation form) to `s`.
@@ -175,7 +196,10 @@ impl SecretKey {
                 (b, a)
             })
             .collect();
-        SwitchingKey { digits, params_hash: ctx.hash() }
+        SwitchingKey {
+            digits,
+            params_hash: ctx.hash(),
+        }
     }
 
     /// The relinearization key (switches `s^2` to `s`).
@@ -198,7 +222,11 @@ impl SecretKey {
         let mut sg = self.qp.permute(&permutation);
         let key = self.switching_key(&sg, prng);
         sg.data_mut().zeroize();
-        GaloisKey { key, galois_element: g, permutation }
+        GaloisKey {
+            key,
+            galois_element: g,
+            permutation,
+        }
     }
 
     /// Galois keys for exactly the given rotation steps (left for positive steps, right for
@@ -216,7 +244,10 @@ impl SecretKey {
         }
         elements.sort_unstable();
         elements.dedup();
-        let keys = elements.into_iter().map(|g| (g, self.galois_key(g, prng))).collect();
+        let keys = elements
+            .into_iter()
+            .map(|g| (g, self.galois_key(g, prng)))
+            .collect();
         GaloisKeys { keys }
     }
 
@@ -234,7 +265,12 @@ impl SecretKey {
         as_.mul_assign(&self.at_level(pt.level), basis);
         c0.sub_assign(&as_, basis);
         c0.add_assign(&pt.poly, basis);
-        Ok(Ciphertext { parts: vec![c0, a], level: pt.level, scale: pt.scale, params_hash: ctx.hash() })
+        Ok(Ciphertext {
+            parts: vec![c0, a],
+            level: pt.level,
+            scale: pt.scale,
+            params_hash: ctx.hash(),
+        })
     }
 
     /// Decrypts: `c_0 + c_1 s [+ c_2 s^2] mod Q_level`.
@@ -251,12 +287,25 @@ impl SecretKey {
             m.mul_assign(&s, basis);
             m.add_assign(part, basis);
         }
-        Ok(Plaintext { poly: m, level: ct.level, scale: ct.scale, params_hash: ctx.hash() })
+        Ok(Plaintext {
+            poly: m,
+            level: ct.level,
+            scale: ct.scale,
+            params_hash: ctx.hash(),
+        })
     }
 }
 
 impl PublicKey {
-    /// Encrypts `pt`: `(u b + e_0 + m, u a + e_1)` with `u` ternary.
+    /// The key's limbs for `Q_level P`.
+    fn at_level(&self, ctx: &Context, poly: &RnsPoly<Eval>, level: usize) -> RnsPoly<Eval> {
+        let mut p = poly.sub_limbs(0..level + 1);
+        p.extend(&poly.sub_limbs(ctx.max_level() + 1..poly.num_limbs()));
+        p
+    }
+
+    /// Encrypts `pt`: `(u b + e_0, u a + e_1)` computed modulo `Q_l P` with `u` ternary, divided
+    /// by `P` with rounding, plus `(m, 0)`.
     ///
     /// # Errors
     /// [`crate::CkksError::ContextMismatch`] if `pt` belongs to other parameters than `ctx`, or
@@ -265,14 +314,21 @@ impl PublicKey {
         check_hash(ctx, self.params_hash)?;
         check_hash(ctx, pt.params_hash)?;
         let n = ctx.n();
-        let limbs = pt.level + 1;
-        let basis = ctx.basis_q(pt.level);
+        let level = pt.level;
+        let basis = ctx.basis_qp(level);
         let u = RnsPoly::from_signed(&prng.ternary(n), basis).into_eval(basis);
         let mut c0 = RnsPoly::from_signed(&prng.gaussian(n), basis).into_eval(basis);
         let mut c1 = RnsPoly::from_signed(&prng.gaussian(n), basis).into_eval(basis);
-        c0.mul_add_assign(&u, &self.b.sub_limbs(0..limbs), basis);
-        c1.mul_add_assign(&u, &self.a.sub_limbs(0..limbs), basis);
-        c0.add_assign(&pt.poly, basis);
-        Ok(Ciphertext { parts: vec![c0, c1], level: pt.level, scale: pt.scale, params_hash: ctx.hash() })
+        c0.mul_add_assign(&u, &self.at_level(ctx, &self.b, level), basis);
+        c1.mul_add_assign(&u, &self.at_level(ctx, &self.a, level), basis);
+        let mut c0 = mod_down(ctx, c0, level);
+        let c1 = mod_down(ctx, c1, level);
+        c0.add_assign(&pt.poly, ctx.basis_q(level));
+        Ok(Ciphertext {
+            parts: vec![c0, c1],
+            level,
+            scale: pt.scale,
+            params_hash: ctx.hash(),
+        })
     }
 }

@@ -56,7 +56,13 @@ pub(crate) fn inner_product(
     let basis_qp = ctx.basis_qp(level);
     let width = basis_qp.len();
     let top = ctx.max_level();
-    let key_limb = |t: usize| if t <= level { t } else { top + 1 + (t - level - 1) };
+    let key_limb = |t: usize| {
+        if t <= level {
+            t
+        } else {
+            top + 1 + (t - level - 1)
+        }
+    };
     let mut out0 = RnsPoly::<Eval>::zero(n, width);
     let mut out1 = RnsPoly::<Eval>::zero(n, width);
     const CHUNK: usize = 256;

@@ -14,5 +14,7 @@ pub use ciphertext::{Ciphertext, Plaintext};
 pub use context::Context;
 pub use encoder::Encoder;
 pub use evaluator::Evaluator;
-pub use keys::{EvaluationKeys, GaloisKey, GaloisKeys, PublicKey, RelinearizationKey, SecretKey, SwitchingKey};
+pub use keys::{
+    EvaluationKeys, GaloisKey, GaloisKeys, PublicKey, RelinearizationKey, SecretKey, SwitchingKey,
+};
 pub use params::{max_log_qp_128, ParametersLiteral, Security};
