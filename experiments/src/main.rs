@@ -6,10 +6,7 @@ use clap::{Parser, Subcommand};
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(
-    version,
-    about = "Low-depth encrypted logistic regression: experiments and demos"
-)]
+#[command(version, about = "Low-depth encrypted logistic regression: experiments and demos")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -41,10 +38,7 @@ enum Command {
 }
 
 fn max_err(a: &[f64], b: &[f64]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
 }
 
 fn bits(err: f64) -> String {
@@ -59,20 +53,12 @@ fn demo(
     step: i64,
     insecure: bool,
 ) -> ckks::Result<()> {
-    let security = if insecure {
-        Security::InsecureToyParameters
-    } else {
-        Security::HeStandard128
-    };
+    let security = if insecure { Security::InsecureToyParameters } else { Security::HeStandard128 };
     let t = Instant::now();
     let ctx = ParametersLiteral::with_levels(log_n, levels, 60, log_scale, 60, dnum)
         .security(security)
         .build()?;
-    println!(
-        "parameters ({:.2} s):\n  {}",
-        t.elapsed().as_secs_f64(),
-        ctx.summary()
-    );
+    println!("parameters ({:.2} s):\n  {}", t.elapsed().as_secs_f64(), ctx.summary());
 
     let mut prng = Prng::from_os_entropy();
     let t = Instant::now();
@@ -140,14 +126,9 @@ fn demo(
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Demo {
-            log_n,
-            levels,
-            log_scale,
-            dnum,
-            rotate,
-            insecure,
-        } => demo(log_n, levels, log_scale, dnum, rotate, insecure),
+        Command::Demo { log_n, levels, log_scale, dnum, rotate, insecure } => {
+            demo(log_n, levels, log_scale, dnum, rotate, insecure)
+        }
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -156,8 +156,7 @@ impl Modulus {
     #[inline(always)]
     pub fn mul_shoup_lazy(&self, a: u64, w: u64, w_shoup: u64) -> u64 {
         let qhat = ((a as u128 * w_shoup as u128) >> 64) as u64;
-        a.wrapping_mul(w)
-            .wrapping_sub(qhat.wrapping_mul(self.value))
+        a.wrapping_mul(w).wrapping_sub(qhat.wrapping_mul(self.value))
     }
 
     /// `a * w mod q` in `[0, q)`, for any `a < 2^64`, `w < q` and `w_shoup = shoup(w)`.

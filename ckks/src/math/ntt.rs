@@ -47,10 +47,7 @@ impl NttTable {
     /// # Panics
     /// If `n` is not a power of two or `q` is not `1 mod 2n`.
     pub fn new(modulus: Modulus, n: usize) -> Self {
-        assert!(
-            n.is_power_of_two() && n >= 2,
-            "ring degree {n} is not a power of two >= 2"
-        );
+        assert!(n.is_power_of_two() && n >= 2, "ring degree {n} is not a power of two >= 2");
         let log_n = n.trailing_zeros();
         let psi = primitive_root_2n(&modulus, n);
         let psi_inv = modulus.inv(psi).expect("root is invertible");
@@ -175,9 +172,7 @@ impl NttTable {
             let (u, v) = (*x, *y);
             let s = u + v; // < 4q
             *x = self.modulus.mul_shoup(s, self.n_inv, self.n_inv_shoup);
-            *y = self
-                .modulus
-                .mul_shoup(u + two_q - v, self.last_w, self.last_w_shoup);
+            *y = self.modulus.mul_shoup(u + two_q - v, self.last_w, self.last_w_shoup);
         }
     }
 
@@ -224,15 +219,9 @@ mod tests {
     #[test]
     fn ntt_matches_naive_negacyclic_convolution() {
         let mut rng = ChaCha20Rng::seed_from_u64(7);
-        for &(log_n, bits) in &[
-            (1u32, 20u32),
-            (2, 30),
-            (4, 40),
-            (6, 50),
-            (8, 60),
-            (10, 61),
-            (9, 36),
-        ] {
+        for &(log_n, bits) in
+            &[(1u32, 20u32), (2, 30), (4, 40), (6, 50), (8, 60), (10, 61), (9, 36)]
+        {
             let n = 1usize << log_n;
             let t = table(bits, n);
             let q = *t.modulus();

@@ -56,9 +56,7 @@ pub(crate) fn for_each_limb<T: Sync>(
 ) {
     debug_assert_eq!(data.len(), n * per_limb.len());
     if data.len() >= PAR_THRESHOLD && per_limb.len() > 1 {
-        data.par_chunks_mut(n)
-            .zip(per_limb.par_iter())
-            .for_each(|(l, t)| f(l, t));
+        data.par_chunks_mut(n).zip(per_limb.par_iter()).for_each(|(l, t)| f(l, t));
     } else {
         data.chunks_mut(n).zip(per_limb).for_each(|(l, t)| f(l, t));
     }
@@ -67,11 +65,7 @@ pub(crate) fn for_each_limb<T: Sync>(
 impl<F: Form> RnsPoly<F> {
     /// The zero polynomial with `limbs` limbs of degree `n`.
     pub fn zero(n: usize, limbs: usize) -> Self {
-        Self {
-            n,
-            data: vec![0; n * limbs],
-            _form: PhantomData,
-        }
+        Self { n, data: vec![0; n * limbs], _form: PhantomData }
     }
 
     /// Wraps limb-major data (`limbs * n` words, each limb reduced by its prime).
@@ -84,11 +78,7 @@ impl<F: Form> RnsPoly<F> {
             "buffer of {} words is not whole limbs of {n}",
             data.len()
         );
-        Self {
-            n,
-            data,
-            _form: PhantomData,
-        }
+        Self { n, data, _form: PhantomData }
     }
 
     /// The ring degree `N`.
@@ -147,20 +137,13 @@ impl<F: Form> RnsPoly<F> {
 
     /// A polynomial made of limbs `range` of `self`.
     pub fn sub_limbs(&self, range: std::ops::Range<usize>) -> Self {
-        Self::from_data(
-            self.n,
-            self.data[range.start * self.n..range.end * self.n].to_vec(),
-        )
+        Self::from_data(self.n, self.data[range.start * self.n..range.end * self.n].to_vec())
     }
 
     fn check(&self, other: &Self, basis: &Basis) {
         assert_eq!(self.n, other.n, "ring degrees differ");
         assert_eq!(self.data.len(), other.data.len(), "limb counts differ");
-        assert_eq!(
-            self.num_limbs(),
-            basis.len(),
-            "basis does not match the polynomial"
-        );
+        assert_eq!(self.num_limbs(), basis.len(), "basis does not match the polynomial");
     }
 
     /// `self += other`, limb by limb.
@@ -238,10 +221,7 @@ fn zip_limbs(
             .zip(moduli.par_iter())
             .for_each(|((x, y), q)| f(x, y, q));
     } else {
-        a.chunks_mut(n)
-            .zip(b.chunks(n))
-            .zip(moduli)
-            .for_each(|((x, y), q)| f(x, y, q));
+        a.chunks_mut(n).zip(b.chunks(n)).zip(moduli).for_each(|((x, y), q)| f(x, y, q));
     }
 }
 
@@ -263,11 +243,7 @@ impl RnsPoly<Coeff> {
     pub fn into_eval(mut self, basis: &Basis) -> RnsPoly<Eval> {
         assert_eq!(self.num_limbs(), basis.len());
         for_each_limb(&mut self.data, self.n, basis, |l, t| t.forward(l));
-        RnsPoly {
-            n: self.n,
-            data: self.data,
-            _form: PhantomData,
-        }
+        RnsPoly { n: self.n, data: self.data, _form: PhantomData }
     }
 
     /// Applies `X -> X^g` (`g` odd) to the coefficients: `a_i` moves to `i g mod 2N`, negated
@@ -297,11 +273,7 @@ impl RnsPoly<Eval> {
     pub fn into_coeff(mut self, basis: &Basis) -> RnsPoly<Coeff> {
         assert_eq!(self.num_limbs(), basis.len());
         for_each_limb(&mut self.data, self.n, basis, |l, t| t.inverse(l));
-        RnsPoly {
-            n: self.n,
-            data: self.data,
-            _form: PhantomData,
-        }
+        RnsPoly { n: self.n, data: self.data, _form: PhantomData }
     }
 
     /// `self *= other` (the negacyclic product, pointwise in evaluation form).
@@ -390,9 +362,7 @@ mod tests {
             let p = largest_ntt_prime(50, 2 * n as u64, &ps).unwrap();
             ps.push(p);
         }
-        ps.into_iter()
-            .map(|p| Arc::new(NttTable::new(Modulus::new(p), n)))
-            .collect()
+        ps.into_iter().map(|p| Arc::new(NttTable::new(Modulus::new(p), n))).collect()
     }
 
     #[test]
@@ -400,9 +370,7 @@ mod tests {
         let n = 256;
         let b = basis(n, 3);
         let mut rng = ChaCha20Rng::seed_from_u64(1);
-        let coeffs: Vec<i64> = (0..n)
-            .map(|_| (rng.next_u64() % 1000) as i64 - 500)
-            .collect();
+        let coeffs: Vec<i64> = (0..n).map(|_| (rng.next_u64() % 1000) as i64 - 500).collect();
         let p = RnsPoly::from_signed(&coeffs, &b);
         for g in [3usize, 5, 25, 2 * n - 1, 125] {
             let expected = p.automorphism(g, &b).into_eval(&b);

@@ -54,11 +54,7 @@ pub fn is_prime(n: u64) -> bool {
 ///
 /// Candidates are visited in order of distance from `target`, so the answer is deterministic.
 pub fn nearest_ntt_prime(target: f64, two_n: u64, max_bits: u32, exclude: &[u64]) -> Option<u64> {
-    let limit = if max_bits >= 64 {
-        u64::MAX
-    } else {
-        1u64 << max_bits
-    };
+    let limit = if max_bits >= 64 { u64::MAX } else { 1u64 << max_bits };
     if !(target.is_finite() && target >= 1.0 && target < limit as f64) {
         return None;
     }

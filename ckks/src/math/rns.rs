@@ -33,13 +33,7 @@ impl Crt {
             q_hat.push(h);
         }
         let half = &product >> 1;
-        Self {
-            moduli: moduli.to_vec(),
-            product,
-            half,
-            q_hat,
-            q_hat_inv,
-        }
+        Self { moduli: moduli.to_vec(), product, half, q_hat, q_hat_inv }
     }
 
     /// `Q`.
@@ -51,11 +45,8 @@ impl Crt {
     pub fn reconstruct(&self, residues: &[u64]) -> BigUint {
         assert_eq!(residues.len(), self.moduli.len());
         let mut acc = BigUint::zero();
-        for (((r, q), h), &hi) in residues
-            .iter()
-            .zip(&self.moduli)
-            .zip(&self.q_hat)
-            .zip(&self.q_hat_inv)
+        for (((r, q), h), &hi) in
+            residues.iter().zip(&self.moduli).zip(&self.q_hat).zip(&self.q_hat_inv)
         {
             acc += h * q.mul(*r, hi);
         }
@@ -125,10 +116,8 @@ impl BaseConverter {
                     .collect()
             })
             .collect();
-        let a_mod_b = to
-            .iter()
-            .map(|bj| from.iter().fold(1u64, |acc, a| bj.mul(acc, a.value())))
-            .collect();
+        let a_mod_b =
+            to.iter().map(|bj| from.iter().fold(1u64, |acc, a| bj.mul(acc, a.value()))).collect();
         Self { from: from.to_vec(), to: to.to_vec(), a_hat_inv, a_hat_mod_b, a_mod_b }
     }
 
@@ -189,12 +178,7 @@ impl BaseConverter {
         } else {
             output
                 .chunks_mut(n)
-                .zip(
-                    self.to
-                        .iter()
-                        .zip(self.a_hat_mod_b.iter())
-                        .zip(self.a_mod_b.iter()),
-                )
+                .zip(self.to.iter().zip(self.a_hat_mod_b.iter()).zip(self.a_mod_b.iter()))
                 .for_each(body);
         }
     }

@@ -41,16 +41,12 @@ impl Prng {
 
     /// A deterministic generator. Use only for reproducible tests or to re-expand a public seed.
     pub fn from_seed(seed: [u8; 32]) -> Self {
-        Self {
-            rng: ChaCha20Rng::from_seed(seed),
-        }
+        Self { rng: ChaCha20Rng::from_seed(seed) }
     }
 
     /// A deterministic generator from a small integer seed, for tests.
     pub fn from_u64_seed(seed: u64) -> Self {
-        Self {
-            rng: ChaCha20Rng::seed_from_u64(seed),
-        }
+        Self { rng: ChaCha20Rng::seed_from_u64(seed) }
     }
 
     /// A fresh 32-byte seed drawn from this stream.
@@ -163,11 +159,7 @@ mod tests {
         let mean = g.iter().sum::<i64>() as f64 / g.len() as f64;
         let var = g.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / g.len() as f64;
         assert!(mean.abs() < 0.05, "mean {mean}");
-        assert!(
-            (var.sqrt() - ERROR_SIGMA).abs() < 0.05,
-            "sigma {}",
-            var.sqrt()
-        );
+        assert!((var.sqrt() - ERROR_SIGMA).abs() < 0.05, "sigma {}", var.sqrt());
     }
 
     #[test]

@@ -72,10 +72,7 @@ impl Ciphertext {
 /// Checks that an object belongs to `ctx`.
 pub(crate) fn check_hash(ctx: &Context, hash: u64) -> Result<()> {
     if ctx.hash() != hash {
-        return Err(CkksError::ContextMismatch {
-            left: ctx.hash(),
-            right: hash,
-        });
+        return Err(CkksError::ContextMismatch { left: ctx.hash(), right: hash });
     }
     Ok(())
 }

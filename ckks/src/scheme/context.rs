@@ -116,11 +116,7 @@ impl Context {
         }
         data[0] = q0;
         let q_primes = data;
-        let log_qp: f64 = q_primes
-            .iter()
-            .chain(&special)
-            .map(|&p| (p as f64).log2())
-            .sum();
+        let log_qp: f64 = q_primes.iter().chain(&special).map(|&p| (p as f64).log2()).sum();
         if literal.security == Security::HeStandard128 {
             let max_bits = max_log_qp_128(literal.log_n).expect("log_n range checked");
             if log_qp > max_bits as f64 {
@@ -134,19 +130,12 @@ impl Context {
         // Digits and the special-prime budget.
         let q_count = levels + 1;
         let alpha = q_count.div_ceil(literal.dnum);
-        let digits: Vec<Range<usize>> = (0..q_count)
-            .step_by(alpha)
-            .map(|s| s..(s + alpha).min(q_count))
-            .collect();
+        let digits: Vec<Range<usize>> =
+            (0..q_count).step_by(alpha).map(|s| s..(s + alpha).min(q_count)).collect();
         let log_p: f64 = special.iter().map(|&p| (p as f64).log2()).sum();
         let max_digit: f64 = digits
             .iter()
-            .map(|d| {
-                q_primes[d.clone()]
-                    .iter()
-                    .map(|&p| (p as f64).log2())
-                    .sum::<f64>()
-            })
+            .map(|d| q_primes[d.clone()].iter().map(|&p| (p as f64).log2()).sum::<f64>())
             .fold(0.0, f64::max);
         if log_p < max_digit {
             return Err(CkksError::InvalidParameters(format!(
@@ -164,13 +153,7 @@ impl Context {
         let qm: Vec<Modulus> = tables[..q_count].iter().map(|t| *t.modulus()).collect();
         let pm: Vec<Modulus> = tables[q_count..].iter().map(|t| *t.modulus()).collect();
         let qp_bases = (0..q_count)
-            .map(|l| {
-                tables[..=l]
-                    .iter()
-                    .chain(&tables[q_count..])
-                    .cloned()
-                    .collect()
-            })
+            .map(|l| tables[..=l].iter().chain(&tables[q_count..]).cloned().collect())
             .collect();
         let rescale_inv = (0..q_count)
             .map(|l| {
@@ -210,24 +193,16 @@ impl Context {
                             .map(|&i| if i <= l { qm[i] } else { pm[i - l - 1] })
                             .collect();
                         let converter = BaseConverter::new(&qm[digit.clone()], &to);
-                        ModUp {
-                            digit,
-                            targets,
-                            converter,
-                        }
+                        ModUp { digit, targets, converter }
                     })
                     .collect()
             })
             .collect();
         let hash = fnv1a(
-            [
-                literal.log_n as u64,
-                literal.log_scale as u64,
-                literal.dnum as u64,
-            ]
-            .into_iter()
-            .chain(q_primes.iter().copied())
-            .chain(special.iter().copied()),
+            [literal.log_n as u64, literal.log_scale as u64, literal.dnum as u64]
+                .into_iter()
+                .chain(q_primes.iter().copied())
+                .chain(special.iter().copied()),
         );
         Ok(Self {
             inner: Arc::new(Inner {
@@ -279,10 +254,7 @@ impl Context {
 
     /// The ciphertext primes `q_0 .. q_L`.
     pub fn q_primes(&self) -> Vec<u64> {
-        self.inner.tables[..=self.inner.max_level]
-            .iter()
-            .map(|t| t.modulus().value())
-            .collect()
+        self.inner.tables[..=self.inner.max_level].iter().map(|t| t.modulus().value()).collect()
     }
 
     /// The special primes `p_0 .. p_{k-1}`.
@@ -393,10 +365,7 @@ impl Context {
     /// A printable summary: degree, levels, primes, scales and security.
     pub fn summary(&self) -> String {
         let bits = |ps: &[u64]| {
-            ps.iter()
-                .map(|&p| format!("{:.2}", (p as f64).log2()))
-                .collect::<Vec<_>>()
-                .join(", ")
+            ps.iter().map(|&p| format!("{:.2}", (p as f64).log2())).collect::<Vec<_>>().join(", ")
         };
         let bound = match self.inner.literal.security {
             Security::HeStandard128 => format!(

@@ -41,12 +41,7 @@ impl Encoder {
                 Complex64::new(a.cos(), a.sin())
             })
             .collect();
-        Self {
-            n,
-            slots,
-            rot_group,
-            roots,
-        }
+        Self { n, slots, rot_group, roots }
     }
 
     /// The number of slots, `N / 2`.
@@ -83,9 +78,8 @@ impl Encoder {
     /// If `coeffs.len() != N`.
     pub fn coeffs_to_slots(&self, coeffs: &[f64]) -> Vec<Complex64> {
         assert_eq!(coeffs.len(), self.n);
-        let mut v: Vec<Complex64> = (0..self.slots)
-            .map(|i| Complex64::new(coeffs[i], coeffs[i + self.slots]))
-            .collect();
+        let mut v: Vec<Complex64> =
+            (0..self.slots).map(|i| Complex64::new(coeffs[i], coeffs[i + self.slots])).collect();
         self.special_fft(&mut v);
         v
     }
@@ -191,9 +185,8 @@ mod tests {
             for (a, b) in fast.iter().zip(&naive) {
                 assert!((a - b).norm() < 1e-9 * n as f64, "N = {n}: {a} vs {b}");
             }
-            let z: Vec<Complex64> = (0..n / 2)
-                .map(|_| Complex64::new(uniform(&mut rng), uniform(&mut rng)))
-                .collect();
+            let z: Vec<Complex64> =
+                (0..n / 2).map(|_| Complex64::new(uniform(&mut rng), uniform(&mut rng))).collect();
             let back = enc.coeffs_to_slots(&enc.slots_to_coeffs(&z));
             for (a, b) in back.iter().zip(&z) {
                 assert!((a - b).norm() < 1e-12 * n as f64);
@@ -205,9 +198,7 @@ mod tests {
     fn galois_element_five_rotates_left() {
         let n = 32;
         let enc = Encoder::new(n);
-        let z: Vec<Complex64> = (0..n / 2)
-            .map(|i| Complex64::new(i as f64, -(i as f64)))
-            .collect();
+        let z: Vec<Complex64> = (0..n / 2).map(|i| Complex64::new(i as f64, -(i as f64))).collect();
         let c = enc.slots_to_coeffs(&z);
         // m(X^5): coefficient k moves to 5k mod 2N with a sign.
         let mut rot = vec![0.0; n];

@@ -23,37 +23,23 @@ impl ScaledInt {
     /// # Errors
     /// [`CkksError::EncodingOverflow`] if `x` is not finite or `|x| >= 2^(max_log2)`.
     pub(crate) fn round(x: f64, max_log2: f64, value: f64, scale: f64) -> Result<Self> {
-        let err = |reason| CkksError::EncodingOverflow {
-            value,
-            scale_log2: scale.log2(),
-            reason,
-        };
+        let err = |reason| CkksError::EncodingOverflow { value, scale_log2: scale.log2(), reason };
         if !x.is_finite() {
             return Err(err("the scaled value is not finite"));
         }
         let r = x.round();
         if r != 0.0 && r.abs().log2() >= max_log2 {
-            return Err(err(
-                "the scaled value does not fit in half the modulus at this level",
-            ));
+            return Err(err("the scaled value does not fit in half the modulus at this level"));
         }
         let a = r.abs();
         let neg = r < 0.0;
         if a < 9.2e18 {
-            return Ok(Self {
-                neg,
-                mantissa: a as u64,
-                shift: 0,
-            });
+            return Ok(Self { neg, mantissa: a as u64, shift: 0 });
         }
         let bits = a.to_bits();
         let exp = ((bits >> 52) & 0x7ff) as i32 - 1075;
         let mantissa = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
-        Ok(Self {
-            neg,
-            mantissa,
-            shift: exp.max(0) as u32,
-        })
+        Ok(Self { neg, mantissa, shift: exp.max(0) as u32 })
     }
 
     #[inline]
@@ -83,10 +69,7 @@ impl Context {
         scale: f64,
     ) -> Result<Plaintext> {
         if values.len() > self.slots() {
-            return Err(CkksError::TooManyValues {
-                given: values.len(),
-                slots: self.slots(),
-            });
+            return Err(CkksError::TooManyValues { given: values.len(), slots: self.slots() });
         }
         self.check_level(level)?;
         let coeffs = self.encoder().slots_to_coeffs(values);
@@ -112,10 +95,7 @@ impl Context {
     }
 
     pub(crate) fn log_q(&self, level: usize) -> f64 {
-        self.basis_q(level)
-            .iter()
-            .map(|t| (t.modulus().value() as f64).log2())
-            .sum()
+        self.basis_q(level).iter().map(|t| (t.modulus().value() as f64).log2()).sum()
     }
 
     fn encode_coeffs(
@@ -146,12 +126,7 @@ impl Context {
                 *x = c.residue(q);
             }
         });
-        Ok(Plaintext {
-            poly: poly.into_eval(basis),
-            level,
-            scale,
-            params_hash: self.hash(),
-        })
+        Ok(Plaintext { poly: poly.into_eval(basis), level, scale, params_hash: self.hash() })
     }
 
     /// The exact centred coefficients of `pt`, divided by its scale.
@@ -166,11 +141,7 @@ impl Context {
         let inv_scale = 1.0 / pt.scale;
         if pt.level == 0 {
             let q = basis[0].modulus();
-            return Ok(coeff
-                .limb(0)
-                .iter()
-                .map(|&x| q.center(x) as f64 * inv_scale)
-                .collect());
+            return Ok(coeff.limb(0).iter().map(|&x| q.center(x) as f64 * inv_scale).collect());
         }
         let crt = self.crt(pt.level);
         let limbs = pt.level + 1;

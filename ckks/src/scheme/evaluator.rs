@@ -40,10 +40,7 @@ impl Evaluator {
         for k in keys.galois.keys.values() {
             check_hash(ctx, k.key.params_hash)?;
         }
-        Ok(Self {
-            ctx: ctx.clone(),
-            keys,
-        })
+        Ok(Self { ctx: ctx.clone(), keys })
     }
 
     /// The context.
@@ -64,10 +61,7 @@ impl Evaluator {
         self.check_ct(a)?;
         check_hash(&self.ctx, b_hash)?;
         if a.level != b_level {
-            return Err(CkksError::LevelMismatch {
-                left: a.level,
-                right: b_level,
-            });
+            return Err(CkksError::LevelMismatch { left: a.level, right: b_level });
         }
         Ok(())
     }
@@ -85,10 +79,7 @@ impl Evaluator {
 
     fn check_linear(ct: &Ciphertext, operation: &'static str) -> Result<()> {
         if ct.parts.len() != 2 {
-            return Err(CkksError::NeedsRelinearization {
-                components: ct.parts.len(),
-                operation,
-            });
+            return Err(CkksError::NeedsRelinearization { components: ct.parts.len(), operation });
         }
         Ok(())
     }
@@ -347,11 +338,7 @@ impl Evaluator {
         if a.parts.len() == 2 {
             return Ok(a.clone());
         }
-        let rk = self
-            .keys
-            .relinearization
-            .as_ref()
-            .ok_or(CkksError::MissingRelinearizationKey)?;
+        let rk = self.keys.relinearization.as_ref().ok_or(CkksError::MissingRelinearizationKey)?;
         let basis = self.ctx.basis_q(a.level);
         let (u0, u1) = key_switch(&self.ctx, &a.parts[2], a.level, &rk.0);
         let mut c0 = a.parts[0].clone();
@@ -433,10 +420,7 @@ impl Evaluator {
         if level > a.level {
             return Err(CkksError::InvalidLevel {
                 requested: level,
-                reason: format!(
-                    "cannot drop a ciphertext at level {} to a higher level",
-                    a.level
-                ),
+                reason: format!("cannot drop a ciphertext at level {} to a higher level", a.level),
             });
         }
         let mut r = a.clone();
@@ -451,10 +435,7 @@ impl Evaluator {
 
     fn galois_key(&self, g: usize, step: Option<usize>) -> Result<&GaloisKey> {
         self.keys.galois.keys.get(&g).ok_or(match step {
-            Some(step) => CkksError::MissingRotationKey {
-                step,
-                galois_element: g,
-            },
+            Some(step) => CkksError::MissingRotationKey { step, galois_element: g },
             None => CkksError::MissingConjugationKey,
         })
     }
@@ -467,12 +448,7 @@ impl Evaluator {
         let (u0, u1) = key_switch(&self.ctx, &c1, l, &key.key);
         let mut c0 = a.parts[0].permute(perm);
         c0.add_assign(&u0, basis);
-        Ok(Ciphertext {
-            parts: vec![c0, u1],
-            level: l,
-            scale: a.scale,
-            params_hash: a.params_hash,
-        })
+        Ok(Ciphertext { parts: vec![c0, u1], level: l, scale: a.scale, params_hash: a.params_hash })
     }
 
     fn normalise_step(&self, step: i64) -> usize {
@@ -533,8 +509,7 @@ impl Evaluator {
                 if s == 0 {
                     Ok(None)
                 } else {
-                    self.galois_key(self.ctx.rotation_galois_element(step), Some(s))
-                        .map(Some)
+                    self.galois_key(self.ctx.rotation_galois_element(step), Some(s)).map(Some)
                 }
             })
             .collect::<Result<Vec<_>>>()?;

@@ -54,10 +54,7 @@ pub struct SwitchingKey {
 impl SwitchingKey {
     /// Size in bytes of the key's residues (no compression).
     pub fn byte_size(&self) -> usize {
-        self.digits
-            .iter()
-            .map(|(b, a)| (b.data().len() + a.data().len()) * 8)
-            .sum()
+        self.digits.iter().map(|(b, a)| (b.data().len() + a.data().len()) * 8).sum()
     }
 }
 
@@ -119,8 +116,7 @@ impl Context {
     /// The Galois element of a left rotation by `step` slots (negative: right).
     pub fn rotation_galois_element(&self, step: i64) -> usize {
         let slots = self.slots() as i64;
-        self.encoder()
-            .rotation_galois_element(step.rem_euclid(slots) as usize)
+        self.encoder().rotation_galois_element(step.rem_euclid(slots) as usize)
     }
 
     /// The Galois element of complex conjugation, `2N - 1`.
@@ -135,11 +131,7 @@ impl SecretKey {
         let coeffs = prng.ternary(ctx.n());
         let basis = ctx.basis_qp_top();
         let qp = RnsPoly::from_signed(&coeffs, basis).into_eval(basis);
-        Self {
-            ctx: ctx.clone(),
-            coeffs,
-            qp,
-        }
+        Self { ctx: ctx.clone(), coeffs, qp }
     }
 
     /// The context this key belongs to.
@@ -163,11 +155,7 @@ impl SecretKey {
         let mut as_ = a.clone();
         as_.mul_assign(&self.qp, basis);
         b.sub_assign(&as_, basis);
-        PublicKey {
-            b,
-            a,
-            params_hash: ctx.hash(),
-        }
+        PublicKey { b, a, params_hash: ctx.hash() }
     }
 
     /// A switching key from `s_prime` (over the full `QP` basis, evaluation form) to `s`.
@@ -196,10 +184,7 @@ impl SecretKey {
                 (b, a)
             })
             .collect();
-        SwitchingKey {
-            digits,
-            params_hash: ctx.hash(),
-        }
+        SwitchingKey { digits, params_hash: ctx.hash() }
     }
 
     /// The relinearization key (switches `s^2` to `s`).
@@ -222,11 +207,7 @@ impl SecretKey {
         let mut sg = self.qp.permute(&permutation);
         let key = self.switching_key(&sg, prng);
         sg.data_mut().zeroize();
-        GaloisKey {
-            key,
-            galois_element: g,
-            permutation,
-        }
+        GaloisKey { key, galois_element: g, permutation }
     }
 
     /// Galois keys for exactly the given rotation steps (left for positive steps, right for
@@ -244,10 +225,7 @@ impl SecretKey {
         }
         elements.sort_unstable();
         elements.dedup();
-        let keys = elements
-            .into_iter()
-            .map(|g| (g, self.galois_key(g, prng)))
-            .collect();
+        let keys = elements.into_iter().map(|g| (g, self.galois_key(g, prng))).collect();
         GaloisKeys { keys }
     }
 
@@ -287,12 +265,7 @@ impl SecretKey {
             m.mul_assign(&s, basis);
             m.add_assign(part, basis);
         }
-        Ok(Plaintext {
-            poly: m,
-            level: ct.level,
-            scale: ct.scale,
-            params_hash: ctx.hash(),
-        })
+        Ok(Plaintext { poly: m, level: ct.level, scale: ct.scale, params_hash: ctx.hash() })
     }
 }
 
@@ -324,11 +297,6 @@ impl PublicKey {
         let mut c0 = mod_down(ctx, c0, level);
         let c1 = mod_down(ctx, c1, level);
         c0.add_assign(&pt.poly, ctx.basis_q(level));
-        Ok(Ciphertext {
-            parts: vec![c0, c1],
-            level,
-            scale: pt.scale,
-            params_hash: ctx.hash(),
-        })
+        Ok(Ciphertext { parts: vec![c0, c1], level, scale: pt.scale, params_hash: ctx.hash() })
     }
 }

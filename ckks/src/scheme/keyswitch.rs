@@ -66,11 +66,8 @@ pub(crate) fn inner_product(
     let mut out0 = RnsPoly::<Eval>::zero(n, width);
     let mut out1 = RnsPoly::<Eval>::zero(n, width);
     const CHUNK: usize = 256;
-    out0.data_mut()
-        .par_chunks_mut(n)
-        .zip(out1.data_mut().par_chunks_mut(n))
-        .enumerate()
-        .for_each(|(t, (o0, o1))| {
+    out0.data_mut().par_chunks_mut(n).zip(out1.data_mut().par_chunks_mut(n)).enumerate().for_each(
+        |(t, (o0, o1))| {
             let q = basis_qp[t].modulus();
             let kl = key_limb(t);
             let mut acc0 = [0u128; CHUNK];
@@ -106,7 +103,8 @@ pub(crate) fn inner_product(
                     o1[c0 + c] = q.reduce_u128(acc1[c]);
                 }
             }
-        });
+        },
+    );
     (out0, out1)
 }
 
@@ -116,20 +114,14 @@ pub(crate) fn mod_down(ctx: &Context, mut x: RnsPoly<Eval>, level: usize) -> Rns
     let q_limbs = level + 1;
     let p_basis = ctx.p_basis();
     let mut p_part = x.data()[q_limbs * n..].to_vec();
-    p_part
-        .par_chunks_mut(n)
-        .zip(p_basis.par_iter())
-        .for_each(|(l, t)| t.inverse(l));
+    p_part.par_chunks_mut(n).zip(p_basis.par_iter()).for_each(|(l, t)| t.inverse(l));
     let mut conv = vec![0u64; q_limbs * n];
     ctx.mod_down_converter().convert(&p_part, &mut conv, n);
     let basis_q = ctx.basis_q(level);
     let p_inv = ctx.p_inv_mod_q();
     x.truncate(q_limbs);
-    x.data_mut()
-        .par_chunks_mut(n)
-        .zip(conv.par_chunks_mut(n))
-        .enumerate()
-        .for_each(|(i, (xi, ci))| {
+    x.data_mut().par_chunks_mut(n).zip(conv.par_chunks_mut(n)).enumerate().for_each(
+        |(i, (xi, ci))| {
             let t = &basis_q[i];
             t.forward(ci);
             let q = t.modulus();
@@ -138,7 +130,8 @@ pub(crate) fn mod_down(ctx: &Context, mut x: RnsPoly<Eval>, level: usize) -> Rns
                 // (x - conv) * P^-1; x - conv + 2q keeps the lazy product input positive.
                 *a = q.mul_shoup(*a + q.value() - b, w, ws);
             }
-        });
+        },
+    );
     x
 }
 

@@ -142,9 +142,7 @@ impl ParametersLiteral {
         }
         let total = 1 + self.data_prime_bits.len() + self.special_prime_bits.len();
         if total > MAX_PRIMES {
-            return bad(format!(
-                "{total} primes in all; at most {MAX_PRIMES} are supported"
-            ));
+            return bad(format!("{total} primes in all; at most {MAX_PRIMES} are supported"));
         }
         if self.special_prime_bits.is_empty() {
             return bad("at least one special prime is needed for key switching".into());
@@ -156,10 +154,8 @@ impl ParametersLiteral {
                 self.log_scale, self.first_prime_bits
             ));
         }
-        if let Some(&b) = self
-            .data_prime_bits
-            .iter()
-            .find(|&&b| b + 8 < self.log_scale || b > self.log_scale + 8)
+        if let Some(&b) =
+            self.data_prime_bits.iter().find(|&&b| b + 8 < self.log_scale || b > self.log_scale + 8)
         {
             return bad(format!(
                 "a data prime of {b} bits is more than 8 bits away from log_scale = {}: rescaling by it \
