@@ -3,6 +3,8 @@
 
 pub mod modulus;
 pub mod ntt;
+#[cfg(target_arch = "x86_64")]
+pub mod ntt_ifma;
 pub mod poly;
 pub mod primes;
 pub mod rns;

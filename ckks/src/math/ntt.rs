@@ -29,6 +29,30 @@ pub struct NttTable {
     /// `n_inv * psi^-brv(1)`: the last inverse stage folds the `1/N` factor in.
     last_w: u64,
     last_w_shoup: u64,
+    /// 52-bit Shoup companions for the AVX-512 IFMA kernels, when the CPU has them, `q < 2^50`
+    /// and `N >= 16`.
+    simd: Option<Simd52>,
+}
+
+#[derive(Debug)]
+struct Simd52 {
+    fwd: Vec<u64>,
+    inv: Vec<u64>,
+    n_inv: u64,
+    last_w: u64,
+}
+
+/// Whether the vector kernels are allowed: the `CKKS_NO_SIMD` environment variable (any
+/// value) turns them off, so both paths can be exercised on one machine.
+fn simd_enabled() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::env::var_os("CKKS_NO_SIMD").is_none() && super::ntt_ifma::available()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
 }
 
 /// Reverses the lowest `bits` bits of `x`.
@@ -65,6 +89,7 @@ impl NttTable {
         let inv_shoup = inv.iter().map(|&w| modulus.shoup(w)).collect();
         let n_inv = modulus.inv(n as u64).expect("q is odd");
         let last_w = modulus.mul(n_inv, inv[1]);
+        let simd = Self::simd_tables(&modulus, n, &fwd, &inv, n_inv, last_w);
         Self {
             modulus,
             n,
@@ -78,7 +103,38 @@ impl NttTable {
             n_inv_shoup: modulus.shoup(n_inv),
             last_w,
             last_w_shoup: modulus.shoup(last_w),
+            simd,
         }
+    }
+
+    #[allow(unused_variables)]
+    fn simd_tables(
+        modulus: &Modulus,
+        n: usize,
+        fwd: &[u64],
+        inv: &[u64],
+        n_inv: u64,
+        last_w: u64,
+    ) -> Option<Simd52> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use super::ntt_ifma::{shoup52, MAX_BITS};
+            let q = modulus.value();
+            if simd_enabled() && modulus.bits() <= MAX_BITS && n >= 16 {
+                return Some(Simd52 {
+                    fwd: fwd.iter().map(|&w| shoup52(w, q)).collect(),
+                    inv: inv.iter().map(|&w| shoup52(w, q)).collect(),
+                    n_inv: shoup52(n_inv, q),
+                    last_w: shoup52(last_w, q),
+                });
+            }
+        }
+        None
+    }
+
+    /// Whether this table runs the AVX-512 IFMA kernels.
+    pub fn uses_simd(&self) -> bool {
+        self.simd.is_some()
     }
 
     /// The prime of this table.
@@ -104,37 +160,52 @@ impl NttTable {
     /// If `a.len() != N`.
     pub fn forward(&self, a: &mut [u64]) {
         assert_eq!(a.len(), self.n);
+        #[cfg(target_arch = "x86_64")]
+        if let Some(s) = &self.simd {
+            // SAFETY: `simd` is only built when the CPU has AVX-512F and IFMA, q < 2^50 and
+            // N >= 16 is a power of two; the twiddle tables have N entries.
+            unsafe { super::ntt_ifma::forward(a, self.modulus.value(), &self.fwd, &s.fwd) };
+            return;
+        }
+        self.forward_scalar(a);
+    }
+
+    /// The portable forward transform (the reference for the vector kernel).
+    ///
+    /// # Panics
+    /// If `a.len() != N`.
+    pub fn forward_scalar(&self, a: &mut [u64]) {
+        assert_eq!(a.len(), self.n);
         let q = self.modulus.value();
         let two_q = 2 * q;
         let mut t = self.n;
         let mut m = 1;
         while m < self.n {
             t >>= 1;
-            for i in 0..m {
-                let w = self.fwd[m + i];
-                let ws = self.fwd_shoup[m + i];
-                let (lo, hi) = a[2 * i * t..2 * i * t + 2 * t].split_at_mut(t);
-                for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
-                    let mut u = *x;
-                    if u >= two_q {
-                        u -= two_q;
+            let tw = self.fwd[m..2 * m].iter().zip(&self.fwd_shoup[m..2 * m]);
+            if t == 1 {
+                for (pair, (&w, &ws)) in a.chunks_exact_mut(2).zip(tw) {
+                    let u = pair[0].min(pair[0].wrapping_sub(two_q));
+                    let v = self.modulus.mul_shoup_lazy(pair[1], w, ws);
+                    pair[0] = u + v;
+                    pair[1] = u + two_q - v;
+                }
+            } else {
+                for (block, (&w, &ws)) in a.chunks_exact_mut(2 * t).zip(tw) {
+                    let (lo, hi) = block.split_at_mut(t);
+                    for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
+                        let u = (*x).min((*x).wrapping_sub(two_q));
+                        let v = self.modulus.mul_shoup_lazy(*y, w, ws);
+                        *x = u + v;
+                        *y = u + two_q - v;
                     }
-                    let v = self.modulus.mul_shoup_lazy(*y, w, ws);
-                    *x = u + v;
-                    *y = u + two_q - v;
                 }
             }
             m <<= 1;
         }
         for x in a.iter_mut() {
-            let mut v = *x;
-            if v >= two_q {
-                v -= two_q;
-            }
-            if v >= q {
-                v -= q;
-            }
-            *x = v;
+            let v = (*x).min((*x).wrapping_sub(two_q));
+            *x = v.min(v.wrapping_sub(q));
         }
     }
 
@@ -144,22 +215,44 @@ impl NttTable {
     /// If `a.len() != N`.
     pub fn inverse(&self, a: &mut [u64]) {
         assert_eq!(a.len(), self.n);
+        #[cfg(target_arch = "x86_64")]
+        if let Some(s) = &self.simd {
+            // SAFETY: as in `forward`.
+            unsafe {
+                super::ntt_ifma::inverse(
+                    a,
+                    self.modulus.value(),
+                    &self.inv,
+                    &s.inv,
+                    self.n_inv,
+                    s.n_inv,
+                    self.last_w,
+                    s.last_w,
+                )
+            };
+            return;
+        }
+        self.inverse_scalar(a);
+    }
+
+    /// The portable inverse transform (the reference for the vector kernel).
+    ///
+    /// # Panics
+    /// If `a.len() != N`.
+    pub fn inverse_scalar(&self, a: &mut [u64]) {
+        assert_eq!(a.len(), self.n);
         let q = self.modulus.value();
         let two_q = 2 * q;
         let mut t = 1;
         let mut m = self.n >> 1;
         while m > 1 {
-            for i in 0..m {
-                let w = self.inv[m + i];
-                let ws = self.inv_shoup[m + i];
-                let (lo, hi) = a[2 * i * t..2 * i * t + 2 * t].split_at_mut(t);
+            let tw = self.inv[m..2 * m].iter().zip(&self.inv_shoup[m..2 * m]);
+            for (block, (&w, &ws)) in a.chunks_exact_mut(2 * t).zip(tw) {
+                let (lo, hi) = block.split_at_mut(t);
                 for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
                     let (u, v) = (*x, *y);
-                    let mut s = u + v;
-                    if s >= two_q {
-                        s -= two_q;
-                    }
-                    *x = s;
+                    let s = u + v;
+                    *x = s.min(s.wrapping_sub(two_q));
                     *y = self.modulus.mul_shoup_lazy(u + two_q - v, w, ws);
                 }
             }
@@ -255,6 +348,41 @@ mod tests {
                 acc = q.mul_add(acc, x, c);
             }
             assert_eq!(fk, acc);
+        }
+    }
+
+    #[test]
+    fn vector_kernels_match_scalar_transforms() {
+        let mut rng = ChaCha20Rng::seed_from_u64(10);
+        let mut checked = 0;
+        for log_n in 4..=16u32 {
+            for bits in [30u32, 40, 50] {
+                let n = 1 << log_n;
+                let t = table(bits, n);
+                if !t.uses_simd() {
+                    continue;
+                }
+                checked += 1;
+                let q = t.modulus().value();
+                let a = random_poly(&mut rng, q, n);
+                let (mut v, mut s) = (a.clone(), a.clone());
+                t.forward(&mut v);
+                t.forward_scalar(&mut s);
+                assert_eq!(v, s, "forward, N = 2^{log_n}, {bits} bits");
+                t.inverse(&mut v);
+                t.inverse_scalar(&mut s);
+                assert_eq!(v, s, "inverse, N = 2^{log_n}, {bits} bits");
+                assert_eq!(v, a);
+                // Extreme inputs: all q - 1.
+                let mut e = vec![q - 1; n];
+                let mut es = e.clone();
+                t.forward(&mut e);
+                t.forward_scalar(&mut es);
+                assert_eq!(e, es);
+            }
+        }
+        if checked == 0 {
+            eprintln!("no AVX-512 IFMA on this CPU (or CKKS_NO_SIMD set): vector kernels not run");
         }
     }
 

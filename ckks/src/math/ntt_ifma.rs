@@ -1,0 +1,296 @@
+//! AVX-512 IFMA kernels for the negacyclic NTT, for primes below 2^50.
+//!
+//! The same Harvey butterflies as the scalar transform in [`super::ntt`], eight lanes at a time,
+//! with 52-bit Shoup constants `w' = floor(w 2^52 / q)`: `vpmadd52huq` gives
+//! `floor(y w' / 2^52)` and two `vpmadd52luq` give `y w - qhat q mod 2^52`, which is exact because
+//! the true value lies in `[0, 2q)`. Lazy values stay below `4q < 2^52`. The three stages whose
+//! butterfly span is below eight lanes run on pairs of vectors, shuffled into butterfly order
+//! and back.
+//!
+//! Every function here is `unsafe` only because it requires the CPU features it is compiled
+//! for; [`available`] checks them at run time and the table builder only selects this path when
+//! it returns true.
+
+#![allow(unsafe_code)]
+
+use std::arch::x86_64::*;
+
+/// Largest prime width this kernel accepts (lazy values below `4q` must fit 52 bits).
+pub const MAX_BITS: u32 = 50;
+
+/// Whether the running CPU has AVX-512F and AVX-512 IFMA.
+pub fn available() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512ifma")
+}
+
+/// 52-bit Shoup companion `floor(w * 2^52 / q)`.
+pub fn shoup52(w: u64, q: u64) -> u64 {
+    (((w as u128) << 52) / q as u128) as u64
+}
+
+/// Lane indices (into the concatenation of two vectors) of the butterfly inputs `x` and `y`,
+/// and of the way back, for spans 4, 2 and 1.
+struct Shuffle {
+    x: [u64; 8],
+    y: [u64; 8],
+    back_lo: [u64; 8],
+    back_hi: [u64; 8],
+}
+
+const SHUFFLES: [Shuffle; 3] = [
+    // span 4
+    Shuffle {
+        x: [0, 1, 2, 3, 8, 9, 10, 11],
+        y: [4, 5, 6, 7, 12, 13, 14, 15],
+        back_lo: [0, 1, 2, 3, 8, 9, 10, 11],
+        back_hi: [4, 5, 6, 7, 12, 13, 14, 15],
+    },
+    // span 2
+    Shuffle {
+        x: [0, 1, 4, 5, 8, 9, 12, 13],
+        y: [2, 3, 6, 7, 10, 11, 14, 15],
+        back_lo: [0, 1, 8, 9, 2, 3, 10, 11],
+        back_hi: [4, 5, 12, 13, 6, 7, 14, 15],
+    },
+    // span 1
+    Shuffle {
+        x: [0, 2, 4, 6, 8, 10, 12, 14],
+        y: [1, 3, 5, 7, 9, 11, 13, 15],
+        back_lo: [0, 8, 1, 9, 2, 10, 3, 11],
+        back_hi: [4, 12, 5, 13, 6, 14, 7, 15],
+    },
+];
+
+/// Twiddle lane patterns for spans 4, 2, 1: lane `k` uses twiddle `base + PATTERN[k]`.
+const TWIDDLE_LANES: [[u64; 8]; 3] =
+    [[0, 0, 0, 0, 1, 1, 1, 1], [0, 0, 1, 1, 2, 2, 3, 3], [0, 1, 2, 3, 4, 5, 6, 7]];
+
+#[inline(always)]
+unsafe fn load(p: *const u64) -> __m512i {
+    _mm512_loadu_si512(p as *const _)
+}
+
+#[inline(always)]
+unsafe fn store(p: *mut u64, v: __m512i) {
+    _mm512_storeu_si512(p as *mut _, v)
+}
+
+/// `y w mod q` in `[0, 2q)` for lanes `y < 2^52`.
+#[inline(always)]
+unsafe fn mul_shoup_lazy(
+    y: __m512i,
+    w: __m512i,
+    ws: __m512i,
+    neg_q: __m512i,
+    mask: __m512i,
+) -> __m512i {
+    let zero = _mm512_setzero_si512();
+    let qhat = _mm512_madd52hi_epu64(zero, y, ws);
+    let t = _mm512_madd52lo_epu64(zero, y, w);
+    let t = _mm512_madd52lo_epu64(t, qhat, neg_q);
+    _mm512_and_si512(t, mask)
+}
+
+/// `x >= m ? x - m : x`, lane-wise, for `x < 2^63`.
+#[inline(always)]
+unsafe fn csub(x: __m512i, m: __m512i) -> __m512i {
+    _mm512_min_epu64(x, _mm512_sub_epi64(x, m))
+}
+
+#[inline(always)]
+unsafe fn fwd_butterfly(
+    x: __m512i,
+    y: __m512i,
+    w: __m512i,
+    ws: __m512i,
+    two_q: __m512i,
+    neg_q: __m512i,
+    mask: __m512i,
+) -> (__m512i, __m512i) {
+    let x = csub(x, two_q);
+    let v = mul_shoup_lazy(y, w, ws, neg_q, mask);
+    (_mm512_add_epi64(x, v), _mm512_sub_epi64(_mm512_add_epi64(x, two_q), v))
+}
+
+#[inline(always)]
+unsafe fn inv_butterfly(
+    x: __m512i,
+    y: __m512i,
+    w: __m512i,
+    ws: __m512i,
+    two_q: __m512i,
+    neg_q: __m512i,
+    mask: __m512i,
+) -> (__m512i, __m512i) {
+    let s = csub(_mm512_add_epi64(x, y), two_q);
+    let d = _mm512_sub_epi64(_mm512_add_epi64(x, two_q), y);
+    (s, mul_shoup_lazy(d, w, ws, neg_q, mask))
+}
+
+/// Forward transform, same contract as the scalar one: entries `< q` in and out.
+///
+/// # Safety
+/// The CPU must support AVX-512F and AVX-512 IFMA ([`available`]); `q < 2^50`; `a.len() = n`
+/// is a power of two of at least 16; `w`/`ws` hold the `n` twiddles `psi^brv(k)` and their
+/// 52-bit Shoup companions.
+#[target_feature(enable = "avx512f,avx512ifma")]
+pub unsafe fn forward(a: &mut [u64], q: u64, w: &[u64], ws: &[u64]) {
+    let n = a.len();
+    debug_assert!(n >= 16 && n.is_power_of_two() && w.len() == n && ws.len() == n);
+    let p = a.as_mut_ptr();
+    let two_q = _mm512_set1_epi64((2 * q) as i64);
+    let qv = _mm512_set1_epi64(q as i64);
+    let neg_q = _mm512_set1_epi64(((1u64 << 52) - q) as i64);
+    let mask = _mm512_set1_epi64(((1u64 << 52) - 1) as i64);
+    let mut t = n;
+    let mut m = 1;
+    while t > 8 {
+        t >>= 1;
+        for i in 0..m {
+            let wv = _mm512_set1_epi64(w[m + i] as i64);
+            let wsv = _mm512_set1_epi64(ws[m + i] as i64);
+            let base = p.add(2 * i * t);
+            for j in (0..t).step_by(8) {
+                let x = load(base.add(j));
+                let y = load(base.add(j + t));
+                let (x, y) = fwd_butterfly(x, y, wv, wsv, two_q, neg_q, mask);
+                store(base.add(j), x);
+                store(base.add(j + t), y);
+            }
+        }
+        m <<= 1;
+    }
+    // Spans 4, 2, 1 on blocks of 16 entries, then the final reduction to [0, q).
+    let shuffles: Vec<[__m512i; 4]> = SHUFFLES
+        .iter()
+        .map(|s| {
+            [
+                load(s.x.as_ptr()),
+                load(s.y.as_ptr()),
+                load(s.back_lo.as_ptr()),
+                load(s.back_hi.as_ptr()),
+            ]
+        })
+        .collect();
+    let lanes: Vec<__m512i> = TWIDDLE_LANES.iter().map(|l| load(l.as_ptr())).collect();
+    let wp = w.as_ptr() as *const i64;
+    let wsp = ws.as_ptr() as *const i64;
+    for blk in (0..n).step_by(16) {
+        let mut lo = load(p.add(blk));
+        let mut hi = load(p.add(blk + 8));
+        for (s, (sh, ln)) in shuffles.iter().zip(&lanes).enumerate() {
+            // span 4 >> s; m = n / (2 span); the block's first butterfly group is blk / (2 span).
+            let span = 4 >> s;
+            let mm = n / (2 * span);
+            let first = (mm + blk / (2 * span)) as i64;
+            let idx = _mm512_add_epi64(*ln, _mm512_set1_epi64(first));
+            let wv = _mm512_i64gather_epi64::<8>(idx, wp);
+            let wsv = _mm512_i64gather_epi64::<8>(idx, wsp);
+            let x = _mm512_permutex2var_epi64(lo, sh[0], hi);
+            let y = _mm512_permutex2var_epi64(lo, sh[1], hi);
+            let (x, y) = fwd_butterfly(x, y, wv, wsv, two_q, neg_q, mask);
+            lo = _mm512_permutex2var_epi64(x, sh[2], y);
+            hi = _mm512_permutex2var_epi64(x, sh[3], y);
+        }
+        lo = csub(csub(lo, two_q), qv);
+        hi = csub(csub(hi, two_q), qv);
+        store(p.add(blk), lo);
+        store(p.add(blk + 8), hi);
+    }
+}
+
+/// Inverse transform including the `1/N` factor, same contract as the scalar one.
+///
+/// # Safety
+/// As [`forward`], with `w`/`ws` the inverse twiddles `psi^-brv(k)` and companions;
+/// `n_inv`, `last_w` (`n_inv psi^-brv(1)`) and their 52-bit companions for the last stage.
+#[target_feature(enable = "avx512f,avx512ifma")]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn inverse(
+    a: &mut [u64],
+    q: u64,
+    w: &[u64],
+    ws: &[u64],
+    n_inv: u64,
+    n_inv_s: u64,
+    last_w: u64,
+    last_ws: u64,
+) {
+    let n = a.len();
+    debug_assert!(n >= 16 && n.is_power_of_two() && w.len() == n && ws.len() == n);
+    let p = a.as_mut_ptr();
+    let two_q = _mm512_set1_epi64((2 * q) as i64);
+    let qv = _mm512_set1_epi64(q as i64);
+    let neg_q = _mm512_set1_epi64(((1u64 << 52) - q) as i64);
+    let mask = _mm512_set1_epi64(((1u64 << 52) - 1) as i64);
+    let shuffles: Vec<[__m512i; 4]> = SHUFFLES
+        .iter()
+        .map(|s| {
+            [
+                load(s.x.as_ptr()),
+                load(s.y.as_ptr()),
+                load(s.back_lo.as_ptr()),
+                load(s.back_hi.as_ptr()),
+            ]
+        })
+        .collect();
+    let lanes: Vec<__m512i> = TWIDDLE_LANES.iter().map(|l| load(l.as_ptr())).collect();
+    let wp = w.as_ptr() as *const i64;
+    let wsp = ws.as_ptr() as *const i64;
+    // Spans 1, 2, 4 first.
+    for blk in (0..n).step_by(16) {
+        let mut lo = load(p.add(blk));
+        let mut hi = load(p.add(blk + 8));
+        for s in (0..3).rev() {
+            let (sh, ln) = (&shuffles[s], &lanes[s]);
+            let span = 4 >> s;
+            let mm = n / (2 * span);
+            let first = (mm + blk / (2 * span)) as i64;
+            let idx = _mm512_add_epi64(*ln, _mm512_set1_epi64(first));
+            let wv = _mm512_i64gather_epi64::<8>(idx, wp);
+            let wsv = _mm512_i64gather_epi64::<8>(idx, wsp);
+            let x = _mm512_permutex2var_epi64(lo, sh[0], hi);
+            let y = _mm512_permutex2var_epi64(lo, sh[1], hi);
+            let (x, y) = inv_butterfly(x, y, wv, wsv, two_q, neg_q, mask);
+            lo = _mm512_permutex2var_epi64(x, sh[2], y);
+            hi = _mm512_permutex2var_epi64(x, sh[3], y);
+        }
+        store(p.add(blk), lo);
+        store(p.add(blk + 8), hi);
+    }
+    let mut t = 8;
+    let mut m = n / 16;
+    while m > 1 {
+        for i in 0..m {
+            let wv = _mm512_set1_epi64(w[m + i] as i64);
+            let wsv = _mm512_set1_epi64(ws[m + i] as i64);
+            let base = p.add(2 * i * t);
+            for j in (0..t).step_by(8) {
+                let x = load(base.add(j));
+                let y = load(base.add(j + t));
+                let (x, y) = inv_butterfly(x, y, wv, wsv, two_q, neg_q, mask);
+                store(base.add(j), x);
+                store(base.add(j + t), y);
+            }
+        }
+        t <<= 1;
+        m >>= 1;
+    }
+    // Last stage with 1/N folded in, fully reduced.
+    let h = n / 2;
+    let niv = _mm512_set1_epi64(n_inv as i64);
+    let nis = _mm512_set1_epi64(n_inv_s as i64);
+    let lwv = _mm512_set1_epi64(last_w as i64);
+    let lws = _mm512_set1_epi64(last_ws as i64);
+    for j in (0..h).step_by(8) {
+        let x = load(p.add(j));
+        let y = load(p.add(j + h));
+        let s = _mm512_add_epi64(x, y);
+        let d = _mm512_sub_epi64(_mm512_add_epi64(x, two_q), y);
+        let s = csub(mul_shoup_lazy(s, niv, nis, neg_q, mask), qv);
+        let d = csub(mul_shoup_lazy(d, lwv, lws, neg_q, mask), qv);
+        store(p.add(j), s);
+        store(p.add(j + h), d);
+    }
+}
