@@ -74,7 +74,7 @@ impl<F: Form> RnsPoly<F> {
     /// If `data.len()` is not a multiple of `n`.
     pub fn from_data(n: usize, data: Vec<u64>) -> Self {
         assert!(
-            n > 0 && data.len() % n == 0,
+            n > 0 && data.len().is_multiple_of(n),
             "buffer of {} words is not whole limbs of {n}",
             data.len()
         );
@@ -296,7 +296,8 @@ impl RnsPoly<Eval> {
         self.check(b, basis);
         let n = self.n;
         let moduli: Vec<Modulus> = basis.iter().map(|t| *t.modulus()).collect();
-        let work = |((x, (y, z)), q): ((&mut [u64], (&[u64], &[u64])), &Modulus)| {
+        type Limbs<'a> = ((&'a mut [u64], (&'a [u64], &'a [u64])), &'a Modulus);
+        let work = |((x, (y, z)), q): Limbs<'_>| {
             for ((d, &u), &v) in x.iter_mut().zip(y).zip(z) {
                 *d = q.mul_add(u, v, *d);
             }

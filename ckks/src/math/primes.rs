@@ -27,7 +27,7 @@ pub fn is_prime(n: u64) -> bool {
         return false;
     }
     for &p in &WITNESSES {
-        if n % p == 0 {
+        if n.is_multiple_of(p) {
             return n == p;
         }
     }

@@ -15,6 +15,19 @@ pub struct Crt {
     half: BigUint,
     q_hat: Vec<BigUint>,
     q_hat_inv: Vec<u64>,
+    /// `Q/q_i` and `Q` as little-endian words (fixed width), for the allocation-free path.
+    q_hat_words: Vec<Vec<u64>>,
+    product_words: Vec<u64>,
+}
+
+/// Words of the fixed-width integers in [`Crt::reconstruct_centered_f64`]: 64 primes of 61 bits
+/// times a carry.
+const CRT_WORDS: usize = 64;
+
+fn to_words(x: &BigUint, width: usize) -> Vec<u64> {
+    let mut w = x.to_u64_digits();
+    w.resize(width, 0);
+    w
 }
 
 impl Crt {
@@ -33,7 +46,56 @@ impl Crt {
             q_hat.push(h);
         }
         let half = &product >> 1;
-        Self { moduli: moduli.to_vec(), product, half, q_hat, q_hat_inv }
+        let width = (product.bits() as usize).div_ceil(64) + 1;
+        assert!(width < CRT_WORDS, "at most 64 primes of at most 61 bits");
+        let q_hat_words = q_hat.iter().map(|h| to_words(h, width)).collect();
+        let product_words = to_words(&product, width);
+        Self {
+            moduli: moduli.to_vec(),
+            product,
+            half,
+            q_hat,
+            q_hat_inv,
+            q_hat_words,
+            product_words,
+        }
+    }
+
+    /// The centred representative of the residues, rounded to `f64`, without allocating.
+    ///
+    /// Computes `S = sum_i y_i (Q/q_i)` with `y_i = [x_i (Q/q_i)^-1]_{q_i}` in fixed-width
+    /// words and subtracts `v Q` with `v = round(sum_i y_i / q_i)` (estimated in `f64`), which
+    /// gives the centred value exactly unless it lies within about `2^-40 Q` of `+-Q/2`. The
+    /// conversion to `f64` truncates to the top 128 bits before rounding (relative error at most
+    /// `2^-52`). Agrees with [`Crt::reconstruct_centered`] (tested).
+    pub fn reconstruct_centered_f64(&self, residues: &[u64]) -> f64 {
+        assert_eq!(residues.len(), self.moduli.len());
+        let width = self.product_words.len();
+        let mut s = [0u64; CRT_WORDS];
+        let mut frac = 0.0f64;
+        for ((&r, q), (&hi, h)) in
+            residues.iter().zip(&self.moduli).zip(self.q_hat_inv.iter().zip(&self.q_hat_words))
+        {
+            let y = q.mul(r, hi);
+            frac += y as f64 / q.value() as f64;
+            mul_add_words(&mut s[..width], h, y);
+        }
+        let v = frac.round() as u64;
+        let mut t = [0u64; CRT_WORDS];
+        mul_add_words(&mut t[..width], &self.product_words, v);
+        let (neg, mag) = if ge_words(&s[..width], &t[..width]) {
+            sub_words(&mut s[..width], &t[..width]);
+            (false, &s[..width])
+        } else {
+            sub_words(&mut t[..width], &s[..width]);
+            (true, &t[..width])
+        };
+        let f = words_to_f64(mag);
+        if neg {
+            -f
+        } else {
+            f
+        }
     }
 
     /// `Q`.
@@ -133,7 +195,10 @@ impl BaseConverter {
     /// If `input` is not `|A|` limbs or `output` is not whole limbs of at most `|B|`.
     pub fn convert(&self, input: &[u64], output: &mut [u64], n: usize) {
         assert_eq!(input.len(), self.from.len() * n);
-        assert!(output.len() % n == 0 && output.len() <= self.to.len() * n);
+        assert!(output.len().is_multiple_of(n) && output.len() <= self.to.len() * n);
+        if self.from.len() == 1 {
+            return self.convert_single(input, output, n);
+        }
         // y_i = x_i * (A/a_i)^-1 mod a_i, and v = round(sum_i y_i / a_i).
         let mut y = input.to_vec();
         let mut frac = vec![0f64; n];
@@ -145,7 +210,8 @@ impl BaseConverter {
             }
         }
         let v: Vec<u64> = frac.iter().map(|f| f.round() as u64).collect();
-        let body = |(out, ((bj, m), &a_mod_b)): (&mut [u64], ((&Modulus, &Vec<u64>), &u64))| {
+        type Target<'a> = (&'a mut [u64], ((&'a Modulus, &'a Vec<u64>), &'a u64));
+        let body = |(out, ((bj, m), &a_mod_b)): Target<'_>| {
             const CHUNK: usize = 64;
             let neg_a = bj.neg(a_mod_b);
             let mut acc = [0u128; CHUNK];
@@ -184,6 +250,68 @@ impl BaseConverter {
     }
 }
 
+impl BaseConverter {
+    /// One source prime `a`: the centred lift of `x in [0, a)` is `x` or `x - a`.
+    fn convert_single(&self, input: &[u64], output: &mut [u64], n: usize) {
+        let a = self.from[0].value();
+        let half = a >> 1;
+        let body = |(out, bj): (&mut [u64], &Modulus)| {
+            let a_mod_b = bj.reduce(a);
+            for (o, &x) in out.iter_mut().zip(input) {
+                let r = bj.reduce(x);
+                *o = if x > half { bj.sub(r, a_mod_b) } else { r };
+            }
+        };
+        if output.len() >= 1 << 14 && self.to.len() > 1 {
+            output.par_chunks_mut(n).zip(self.to.par_iter()).for_each(body);
+        } else {
+            output.chunks_mut(n).zip(self.to.iter()).for_each(body);
+        }
+    }
+}
+
+/// `acc += a * y` over little-endian words (the caller sizes `acc` so that nothing overflows).
+fn mul_add_words(acc: &mut [u64], a: &[u64], y: u64) {
+    let mut carry = 0u128;
+    for (d, &w) in acc.iter_mut().zip(a) {
+        let t = w as u128 * y as u128 + *d as u128 + carry;
+        *d = t as u64;
+        carry = t >> 64;
+    }
+    debug_assert_eq!(carry, 0);
+}
+
+fn ge_words(a: &[u64], b: &[u64]) -> bool {
+    for (x, y) in a.iter().rev().zip(b.iter().rev()) {
+        if x != y {
+            return x > y;
+        }
+    }
+    true
+}
+
+/// `a -= b` for `a >= b`.
+fn sub_words(a: &mut [u64], b: &[u64]) {
+    let mut borrow = false;
+    for (x, &y) in a.iter_mut().zip(b) {
+        let (d1, b1) = x.overflowing_sub(y);
+        let (d2, b2) = d1.overflowing_sub(borrow as u64);
+        *x = d2;
+        borrow = b1 || b2;
+    }
+}
+
+fn words_to_f64(w: &[u64]) -> f64 {
+    match w.iter().rposition(|&x| x != 0) {
+        None => 0.0,
+        Some(0) => w[0] as f64,
+        Some(h) => {
+            let top = ((w[h] as u128) << 64) | w[h - 1] as u128;
+            top as f64 * 2f64.powi(64 * (h as i32 - 1))
+        }
+    }
+}
+
 /// `x` as the nearest `f64` (exact big-integer input, one rounding).
 pub fn bigint_to_f64(x: &BigInt) -> f64 {
     x.to_f64().unwrap_or(f64::NAN)
@@ -205,16 +333,42 @@ mod tests {
 
     proptest! {
         #[test]
-        fn crt_matches_bigint(words in proptest::collection::vec(any::<u64>(), 4)) {
+        fn crt_matches_bigint(words in proptest::collection::vec(any::<u64>(), 4), small: i64) {
             let ms = primes(&[60, 50, 40, 61]);
             let crt = Crt::new(&ms);
-            let x = words.iter().fold(BigUint::zero(), |acc, &w| (acc << 64) + w) % crt.product();
+            // Also small centred values, the common case when decoding.
+            let x = if words[0] % 2 == 0 {
+                words.iter().fold(BigUint::zero(), |acc, &w| (acc << 64) + w) % crt.product()
+            } else {
+                let v = BigInt::from(small) * BigInt::from(words[1] >> 20);
+                let p = BigInt::from(crt.product().clone());
+                (((v % &p) + &p) % &p).to_biguint().unwrap()
+            };
             let residues: Vec<u64> = ms.iter().map(|q| (&x % q.value()).to_u64().unwrap()).collect();
             prop_assert_eq!(crt.reconstruct(&residues), x.clone());
             let c = crt.reconstruct_centered(&residues);
             let half = BigInt::from(crt.product().clone()) / 2;
             prop_assert!(c <= half && c > -half);
+            let f = crt.reconstruct_centered_f64(&residues);
+            let exact = bigint_to_f64(&c);
+            prop_assert!((f - exact).abs() <= exact.abs() * 2f64.powi(-52), "{} vs {}", f, exact);
             prop_assert_eq!((c + BigInt::from(crt.product().clone())) % BigInt::from(crt.product().clone()), BigInt::from(x));
+        }
+
+        #[test]
+        fn single_prime_conversion_gives_the_centred_lift(xs in proptest::collection::vec(any::<u64>(), 8)) {
+            let all = primes(&[40, 60, 50]);
+            let (a, b) = all.split_at(1);
+            let n = 8;
+            let input: Vec<u64> = xs.iter().map(|x| x % a[0].value()).collect();
+            let mut out = vec![0u64; 2 * n];
+            BaseConverter::new(a, b).convert(&input, &mut out, n);
+            for (c, &x) in input.iter().enumerate() {
+                let centred = a[0].center(x) as i128;
+                for (j, q) in b.iter().enumerate() {
+                    prop_assert_eq!(out[j * n + c] as i128, centred.rem_euclid(q.value() as i128));
+                }
+            }
         }
 
         #[test]

@@ -5,9 +5,9 @@ use super::ciphertext::{check_hash, Plaintext};
 use super::context::Context;
 use crate::error::{CkksError, Result};
 use crate::math::poly::for_each_limb;
-use crate::math::rns::bigint_to_f64;
 use crate::math::{Modulus, RnsPoly};
 use num_complex::Complex64;
+use rayon::prelude::*;
 
 /// A rounded, scaled coefficient as `(-1)^neg * mantissa * 2^shift`, exact for any `f64` integer.
 #[derive(Clone, Copy)]
@@ -145,15 +145,18 @@ impl Context {
         }
         let crt = self.crt(pt.level);
         let limbs = pt.level + 1;
-        let mut residues = vec![0u64; limbs];
-        Ok((0..n)
-            .map(|c| {
-                for (i, r) in residues.iter_mut().enumerate() {
+        let mut out = vec![0f64; n];
+        out.par_chunks_mut(1024).enumerate().for_each(|(chunk, o)| {
+            let mut residues = [0u64; 64];
+            for (k, x) in o.iter_mut().enumerate() {
+                let c = chunk * 1024 + k;
+                for (i, r) in residues[..limbs].iter_mut().enumerate() {
                     *r = coeff.limb(i)[c];
                 }
-                bigint_to_f64(&crt.reconstruct_centered(&residues)) * inv_scale
-            })
-            .collect())
+                *x = crt.reconstruct_centered_f64(&residues[..limbs]) * inv_scale;
+            }
+        });
+        Ok(out)
     }
 
     /// Decodes `pt` into its `N/2` complex slots.
