@@ -70,6 +70,19 @@ pub(crate) fn inner_product(
         |(t, (o0, o1))| {
             let q = basis_qp[t].modulus();
             let kl = key_limb(t);
+            #[cfg(target_arch = "x86_64")]
+            if basis_qp[t].uses_simd() && n % 8 == 0 {
+                let d: Vec<&[u64]> = dec.digits.iter().map(|p| p.limb(t)).collect();
+                let b: Vec<&[u64]> = key.digits.iter().map(|(b, _)| b.limb(kl)).collect();
+                let a: Vec<&[u64]> = key.digits.iter().map(|(_, a)| a.limb(kl)).collect();
+                // SAFETY: `uses_simd` means the CPU has AVX-512F and IFMA and q < 2^50; all
+                // limbs have N entries reduced mod q, N is a multiple of 8, the permutation
+                // holds indices below N, and there are at most 64 digits.
+                unsafe {
+                    crate::math::ntt_ifma::dot2(&d, &b[..d.len()], &a[..d.len()], perm, q, o0, o1)
+                };
+                return;
+            }
             let mut acc0 = [0u128; CHUNK];
             let mut acc1 = [0u128; CHUNK];
             for c0 in (0..n).step_by(CHUNK) {
