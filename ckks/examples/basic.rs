@@ -26,9 +26,7 @@ fn main() -> ckks::Result<()> {
     let got = ctx.decode(&sk.decrypt(&rotated)?)?;
 
     let n = ctx.slots();
-    let err = (0..n)
-        .map(|i| (got[i] - x[(i + 3) % n] * y[(i + 3) % n]).abs())
-        .fold(0.0, f64::max);
+    let err = (0..n).map(|i| (got[i] - x[(i + 3) % n] * y[(i + 3) % n]).abs()).fold(0.0, f64::max);
     println!("{}", ctx.summary());
     println!("max error of rotate(x * y, 3) over {n} slots: {err:.2e} ({:.1} bits)", -err.log2());
     Ok(())

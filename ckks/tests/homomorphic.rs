@@ -6,8 +6,8 @@
 //! the error is the maximum over *all* slots), a random level and a random encryption seed, runs
 //! the operation on ciphertexts, decrypts, decodes and compares. Each property asserts a bound
 //! `max |error| < 2^-bits`, where `bits` was set about two bits (4x) below the worst case observed
-//! over many runs (the observed figure is noted next to each bound), and prints the worst error
-//! it saw as `-log2(err)` (run with `--nocapture` to see it).
+//! over 200 cases of each property (the observed figure is noted next to each bound), and prints
+//! the worst error it saw as `-log2(err)` (run with `--nocapture` to see it).
 //!
 //! Keys are built once per parameter set (in a `OnceLock`) from a fixed seed; every case draws
 //! its own encryption seed, so a failure reproduces from the printed input.
@@ -22,7 +22,7 @@ use std::cell::Cell;
 use std::fmt::Debug;
 use std::sync::OnceLock;
 
-// ----- fixtures ---------------------------------------------------------------------------------
+// ----- fixtures ----------------------------------------------------------------------------------
 
 /// Context, keys and an evaluator with a relinearization key and the conjugation key. Rotation
 /// keys are generated per case for the random steps the case draws.
@@ -109,7 +109,7 @@ fn deep() -> &'static Fixture {
     })
 }
 
-// ----- plaintext reference and error measurement -----------------------------------------------
+// ----- plaintext reference and error measurement -------------------------------------------------
 
 /// `v` zero padded to `slots`.
 fn padded(v: &[f64], slots: usize) -> Vec<f64> {
@@ -181,7 +181,7 @@ fn check<S>(
     };
     let mut runner = TestRunner::new(config);
     let worst = Cell::new(0.0f64);
-    let bound = 2f64.powf(-5.0); // MEASURE
+    let bound = 2f64.powf(-bound_bits);
     let result = runner.run(&strategy, |input| {
         let err = test(input)?;
         prop_assert!(
@@ -205,7 +205,7 @@ fn check<S>(
     );
 }
 
-// ----- strategies ---------------------------------------------------------------------------------
+// ----- strategies --------------------------------------------------------------------------------
 
 /// A vector of values in `[-1, 1]`: the full slot count a quarter of the time, any length from 1
 /// to `slots` otherwise.
@@ -229,15 +229,15 @@ fn step(slots: usize) -> impl Strategy<Value = i64> {
     prop_oneof![-8i64..=8, -s..s, -4 * s..4 * s, Just(s), Just(-2 * s)]
 }
 
-const CASES: u32 = 48;
+const CASES: u32 = 16;
 
-// ----- encoding and encryption ------------------------------------------------------------------------
+// ----- encoding and encryption -------------------------------------------------------------------
 
 #[test]
 fn encode_decode_round_trip() {
     let f = fx();
-    // Observed worst 2^-36.5 (real) at any level.
-    check("encode/decode", CASES, 34.0, (values(f.slots()), 0..=f.top()), |(v, level)| {
+    // Observed worst 2^-33.5.
+    check("encode/decode", CASES, 31.5, (values(f.slots()), 0..=f.top()), |(v, level)| {
         let pt = f.ctx.encode_at(&v, level).or_fail()?;
         prop_assert_eq!(pt.level(), level);
         prop_assert_eq!(pt.scale(), f.ctx.scale(level));
@@ -248,11 +248,11 @@ fn encode_decode_round_trip() {
 #[test]
 fn encode_decode_complex_round_trip() {
     let f = fx();
-    // Observed worst 2^-36.0.
+    // Observed worst 2^-33.9.
     check(
         "encode/decode complex",
         CASES,
-        34.0,
+        31.75,
         (complex_values(f.slots()), 0..=f.top()),
         |(v, level)| {
             let pt = f.ctx.encode_complex(&v, level, f.ctx.scale(level)).or_fail()?;
@@ -264,11 +264,11 @@ fn encode_decode_complex_round_trip() {
 #[test]
 fn secret_key_encrypt_decrypt() {
     let f = fx();
-    // Observed worst 2^-31.5.
+    // Observed worst 2^-30.6.
     check(
         "sk encrypt/decrypt",
         CASES,
-        29.5,
+        28.5,
         (values(f.slots()), 0..=f.top(), any::<u64>()),
         |(v, level, seed)| {
             let mut prng = Prng::from_u64_seed(seed);
@@ -282,11 +282,12 @@ fn secret_key_encrypt_decrypt() {
 #[test]
 fn public_key_encrypt_decrypt() {
     let f = fx();
-    // Observed worst 2^-26.0.
+    // Observed worst 2^-27.5: encryption modulo QP then division by P leaves the rounding noise
+    // of the division (times s), about 3 bits above the secret-key encryption's 2^-30.6.
     check(
         "pk encrypt/decrypt",
         CASES,
-        24.0,
+        25.25,
         (values(f.slots()), 0..=f.top(), any::<u64>()),
         |(v, level, seed)| {
             let mut prng = Prng::from_u64_seed(seed);
@@ -298,7 +299,7 @@ fn public_key_encrypt_decrypt() {
     );
 }
 
-// ----- additive operations ------------------------------------------------------------------------------
+// ----- additive operations -----------------------------------------------------------------------
 
 /// Two independent vectors (of independent lengths), a level and a seed.
 fn two_vectors(f: &Fixture) -> impl Strategy<Value = (Vec<f64>, Vec<f64>, usize, u64)> {
@@ -314,8 +315,8 @@ fn zip_with(a: &[f64], b: &[f64], op: impl Fn(f64, f64) -> f64) -> Vec<f64> {
 #[test]
 fn add() {
     let f = fx();
-    // Observed worst 2^-30.9.
-    check("add", CASES, 28.5, two_vectors(f), |(a, b, level, seed)| {
+    // Observed worst 2^-30.0.
+    check("add", CASES, 28.0, two_vectors(f), |(a, b, level, seed)| {
         let mut prng = Prng::from_u64_seed(seed);
         let (x, y) = (f.enc(&a, level, &mut prng), f.enc(&b, level, &mut prng));
         let z = f.eval.add(&x, &y).or_fail()?;
@@ -330,8 +331,8 @@ fn add() {
 #[test]
 fn sub() {
     let f = fx();
-    // Observed worst 2^-30.9.
-    check("sub", CASES, 28.5, two_vectors(f), |(a, b, level, seed)| {
+    // Observed worst 2^-30.0.
+    check("sub", CASES, 28.0, two_vectors(f), |(a, b, level, seed)| {
         let mut prng = Prng::from_u64_seed(seed);
         let (x, y) = (f.enc(&a, level, &mut prng), f.enc(&b, level, &mut prng));
         let z = f.eval.sub(&x, &y).or_fail()?;
@@ -345,11 +346,11 @@ fn sub() {
 #[test]
 fn neg() {
     let f = fx();
-    // Observed worst 2^-31.5 (the encryption error, negated).
+    // Observed worst 2^-30.5 (the encryption error, negated).
     check(
         "neg",
         CASES,
-        29.5,
+        28.5,
         (values(f.slots()), 0..=f.top(), any::<u64>()),
         |(a, level, seed)| {
             let mut prng = Prng::from_u64_seed(seed);
@@ -367,8 +368,8 @@ fn neg() {
 #[test]
 fn add_plain_and_sub_plain() {
     let f = fx();
-    // Observed worst 2^-31.3.
-    check("add_plain/sub_plain", CASES, 29.0, two_vectors(f), |(a, b, level, seed)| {
+    // Observed worst 2^-30.5.
+    check("add_plain/sub_plain", CASES, 28.5, two_vectors(f), |(a, b, level, seed)| {
         let mut prng = Prng::from_u64_seed(seed);
         let x = f.enc(&a, level, &mut prng);
         let pt = f.ctx.encode_at(&b, level).or_fail()?;
@@ -383,9 +384,9 @@ fn add_plain_and_sub_plain() {
 #[test]
 fn add_const() {
     let f = fx();
-    // Observed worst 2^-31.5 (adding a constant adds no noise).
+    // Observed worst 2^-30.6 (adding a constant adds no noise).
     let strategy = (values(f.slots()), -4.0f64..=4.0, 0..=f.top(), any::<u64>());
-    check("add_const", CASES, 29.5, strategy, |(a, c, level, seed)| {
+    check("add_const", CASES, 28.5, strategy, |(a, c, level, seed)| {
         let mut prng = Prng::from_u64_seed(seed);
         let x = f.enc(&a, level, &mut prng);
         let z = f.eval.add_const(&x, c).or_fail()?;
@@ -395,7 +396,7 @@ fn add_const() {
     });
 }
 
-// ----- multiplicative operations --------------------------------------------------------------------------
+// ----- multiplicative operations -----------------------------------------------------------------
 
 /// Relative difference of two scales.
 fn rel(a: f64, b: f64) -> f64 {
@@ -406,8 +407,8 @@ fn rel(a: f64, b: f64) -> f64 {
 fn mul_plain_then_rescale() {
     let f = fx();
     let strategy = (values(f.slots()), values(f.slots()), 1..=f.top(), any::<u64>());
-    // Observed worst 2^-27.9.
-    check("mul_plain+rescale", CASES, 26.0, strategy, |(a, b, level, seed)| {
+    // Observed worst 2^-27.45.
+    check("mul_plain+rescale", CASES, 25.25, strategy, |(a, b, level, seed)| {
         let mut prng = Prng::from_u64_seed(seed);
         let x = f.enc(&a, level, &mut prng);
         let pt = f.ctx.encode_at(&b, level).or_fail()?;
@@ -429,8 +430,8 @@ fn mul_plain_then_rescale() {
 fn mul_const_then_rescale() {
     let f = fx();
     let strategy = (values(f.slots()), -2.0f64..=2.0, 1..=f.top(), any::<u64>());
-    // Observed worst 2^-28.6.
-    check("mul_const+rescale", CASES, 26.5, strategy, |(a, c, level, seed)| {
+    // Observed worst 2^-27.35.
+    check("mul_const+rescale", CASES, 25.25, strategy, |(a, c, level, seed)| {
         let mut prng = Prng::from_u64_seed(seed);
         let x = f.enc(&a, level, &mut prng);
         let r = f.eval.rescale(&f.eval.mul_const(&x, c).or_fail()?).or_fail()?;
@@ -453,7 +454,7 @@ fn mul_const_after_a_rescaled_product_lands_on_the_nominal_scale() {
     // deviation must be absorbed by mul_const so that the chain stays on the nominal scales.
     let f = fx();
     let strategy = (values(f.slots()), -2.0f64..=2.0, any::<u64>());
-    // Observed worst 2^-26.3.
+    // Observed worst 2^-26.0.
     check("mul+rescale, mul_const+rescale", CASES / 2, 24.0, strategy, |(a, c, seed)| {
         let mut prng = Prng::from_u64_seed(seed);
         let top = f.top();
@@ -470,8 +471,8 @@ fn mul_const_after_a_rescaled_product_lands_on_the_nominal_scale() {
 fn mul_integer() {
     let f = fx();
     let strategy = (values(f.slots()), -20i64..=20, 0..=f.top(), any::<u64>());
-    // Observed worst 2^-27.1 (the encryption error times |k| <= 20).
-    check("mul_integer", CASES, 25.0, strategy, |(a, k, level, seed)| {
+    // Observed worst 2^-26.5 (the encryption error times |k| <= 20).
+    check("mul_integer", CASES, 24.5, strategy, |(a, k, level, seed)| {
         let mut prng = Prng::from_u64_seed(seed);
         let x = f.enc(&a, level, &mut prng);
         let z = f.eval.mul_integer(&x, k).or_fail()?;
@@ -485,13 +486,15 @@ fn mul_integer() {
 fn mul_relinearize_rescale() {
     let f = fx();
     let strategy = (values(f.slots()), values(f.slots()), 1..=f.top(), any::<u64>());
-    // Observed worst 2^-27.3 for every order (the degree-2 ciphertext decrypts as precisely).
-    check("mul+relinearize+rescale", CASES, 25.0, strategy, |(a, b, level, seed)| {
+    // Observed worst 2^-27.5 (the rescale rounding dominates; before the rescale the product is
+    // about as precise as a fresh encryption, 2^-30.5).
+    check("mul+relinearize+rescale", CASES, 25.25, strategy, |(a, b, level, seed)| {
         let mut prng = Prng::from_u64_seed(seed);
         let (x, y) = (f.enc(&a, level, &mut prng), f.enc(&b, level, &mut prng));
         let want = zip_with(&a, &b, |p, q| p * q);
         let m = f.eval.mul(&x, &y).or_fail()?;
-        prop_assert_eq!(m.size(), 3);
+        prop_assert_eq!((m.size(), m.level()), (3, level));
+        prop_assert!(rel(m.scale(), x.scale() * y.scale()) < 1e-15);
         // The three-component ciphertext decrypts (with s^2) to the product.
         let e3 = max_err(&f.dec(&m), &want);
         let r = f.eval.relinearize(&m).or_fail()?;
@@ -502,12 +505,29 @@ fn mul_relinearize_rescale() {
         let rs = f.eval.rescale(&r).or_fail()?;
         prop_assert_eq!(rs.level(), level - 1);
         prop_assert!(rel(rs.scale(), f.ctx.scale(level - 1)) < 1e-9);
+        let mut in_place = r.clone();
+        f.eval.rescale_assign(&mut in_place).or_fail()?;
+        prop_assert_eq!(&in_place, &rs);
         let e = max_err(&f.dec(&rs), &want);
-        // Rescaling before relinearizing works too.
-        let rs3 = f.eval.rescale(&m).or_fail()?;
-        prop_assert_eq!(rs3.size(), 3);
-        let e_other_order = max_err(&f.dec(&f.eval.relinearize(&rs3).or_fail()?), &want);
-        Ok(e3.max(e_relin).max(e).max(e_other_order))
+        Ok(e3.max(e_relin).max(e))
+    });
+}
+
+/// Rescaling the degree-2 ciphertext before relinearizing is allowed, but its rounding error on
+/// `c_2` is multiplied by `s^2` at decryption (coefficients of size about `sqrt(N)` instead of 1
+/// for `s`), so it costs several bits: the usual order is relinearize, then rescale.
+#[test]
+fn mul_rescale_then_relinearize() {
+    let f = fx();
+    let strategy = (values(f.slots()), values(f.slots()), 1..=f.top(), any::<u64>());
+    // Observed worst 2^-20.3.
+    check("mul+rescale+relinearize", CASES, 18.0, strategy, |(a, b, level, seed)| {
+        let mut prng = Prng::from_u64_seed(seed);
+        let (x, y) = (f.enc(&a, level, &mut prng), f.enc(&b, level, &mut prng));
+        let rs3 = f.eval.rescale(&f.eval.mul(&x, &y).or_fail()?).or_fail()?;
+        prop_assert_eq!((rs3.size(), rs3.level()), (3, level - 1));
+        let r = f.eval.relinearize(&rs3).or_fail()?;
+        Ok(max_err(&f.dec(&r), &zip_with(&a, &b, |p, q| p * q)))
     });
 }
 
@@ -515,8 +535,8 @@ fn mul_relinearize_rescale() {
 fn square() {
     let f = fx();
     let strategy = (values(f.slots()), 1..=f.top(), any::<u64>());
-    // Observed worst 2^-27.6.
-    check("square+relinearize+rescale", CASES, 25.5, strategy, |(a, level, seed)| {
+    // Observed worst 2^-27.15.
+    check("square+relinearize+rescale", CASES, 25.0, strategy, |(a, level, seed)| {
         let mut prng = Prng::from_u64_seed(seed);
         let x = f.enc(&a, level, &mut prng);
         let s = f.eval.square(&x).or_fail()?;
@@ -527,16 +547,16 @@ fn square() {
     });
 }
 
-// ----- automorphisms ---------------------------------------------------------------------------------------
+// ----- automorphisms -----------------------------------------------------------------------------
 
 #[test]
 fn rotate_left_and_right() {
     let f = fx();
     let slots = f.slots();
     let strategy = (values(slots), step(slots), 0..=f.top(), any::<u64>());
-    // Observed worst 2^-30.8 (hybrid key switching with a 120-bit P barely adds to the
-    // encryption error).
-    check("rotate/rotate_right", CASES, 28.5, strategy, |(a, k, level, seed)| {
+    // Observed worst 2^-27.55 (the key-switching noise, mostly the mod-down rounding times s,
+    // dominates the 2^-30.5 of a fresh encryption).
+    check("rotate/rotate_right", CASES, 25.25, strategy, |(a, k, level, seed)| {
         let mut prng = Prng::from_u64_seed(seed);
         let x = f.enc(&a, level, &mut prng);
         let ev = f.rotator(&[k, -k], seed ^ 1);
@@ -567,8 +587,8 @@ fn rotation_by_a_multiple_of_the_slot_count_is_the_identity() {
 fn conjugate() {
     let f = fx();
     let strategy = (complex_values(f.slots()), 0..=f.top(), any::<u64>());
-    // Observed worst 2^-30.1.
-    check("conjugate", CASES, 28.0, strategy, |(z, level, seed)| {
+    // Observed worst 2^-27.0.
+    check("conjugate", CASES, 25.0, strategy, |(z, level, seed)| {
         let mut prng = Prng::from_u64_seed(seed);
         let pt = f.ctx.encode_complex(&z, level, f.ctx.scale(level)).or_fail()?;
         let x = f.sk.encrypt(&pt, &mut prng).or_fail()?;
@@ -585,9 +605,9 @@ fn rotate_hoisted_matches_individual_rotations() {
     let slots = f.slots();
     let strategy =
         (values(slots), prop::collection::vec(step(slots), 1..=4), 0..=f.top(), any::<u64>());
-    // Observed worst 2^-30.7 against the plaintext; hoisted and individual rotations differ by
-    // about 2^-33 (their key-switching noise differs, the rest is shared).
-    check("rotate_hoisted", CASES, 28.5, strategy, |(a, steps, level, seed)| {
+    // Observed worst 2^-27.25 (against the plaintext, and between hoisted and individual
+    // rotations, whose key-switching noises differ).
+    check("rotate_hoisted", CASES, 25.0, strategy, |(a, steps, level, seed)| {
         let mut prng = Prng::from_u64_seed(seed);
         let x = f.enc(&a, level, &mut prng);
         let ev = f.rotator(&steps, seed ^ 2);
@@ -608,8 +628,8 @@ fn rotate_hoisted_matches_individual_rotations() {
 fn drop_level() {
     let f = fx();
     let strategy = (values(f.slots()), 0..=f.top(), 0..=f.top(), any::<u64>());
-    // Observed worst 2^-31.5: dropping primes adds no noise.
-    check("drop_level", CASES, 29.5, strategy, |(a, l1, l2, seed)| {
+    // Observed worst 2^-30.6: dropping primes adds no noise.
+    check("drop_level", CASES, 28.5, strategy, |(a, l1, l2, seed)| {
         let (from, to) = (l1.max(l2), l1.min(l2));
         let mut prng = Prng::from_u64_seed(seed);
         let x = f.enc(&a, from, &mut prng);
@@ -619,7 +639,7 @@ fn drop_level() {
     });
 }
 
-// ----- depth ---------------------------------------------------------------------------------------------------
+// ----- depth -------------------------------------------------------------------------------------
 
 /// Repeated squaring down the whole chain: `x^(2^L)` at level 0, with `|x|` in `[0.95, 1.05]`
 /// so that the result stays within `[0.04, 23]`. The scale after each rescale is the nominal
@@ -652,9 +672,11 @@ fn squaring_down_the_whole_modulus_chain() {
         // Relative error: each squaring doubles it, plus the fresh rescale error.
         let err = got.iter().zip(&want).map(|(g, w)| ((g - w) / w).abs()).fold(0.0, f64::max);
         println!("x^(2^{}) at level {l}: max relative error 2^-{:.2}", top - l, bits(err));
-        // Observed: 2^-28.2 after one squaring, then about one bit lost per squaring, 2^-23.7
-        // at level 0 (x^64).
-        assert!(err < 2f64.powf(-21.5), "level {l}: relative error {err:e}");
+        // Observed: 2^-26.85 after one squaring, then one bit lost per squaring (the relative
+        // error doubles), 2^-21.5 at level 0 (x^64). Bound: two bits below that line.
+        let squarings = (top - l) as f64;
+        let bound = 2f64.powf(-(24.85 - (squarings - 1.0)));
+        assert!(err < bound, "level {l}: relative error {err:e} above {bound:e}");
     }
     assert_eq!(ct.level(), 0);
     assert!(matches!(f.eval.rescale(&ct), Err(CkksError::LevelExhausted)));
@@ -668,7 +690,7 @@ fn product_of_fresh_vectors_down_the_whole_chain() {
     let top = f.top();
     let slots = f.slots();
     let mut prng = Prng::from_u64_seed(12);
-    let mut vector = |prng: &mut Prng| -> Vec<f64> {
+    let vector = |prng: &mut Prng| -> Vec<f64> {
         (0..slots)
             .map(|_| (prng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0)
             .collect()
@@ -685,7 +707,7 @@ fn product_of_fresh_vectors_down_the_whole_chain() {
     assert_eq!(ct.level(), 0);
     let err = max_err(&f.dec(&ct), &want);
     println!("product of {} vectors at level 0: max abs error 2^-{:.2}", top + 1, bits(err));
-    // Observed 2^-26.9 (the product of values in [-1, 1] shrinks, so does the error).
+    // Observed 2^-26.5.
     assert!(err < 2f64.powf(-24.5), "error {err:e}");
 }
 
@@ -706,15 +728,33 @@ fn encrypt_decrypt_and_multiply_at_every_level() {
         let ex = max_err(&f.dec(&x), &a);
         let ey = max_err(&f.dec(&y), &a);
         let mut line = format!("level {level}: sk 2^-{:.2}, pk 2^-{:.2}", bits(ex), bits(ey));
-        // Observed 2^-31.5 (sk), 2^-26.5 (pk) at every level.
-        assert!(ex < 2f64.powf(-29.0) && ey < 2f64.powf(-24.0), "{line}");
+        // Observed 2^-30.3 (sk), 2^-26.5 (pk) at every level.
+        assert!(ex < 2f64.powf(-28.25) && ey < 2f64.powf(-24.5), "{line}");
         if level > 0 {
             let m = f.eval.rescale(&f.eval.mul_relin(&x, &y).unwrap()).unwrap();
             let em = max_err(&f.dec(&m), &sq);
             line += &format!(", mul 2^-{:.2}", bits(em));
-            // Observed 2^-26.8.
-            assert!(em < 2f64.powf(-24.5), "{line}");
+            // Observed 2^-25.9 to 2^-26.9.
+            assert!(em < 2f64.powf(-24.0), "{line}");
         }
         println!("{line}");
     }
+}
+
+/// `mul_const` encodes the constant at `s_{l-1} q_l / a.scale` only for a ciphertext at its
+/// nominal scale; for a product that has not been rescaled yet (`a.scale` about `2^80`) that
+/// would be about 1 and would round 0.3 to 0, so it falls back to the nominal scale `s_l`.
+#[test]
+fn mul_const_on_an_unrescaled_product_keeps_the_constant() {
+    let f = fx();
+    let mut prng = Prng::from_u64_seed(21);
+    let top = f.top();
+    let a: Vec<f64> = (0..f.slots()).map(|i| ((i * 13) % 17) as f64 / 8.5 - 1.0).collect();
+    let x = f.enc(&a, top, &mut prng);
+    let m = f.eval.mul_relin(&x, &x).unwrap(); // scale s_L^2 = 2^80, level L
+    let c = 0.3;
+    let r = f.eval.rescale(&f.eval.mul_const(&m, c).unwrap()).unwrap();
+    let want: Vec<f64> = a.iter().map(|v| v * v * c).collect();
+    let err = max_err(&f.dec(&r), &want);
+    assert!(err < 1e-3, "mul_const(x^2, {c}) is off by {err:e} (scale {:e})", r.scale());
 }

@@ -122,15 +122,20 @@ impl Modulus {
         }
     }
 
-    /// `x mod q` for a signed `x`.
+    /// `x mod q` for a signed `x` (branch-free: signs of noise samples are random).
     #[inline(always)]
     pub fn reduce_i64(&self, x: i64) -> u64 {
         let r = self.reduce(x.unsigned_abs());
-        if x < 0 {
-            self.neg(r)
-        } else {
-            r
-        }
+        self.neg_if(r, x < 0)
+    }
+
+    /// `-a mod q` if `negate`, else `a`, for `a < q`, without a branch.
+    #[inline(always)]
+    pub fn neg_if(&self, a: u64, negate: bool) -> u64 {
+        let m = (negate as u64).wrapping_neg();
+        let v = ((self.value - a) & m) | (a & !m);
+        // v == q only for a == 0 negated.
+        v.min(v.wrapping_sub(self.value))
     }
 
     /// `a * b mod q` for `a, b < 2^64` (Barrett).
@@ -249,6 +254,9 @@ mod tests {
             }
             let s = a as i64;
             prop_assert_eq!(m.reduce_i64(s), (s as i128).rem_euclid(q as i128) as u64);
+            prop_assert_eq!(m.neg_if(ar, true), m.neg(ar));
+            prop_assert_eq!(m.neg_if(ar, false), ar);
+            prop_assert_eq!(m.neg_if(0, true), 0);
         }
     }
 

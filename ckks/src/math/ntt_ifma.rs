@@ -316,7 +316,7 @@ pub unsafe fn dot2(
     o1: &mut [u64],
 ) {
     let n = o0.len();
-    debug_assert!(n % 8 == 0 && o1.len() == n && d.len() <= 64);
+    debug_assert!(n.is_multiple_of(8) && o1.len() == n && d.len() <= 64);
     let mut lo0 = [0u64; 8];
     let mut hi0 = [0u64; 8];
     let mut lo1 = [0u64; 8];

@@ -257,9 +257,12 @@ impl BaseConverter {
         let half = a >> 1;
         let body = |(out, bj): (&mut [u64], &Modulus)| {
             let a_mod_b = bj.reduce(a);
+            let b = bj.value();
             for (o, &x) in out.iter_mut().zip(input) {
+                // Branch-free: the sign of the lift is random, a branch would mispredict.
                 let r = bj.reduce(x);
-                *o = if x > half { bj.sub(r, a_mod_b) } else { r };
+                let t = r.wrapping_sub(a_mod_b & ((x > half) as u64).wrapping_neg());
+                *o = t.min(t.wrapping_add(b));
             }
         };
         if output.len() >= 1 << 14 && self.to.len() > 1 {

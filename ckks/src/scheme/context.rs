@@ -137,14 +137,17 @@ impl Context {
             .iter()
             .map(|d| q_primes[d.clone()].iter().map(|&p| (p as f64).log2()).sum::<f64>())
             .fold(0.0, f64::max);
-        if log_p < max_digit {
+        // Key-switching noise grows like (largest digit / P): P must be about as large as the
+        // largest digit. Half of it is still fine (one bit of noise), and the slack keeps
+        // nominal widths (60 + 3 x 40 = 3 x 60) valid whatever side of 2^b the primes fall.
+        if log_p + 1.0 < max_digit {
             return Err(CkksError::InvalidParameters(format!(
-                "the special primes give log2 P = {log_p:.1} bits, less than the largest key-switching \
-                 digit ({max_digit:.1} bits with dnum = {}): add special primes or raise dnum",
+                "the special primes give log2 P = {log_p:.2} bits, more than one bit below the \
+                 largest key-switching digit ({max_digit:.2} bits with dnum = {}): add special \
+                 primes or raise dnum",
                 literal.dnum
             )));
         }
-
         let tables: Vec<Arc<NttTable>> = q_primes
             .iter()
             .chain(&special)

@@ -48,11 +48,7 @@ impl ScaledInt {
         if self.shift > 0 {
             r = q.mul(r, q.pow(2, self.shift as u64));
         }
-        if self.neg {
-            q.neg(r)
-        } else {
-            r
-        }
+        q.neg_if(r, self.neg)
     }
 }
 
@@ -177,6 +173,9 @@ impl Context {
     }
 }
 
+/// The value an encoding error reports: the first non-finite input if there is one, else the
+/// largest magnitude.
 fn values_max(values: &[Complex64]) -> f64 {
-    values.iter().map(|z| z.norm()).fold(0.0, f64::max)
+    let norms = values.iter().map(|z| z.norm());
+    norms.clone().find(|v| !v.is_finite()).unwrap_or_else(|| norms.fold(0.0, f64::max))
 }

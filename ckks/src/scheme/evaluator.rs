@@ -242,9 +242,11 @@ impl Evaluator {
         Ok(())
     }
 
-    /// `a * c` for a real constant `c`, encoded at the scale that makes the following rescale
-    /// land exactly on the nominal scale of the level below: `s_{l-1} q_l / a.scale` (that is
-    /// `s_l` for a ciphertext at its nominal scale). At level 0, `c` is encoded at `s_0`.
+    /// `a * c` for a real constant `c`. For a ciphertext at its level's nominal scale `s_l`
+    /// (within a factor of two), `c` is encoded at `s_{l-1} q_l / a.scale` (about `s_l`), the
+    /// scale that makes the following rescale land exactly on the nominal `s_{l-1}`; otherwise
+    /// (for instance a product not yet rescaled) at `s_l`. The result's scale is
+    /// `a.scale` times that scale.
     ///
     /// # Errors
     /// [`CkksError::EncodingOverflow`] if the scaled constant does not fit,
@@ -252,11 +254,12 @@ impl Evaluator {
     pub fn mul_const(&self, a: &Ciphertext, c: f64) -> Result<Ciphertext> {
         self.check_ct(a)?;
         let l = a.level;
-        let const_scale = if l == 0 {
-            self.ctx.scale(0)
-        } else {
+        let nominal = self.ctx.scale(l);
+        let const_scale = if l > 0 && (a.scale / nominal).log2().abs() < 1.0 {
             let ql = self.ctx.basis_q(l)[l].modulus().value() as f64;
             self.ctx.scale(l - 1) * ql / a.scale
+        } else {
+            nominal
         };
         let v = ScaledInt::round(c * const_scale, self.ctx.log_q(l) - 1.0, c, const_scale)?;
         let basis = self.ctx.basis_q(l);
@@ -389,15 +392,15 @@ impl Evaluator {
                 let q = t.modulus();
                 // Centred lift of the last limb into q_i: rounding instead of flooring.
                 let ql_mod_qi = q.reduce(ql.value());
+                let qi = q.value();
                 let mut tmp: Vec<u64> = last
                     .iter()
                     .map(|&v| {
-                        let r = q.reduce(v);
-                        if v > half {
-                            q.sub(r, ql_mod_qi)
-                        } else {
-                            r
-                        }
+                        // Branch-free centred lift (the condition is random).
+                        let t = q
+                            .reduce(v)
+                            .wrapping_sub(ql_mod_qi & ((v > half) as u64).wrapping_neg());
+                        t.min(t.wrapping_add(qi))
                     })
                     .collect();
                 t.forward(&mut tmp);

@@ -71,7 +71,7 @@ pub(crate) fn inner_product(
             let q = basis_qp[t].modulus();
             let kl = key_limb(t);
             #[cfg(target_arch = "x86_64")]
-            if basis_qp[t].uses_simd() && n % 8 == 0 {
+            if basis_qp[t].uses_simd() && n.is_multiple_of(8) {
                 let d: Vec<&[u64]> = dec.digits.iter().map(|p| p.limb(t)).collect();
                 let b: Vec<&[u64]> = key.digits.iter().map(|(b, _)| b.limb(kl)).collect();
                 let a: Vec<&[u64]> = key.digits.iter().map(|(_, a)| a.limb(kl)).collect();
