@@ -19,11 +19,14 @@ fn med(mut f: impl FnMut(), reps: usize) -> f64 {
 
 fn main() -> Result<()> {
     for log_n in [14u32, 16] {
-        let n = 1 << log_n;
-        let t = NttTable::new(Modulus::new(largest_ntt_prime(50, 2 * n as u64, &[]).unwrap()), n);
-        let mut a: Vec<u64> = (0..n as u64).map(|i| i * 12345 % t.modulus().value()).collect();
-        println!("ntt fwd 2^{log_n}: {:.1} us", med(|| t.forward(&mut a), 21));
-        println!("ntt inv 2^{log_n}: {:.1} us", med(|| t.inverse(&mut a), 21));
+        for bits in [50, 60] {
+            let n = 1 << log_n;
+            let q = largest_ntt_prime(bits, 2 * n as u64, &[]).unwrap();
+            let t = NttTable::new(Modulus::new(q), n);
+            let mut a: Vec<u64> = (0..n as u64).map(|i| i * 12345 % q).collect();
+            println!("ntt fwd 2^{log_n} {bits}-bit: {:.1} us", med(|| t.forward(&mut a), 21));
+            println!("ntt inv 2^{log_n} {bits}-bit: {:.1} us", med(|| t.inverse(&mut a), 21));
+        }
     }
     let ctx = ParametersLiteral {
         log_n: 14,

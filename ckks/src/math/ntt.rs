@@ -44,7 +44,7 @@ struct Simd52 {
 
 /// Whether the vector kernels are allowed: the `CKKS_NO_SIMD` environment variable (any
 /// value) turns them off, so both paths can be exercised on one machine.
-fn simd_enabled() -> bool {
+pub(crate) fn simd_enabled() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::env::var_os("CKKS_NO_SIMD").is_none() && super::ntt_ifma::available()

@@ -403,3 +403,27 @@ pub unsafe fn dot2(
         }
     }
 }
+
+/// The centred lift of residues `x < a` into `Z_b`, for `a <= 2b`: `x mod b` if `x <= a/2`,
+/// else `x - a mod b`. Eight lanes at a time.
+///
+/// # Safety
+/// The CPU must support AVX-512F ([`available`] implies it); `input.len() == output.len()`, a
+/// multiple of 8; `a <= 2b < 2^62`; every input `< a`.
+#[target_feature(enable = "avx512f")]
+pub unsafe fn centred_lift_small(input: &[u64], output: &mut [u64], a: u64, b: u64) {
+    let n = input.len();
+    debug_assert!(output.len() == n && n.is_multiple_of(8) && a <= 2 * b);
+    let bv = _mm512_set1_epi64(b as i64);
+    let half = _mm512_set1_epi64((a >> 1) as i64);
+    let a_mod_b = _mm512_set1_epi64((a % b) as i64);
+    let zero = _mm512_setzero_si512();
+    for c in (0..n).step_by(8) {
+        let x = load(input.as_ptr().add(c));
+        let r = csub(x, bv); // x mod b, since x < a <= 2b
+        let neg = _mm512_cmpgt_epu64_mask(x, half);
+        let sub = _mm512_mask_mov_epi64(zero, neg, a_mod_b);
+        let t = _mm512_sub_epi64(r, sub);
+        store(output.as_mut_ptr().add(c), _mm512_min_epu64(t, _mm512_add_epi64(t, bv)));
+    }
+}
