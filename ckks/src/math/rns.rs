@@ -194,10 +194,21 @@ impl BaseConverter {
     /// # Panics
     /// If `input` is not `|A|` limbs or `output` is not whole limbs of at most `|B|`.
     pub fn convert(&self, input: &[u64], output: &mut [u64], n: usize) {
+        assert!(output.len().is_multiple_of(n));
+        self.convert_limbs(input, output.chunks_mut(n).collect(), n);
+    }
+
+    /// [`BaseConverter::convert`] into separate limbs: `outputs[j]` receives the residues modulo
+    /// `b_j`, so the targets may be scattered in a larger polynomial.
+    ///
+    /// # Panics
+    /// If `input` is not `|A|` limbs, an output is not `n` words, or there are more outputs
+    /// than `|B|`.
+    pub fn convert_limbs(&self, input: &[u64], mut outputs: Vec<&mut [u64]>, n: usize) {
         assert_eq!(input.len(), self.from.len() * n);
-        assert!(output.len().is_multiple_of(n) && output.len() <= self.to.len() * n);
+        assert!(outputs.len() <= self.to.len() && outputs.iter().all(|o| o.len() == n));
         if self.from.len() == 1 {
-            return self.convert_single(input, output, n);
+            return self.convert_single(input, &mut outputs, n);
         }
         // y_i = x_i * (A/a_i)^-1 mod a_i, and v = round(sum_i y_i / a_i).
         let mut y = input.to_vec();
@@ -210,8 +221,8 @@ impl BaseConverter {
             }
         }
         let v: Vec<u64> = frac.iter().map(|f| f.round() as u64).collect();
-        type Target<'a> = (&'a mut [u64], ((&'a Modulus, &'a Vec<u64>), &'a u64));
-        let body = |(out, ((bj, m), &a_mod_b)): Target<'_>| {
+        type Target<'a, 'b> = (&'a mut &'b mut [u64], ((&'a Modulus, &'a Vec<u64>), &'a u64));
+        let body = |(out, ((bj, m), &a_mod_b)): Target<'_, '_>| {
             const CHUNK: usize = 64;
             let neg_a = bj.neg(a_mod_b);
             let mut acc = [0u128; CHUNK];
@@ -231,9 +242,9 @@ impl BaseConverter {
                 }
             }
         };
-        if output.len() >= 1 << 14 && self.to.len() > 1 {
-            output
-                .par_chunks_mut(n)
+        if outputs.len() * n >= 1 << 14 && outputs.len() > 1 {
+            outputs
+                .par_iter_mut()
                 .zip(
                     self.to
                         .par_iter()
@@ -242,8 +253,8 @@ impl BaseConverter {
                 )
                 .for_each(body);
         } else {
-            output
-                .chunks_mut(n)
+            outputs
+                .iter_mut()
                 .zip(self.to.iter().zip(self.a_hat_mod_b.iter()).zip(self.a_mod_b.iter()))
                 .for_each(body);
         }
@@ -252,10 +263,11 @@ impl BaseConverter {
 
 impl BaseConverter {
     /// One source prime `a`: the centred lift of `x in [0, a)` is `x` or `x - a`.
-    fn convert_single(&self, input: &[u64], output: &mut [u64], n: usize) {
+    fn convert_single(&self, input: &[u64], outputs: &mut [&mut [u64]], n: usize) {
         let a = self.from[0].value();
         let half = a >> 1;
-        let body = |(out, bj): (&mut [u64], &Modulus)| {
+        let body = |(out, bj): (&mut &mut [u64], &Modulus)| {
+            let out: &mut [u64] = out;
             let b = bj.value();
             if a <= 2 * b {
                 #[cfg(target_arch = "x86_64")]
@@ -282,10 +294,10 @@ impl BaseConverter {
                 *o = t.min(t.wrapping_add(b));
             }
         };
-        if output.len() >= 1 << 14 && self.to.len() > 1 {
-            output.par_chunks_mut(n).zip(self.to.par_iter()).for_each(body);
+        if outputs.len() * n >= 1 << 14 && outputs.len() > 1 {
+            outputs.par_iter_mut().zip(self.to.par_iter()).for_each(body);
         } else {
-            output.chunks_mut(n).zip(self.to.iter()).for_each(body);
+            outputs.iter_mut().zip(self.to.iter()).for_each(body);
         }
     }
 }

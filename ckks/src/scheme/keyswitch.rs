@@ -25,18 +25,18 @@ pub(crate) fn decompose(ctx: &Context, d: &RnsPoly<Eval>, level: usize) -> Decom
         .par_iter()
         .map(|mu| {
             let mut out = RnsPoly::<Eval>::zero(n, width);
-            for i in mu.digit.clone() {
-                out.limb_mut(i).copy_from_slice(d.limb(i));
-            }
+            let (before, rest) = out.data_mut().split_at_mut(mu.digit.start * n);
+            let (own, after) = rest.split_at_mut(mu.digit.len() * n);
+            own.copy_from_slice(&d.data()[mu.digit.start * n..mu.digit.end * n]);
+            // The targets are every other limb, in order: convert straight into them.
+            let mut targets: Vec<&mut [u64]> =
+                before.chunks_mut(n).chain(after.chunks_mut(n)).collect();
             let input = &d_coeff.data()[mu.digit.start * n..mu.digit.end * n];
-            let mut conv = vec![0u64; mu.targets.len() * n];
-            mu.converter.convert(input, &mut conv, n);
-            conv.par_chunks_mut(n)
+            mu.converter.convert_limbs(input, targets.iter_mut().map(|l| &mut **l).collect(), n);
+            targets
+                .par_iter_mut()
                 .zip(mu.targets.par_iter())
                 .for_each(|(limb, &pos)| basis_qp[pos].forward(limb));
-            for (limb, &pos) in conv.chunks(n).zip(&mu.targets) {
-                out.limb_mut(pos).copy_from_slice(limb);
-            }
             out
         })
         .collect();
