@@ -352,21 +352,19 @@ pub unsafe fn inverse(
 }
 
 /// Two modular dot products over digits at once, for `q < 2^50` and all inputs `< q`:
-/// `o0[c] = sum_j d_j[s(c)] b_j[c] mod q` and `o1[c] = sum_j d_j[s(c)] a_j[c] mod q`, where
-/// `s(c) = perm[c]` when a permutation is given and `c` otherwise (the evaluation-form
-/// automorphism of hoisted rotations). Products are accumulated exactly as low and high 52-bit
-/// halves (at most 64 digits keep both sums below 2^64) and reduced once.
+/// `o0[c] = sum_j d_j[c] b_j[c] mod q` and `o1[c] = sum_j d_j[c] a_j[c] mod q`. Products are
+/// accumulated exactly as low and high 52-bit halves (at most 64 digits keep both sums below
+/// 2^64) and reduced once.
 ///
 /// # Safety
 /// The CPU must support AVX-512F and AVX-512 IFMA ([`available`]); every slice must have the
-/// length of `o0` (a multiple of 8), `perm` entries must be in range, `d`, `b`, `a` must have
+/// length of `o0` (a multiple of 8), `d`, `b`, `a` must have
 /// the same number of digits (at most 64), and `q < 2^50`.
 #[target_feature(enable = "avx512f,avx512ifma")]
 pub unsafe fn dot2(
     d: &[&[u64]],
     b: &[&[u64]],
     a: &[&[u64]],
-    perm: Option<&[u32]>,
     q: &super::Modulus,
     o0: &mut [u64],
     o1: &mut [u64],
@@ -380,12 +378,8 @@ pub unsafe fn dot2(
     for c in (0..n).step_by(8) {
         let (mut l0, mut h0) = (_mm512_setzero_si512(), _mm512_setzero_si512());
         let (mut l1, mut h1) = (_mm512_setzero_si512(), _mm512_setzero_si512());
-        let idx = perm.map(|p| _mm256_loadu_si256(p.as_ptr().add(c) as *const __m256i));
         for j in 0..d.len() {
-            let dv = match idx {
-                None => load(d[j].as_ptr().add(c)),
-                Some(ix) => _mm512_i32gather_epi64::<8>(ix, d[j].as_ptr() as *const i64),
-            };
+            let dv = load(d[j].as_ptr().add(c));
             let bv = load(b[j].as_ptr().add(c));
             let av = load(a[j].as_ptr().add(c));
             l0 = _mm512_madd52lo_epu64(l0, dv, bv);

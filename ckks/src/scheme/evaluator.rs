@@ -9,7 +9,7 @@ use super::keys::{EvaluationKeys, GaloisKey};
 use super::keyswitch::{decompose, inner_product, key_switch, mod_down};
 use crate::error::{CkksError, Result};
 use crate::math::poly::for_each_limb;
-use crate::math::RnsPoly;
+use crate::math::{Basis, Eval, RnsPoly};
 use std::sync::Arc;
 
 /// Relative difference under which two scales count as equal.
@@ -446,12 +446,24 @@ impl Evaluator {
     fn apply_galois(&self, a: &Ciphertext, key: &GaloisKey) -> Result<Ciphertext> {
         let l = a.level;
         let basis = self.ctx.basis_q(l);
-        let perm = &key.permutation;
-        let c1 = a.parts[1].permute(perm);
-        let (u0, u1) = key_switch(&self.ctx, &c1, l, &key.key);
-        let mut c0 = a.parts[0].permute(perm);
-        c0.add_assign(&u0, basis);
-        Ok(Ciphertext { parts: vec![c0, u1], level: l, scale: a.scale, params_hash: a.params_hash })
+        // With the key stored as sigma^-1(k): result = sigma(c_0 + u_0, u_1), (u_0, u_1) the
+        // switch of the unrotated c_1.
+        let (u0, u1) = key_switch(&self.ctx, &a.parts[1], l, &key.key);
+        Ok(self.finish_galois(a, u0, u1, key, basis))
+    }
+
+    fn finish_galois(
+        &self,
+        a: &Ciphertext,
+        u0: RnsPoly<Eval>,
+        u1: RnsPoly<Eval>,
+        key: &GaloisKey,
+        basis: &Basis,
+    ) -> Ciphertext {
+        let mut c0 = u0;
+        c0.add_assign(&a.parts[0], basis);
+        let parts = vec![c0.permute(&key.permutation), u1.permute(&key.permutation)];
+        Ciphertext { parts, level: a.level, scale: a.scale, params_hash: a.params_hash }
     }
 
     fn normalise_step(&self, step: i64) -> usize {
@@ -497,8 +509,8 @@ impl Evaluator {
     }
 
     /// Several rotations of one ciphertext sharing one decomposition of `c_1` (hoisting): the
-    /// inverse NTT and the mod-up of every digit are done once, each rotation then costs a
-    /// permutation, an inner product and a mod-down.
+    /// inverse NTT and the mod-up of every digit are done once, each rotation then costs an
+    /// inner product, a mod-down and a permutation of the result.
     ///
     /// # Errors
     /// As [`Evaluator::rotate`], for the first step without a key.
@@ -525,18 +537,10 @@ impl Evaluator {
             .map(|key| match key {
                 None => a.clone(),
                 Some(key) => {
-                    let perm = &key.permutation;
-                    let (x0, x1) = inner_product(&self.ctx, &dec, &key.key, Some(perm));
+                    let (x0, x1) = inner_product(&self.ctx, &dec, &key.key);
                     let u0 = mod_down(&self.ctx, x0, l);
                     let u1 = mod_down(&self.ctx, x1, l);
-                    let mut c0 = a.parts[0].permute(perm);
-                    c0.add_assign(&u0, basis);
-                    Ciphertext {
-                        parts: vec![c0, u1],
-                        level: l,
-                        scale: a.scale,
-                        params_hash: a.params_hash,
-                    }
+                    self.finish_galois(a, u0, u1, key, basis)
                 }
             })
             .collect())

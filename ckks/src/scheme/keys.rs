@@ -70,7 +70,8 @@ impl RelinearizationKey {
 }
 
 /// A Galois key: switches `sigma_g(s)` to `s`, with the evaluation-form permutation of
-/// `X -> X^g` precomputed.
+/// `X -> X^g` precomputed. The switching key is stored as `sigma_g^-1` of its digits, so that a
+/// rotation can key-switch the unrotated `c_1` and permute once at the end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GaloisKey {
     pub(crate) key: SwitchingKey,
@@ -123,6 +124,22 @@ impl Context {
     pub fn conjugation_galois_element(&self) -> usize {
         2 * self.n() - 1
     }
+}
+
+/// The inverse of the odd `g` modulo the power of two `m`.
+fn inverse_mod_2n(g: usize, m: usize) -> usize {
+    // g^(m/2 - 1) = g^-1 in the unit group of Z_m (of order m/2).
+    let mut r = 1usize;
+    let mut b = g % m;
+    let mut e = m / 2 - 1;
+    while e > 0 {
+        if e & 1 == 1 {
+            r = r * b % m;
+        }
+        b = b * b % m;
+        e >>= 1;
+    }
+    r
 }
 
 impl SecretKey {
@@ -205,8 +222,16 @@ impl SecretKey {
         let g = g % (2 * n);
         let permutation = eval_automorphism_permutation(n, g);
         let mut sg = self.qp.permute(&permutation);
-        let key = self.switching_key(&sg, prng);
+        let mut key = self.switching_key(&sg, prng);
         sg.data_mut().zeroize();
+        // Store sigma^-1 of the key: sum_j sigma(D_j) k_j = sigma(sum_j D_j sigma^-1(k_j)), so a
+        // rotation switches the unrotated c_1 and applies sigma once at the end, and hoisted
+        // rotations share the decomposition without permuting it.
+        let inverse = eval_automorphism_permutation(n, inverse_mod_2n(g, 2 * n));
+        for (b, a) in &mut key.digits {
+            *b = b.permute(&inverse);
+            *a = a.permute(&inverse);
+        }
         GaloisKey { key, galois_element: g, permutation }
     }
 

@@ -43,13 +43,11 @@ pub(crate) fn decompose(ctx: &Context, d: &RnsPoly<Eval>, level: usize) -> Decom
     Decomposition { level, digits }
 }
 
-/// `sum_j digit_j * (b_j, a_j)` over `Q_l ∪ P`, with each digit first permuted by `perm` (the
-/// evaluation-form automorphism) when given. Accumulates in 128 bits and reduces once.
+/// `sum_j digit_j * (b_j, a_j)` over `Q_l ∪ P`. Accumulates exactly and reduces once.
 pub(crate) fn inner_product(
     ctx: &Context,
     dec: &Decomposition,
     key: &SwitchingKey,
-    perm: Option<&[u32]>,
 ) -> (RnsPoly<Eval>, RnsPoly<Eval>) {
     let n = ctx.n();
     let level = dec.level;
@@ -76,11 +74,9 @@ pub(crate) fn inner_product(
                 let b: Vec<&[u64]> = key.digits.iter().map(|(b, _)| b.limb(kl)).collect();
                 let a: Vec<&[u64]> = key.digits.iter().map(|(_, a)| a.limb(kl)).collect();
                 // SAFETY: `uses_simd` means the CPU has AVX-512F and IFMA and q < 2^50; all
-                // limbs have N entries reduced mod q, N is a multiple of 8, the permutation
-                // holds indices below N, and there are at most 64 digits.
-                unsafe {
-                    crate::math::ntt_ifma::dot2(&d, &b[..d.len()], &a[..d.len()], perm, q, o0, o1)
-                };
+                // limbs have N entries reduced mod q, N is a multiple of 8, and there are at
+                // most 64 digits.
+                unsafe { crate::math::ntt_ifma::dot2(&d, &b[..d.len()], &a[..d.len()], q, o0, o1) };
                 return;
             }
             let mut acc0 = [0u128; CHUNK];
@@ -90,25 +86,12 @@ pub(crate) fn inner_product(
                 acc0[..len].fill(0);
                 acc1[..len].fill(0);
                 for (digit, (b, a)) in dec.digits.iter().zip(&key.digits) {
-                    let d = digit.limb(t);
+                    let d = &digit.limb(t)[c0..c0 + len];
                     let b = &b.limb(kl)[c0..c0 + len];
                     let a = &a.limb(kl)[c0..c0 + len];
-                    match perm {
-                        None => {
-                            let d = &d[c0..c0 + len];
-                            for c in 0..len {
-                                acc0[c] += d[c] as u128 * b[c] as u128;
-                                acc1[c] += d[c] as u128 * a[c] as u128;
-                            }
-                        }
-                        Some(p) => {
-                            let p = &p[c0..c0 + len];
-                            for c in 0..len {
-                                let v = d[p[c] as usize] as u128;
-                                acc0[c] += v * b[c] as u128;
-                                acc1[c] += v * a[c] as u128;
-                            }
-                        }
+                    for c in 0..len {
+                        acc0[c] += d[c] as u128 * b[c] as u128;
+                        acc1[c] += d[c] as u128 * a[c] as u128;
                     }
                 }
                 for c in 0..len {
@@ -157,6 +140,6 @@ pub(crate) fn key_switch(
     key: &SwitchingKey,
 ) -> (RnsPoly<Eval>, RnsPoly<Eval>) {
     let dec = decompose(ctx, d, level);
-    let (a, b) = inner_product(ctx, &dec, key, None);
+    let (a, b) = inner_product(ctx, &dec, key);
     (mod_down(ctx, a, level), mod_down(ctx, b, level))
 }
