@@ -66,6 +66,63 @@ const SHUFFLES: [Shuffle; 3] = [
 const TWIDDLE_LANES: [[u64; 8]; 3] =
     [[0, 0, 0, 0, 1, 1, 1, 1], [0, 0, 1, 1, 2, 2, 3, 3], [0, 1, 2, 3, 4, 5, 6, 7]];
 
+/// Shuffle and twiddle-lane vectors for the stages of span 4, 2 and 1.
+struct SmallSpans {
+    shuffles: [[__m512i; 4]; 3],
+    lanes: [__m512i; 3],
+}
+
+impl SmallSpans {
+    #[inline(always)]
+    unsafe fn load() -> Self {
+        let sh = |s: &Shuffle| {
+            [
+                load(s.x.as_ptr()),
+                load(s.y.as_ptr()),
+                load(s.back_lo.as_ptr()),
+                load(s.back_hi.as_ptr()),
+            ]
+        };
+        Self {
+            shuffles: [sh(&SHUFFLES[0]), sh(&SHUFFLES[1]), sh(&SHUFFLES[2])],
+            lanes: [
+                load(TWIDDLE_LANES[0].as_ptr()),
+                load(TWIDDLE_LANES[1].as_ptr()),
+                load(TWIDDLE_LANES[2].as_ptr()),
+            ],
+        }
+    }
+
+    /// One stage of span `4 >> stage` on the 16 entries `lo ++ hi` that start at `blk`, with
+    /// the butterfly `bf(x, y, w, w')`.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn stage(
+        &self,
+        lo: &mut __m512i,
+        hi: &mut __m512i,
+        stage: usize,
+        blk: usize,
+        n: usize,
+        w: &[u64],
+        ws: &[u64],
+        bf: impl Fn(__m512i, __m512i, __m512i, __m512i) -> (__m512i, __m512i),
+    ) {
+        let (sh, ln) = (&self.shuffles[stage], self.lanes[stage]);
+        let span = 4 >> stage;
+        // The stage has n / (2 span) groups; this block's first is blk / (2 span). Its (at most
+        // eight) twiddles are consecutive: one load, one lane shuffle.
+        let first = n / (2 * span) + blk / (2 * span);
+        let wv = _mm512_permutexvar_epi64(ln, load(w.as_ptr().add(first)));
+        let wsv = _mm512_permutexvar_epi64(ln, load(ws.as_ptr().add(first)));
+        let x = _mm512_permutex2var_epi64(*lo, sh[0], *hi);
+        let y = _mm512_permutex2var_epi64(*lo, sh[1], *hi);
+        let (x, y) = bf(x, y, wv, wsv);
+        *lo = _mm512_permutex2var_epi64(x, sh[2], y);
+        *hi = _mm512_permutex2var_epi64(x, sh[3], y);
+    }
+}
+
 #[inline(always)]
 unsafe fn load(p: *const u64) -> __m512i {
     _mm512_loadu_si512(p as *const _)
@@ -191,36 +248,14 @@ pub unsafe fn forward(a: &mut [u64], q: u64, w: &[u64], ws: &[u64]) {
         m <<= 1;
     }
     // Spans 4, 2, 1 on blocks of 16 entries, then the final reduction to [0, q).
-    let shuffles: Vec<[__m512i; 4]> = SHUFFLES
-        .iter()
-        .map(|s| {
-            [
-                load(s.x.as_ptr()),
-                load(s.y.as_ptr()),
-                load(s.back_lo.as_ptr()),
-                load(s.back_hi.as_ptr()),
-            ]
-        })
-        .collect();
-    let lanes: Vec<__m512i> = TWIDDLE_LANES.iter().map(|l| load(l.as_ptr())).collect();
-    let wp = w.as_ptr();
-    let wsp = ws.as_ptr();
+    let small = SmallSpans::load();
     for blk in (0..n).step_by(16) {
         let mut lo = load(p.add(blk));
         let mut hi = load(p.add(blk + 8));
-        for (s, (sh, ln)) in shuffles.iter().zip(&lanes).enumerate() {
-            // span 4 >> s; m = n / (2 span); the block's first butterfly group is blk / (2 span).
-            let span = 4 >> s;
-            let mm = n / (2 * span);
-            let first = mm + blk / (2 * span);
-            // The block's (at most eight) twiddles are consecutive: one load, one lane shuffle.
-            let wv = _mm512_permutexvar_epi64(*ln, load(wp.add(first)));
-            let wsv = _mm512_permutexvar_epi64(*ln, load(wsp.add(first)));
-            let x = _mm512_permutex2var_epi64(lo, sh[0], hi);
-            let y = _mm512_permutex2var_epi64(lo, sh[1], hi);
-            let (x, y) = fwd_butterfly(x, y, wv, wsv, two_q, neg_q, mask);
-            lo = _mm512_permutex2var_epi64(x, sh[2], y);
-            hi = _mm512_permutex2var_epi64(x, sh[3], y);
+        for stage in 0..3 {
+            small.stage(&mut lo, &mut hi, stage, blk, n, w, ws, |x, y, wv, wsv| {
+                fwd_butterfly(x, y, wv, wsv, two_q, neg_q, mask)
+            });
         }
         lo = csub(csub(lo, two_q), qv);
         hi = csub(csub(hi, two_q), qv);
@@ -253,37 +288,15 @@ pub unsafe fn inverse(
     let qv = _mm512_set1_epi64(q as i64);
     let neg_q = _mm512_set1_epi64(((1u64 << 52) - q) as i64);
     let mask = _mm512_set1_epi64(((1u64 << 52) - 1) as i64);
-    let shuffles: Vec<[__m512i; 4]> = SHUFFLES
-        .iter()
-        .map(|s| {
-            [
-                load(s.x.as_ptr()),
-                load(s.y.as_ptr()),
-                load(s.back_lo.as_ptr()),
-                load(s.back_hi.as_ptr()),
-            ]
-        })
-        .collect();
-    let lanes: Vec<__m512i> = TWIDDLE_LANES.iter().map(|l| load(l.as_ptr())).collect();
-    let wp = w.as_ptr();
-    let wsp = ws.as_ptr();
+    let small = SmallSpans::load();
     // Spans 1, 2, 4 first.
     for blk in (0..n).step_by(16) {
         let mut lo = load(p.add(blk));
         let mut hi = load(p.add(blk + 8));
-        for s in (0..3).rev() {
-            let (sh, ln) = (&shuffles[s], &lanes[s]);
-            let span = 4 >> s;
-            let mm = n / (2 * span);
-            let first = mm + blk / (2 * span);
-            // The block's (at most eight) twiddles are consecutive: one load, one lane shuffle.
-            let wv = _mm512_permutexvar_epi64(*ln, load(wp.add(first)));
-            let wsv = _mm512_permutexvar_epi64(*ln, load(wsp.add(first)));
-            let x = _mm512_permutex2var_epi64(lo, sh[0], hi);
-            let y = _mm512_permutex2var_epi64(lo, sh[1], hi);
-            let (x, y) = inv_butterfly(x, y, wv, wsv, two_q, neg_q, mask);
-            lo = _mm512_permutex2var_epi64(x, sh[2], y);
-            hi = _mm512_permutex2var_epi64(x, sh[3], y);
+        for stage in (0..3).rev() {
+            small.stage(&mut lo, &mut hi, stage, blk, n, w, ws, |x, y, wv, wsv| {
+                inv_butterfly(x, y, wv, wsv, two_q, neg_q, mask)
+            });
         }
         store(p.add(blk), lo);
         store(p.add(blk + 8), hi);
