@@ -434,6 +434,27 @@ impl Evaluator {
         Ok(r)
     }
 
+    /// Brings `a` down to `level` *at that level's nominal scale* `s_level`, so it can be added
+    /// to values computed there. [`Evaluator::drop_level`] keeps the scale (`s_l` at a lower
+    /// level differs from `s_level` by about 2^-20 relatively, which the scale check refuses);
+    /// this drops to `level + 1` and then multiplies by 1 encoded at the scale that makes the
+    /// rescale land exactly on `s_level`. Costs one rescale's noise; `a` at `level` already is
+    /// returned unchanged.
+    ///
+    /// # Errors
+    /// [`CkksError::InvalidLevel`] if `level > a.level()`, [`CkksError::NeedsRelinearization`],
+    /// [`CkksError::ContextMismatch`].
+    pub fn align_to_level(&self, a: &Ciphertext, level: usize) -> Result<Ciphertext> {
+        self.check_ct(a)?;
+        if level == a.level {
+            return Ok(a.clone());
+        }
+        let above = self.drop_level(a, level + 1)?;
+        let mut r = self.mul_const(&above, 1.0)?;
+        self.rescale_assign(&mut r)?;
+        Ok(r)
+    }
+
     // ----- automorphisms -------------------------------------------------------------------
 
     fn galois_key(&self, g: usize, step: Option<usize>) -> Result<&GaloisKey> {
