@@ -29,7 +29,7 @@ pub struct NttTable {
     /// `n_inv * psi^-brv(1)`: the last inverse stage folds the `1/N` factor in.
     last_w: u64,
     last_w_shoup: u64,
-    /// 52-bit Shoup companions for the AVX-512 IFMA kernels, when the CPU has them, `q < 2^50`
+    /// 52-bit Shoup companions for the AVX-512 IFMA kernels, when the CPU has them, `q < 2^51`
     /// and `N >= 16`.
     simd: Option<Simd52>,
 }
@@ -162,7 +162,7 @@ impl NttTable {
         assert_eq!(a.len(), self.n);
         #[cfg(target_arch = "x86_64")]
         if let Some(s) = &self.simd {
-            // SAFETY: `simd` is only built when the CPU has AVX-512F and IFMA, q < 2^50 and
+            // SAFETY: `simd` is only built when the CPU has AVX-512F and IFMA, q < 2^51 and
             // N >= 16 is a power of two; the twiddle tables have N entries.
             unsafe { super::ntt_ifma::forward(a, self.modulus.value(), &self.fwd, &s.fwd) };
             return;
@@ -356,7 +356,7 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(10);
         let mut checked = 0;
         for log_n in 4..=16u32 {
-            for bits in [30u32, 40, 50] {
+            for bits in [30u32, 40, 50, 51] {
                 let n = 1 << log_n;
                 let t = table(bits, n);
                 if !t.uses_simd() {

@@ -1,9 +1,10 @@
-//! AVX-512 IFMA kernels for the negacyclic NTT, for primes below 2^50.
+//! AVX-512 IFMA kernels for the negacyclic NTT, for primes below 2^51.
 //!
 //! The same Harvey butterflies as the scalar transform in [`super::ntt`], eight lanes at a time,
 //! with 52-bit Shoup constants `w' = floor(w 2^52 / q)`: `vpmadd52huq` gives
 //! `floor(y w' / 2^52)` and two `vpmadd52luq` give `y w - qhat q mod 2^52`, which is exact because
-//! the true value lies in `[0, 2q)`. Lazy values stay below `4q < 2^52`. The three stages whose
+//! the true value lies in `[0, 2q)`. Lazy values stay below `4q < 2^53` and are brought below
+//! `2q < 2^52` before each product. The three stages whose
 //! butterfly span is below eight lanes run on pairs of vectors, shuffled into butterfly order
 //! and back. The wide stages run two at a time (radix 4) to halve the memory traffic.
 //!
@@ -15,8 +16,8 @@
 
 use std::arch::x86_64::*;
 
-/// Largest prime width this kernel accepts (lazy values below `4q` must fit 52 bits).
-pub const MAX_BITS: u32 = 50;
+/// Largest prime width this kernel accepts (multiplicands below `2q` must fit 52 bits).
+pub const MAX_BITS: u32 = 51;
 
 /// Whether the running CPU has AVX-512F and AVX-512 IFMA.
 pub fn available() -> bool {
@@ -156,7 +157,7 @@ unsafe fn csub(x: __m512i, m: __m512i) -> __m512i {
 }
 
 #[inline(always)]
-unsafe fn fwd_butterfly(
+unsafe fn fwd_butterfly<const WIDE: bool>(
     x: __m512i,
     y: __m512i,
     w: __m512i,
@@ -166,12 +167,14 @@ unsafe fn fwd_butterfly(
     mask: __m512i,
 ) -> (__m512i, __m512i) {
     let x = csub(x, two_q);
+    // y < 4q may exceed 52 bits for q >= 2^50 (WIDE): bring it below 2q first.
+    let y = if WIDE { csub(y, two_q) } else { y };
     let v = mul_shoup_lazy(y, w, ws, neg_q, mask);
     (_mm512_add_epi64(x, v), _mm512_sub_epi64(_mm512_add_epi64(x, two_q), v))
 }
 
 #[inline(always)]
-unsafe fn inv_butterfly(
+unsafe fn inv_butterfly<const WIDE: bool>(
     x: __m512i,
     y: __m512i,
     w: __m512i,
@@ -182,17 +185,29 @@ unsafe fn inv_butterfly(
 ) -> (__m512i, __m512i) {
     let s = csub(_mm512_add_epi64(x, y), two_q);
     let d = _mm512_sub_epi64(_mm512_add_epi64(x, two_q), y);
+    let d = if WIDE { csub(d, two_q) } else { d };
     (s, mul_shoup_lazy(d, w, ws, neg_q, mask))
 }
 
 /// Forward transform, same contract as the scalar one: entries `< q` in and out.
 ///
 /// # Safety
-/// The CPU must support AVX-512F and AVX-512 IFMA ([`available`]); `q < 2^50`; `a.len() = n`
+/// The CPU must support AVX-512F and AVX-512 IFMA ([`available`]); `q < 2^51`; `a.len() = n`
 /// is a power of two of at least 16; `w`/`ws` hold the `n` twiddles `psi^brv(k)` and their
 /// 52-bit Shoup companions.
 #[target_feature(enable = "avx512f,avx512ifma")]
 pub unsafe fn forward(a: &mut [u64], q: u64, w: &[u64], ws: &[u64]) {
+    if q < 1 << 50 {
+        forward_impl::<false>(a, q, w, ws)
+    } else {
+        forward_impl::<true>(a, q, w, ws)
+    }
+}
+
+/// [`forward`] for `q < 2^50` (`WIDE = false`: lazy values below `4q < 2^52` need no extra
+/// reduction) or `q < 2^51` (`WIDE = true`).
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn forward_impl<const WIDE: bool>(a: &mut [u64], q: u64, w: &[u64], ws: &[u64]) {
     let n = a.len();
     debug_assert!(n >= 16 && n.is_power_of_two() && w.len() == n && ws.len() == n);
     let p = a.as_mut_ptr();
@@ -218,10 +233,10 @@ pub unsafe fn forward(a: &mut [u64], q: u64, w: &[u64], ws: &[u64]) {
                 let (p0, p1, p2, p3) =
                     (base.add(j), base.add(h + j), base.add(span + j), base.add(span + h + j));
                 let (x0, x1, x2, x3) = (load(p0), load(p1), load(p2), load(p3));
-                let (x0, x2) = fwd_butterfly(x0, x2, w1, w1s, two_q, neg_q, mask);
-                let (x1, x3) = fwd_butterfly(x1, x3, w1, w1s, two_q, neg_q, mask);
-                let (x0, x1) = fwd_butterfly(x0, x1, w2a, w2as, two_q, neg_q, mask);
-                let (x2, x3) = fwd_butterfly(x2, x3, w2b, w2bs, two_q, neg_q, mask);
+                let (x0, x2) = fwd_butterfly::<WIDE>(x0, x2, w1, w1s, two_q, neg_q, mask);
+                let (x1, x3) = fwd_butterfly::<WIDE>(x1, x3, w1, w1s, two_q, neg_q, mask);
+                let (x0, x1) = fwd_butterfly::<WIDE>(x0, x1, w2a, w2as, two_q, neg_q, mask);
+                let (x2, x3) = fwd_butterfly::<WIDE>(x2, x3, w2b, w2bs, two_q, neg_q, mask);
                 store(p0, x0);
                 store(p1, x1);
                 store(p2, x2);
@@ -240,7 +255,7 @@ pub unsafe fn forward(a: &mut [u64], q: u64, w: &[u64], ws: &[u64]) {
             for j in (0..t).step_by(8) {
                 let x = load(base.add(j));
                 let y = load(base.add(j + t));
-                let (x, y) = fwd_butterfly(x, y, wv, wsv, two_q, neg_q, mask);
+                let (x, y) = fwd_butterfly::<WIDE>(x, y, wv, wsv, two_q, neg_q, mask);
                 store(base.add(j), x);
                 store(base.add(j + t), y);
             }
@@ -254,7 +269,7 @@ pub unsafe fn forward(a: &mut [u64], q: u64, w: &[u64], ws: &[u64]) {
         let mut hi = load(p.add(blk + 8));
         for stage in 0..3 {
             small.stage(&mut lo, &mut hi, stage, blk, n, w, ws, |x, y, wv, wsv| {
-                fwd_butterfly(x, y, wv, wsv, two_q, neg_q, mask)
+                fwd_butterfly::<WIDE>(x, y, wv, wsv, two_q, neg_q, mask)
             });
         }
         lo = csub(csub(lo, two_q), qv);
@@ -281,6 +296,23 @@ pub unsafe fn inverse(
     last_w: u64,
     last_ws: u64,
 ) {
+    if q < 1 << 50 {
+        inverse_impl::<false>(a, q, w, ws, [n_inv, n_inv_s, last_w, last_ws])
+    } else {
+        inverse_impl::<true>(a, q, w, ws, [n_inv, n_inv_s, last_w, last_ws])
+    }
+}
+
+/// [`inverse`] specialised as [`forward_impl`].
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn inverse_impl<const WIDE: bool>(
+    a: &mut [u64],
+    q: u64,
+    w: &[u64],
+    ws: &[u64],
+    last: [u64; 4],
+) {
+    let [n_inv, n_inv_s, last_w, last_ws] = last;
     let n = a.len();
     debug_assert!(n >= 16 && n.is_power_of_two() && w.len() == n && ws.len() == n);
     let p = a.as_mut_ptr();
@@ -295,7 +327,7 @@ pub unsafe fn inverse(
         let mut hi = load(p.add(blk + 8));
         for stage in (0..3).rev() {
             small.stage(&mut lo, &mut hi, stage, blk, n, w, ws, |x, y, wv, wsv| {
-                inv_butterfly(x, y, wv, wsv, two_q, neg_q, mask)
+                inv_butterfly::<WIDE>(x, y, wv, wsv, two_q, neg_q, mask)
             });
         }
         store(p.add(blk), lo);
@@ -317,10 +349,10 @@ pub unsafe fn inverse(
                 let (p0, p1, p2, p3) =
                     (base.add(j), base.add(t + j), base.add(2 * t + j), base.add(3 * t + j));
                 let (y0, y1, y2, y3) = (load(p0), load(p1), load(p2), load(p3));
-                let (y0, y1) = inv_butterfly(y0, y1, wa, was, two_q, neg_q, mask);
-                let (y2, y3) = inv_butterfly(y2, y3, wb, wbs, two_q, neg_q, mask);
-                let (y0, y2) = inv_butterfly(y0, y2, wc, wcs, two_q, neg_q, mask);
-                let (y1, y3) = inv_butterfly(y1, y3, wc, wcs, two_q, neg_q, mask);
+                let (y0, y1) = inv_butterfly::<WIDE>(y0, y1, wa, was, two_q, neg_q, mask);
+                let (y2, y3) = inv_butterfly::<WIDE>(y2, y3, wb, wbs, two_q, neg_q, mask);
+                let (y0, y2) = inv_butterfly::<WIDE>(y0, y2, wc, wcs, two_q, neg_q, mask);
+                let (y1, y3) = inv_butterfly::<WIDE>(y1, y3, wc, wcs, two_q, neg_q, mask);
                 store(p0, y0);
                 store(p1, y1);
                 store(p2, y2);
@@ -338,7 +370,7 @@ pub unsafe fn inverse(
             for j in (0..t).step_by(8) {
                 let x = load(base.add(j));
                 let y = load(base.add(j + t));
-                let (x, y) = inv_butterfly(x, y, wv, wsv, two_q, neg_q, mask);
+                let (x, y) = inv_butterfly::<WIDE>(x, y, wv, wsv, two_q, neg_q, mask);
                 store(base.add(j), x);
                 store(base.add(j + t), y);
             }
@@ -355,8 +387,8 @@ pub unsafe fn inverse(
     for j in (0..h).step_by(8) {
         let x = load(p.add(j));
         let y = load(p.add(j + h));
-        let s = _mm512_add_epi64(x, y);
-        let d = _mm512_sub_epi64(_mm512_add_epi64(x, two_q), y);
+        let s = csub(_mm512_add_epi64(x, y), two_q);
+        let d = csub(_mm512_sub_epi64(_mm512_add_epi64(x, two_q), y), two_q);
         let s = csub(mul_shoup_lazy(s, niv, nis, neg_q, mask), qv);
         let d = csub(mul_shoup_lazy(d, lwv, lws, neg_q, mask), qv);
         store(p.add(j), s);
@@ -364,7 +396,7 @@ pub unsafe fn inverse(
     }
 }
 
-/// Two modular dot products over digits at once, for `q < 2^50` and all inputs `< q`:
+/// Two modular dot products over digits at once, for `q < 2^51` and all inputs `< q`:
 /// `o0[c] = sum_j d_j[c] b_j[c] mod q` and `o1[c] = sum_j d_j[c] a_j[c] mod q`. Products are
 /// accumulated exactly as low and high 52-bit halves (at most 64 digits keep both sums below
 /// 2^64) and reduced once.
@@ -372,7 +404,7 @@ pub unsafe fn inverse(
 /// # Safety
 /// The CPU must support AVX-512F and AVX-512 IFMA ([`available`]); every slice must have the
 /// length of `o0` (a multiple of 8), `d`, `b`, `a` must have
-/// the same number of digits (at most 64), and `q < 2^50`.
+/// the same number of digits (at most 64), and `q < 2^51`.
 #[target_feature(enable = "avx512f,avx512ifma")]
 pub unsafe fn dot2(
     d: &[&[u64]],

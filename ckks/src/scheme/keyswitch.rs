@@ -73,7 +73,7 @@ pub(crate) fn inner_product(
                 let d: Vec<&[u64]> = dec.digits.iter().map(|p| p.limb(t)).collect();
                 let b: Vec<&[u64]> = key.digits.iter().map(|(b, _)| b.limb(kl)).collect();
                 let a: Vec<&[u64]> = key.digits.iter().map(|(_, a)| a.limb(kl)).collect();
-                // SAFETY: `uses_simd` means the CPU has AVX-512F and IFMA and q < 2^50; all
+                // SAFETY: `uses_simd` means the CPU has AVX-512F and IFMA and q < 2^51; all
                 // limbs have N entries reduced mod q, N is a multiple of 8, and there are at
                 // most 64 digits.
                 unsafe { crate::math::ntt_ifma::dot2(&d, &b[..d.len()], &a[..d.len()], q, o0, o1) };
