@@ -1,14 +1,17 @@
-//! Runs one relinearization, one rescale and one rotation at N = 2^14 (SEAL's default chain),
-//! for instruction counting: `OP=relin REPS=4 valgrind --tool=callgrind ...` minus `REPS=0`.
+//! Repeats one operation at SEAL's default chain (N = 2^14, or 2^15 with LOGN=15), for profiling
+//! (perf record) or instruction counting: `OP=relin REPS=4 valgrind --tool=callgrind ...` minus `REPS=0`.
 use ckks::*;
 fn main() -> Result<()> {
+    // SEAL's chains: N = 2^14 with 40-bit primes (default), N = 2^15 with 50-bit (LOGN=15).
+    let n15 = std::env::var("LOGN").is_ok_and(|v| v == "15");
+    let (log_n, levels, bits) = if n15 { (15, 14, 50) } else { (14, 7, 40) };
     let ctx = ParametersLiteral {
-        log_n: 14,
+        log_n,
         first_prime_bits: 60,
-        data_prime_bits: vec![40; 7],
+        data_prime_bits: vec![bits; levels],
         special_prime_bits: vec![60],
-        log_scale: 40,
-        dnum: 8,
+        log_scale: bits,
+        dnum: levels + 1,
         security: Security::HeStandard128,
     }
     .build()?;

@@ -416,10 +416,8 @@ pub unsafe fn dot2(
 ) {
     let n = o0.len();
     debug_assert!(n.is_multiple_of(8) && o1.len() == n && d.len() <= 64);
-    let mut lo0 = [0u64; 8];
-    let mut hi0 = [0u64; 8];
-    let mut lo1 = [0u64; 8];
-    let mut hi1 = [0u64; 8];
+    let qv = q.value();
+    let red = Reduce104::new(q);
     for c in (0..n).step_by(8) {
         let (mut l0, mut h0) = (_mm512_setzero_si512(), _mm512_setzero_si512());
         let (mut l1, mut h1) = (_mm512_setzero_si512(), _mm512_setzero_si512());
@@ -432,14 +430,52 @@ pub unsafe fn dot2(
             l1 = _mm512_madd52lo_epu64(l1, dv, av);
             h1 = _mm512_madd52hi_epu64(h1, dv, av);
         }
-        store(lo0.as_mut_ptr(), l0);
-        store(hi0.as_mut_ptr(), h0);
-        store(lo1.as_mut_ptr(), l1);
-        store(hi1.as_mut_ptr(), h1);
-        for k in 0..8 {
-            o0[c + k] = q.reduce_u128(((hi0[k] as u128) << 52) + lo0[k] as u128);
-            o1[c + k] = q.reduce_u128(((hi1[k] as u128) << 52) + lo1[k] as u128);
+        store(o0.as_mut_ptr().add(c), red.reduce(l0, h0));
+        store(o1.as_mut_ptr().add(c), red.reduce(l1, h1));
+    }
+    debug_assert!(o0.iter().chain(o1.iter()).all(|&x| x < qv));
+}
+
+/// Lane-wise reduction of `h 2^52 + l mod q` for `l, h < 2^58` and `q < 2^51`: the value is
+/// split into 52-bit pieces `l' + h0 2^52 + h1 2^104`, each multiplied by its power of two
+/// mod `q` with a lazy Shoup product (each `< 2q`), and the sum (`< 6q`) fully reduced.
+struct Reduce104 {
+    q: __m512i,
+    two_q: __m512i,
+    four_q: __m512i,
+    neg_q: __m512i,
+    mask: __m512i,
+    /// `(1, 2^52 mod q, 2^104 mod q)` and their 52-bit Shoup companions.
+    w: [(__m512i, __m512i); 3],
+}
+
+impl Reduce104 {
+    #[inline(always)]
+    unsafe fn new(q: &super::Modulus) -> Self {
+        let qv = q.value();
+        let c1 = q.reduce_u128(1u128 << 52);
+        let c2 = q.mul(c1, c1);
+        let pair = |w: u64| (_mm512_set1_epi64(w as i64), _mm512_set1_epi64(shoup52(w, qv) as i64));
+        Self {
+            q: _mm512_set1_epi64(qv as i64),
+            two_q: _mm512_set1_epi64((2 * qv) as i64),
+            four_q: _mm512_set1_epi64((4 * qv) as i64),
+            neg_q: _mm512_set1_epi64(((1u64 << 52) - qv) as i64),
+            mask: _mm512_set1_epi64(((1u64 << 52) - 1) as i64),
+            w: [pair(1), pair(c1), pair(c2)],
         }
+    }
+
+    #[inline(always)]
+    unsafe fn reduce(&self, l: __m512i, h: __m512i) -> __m512i {
+        let h = _mm512_add_epi64(h, _mm512_srli_epi64::<52>(l));
+        let l = _mm512_and_si512(l, self.mask);
+        let h1 = _mm512_srli_epi64::<52>(h);
+        let h0 = _mm512_and_si512(h, self.mask);
+        let m = |x, (w, ws): (__m512i, __m512i)| mul_shoup_lazy(x, w, ws, self.neg_q, self.mask);
+        let t = _mm512_add_epi64(m(l, self.w[0]), m(h0, self.w[1]));
+        let t = _mm512_add_epi64(t, m(h1, self.w[2]));
+        csub(csub(csub(t, self.four_q), self.two_q), self.q)
     }
 }
 
@@ -464,5 +500,54 @@ pub unsafe fn centred_lift_small(input: &[u64], output: &mut [u64], a: u64, b: u
         let sub = _mm512_mask_mov_epi64(zero, neg, a_mod_b);
         let t = _mm512_sub_epi64(r, sub);
         store(output.as_mut_ptr().add(c), _mm512_min_epu64(t, _mm512_add_epi64(t, bv)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::primes::largest_ntt_prime;
+    use crate::math::{Modulus, Prng};
+
+    #[test]
+    fn dot2_matches_u128_reference() {
+        if !available() {
+            eprintln!("no AVX-512 IFMA on this CPU: dot2 not run");
+            return;
+        }
+        let n = 64;
+        let mut prng = Prng::from_u64_seed(3);
+        for bits in [30u32, 45, 50, 51] {
+            let q = Modulus::new(largest_ntt_prime(bits, 2 * n as u64, &[]).unwrap());
+            for digits in [1usize, 3, 64] {
+                for extreme in [false, true] {
+                    let mut gen = || -> Vec<u64> {
+                        (0..n)
+                            .map(|_| {
+                                if extreme {
+                                    q.value() - 1
+                                } else {
+                                    prng.uniform_below(q.value())
+                                }
+                            })
+                            .collect()
+                    };
+                    let d: Vec<Vec<u64>> = (0..digits).map(|_| gen()).collect();
+                    let b: Vec<Vec<u64>> = (0..digits).map(|_| gen()).collect();
+                    let a: Vec<Vec<u64>> = (0..digits).map(|_| gen()).collect();
+                    fn view(v: &[Vec<u64>]) -> Vec<&[u64]> {
+                        v.iter().map(|x| x.as_slice()).collect()
+                    }
+                    let (mut o0, mut o1) = (vec![0u64; n], vec![0u64; n]);
+                    // SAFETY: checked `available()`; equal lengths, a multiple of 8; <= 64 digits.
+                    unsafe { dot2(&view(&d), &view(&b), &view(&a), &q, &mut o0, &mut o1) };
+                    for c in 0..n {
+                        let e0 = (0..digits).fold(0u64, |s, j| q.add(s, q.mul(d[j][c], b[j][c])));
+                        let e1 = (0..digits).fold(0u64, |s, j| q.add(s, q.mul(d[j][c], a[j][c])));
+                        assert_eq!((o0[c], o1[c]), (e0, e1), "{bits} bits, {digits} digits");
+                    }
+                }
+            }
+        }
     }
 }
