@@ -1,10 +1,13 @@
-//! Repeats one operation at SEAL's default chain (N = 2^14, or 2^15 with LOGN=15), for profiling
+//! Repeats one operation at SEAL's default chain (N = 2^14, or LOGN=13 / 15), for profiling
 //! (perf record) or instruction counting: `OP=relin REPS=4 valgrind --tool=callgrind ...` minus `REPS=0`.
 use ckks::*;
 fn main() -> Result<()> {
     // SEAL's chains: N = 2^14 with 40-bit primes (default), N = 2^15 with 50-bit (LOGN=15).
-    let n15 = std::env::var("LOGN").is_ok_and(|v| v == "15");
-    let (log_n, levels, bits) = if n15 { (15, 14, 50) } else { (14, 7, 40) };
+    let (log_n, levels, bits) = match std::env::var("LOGN").as_deref() {
+        Ok("13") => (13, 2, 40),
+        Ok("15") => (15, 14, 50),
+        _ => (14, 7, 40),
+    };
     let ctx = ParametersLiteral {
         log_n,
         first_prime_bits: 60,
@@ -33,6 +36,8 @@ fn main() -> Result<()> {
         match op.as_str() {
             "relin" => drop(eval.relinearize(&m)?),
             "rescale" => drop(eval.rescale(&r)?),
+            "add" => drop(eval.add(&x, &x)?),
+            "decrypt" => drop(sk.decrypt(&x)?),
             "rotate" => drop(eval.rotate(&r, 1)?),
             "ntt" => {
                 let mut a = m.parts()[0].limb(0).to_vec();

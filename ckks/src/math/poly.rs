@@ -34,8 +34,20 @@ impl sealed::Sealed for Eval {}
 impl Form for Coeff {}
 impl Form for Eval {}
 
-/// Below this many words a polynomial is processed on the calling thread.
-const PAR_THRESHOLD: usize = 1 << 14;
+/// Below this many words of transform-heavy work (NTTs, conversions), a polynomial is processed
+/// on the calling thread.
+pub(crate) const PAR_THRESHOLD: usize = 1 << 14;
+/// The same for cheap element-wise work (additions, products), where handing the work to the
+/// pool (a thread wake-up, tens of microseconds) costs more than it saves on small rings.
+const PAR_THRESHOLD_CHEAP: usize = 1 << 17;
+
+/// Whether work of `words` words is worth splitting over rayon's pool: at least `threshold` and
+/// more than one thread. With a single thread the calling thread does the work itself, which
+/// avoids a context switch per operation.
+#[inline]
+pub(crate) fn parallel(words: usize, threshold: usize) -> bool {
+    words >= threshold && rayon::current_num_threads() > 1
+}
 
 /// An RNS polynomial with `num_limbs` residue polynomials of `n` coefficients, stored limb after
 /// limb in one buffer.
@@ -55,7 +67,7 @@ pub(crate) fn for_each_limb<T: Sync>(
     f: impl Fn(&mut [u64], &T) + Sync + Send,
 ) {
     debug_assert_eq!(data.len(), n * per_limb.len());
-    if data.len() >= PAR_THRESHOLD && per_limb.len() > 1 {
+    if parallel(data.len(), PAR_THRESHOLD) && per_limb.len() > 1 {
         data.par_chunks_mut(n).zip(per_limb.par_iter()).for_each(|(l, t)| f(l, t));
     } else {
         data.chunks_mut(n).zip(per_limb).for_each(|(l, t)| f(l, t));
@@ -146,6 +158,41 @@ impl<F: Form> RnsPoly<F> {
         assert_eq!(self.num_limbs(), basis.len(), "basis does not match the polynomial");
     }
 
+    /// `f(x, y, q)` over matching entries of `self` and the first `self.len()` words of `other`,
+    /// into a new polynomial (no copy of `self` first).
+    fn zip_map(
+        &self,
+        other: &[u64],
+        basis: &Basis,
+        f: impl Fn(u64, u64, &Modulus) -> u64 + Sync,
+    ) -> Self {
+        assert!(other.len() >= self.data.len() && self.num_limbs() == basis.len());
+        let mut data = Vec::with_capacity(self.data.len());
+        for ((x, y), t) in self.data.chunks(self.n).zip(other.chunks(self.n)).zip(basis) {
+            let q = t.modulus();
+            data.extend(x.iter().zip(y).map(|(&a, &b)| f(a, b, q)));
+        }
+        Self { n: self.n, data, _form: PhantomData }
+    }
+
+    /// `self + other`, limb by limb.
+    ///
+    /// # Panics
+    /// If the shapes of `self`, `other` and `basis` differ.
+    pub fn add(&self, other: &Self, basis: &Basis) -> Self {
+        self.check(other, basis);
+        self.zip_map(&other.data, basis, |a, b, q| q.add(a, b))
+    }
+
+    /// `self - other`, limb by limb.
+    ///
+    /// # Panics
+    /// If the shapes of `self`, `other` and `basis` differ.
+    pub fn sub(&self, other: &Self, basis: &Basis) -> Self {
+        self.check(other, basis);
+        self.zip_map(&other.data, basis, |a, b, q| q.sub(a, b))
+    }
+
     /// `self += other`, limb by limb.
     ///
     /// # Panics
@@ -215,7 +262,7 @@ fn zip_limbs(
     moduli: &[Modulus],
     f: impl Fn(&mut [u64], &[u64], &Modulus) + Sync + Send,
 ) {
-    if a.len() >= PAR_THRESHOLD && moduli.len() > 1 {
+    if parallel(a.len(), PAR_THRESHOLD_CHEAP) && moduli.len() > 1 {
         a.par_chunks_mut(n)
             .zip(b.par_chunks(n))
             .zip(moduli.par_iter())
@@ -276,6 +323,16 @@ impl RnsPoly<Eval> {
         RnsPoly { n: self.n, data: self.data, _form: PhantomData }
     }
 
+    /// `self * other`, where `other` may have more limbs than `self` (only the first
+    /// `self.num_limbs()` are used: a higher-level operand seen at this level, without a copy).
+    ///
+    /// # Panics
+    /// If `other` has fewer limbs or another degree, or `basis` does not match `self`.
+    pub fn mul_prefix(&self, other: &Self, basis: &Basis) -> Self {
+        assert_eq!(self.n, other.n, "ring degrees differ");
+        self.zip_map(&other.data, basis, |a, b, q| q.mul(a, b))
+    }
+
     /// `self *= other` (the negacyclic product, pointwise in evaluation form).
     ///
     /// # Panics
@@ -302,7 +359,7 @@ impl RnsPoly<Eval> {
                 *d = q.mul_add(u, v, *d);
             }
         };
-        if self.data.len() >= PAR_THRESHOLD {
+        if parallel(self.data.len(), PAR_THRESHOLD_CHEAP) {
             self.data
                 .par_chunks_mut(n)
                 .zip(a.data.par_chunks(n).zip(b.data.par_chunks(n)))

@@ -242,7 +242,8 @@ impl BaseConverter {
                 }
             }
         };
-        if outputs.len() * n >= 1 << 14 && outputs.len() > 1 {
+        if super::poly::parallel(outputs.len() * n, super::poly::PAR_THRESHOLD) && outputs.len() > 1
+        {
             outputs
                 .par_iter_mut()
                 .zip(
@@ -294,7 +295,8 @@ impl BaseConverter {
                 *o = t.min(t.wrapping_add(b));
             }
         };
-        if outputs.len() * n >= 1 << 14 && outputs.len() > 1 {
+        if super::poly::parallel(outputs.len() * n, super::poly::PAR_THRESHOLD) && outputs.len() > 1
+        {
             outputs.par_iter_mut().zip(self.to.par_iter()).for_each(body);
         } else {
             outputs.iter_mut().zip(self.to.iter()).for_each(body);

@@ -91,9 +91,7 @@ impl Evaluator {
     /// # Errors
     /// [`CkksError::LevelMismatch`], [`CkksError::ScaleMismatch`], [`CkksError::ContextMismatch`].
     pub fn add(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext> {
-        let mut r = a.clone();
-        self.add_assign(&mut r, b)?;
-        Ok(r)
+        self.combine(a, b, false)
     }
 
     /// `a += b`.
@@ -109,9 +107,33 @@ impl Evaluator {
     /// # Errors
     /// As [`Evaluator::add`].
     pub fn sub(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext> {
-        let mut r = a.clone();
-        self.sub_assign(&mut r, b)?;
-        Ok(r)
+        self.combine(a, b, true)
+    }
+
+    /// `a +- b` into a new ciphertext, without copying `a` first.
+    fn combine(&self, a: &Ciphertext, b: &Ciphertext, subtract: bool) -> Result<Ciphertext> {
+        self.check_pair(a, b.level, b.params_hash)?;
+        self.check_scales(a.level, a.scale, b.scale)?;
+        let basis = self.ctx.basis_q(a.level);
+        let common = a.parts.len().min(b.parts.len());
+        let mut parts: Vec<RnsPoly<Eval>> = (0..common)
+            .map(|i| {
+                if subtract {
+                    a.parts[i].sub(&b.parts[i], basis)
+                } else {
+                    a.parts[i].add(&b.parts[i], basis)
+                }
+            })
+            .collect();
+        parts.extend(a.parts[common..].iter().cloned());
+        for extra in &b.parts[common..] {
+            let mut p = extra.clone();
+            if subtract {
+                p.neg_assign(basis);
+            }
+            parts.push(p);
+        }
+        Ok(Ciphertext { parts, level: a.level, scale: a.scale, params_hash: a.params_hash })
     }
 
     /// `a -= b`.
@@ -223,9 +245,15 @@ impl Evaluator {
     /// # Errors
     /// [`CkksError::LevelMismatch`], [`CkksError::ContextMismatch`].
     pub fn mul_plain(&self, a: &Ciphertext, pt: &Plaintext) -> Result<Ciphertext> {
-        let mut r = a.clone();
-        self.mul_plain_assign(&mut r, pt)?;
-        Ok(r)
+        self.check_pair(a, pt.level, pt.params_hash)?;
+        let basis = self.ctx.basis_q(a.level);
+        let parts = a.parts.iter().map(|p| p.mul_prefix(&pt.poly, basis)).collect();
+        Ok(Ciphertext {
+            parts,
+            level: a.level,
+            scale: a.scale * pt.scale,
+            params_hash: a.params_hash,
+        })
     }
 
     /// `a *= pt`.
@@ -300,13 +328,10 @@ impl Evaluator {
         let basis = self.ctx.basis_q(a.level);
         let (a0, a1) = (&a.parts[0], &a.parts[1]);
         let (b0, b1) = (&b.parts[0], &b.parts[1]);
-        let mut d0 = a0.clone();
-        d0.mul_assign(b0, basis);
-        let mut d1 = a0.clone();
-        d1.mul_assign(b1, basis);
+        let d0 = a0.mul_prefix(b0, basis);
+        let mut d1 = a0.mul_prefix(b1, basis);
         d1.mul_add_assign(a1, b0, basis);
-        let mut d2 = a1.clone();
-        d2.mul_assign(b1, basis);
+        let d2 = a1.mul_prefix(b1, basis);
         Ok(Ciphertext {
             parts: vec![d0, d1, d2],
             level: a.level,

@@ -284,11 +284,13 @@ impl SecretKey {
         let ctx = &self.ctx;
         check_hash(ctx, ct.params_hash)?;
         let basis = ctx.basis_q(ct.level);
-        let s = self.at_level(ct.level);
-        let mut m = ct.parts[ct.parts.len() - 1].clone();
-        for part in ct.parts[..ct.parts.len() - 1].iter().rev() {
-            m.mul_assign(&s, basis);
+        // Horner in s, reading s's first limbs in place.
+        let mut m = ct.parts[ct.parts.len() - 1].mul_prefix(&self.qp, basis);
+        for (i, part) in ct.parts[..ct.parts.len() - 1].iter().enumerate().rev() {
             m.add_assign(part, basis);
+            if i > 0 {
+                m = m.mul_prefix(&self.qp, basis);
+            }
         }
         Ok(Plaintext { poly: m, level: ct.level, scale: ct.scale, params_hash: ctx.hash() })
     }
