@@ -67,6 +67,29 @@ const SHUFFLES: [Shuffle; 3] = [
 const TWIDDLE_LANES: [[u64; 8]; 3] =
     [[0, 0, 0, 0, 1, 1, 1, 1], [0, 0, 1, 1, 2, 2, 3, 3], [0, 1, 2, 3, 4, 5, 6, 7]];
 
+/// One stage of `m` butterfly groups of span `t >= 8` over the `2 m t` entries at `p`, group `i`
+/// with twiddle `w[m + i]`, butterfly `bf(x, y, w, w')`.
+#[inline(always)]
+unsafe fn radix2_stage(
+    p: *mut u64,
+    m: usize,
+    t: usize,
+    w: &[u64],
+    ws: &[u64],
+    bf: impl Fn(__m512i, __m512i, __m512i, __m512i) -> (__m512i, __m512i),
+) {
+    for i in 0..m {
+        let wv = _mm512_set1_epi64(w[m + i] as i64);
+        let wsv = _mm512_set1_epi64(ws[m + i] as i64);
+        let base = p.add(2 * i * t);
+        for j in (0..t).step_by(8) {
+            let (x, y) = bf(load(base.add(j)), load(base.add(j + t)), wv, wsv);
+            store(base.add(j), x);
+            store(base.add(j + t), y);
+        }
+    }
+}
+
 /// Shuffle and twiddle-lane vectors for the stages of span 4, 2 and 1.
 struct SmallSpans {
     shuffles: [[__m512i; 4]; 3],
@@ -248,18 +271,9 @@ unsafe fn forward_impl<const WIDE: bool>(a: &mut [u64], q: u64, w: &[u64], ws: &
     }
     while t > 8 {
         t >>= 1;
-        for i in 0..m {
-            let wv = _mm512_set1_epi64(w[m + i] as i64);
-            let wsv = _mm512_set1_epi64(ws[m + i] as i64);
-            let base = p.add(2 * i * t);
-            for j in (0..t).step_by(8) {
-                let x = load(base.add(j));
-                let y = load(base.add(j + t));
-                let (x, y) = fwd_butterfly::<WIDE>(x, y, wv, wsv, two_q, neg_q, mask);
-                store(base.add(j), x);
-                store(base.add(j + t), y);
-            }
-        }
+        radix2_stage(p, m, t, w, ws, |x, y, wv, wsv| {
+            fwd_butterfly::<WIDE>(x, y, wv, wsv, two_q, neg_q, mask)
+        });
         m <<= 1;
     }
     // Spans 4, 2, 1 on blocks of 16 entries, then the final reduction to [0, q).
@@ -363,18 +377,9 @@ unsafe fn inverse_impl<const WIDE: bool>(
         m >>= 2;
     }
     while m > 1 {
-        for i in 0..m {
-            let wv = _mm512_set1_epi64(w[m + i] as i64);
-            let wsv = _mm512_set1_epi64(ws[m + i] as i64);
-            let base = p.add(2 * i * t);
-            for j in (0..t).step_by(8) {
-                let x = load(base.add(j));
-                let y = load(base.add(j + t));
-                let (x, y) = inv_butterfly::<WIDE>(x, y, wv, wsv, two_q, neg_q, mask);
-                store(base.add(j), x);
-                store(base.add(j + t), y);
-            }
-        }
+        radix2_stage(p, m, t, w, ws, |x, y, wv, wsv| {
+            inv_butterfly::<WIDE>(x, y, wv, wsv, two_q, neg_q, mask)
+        });
         t <<= 1;
         m >>= 1;
     }
