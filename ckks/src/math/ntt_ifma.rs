@@ -441,6 +441,45 @@ pub unsafe fn dot2(
     debug_assert!(o0.iter().chain(o1.iter()).all(|&x| x < qv));
 }
 
+/// Adds one digit's products to running sums: with `acc = [lo0 | hi0 | lo1 | hi1]` (four runs of
+/// `n` words), the 52-bit halves of `src[c] b[c]` go to `lo0`/`hi0` and of `src[c] a[c]` to
+/// `lo1`/`hi1`. Up to 64 calls keep the sums below 2^64; [`reduce_sums`] finishes.
+///
+/// # Safety
+/// The CPU must support AVX-512F and IFMA ([`available`]); `src`, `b`, `a` hold `n` values
+/// below `2^51` (`n` a multiple of 8), `acc` holds `4n` words.
+#[target_feature(enable = "avx512f,avx512ifma")]
+pub unsafe fn mac2(src: &[u64], b: &[u64], a: &[u64], acc: &mut [u64]) {
+    let n = src.len();
+    debug_assert!(b.len() == n && a.len() == n && acc.len() == 4 * n && n.is_multiple_of(8));
+    let p = acc.as_mut_ptr();
+    for c in (0..n).step_by(8) {
+        let (dv, bv, av) =
+            (load(src.as_ptr().add(c)), load(b.as_ptr().add(c)), load(a.as_ptr().add(c)));
+        let (pl0, ph0, pl1, ph1) = (p.add(c), p.add(n + c), p.add(2 * n + c), p.add(3 * n + c));
+        store(pl0, _mm512_madd52lo_epu64(load(pl0), dv, bv));
+        store(ph0, _mm512_madd52hi_epu64(load(ph0), dv, bv));
+        store(pl1, _mm512_madd52lo_epu64(load(pl1), dv, av));
+        store(ph1, _mm512_madd52hi_epu64(load(ph1), dv, av));
+    }
+}
+
+/// Reduces the sums of [`mac2`] modulo `q` into `o0` and `o1`.
+///
+/// # Safety
+/// As [`mac2`], with `q < 2^51` and `o0`, `o1` of `n` words.
+#[target_feature(enable = "avx512f,avx512ifma")]
+pub unsafe fn reduce_sums(acc: &[u64], q: &super::Modulus, o0: &mut [u64], o1: &mut [u64]) {
+    let n = o0.len();
+    debug_assert!(o1.len() == n && acc.len() == 4 * n && n.is_multiple_of(8));
+    let red = Reduce104::new(q);
+    let p = acc.as_ptr();
+    for c in (0..n).step_by(8) {
+        store(o0.as_mut_ptr().add(c), red.reduce(load(p.add(c)), load(p.add(n + c))));
+        store(o1.as_mut_ptr().add(c), red.reduce(load(p.add(2 * n + c)), load(p.add(3 * n + c))));
+    }
+}
+
 /// Lane-wise reduction of `h 2^52 + l mod q` for `l, h < 2^58` and `q < 2^51`: the value is
 /// split into 52-bit pieces `l' + h0 2^52 + h1 2^104`, each multiplied by its power of two
 /// mod `q` with a lazy Shoup product (each `< 2q`), and the sum (`< 6q`) fully reduced.

@@ -205,12 +205,26 @@ impl BaseConverter {
     /// If `input` is not `|A|` limbs, an output is not `n` words, or there are more outputs
     /// than `|B|`.
     pub fn convert_limbs(&self, input: &[u64], mut outputs: Vec<&mut [u64]>, n: usize) {
-        assert_eq!(input.len(), self.from.len() * n);
         assert!(outputs.len() <= self.to.len() && outputs.iter().all(|o| o.len() == n));
-        if self.from.len() == 1 {
-            return self.convert_single(input, &mut outputs, n);
+        let prep = self.prepare(input, n);
+        if super::poly::parallel(outputs.len() * n, super::poly::PAR_THRESHOLD) && outputs.len() > 1
+        {
+            outputs.par_iter_mut().enumerate().for_each(|(j, out)| self.finish(&prep, j, out));
+        } else {
+            outputs.iter_mut().enumerate().for_each(|(j, out)| self.finish(&prep, j, out));
         }
-        // y_i = x_i * (A/a_i)^-1 mod a_i, and v = round(sum_i y_i / a_i).
+    }
+
+    /// The part of a conversion shared by all targets: `y_i = [x_i (A/a_i)^-1]_{a_i}` and
+    /// `v = round(sum_i y_i / a_i)` (nothing for a single source prime).
+    ///
+    /// # Panics
+    /// If `input` is not `|A|` limbs of `n` coefficients.
+    pub fn prepare<'a>(&self, input: &'a [u64], n: usize) -> Prepared<'a> {
+        assert_eq!(input.len(), self.from.len() * n);
+        if self.from.len() == 1 {
+            return Prepared { input, y: Vec::new(), v: Vec::new(), n };
+        }
         let mut y = input.to_vec();
         let mut frac = vec![0f64; n];
         for ((l, a), &(w, ws)) in y.chunks_mut(n).zip(&self.from).zip(&self.a_hat_inv) {
@@ -220,88 +234,81 @@ impl BaseConverter {
                 *f += *x as f64 * inv_a;
             }
         }
-        let v: Vec<u64> = frac.iter().map(|f| f.round() as u64).collect();
-        type Target<'a, 'b> = (&'a mut &'b mut [u64], ((&'a Modulus, &'a Vec<u64>), &'a u64));
-        let body = |(out, ((bj, m), &a_mod_b)): Target<'_, '_>| {
-            const CHUNK: usize = 64;
-            let neg_a = bj.neg(a_mod_b);
-            let mut acc = [0u128; CHUNK];
-            for c0 in (0..n).step_by(CHUNK) {
-                let len = CHUNK.min(n - c0);
-                for (a, &vc) in acc[..len].iter_mut().zip(&v[c0..c0 + len]) {
-                    *a = vc as u128 * neg_a as u128;
-                }
-                for (i, &mi) in m.iter().enumerate() {
-                    let yi = &y[i * n + c0..i * n + c0 + len];
-                    for (a, &val) in acc[..len].iter_mut().zip(yi) {
-                        *a += val as u128 * mi as u128;
-                    }
-                }
-                for (o, &a) in out[c0..c0 + len].iter_mut().zip(&acc[..len]) {
-                    *o = bj.reduce_u128(a);
+        let v = frac.iter().map(|f| f.round() as u64).collect();
+        Prepared { input, y, v, n }
+    }
+
+    /// The residues modulo target `b_j` of a prepared conversion.
+    ///
+    /// # Panics
+    /// If `j >= |B|` or `out` is not `n` words.
+    pub fn finish(&self, prep: &Prepared<'_>, j: usize, out: &mut [u64]) {
+        let n = prep.n;
+        assert_eq!(out.len(), n);
+        let bj = &self.to[j];
+        if self.from.len() == 1 {
+            return self.lift_single(prep.input, bj, out);
+        }
+        let (m, neg_a) = (&self.a_hat_mod_b[j], bj.neg(self.a_mod_b[j]));
+        const CHUNK: usize = 64;
+        let mut acc = [0u128; CHUNK];
+        for c0 in (0..n).step_by(CHUNK) {
+            let len = CHUNK.min(n - c0);
+            for (a, &vc) in acc[..len].iter_mut().zip(&prep.v[c0..c0 + len]) {
+                *a = vc as u128 * neg_a as u128;
+            }
+            for (i, &mi) in m.iter().enumerate() {
+                let yi = &prep.y[i * n + c0..i * n + c0 + len];
+                for (a, &val) in acc[..len].iter_mut().zip(yi) {
+                    *a += val as u128 * mi as u128;
                 }
             }
-        };
-        if super::poly::parallel(outputs.len() * n, super::poly::PAR_THRESHOLD) && outputs.len() > 1
-        {
-            outputs
-                .par_iter_mut()
-                .zip(
-                    self.to
-                        .par_iter()
-                        .zip(self.a_hat_mod_b.par_iter())
-                        .zip(self.a_mod_b.par_iter()),
-                )
-                .for_each(body);
-        } else {
-            outputs
-                .iter_mut()
-                .zip(self.to.iter().zip(self.a_hat_mod_b.iter()).zip(self.a_mod_b.iter()))
-                .for_each(body);
+            for (o, &a) in out[c0..c0 + len].iter_mut().zip(&acc[..len]) {
+                *o = bj.reduce_u128(a);
+            }
+        }
+    }
+
+    /// One source prime `a`: the centred lift of `x in [0, a)` into `Z_b` is `x` or `x - a`.
+    fn lift_single(&self, input: &[u64], bj: &Modulus, out: &mut [u64]) {
+        let n = out.len();
+        let a = self.from[0].value();
+        let half = a >> 1;
+        let b = bj.value();
+        if a <= 2 * b {
+            #[cfg(target_arch = "x86_64")]
+            if n.is_multiple_of(8) && simd_available() {
+                // SAFETY: AVX-512F is present, the lengths are equal multiples of 8, a <= 2b,
+                // and the inputs are residues mod a.
+                unsafe { super::ntt_ifma::centred_lift_small(input, out, a, b) };
+                return;
+            }
+            // x < a <= 2b: one conditional subtraction reduces it.
+            let a_mod_b = a % b;
+            for (o, &x) in out.iter_mut().zip(input) {
+                let r = x.min(x.wrapping_sub(b));
+                let t = r.wrapping_sub(a_mod_b & ((x > half) as u64).wrapping_neg());
+                *o = t.min(t.wrapping_add(b));
+            }
+            return;
+        }
+        let a_mod_b = bj.reduce(a);
+        for (o, &x) in out.iter_mut().zip(input) {
+            // Branch-free: the sign of the lift is random, a branch would mispredict.
+            let r = bj.reduce(x);
+            let t = r.wrapping_sub(a_mod_b & ((x > half) as u64).wrapping_neg());
+            *o = t.min(t.wrapping_add(b));
         }
     }
 }
 
-impl BaseConverter {
-    /// One source prime `a`: the centred lift of `x in [0, a)` is `x` or `x - a`.
-    fn convert_single(&self, input: &[u64], outputs: &mut [&mut [u64]], n: usize) {
-        let a = self.from[0].value();
-        let half = a >> 1;
-        let body = |(out, bj): (&mut &mut [u64], &Modulus)| {
-            let out: &mut [u64] = out;
-            let b = bj.value();
-            if a <= 2 * b {
-                #[cfg(target_arch = "x86_64")]
-                if n.is_multiple_of(8) && simd_available() {
-                    // SAFETY: AVX-512F is present, the lengths are equal multiples of 8, a <= 2b,
-                    // and the inputs are residues mod a.
-                    unsafe { super::ntt_ifma::centred_lift_small(input, out, a, b) };
-                    return;
-                }
-                // x < a <= 2b: one conditional subtraction reduces it.
-                let a_mod_b = a % b;
-                for (o, &x) in out.iter_mut().zip(input) {
-                    let r = x.min(x.wrapping_sub(b));
-                    let t = r.wrapping_sub(a_mod_b & ((x > half) as u64).wrapping_neg());
-                    *o = t.min(t.wrapping_add(b));
-                }
-                return;
-            }
-            let a_mod_b = bj.reduce(a);
-            for (o, &x) in out.iter_mut().zip(input) {
-                // Branch-free: the sign of the lift is random, a branch would mispredict.
-                let r = bj.reduce(x);
-                let t = r.wrapping_sub(a_mod_b & ((x > half) as u64).wrapping_neg());
-                *o = t.min(t.wrapping_add(b));
-            }
-        };
-        if super::poly::parallel(outputs.len() * n, super::poly::PAR_THRESHOLD) && outputs.len() > 1
-        {
-            outputs.par_iter_mut().zip(self.to.par_iter()).for_each(body);
-        } else {
-            outputs.iter_mut().zip(self.to.iter()).for_each(body);
-        }
-    }
+/// A conversion's shared part, from [`BaseConverter::prepare`].
+#[derive(Debug)]
+pub struct Prepared<'a> {
+    input: &'a [u64],
+    y: Vec<u64>,
+    v: Vec<u64>,
+    n: usize,
 }
 
 /// `acc += a * y` over little-endian words (the caller sizes `acc` so that nothing overflows).

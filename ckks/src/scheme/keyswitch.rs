@@ -133,13 +133,78 @@ pub(crate) fn mod_down(ctx: &Context, mut x: RnsPoly<Eval>, level: usize) -> Rns
 
 /// Switches `d` (over `Q_level`) under `key`: returns `(u_0, u_1)` with
 /// `u_0 + u_1 s ~ d s'` where `key` switches `s'` to `s`.
+///
+/// Unlike [`decompose`] + [`inner_product`] (which hoisted rotations need), this never holds
+/// the whole decomposition: each output limb mod-ups every digit into one `N`-word buffer, takes
+/// its NTT and adds its products with the key at once, so the working memory is a few limbs per
+/// thread instead of `dnum` polynomials over `Q_l P`.
 pub(crate) fn key_switch(
     ctx: &Context,
     d: &RnsPoly<Eval>,
     level: usize,
     key: &SwitchingKey,
 ) -> (RnsPoly<Eval>, RnsPoly<Eval>) {
-    let dec = decompose(ctx, d, level);
-    let (a, b) = inner_product(ctx, &dec, key);
-    (mod_down(ctx, a, level), mod_down(ctx, b, level))
+    let n = ctx.n();
+    let basis_qp = ctx.basis_qp(level);
+    let width = basis_qp.len();
+    let top = ctx.max_level();
+    let d_coeff = d.clone().into_coeff(ctx.basis_q(level));
+    let mod_ups = ctx.mod_up(level);
+    let prepared: Vec<_> = mod_ups
+        .iter()
+        .map(|mu| {
+            let input = &d_coeff.data()[mu.digit.start * n..mu.digit.end * n];
+            mu.converter.prepare(input, n)
+        })
+        .collect();
+    let key_limb = |t: usize| if t <= level { t } else { top + 1 + (t - level - 1) };
+    let mut out0 = RnsPoly::<Eval>::zero(n, width);
+    let mut out1 = RnsPoly::<Eval>::zero(n, width);
+    out0.data_mut().par_chunks_mut(n).zip(out1.data_mut().par_chunks_mut(n)).enumerate().for_each(
+        |(t, (o0, o1))| {
+            let table = &basis_qp[t];
+            let q = table.modulus();
+            let kl = key_limb(t);
+            let mut buf = vec![0u64; n];
+            // Digit j of d, mod-upped to prime t, in evaluation form.
+            let digit_limb = |j: usize, buf: &mut Vec<u64>| -> bool {
+                let mu = &mod_ups[j];
+                if mu.digit.contains(&t) {
+                    return false;
+                }
+                let k = if t < mu.digit.start { t } else { t - mu.digit.len() };
+                mu.converter.finish(&prepared[j], k, buf);
+                table.forward(buf);
+                true
+            };
+            #[cfg(target_arch = "x86_64")]
+            if table.uses_simd() && n.is_multiple_of(8) {
+                let mut acc = vec![0u64; 4 * n];
+                for (j, (b, a)) in key.digits.iter().enumerate().take(mod_ups.len()) {
+                    let src = if digit_limb(j, &mut buf) { &buf[..] } else { d.limb(t) };
+                    // SAFETY: `uses_simd` means AVX-512F and IFMA are present and q < 2^51;
+                    // all limbs have N (a multiple of 8) entries below q; at most 64 digits.
+                    unsafe { crate::math::ntt_ifma::mac2(src, b.limb(kl), a.limb(kl), &mut acc) };
+                }
+                // SAFETY: as above.
+                unsafe { crate::math::ntt_ifma::reduce_sums(&acc, q, o0, o1) };
+                return;
+            }
+            let mut acc0 = vec![0u128; n];
+            let mut acc1 = vec![0u128; n];
+            for (j, (b, a)) in key.digits.iter().enumerate().take(mod_ups.len()) {
+                let src = if digit_limb(j, &mut buf) { &buf[..] } else { d.limb(t) };
+                let (b, a) = (b.limb(kl), a.limb(kl));
+                for c in 0..n {
+                    acc0[c] += src[c] as u128 * b[c] as u128;
+                    acc1[c] += src[c] as u128 * a[c] as u128;
+                }
+            }
+            for c in 0..n {
+                o0[c] = q.reduce_u128(acc0[c]);
+                o1[c] = q.reduce_u128(acc1[c]);
+            }
+        },
+    );
+    (mod_down(ctx, out0, level), mod_down(ctx, out1, level))
 }
