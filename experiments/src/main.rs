@@ -106,18 +106,20 @@ fn demo(
     println!(
         "x[i] = sin(0.37 i), y[i] = cos(0.11 i), {slots} slots, encrypted with the public key"
     );
-    println!("  encode+encrypt     {:>9.2} ms per vector", t_enc * 1e3);
+    println!("  {:<26} {:>9.2} ms per vector", "encode + encrypt", t_enc * 1e3);
     println!(
-        "  x*y (mul+relin+rescale) {:>9.2} ms, max error {e_prod:.3e} ({})",
+        "  {:<26} {:>9.2} ms, max error {e_prod:.3e} ({})",
+        "x*y (mul, relin, rescale)",
         t_mul * 1e3,
         bits(e_prod)
     );
     println!(
-        "  rotate by {step:<3}      {:>9.2} ms, max error {e_rot:.3e} ({})",
+        "  {:<26} {:>9.2} ms, max error {e_rot:.3e} ({})",
+        format!("rotate by {step}"),
         t_rot * 1e3,
         bits(e_rot)
     );
-    println!("  decrypt+decode     {:>9.2} ms per vector", t_dec * 1e3);
+    println!("  {:<26} {:>9.2} ms per vector", "decrypt + decode", t_dec * 1e3);
     println!("  first slots of x*y rotated: {:?}", &got_rot[..4]);
     println!("  expected:                   {:?}", &want_rot[..4]);
     Ok(())
