@@ -34,3 +34,13 @@ fn results_are_identical_for_one_and_four_threads() {
     assert_eq!(one.0, four.0);
     assert_eq!(one.1, four.1);
 }
+
+#[test]
+fn evaluation_types_can_be_shared_across_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Context>();
+    send_sync::<Evaluator>();
+    send_sync::<Ciphertext>();
+    send_sync::<Plaintext>();
+    send_sync::<EvaluationKeys>();
+}
