@@ -401,46 +401,6 @@ unsafe fn inverse_impl<const WIDE: bool>(
     }
 }
 
-/// Two modular dot products over digits at once, for `q < 2^51` and all inputs `< q`:
-/// `o0[c] = sum_j d_j[c] b_j[c] mod q` and `o1[c] = sum_j d_j[c] a_j[c] mod q`. Products are
-/// accumulated exactly as low and high 52-bit halves (at most 64 digits keep both sums below
-/// 2^64) and reduced once.
-///
-/// # Safety
-/// The CPU must support AVX-512F and AVX-512 IFMA ([`available`]); every slice must have the
-/// length of `o0` (a multiple of 8), `d`, `b`, `a` must have
-/// the same number of digits (at most 64), and `q < 2^51`.
-#[target_feature(enable = "avx512f,avx512ifma")]
-pub unsafe fn dot2(
-    d: &[&[u64]],
-    b: &[&[u64]],
-    a: &[&[u64]],
-    q: &super::Modulus,
-    o0: &mut [u64],
-    o1: &mut [u64],
-) {
-    let n = o0.len();
-    debug_assert!(n.is_multiple_of(8) && o1.len() == n && d.len() <= 64);
-    let qv = q.value();
-    let red = Reduce104::new(q);
-    for c in (0..n).step_by(8) {
-        let (mut l0, mut h0) = (_mm512_setzero_si512(), _mm512_setzero_si512());
-        let (mut l1, mut h1) = (_mm512_setzero_si512(), _mm512_setzero_si512());
-        for j in 0..d.len() {
-            let dv = load(d[j].as_ptr().add(c));
-            let bv = load(b[j].as_ptr().add(c));
-            let av = load(a[j].as_ptr().add(c));
-            l0 = _mm512_madd52lo_epu64(l0, dv, bv);
-            h0 = _mm512_madd52hi_epu64(h0, dv, bv);
-            l1 = _mm512_madd52lo_epu64(l1, dv, av);
-            h1 = _mm512_madd52hi_epu64(h1, dv, av);
-        }
-        store(o0.as_mut_ptr().add(c), red.reduce(l0, h0));
-        store(o1.as_mut_ptr().add(c), red.reduce(l1, h1));
-    }
-    debug_assert!(o0.iter().chain(o1.iter()).all(|&x| x < qv));
-}
-
 /// Adds one digit's products to running sums: with `acc = [lo0 | hi0 | lo1 | hi1]` (four runs of
 /// `n` words), the 52-bit halves of `src[c] b[c]` go to `lo0`/`hi0` and of `src[c] a[c]` to
 /// `lo1`/`hi1`. Up to 64 calls keep the sums below 2^64; [`reduce_sums`] finishes.
@@ -554,9 +514,9 @@ mod tests {
     use crate::math::{Modulus, Prng};
 
     #[test]
-    fn dot2_matches_u128_reference() {
+    fn digit_sums_match_u128_reference() {
         if !available() {
-            eprintln!("no AVX-512 IFMA on this CPU: dot2 not run");
+            eprintln!("no AVX-512 IFMA on this CPU: mac2 / reduce_sums not run");
             return;
         }
         let n = 64;
@@ -579,12 +539,15 @@ mod tests {
                     let d: Vec<Vec<u64>> = (0..digits).map(|_| gen()).collect();
                     let b: Vec<Vec<u64>> = (0..digits).map(|_| gen()).collect();
                     let a: Vec<Vec<u64>> = (0..digits).map(|_| gen()).collect();
-                    fn view(v: &[Vec<u64>]) -> Vec<&[u64]> {
-                        v.iter().map(|x| x.as_slice()).collect()
-                    }
                     let (mut o0, mut o1) = (vec![0u64; n], vec![0u64; n]);
-                    // SAFETY: checked `available()`; equal lengths, a multiple of 8; <= 64 digits.
-                    unsafe { dot2(&view(&d), &view(&b), &view(&a), &q, &mut o0, &mut o1) };
+                    let mut acc = vec![0u64; 4 * n];
+                    for j in 0..digits {
+                        // SAFETY: checked `available()`; equal lengths, a multiple of 8; <= 64
+                        // digits of values below q < 2^51.
+                        unsafe { mac2(&d[j], &b[j], &a[j], &mut acc) };
+                    }
+                    // SAFETY: as above.
+                    unsafe { reduce_sums(&acc, &q, &mut o0, &mut o1) };
                     for c in 0..n {
                         let e0 = (0..digits).fold(0u64, |s, j| q.add(s, q.mul(d[j][c], b[j][c])));
                         let e1 = (0..digits).fold(0u64, |s, j| q.add(s, q.mul(d[j][c], a[j][c])));

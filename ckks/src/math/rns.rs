@@ -277,7 +277,7 @@ impl BaseConverter {
         let b = bj.value();
         if a <= 2 * b {
             #[cfg(target_arch = "x86_64")]
-            if n.is_multiple_of(8) && simd_available() {
+            if n.is_multiple_of(8) && super::ntt::simd_enabled() {
                 // SAFETY: AVX-512F is present, the lengths are equal multiples of 8, a <= 2b,
                 // and the inputs are residues mod a.
                 unsafe { super::ntt_ifma::centred_lift_small(input, out, a, b) };
@@ -351,11 +351,6 @@ fn words_to_f64(w: &[u64]) -> f64 {
             top as f64 * 2f64.powi(64 * (h as i32 - 1))
         }
     }
-}
-
-/// Whether the AVX-512 kernels may run (CPU support, and `CKKS_NO_SIMD` unset).
-fn simd_available() -> bool {
-    super::ntt::simd_enabled()
 }
 
 /// `x` as the nearest `f64` (exact big-integer input, one rounding).

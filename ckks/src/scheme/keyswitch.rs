@@ -4,7 +4,7 @@
 
 use super::context::Context;
 use super::keys::SwitchingKey;
-use crate::math::{Eval, RnsPoly};
+use crate::math::{Eval, Modulus, NttTable, RnsPoly};
 use rayon::prelude::*;
 
 /// `ModUp` of every digit of a polynomial at one level: digit `j` as a polynomial over
@@ -43,6 +43,70 @@ pub(crate) fn decompose(ctx: &Context, d: &RnsPoly<Eval>, level: usize) -> Decom
     Decomposition { level, digits }
 }
 
+/// Where limb `t` of the `Q_l ∪ P` layout lives in a key stored over `Q_L ∪ P`.
+fn key_limb(ctx: &Context, level: usize, t: usize) -> usize {
+    if t <= level {
+        t
+    } else {
+        ctx.max_level() + 1 + (t - level - 1)
+    }
+}
+
+/// Running sums `sum_j src_j b_j` and `sum_j src_j a_j` for one output limb, kept exact (52-bit
+/// halves on the IFMA path, 128-bit words otherwise; at most 64 digits) and reduced once.
+enum LimbSums {
+    #[cfg(target_arch = "x86_64")]
+    Ifma(Vec<u64>),
+    Scalar(Vec<u128>, Vec<u128>),
+}
+
+impl LimbSums {
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+    fn new(table: &NttTable, n: usize) -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if table.uses_simd() && n.is_multiple_of(8) {
+            return Self::Ifma(vec![0; 4 * n]);
+        }
+        Self::Scalar(vec![0; n], vec![0; n])
+    }
+
+    /// Adds the products of one digit's limb `src` with the key limbs `b` and `a`.
+    fn add(&mut self, src: &[u64], b: &[u64], a: &[u64]) {
+        match self {
+            // SAFETY: `Ifma` is only chosen when the table's CPU check passed (AVX-512F and
+            // IFMA) and q < 2^51; all limbs have N (a multiple of 8) entries below q, and key
+            // switching has at most 64 digits.
+            #[cfg(target_arch = "x86_64")]
+            Self::Ifma(acc) => unsafe { crate::math::ntt_ifma::mac2(src, b, a, acc) },
+            Self::Scalar(acc0, acc1) => {
+                for (((x0, x1), &v), (&bv, &av)) in
+                    acc0.iter_mut().zip(acc1.iter_mut()).zip(src).zip(b.iter().zip(a))
+                {
+                    *x0 += v as u128 * bv as u128;
+                    *x1 += v as u128 * av as u128;
+                }
+            }
+        }
+    }
+
+    /// The two sums modulo `q`.
+    fn finish(self, q: &Modulus, o0: &mut [u64], o1: &mut [u64]) {
+        match self {
+            // SAFETY: as in `add`.
+            #[cfg(target_arch = "x86_64")]
+            Self::Ifma(acc) => unsafe { crate::math::ntt_ifma::reduce_sums(&acc, q, o0, o1) },
+            Self::Scalar(acc0, acc1) => {
+                for ((x0, x1), (y0, y1)) in
+                    acc0.iter().zip(&acc1).zip(o0.iter_mut().zip(o1.iter_mut()))
+                {
+                    *y0 = q.reduce_u128(*x0);
+                    *y1 = q.reduce_u128(*x1);
+                }
+            }
+        }
+    }
+}
+
 /// `sum_j digit_j * (b_j, a_j)` over `Q_l ∪ P`. Accumulates exactly and reduces once.
 pub(crate) fn inner_product(
     ctx: &Context,
@@ -53,52 +117,16 @@ pub(crate) fn inner_product(
     let level = dec.level;
     let basis_qp = ctx.basis_qp(level);
     let width = basis_qp.len();
-    let top = ctx.max_level();
-    let key_limb = |t: usize| {
-        if t <= level {
-            t
-        } else {
-            top + 1 + (t - level - 1)
-        }
-    };
     let mut out0 = RnsPoly::<Eval>::zero(n, width);
     let mut out1 = RnsPoly::<Eval>::zero(n, width);
-    const CHUNK: usize = 256;
     out0.data_mut().par_chunks_mut(n).zip(out1.data_mut().par_chunks_mut(n)).enumerate().for_each(
         |(t, (o0, o1))| {
-            let q = basis_qp[t].modulus();
-            let kl = key_limb(t);
-            #[cfg(target_arch = "x86_64")]
-            if basis_qp[t].uses_simd() && n.is_multiple_of(8) {
-                let d: Vec<&[u64]> = dec.digits.iter().map(|p| p.limb(t)).collect();
-                let b: Vec<&[u64]> = key.digits.iter().map(|(b, _)| b.limb(kl)).collect();
-                let a: Vec<&[u64]> = key.digits.iter().map(|(_, a)| a.limb(kl)).collect();
-                // SAFETY: `uses_simd` means the CPU has AVX-512F and IFMA and q < 2^51; all
-                // limbs have N entries reduced mod q, N is a multiple of 8, and there are at
-                // most 64 digits.
-                unsafe { crate::math::ntt_ifma::dot2(&d, &b[..d.len()], &a[..d.len()], q, o0, o1) };
-                return;
+            let kl = key_limb(ctx, level, t);
+            let mut sums = LimbSums::new(&basis_qp[t], n);
+            for (digit, (b, a)) in dec.digits.iter().zip(&key.digits) {
+                sums.add(digit.limb(t), b.limb(kl), a.limb(kl));
             }
-            let mut acc0 = [0u128; CHUNK];
-            let mut acc1 = [0u128; CHUNK];
-            for c0 in (0..n).step_by(CHUNK) {
-                let len = CHUNK.min(n - c0);
-                acc0[..len].fill(0);
-                acc1[..len].fill(0);
-                for (digit, (b, a)) in dec.digits.iter().zip(&key.digits) {
-                    let d = &digit.limb(t)[c0..c0 + len];
-                    let b = &b.limb(kl)[c0..c0 + len];
-                    let a = &a.limb(kl)[c0..c0 + len];
-                    for c in 0..len {
-                        acc0[c] += d[c] as u128 * b[c] as u128;
-                        acc1[c] += d[c] as u128 * a[c] as u128;
-                    }
-                }
-                for c in 0..len {
-                    o0[c0 + c] = q.reduce_u128(acc0[c]);
-                    o1[c0 + c] = q.reduce_u128(acc1[c]);
-                }
-            }
+            sums.finish(basis_qp[t].modulus(), o0, o1);
         },
     );
     (out0, out1)
@@ -147,7 +175,6 @@ pub(crate) fn key_switch(
     let n = ctx.n();
     let basis_qp = ctx.basis_qp(level);
     let width = basis_qp.len();
-    let top = ctx.max_level();
     let d_coeff = d.clone().into_coeff(ctx.basis_q(level));
     let mod_ups = ctx.mod_up(level);
     let prepared: Vec<_> = mod_ups
@@ -157,53 +184,27 @@ pub(crate) fn key_switch(
             mu.converter.prepare(input, n)
         })
         .collect();
-    let key_limb = |t: usize| if t <= level { t } else { top + 1 + (t - level - 1) };
     let mut out0 = RnsPoly::<Eval>::zero(n, width);
     let mut out1 = RnsPoly::<Eval>::zero(n, width);
     out0.data_mut().par_chunks_mut(n).zip(out1.data_mut().par_chunks_mut(n)).enumerate().for_each(
         |(t, (o0, o1))| {
             let table = &basis_qp[t];
-            let q = table.modulus();
-            let kl = key_limb(t);
+            let kl = key_limb(ctx, level, t);
             let mut buf = vec![0u64; n];
-            // Digit j of d, mod-upped to prime t, in evaluation form.
-            let digit_limb = |j: usize, buf: &mut Vec<u64>| -> bool {
-                let mu = &mod_ups[j];
-                if mu.digit.contains(&t) {
-                    return false;
-                }
-                let k = if t < mu.digit.start { t } else { t - mu.digit.len() };
-                mu.converter.finish(&prepared[j], k, buf);
-                table.forward(buf);
-                true
-            };
-            #[cfg(target_arch = "x86_64")]
-            if table.uses_simd() && n.is_multiple_of(8) {
-                let mut acc = vec![0u64; 4 * n];
-                for (j, (b, a)) in key.digits.iter().enumerate().take(mod_ups.len()) {
-                    let src = if digit_limb(j, &mut buf) { &buf[..] } else { d.limb(t) };
-                    // SAFETY: `uses_simd` means AVX-512F and IFMA are present and q < 2^51;
-                    // all limbs have N (a multiple of 8) entries below q; at most 64 digits.
-                    unsafe { crate::math::ntt_ifma::mac2(src, b.limb(kl), a.limb(kl), &mut acc) };
-                }
-                // SAFETY: as above.
-                unsafe { crate::math::ntt_ifma::reduce_sums(&acc, q, o0, o1) };
-                return;
+            let mut sums = LimbSums::new(table, n);
+            for (j, (mu, (b, a))) in mod_ups.iter().zip(&key.digits).enumerate() {
+                // Digit j of d, mod-upped to prime t, in evaluation form.
+                let src = if mu.digit.contains(&t) {
+                    d.limb(t)
+                } else {
+                    let k = if t < mu.digit.start { t } else { t - mu.digit.len() };
+                    mu.converter.finish(&prepared[j], k, &mut buf);
+                    table.forward(&mut buf);
+                    &buf[..]
+                };
+                sums.add(src, b.limb(kl), a.limb(kl));
             }
-            let mut acc0 = vec![0u128; n];
-            let mut acc1 = vec![0u128; n];
-            for (j, (b, a)) in key.digits.iter().enumerate().take(mod_ups.len()) {
-                let src = if digit_limb(j, &mut buf) { &buf[..] } else { d.limb(t) };
-                let (b, a) = (b.limb(kl), a.limb(kl));
-                for c in 0..n {
-                    acc0[c] += src[c] as u128 * b[c] as u128;
-                    acc1[c] += src[c] as u128 * a[c] as u128;
-                }
-            }
-            for c in 0..n {
-                o0[c] = q.reduce_u128(acc0[c]);
-                o1[c] = q.reduce_u128(acc1[c]);
-            }
+            sums.finish(table.modulus(), o0, o1);
         },
     );
     (mod_down(ctx, out0, level), mod_down(ctx, out1, level))
