@@ -45,14 +45,18 @@ struct Simd52 {
 /// Whether the vector kernels are allowed: the `CKKS_NO_SIMD` environment variable (any
 /// value) turns them off, so both paths can be exercised on one machine.
 pub(crate) fn simd_enabled() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::env::var_os("CKKS_NO_SIMD").is_none() && super::ntt_ifma::available()
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    // Read once per process: this sits on per-limb paths.
+    static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ENABLED.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        {
+            std::env::var_os("CKKS_NO_SIMD").is_none() && super::ntt_ifma::available()
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    })
 }
 
 /// Reverses the lowest `bits` bits of `x`.
