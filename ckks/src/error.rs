@@ -121,4 +121,8 @@ pub enum CkksError {
         /// Why.
         reason: &'static str,
     },
+
+    /// An evaluator asked to encrypt without a key to encrypt with (a server-side evaluator).
+    #[error("this evaluator holds no encryption key: encrypt inputs on the client, or build the evaluator with a public key")]
+    NoEncryptionKey,
 }

@@ -7,6 +7,9 @@
 //!   polynomials in coefficient or evaluation form, CRT and fast base conversion, sampling.
 //! - [`scheme`]: parameters validated into a [`Context`], the canonical-embedding encoder, keys,
 //!   encryption and decryption, key switching and the [`Evaluator`].
+//! - [`eval`]: the [`eval::CkksEvaluator`] trait circuits are written against, its
+//!   interpretations (encrypted, plaintext, depth, op counts, rotations, scale, debug) and
+//!   automatic parameter selection.
 //!
 //! ```
 //! use ckks::{ParametersLiteral, SecretKey, EvaluationKeys, Evaluator, Prng};
@@ -31,6 +34,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod eval;
 pub mod math;
 pub mod scheme;
 

@@ -2,6 +2,7 @@
 //! hash of the parameters they belong to.
 
 use super::context::Context;
+use super::rules::Meta;
 use crate::error::{CkksError, Result};
 use crate::math::{Eval, RnsPoly};
 
@@ -36,6 +37,10 @@ impl Plaintext {
     pub fn poly(&self) -> &RnsPoly<Eval> {
         &self.poly
     }
+    /// Level, scale and size (1) as the evaluation rules see them.
+    pub fn meta(&self) -> Meta {
+        Meta::plain(self.level, self.scale)
+    }
     /// The hash of the parameters this plaintext belongs to.
     pub fn params_hash(&self) -> u64 {
         self.params_hash
@@ -58,6 +63,10 @@ impl Ciphertext {
     /// The components, in evaluation form.
     pub fn parts(&self) -> &[RnsPoly<Eval>] {
         &self.parts
+    }
+    /// Level, scale and size as the evaluation rules see them.
+    pub fn meta(&self) -> Meta {
+        Meta { level: self.level, scale: self.scale, size: self.parts.len() }
     }
     /// The hash of the parameters this ciphertext belongs to.
     pub fn params_hash(&self) -> u64 {

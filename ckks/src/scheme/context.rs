@@ -1,10 +1,10 @@
 //! The validated, immutable parameter context: primes, NTT tables, nominal scales per level and
 //! every precomputation the scheme needs. Cheap to clone (one `Arc`).
 
+use super::chain::ModulusChain;
 use super::encoder::Encoder;
 use super::params::{max_log_qp_128, ParametersLiteral, Security};
 use crate::error::{CkksError, Result};
-use crate::math::primes::{largest_ntt_prime, nearest_ntt_prime};
 use crate::math::rns::{BaseConverter, Crt};
 use crate::math::{Basis, Modulus, NttTable};
 use std::ops::Range;
@@ -24,7 +24,7 @@ impl std::fmt::Debug for Context {
             "Context(N = 2^{}, L = {}, log QP = {:.1}, dnum = {}, hash = {:#x})",
             self.inner.log_n,
             self.max_level(),
-            self.inner.log_qp,
+            self.inner.chain.log_qp(),
             self.inner.digits.len(),
             self.inner.hash
         )
@@ -46,10 +46,8 @@ struct Inner {
     log_n: u32,
     /// `q_0 .. q_L` then `p_0 .. p_{k-1}`.
     tables: Vec<Arc<NttTable>>,
-    max_level: usize,
     qp_bases: Vec<Vec<Arc<NttTable>>>,
-    scales: Vec<f64>,
-    log_qp: f64,
+    chain: ModulusChain,
     hash: u64,
     encoder: Encoder,
     /// `rescale_inv[l][i] = q_l^-1 mod q_i` and Shoup companion, `i < l`.
@@ -79,44 +77,11 @@ fn fnv1a(words: impl Iterator<Item = u64>) -> u64 {
 impl Context {
     pub(crate) fn new(literal: ParametersLiteral) -> Result<Self> {
         let n = 1usize << literal.log_n;
-        let two_n = 2 * n as u64;
-        let big = MAX_MODULUS_BITS_F;
-        let none = |what: &str, bits: u32| {
-            CkksError::InvalidParameters(format!(
-                "not enough {bits}-bit primes = 1 mod 2N for the {what} primes at N = {n}"
-            ))
-        };
-        // Special primes, then q_0: the largest NTT primes of the requested widths.
-        let mut used: Vec<u64> = Vec::new();
-        let mut special = Vec::new();
-        for &b in &literal.special_prime_bits {
-            let p = largest_ntt_prime(b, two_n, &used).ok_or_else(|| none("special", b))?;
-            used.push(p);
-            special.push(p);
-        }
-        let q0 = largest_ntt_prime(literal.first_prime_bits, two_n, &used)
-            .ok_or_else(|| none("first", literal.first_prime_bits))?;
-        used.push(q0);
-        // Data primes from the top level down, each the NTT prime nearest to the value that
-        // brings the next scale back to 2^(2 log_scale - bits): s_{l-1} = s_l^2 / q_l.
-        let levels = literal.data_prime_bits.len();
-        let delta = 2f64.powi(literal.log_scale as i32);
-        let mut data = vec![0u64; levels + 1];
-        let mut scales = vec![0f64; levels + 1];
-        scales[levels] = delta;
-        for l in (1..=levels).rev() {
-            let bits = literal.data_prime_bits[l - 1];
-            let ratio = scales[l] / delta;
-            let target = 2f64.powi(bits as i32) * ratio * ratio;
-            let q =
-                nearest_ntt_prime(target, two_n, big, &used).ok_or_else(|| none("data", bits))?;
-            used.push(q);
-            data[l] = q;
-            scales[l - 1] = scales[l] * scales[l] / q as f64;
-        }
-        data[0] = q0;
-        let q_primes = data;
-        let log_qp: f64 = q_primes.iter().chain(&special).map(|&p| (p as f64).log2()).sum();
+        let chain = ModulusChain::from_literal(&literal)?;
+        let levels = chain.max_level();
+        let q_primes = chain.q_primes().to_vec();
+        let special = chain.special_primes().to_vec();
+        let log_qp = chain.log_qp();
         if literal.security == Security::HeStandard128 {
             let max_bits = max_log_qp_128(literal.log_n).expect("log_n range checked");
             if log_qp > max_bits as f64 {
@@ -212,10 +177,8 @@ impl Context {
                 n,
                 log_n: literal.log_n,
                 tables,
-                max_level: levels,
                 qp_bases,
-                scales,
-                log_qp,
+                chain,
                 hash,
                 encoder: Encoder::new(n),
                 rescale_inv,
@@ -252,12 +215,17 @@ impl Context {
 
     /// The top level `L`.
     pub fn max_level(&self) -> usize {
-        self.inner.max_level
+        self.inner.chain.max_level()
+    }
+
+    /// The modulus chain: primes and nominal scales, what the evaluation rules need.
+    pub fn chain(&self) -> &ModulusChain {
+        &self.inner.chain
     }
 
     /// The ciphertext primes `q_0 .. q_L`.
     pub fn q_primes(&self) -> Vec<u64> {
-        self.inner.tables[..=self.inner.max_level].iter().map(|t| t.modulus().value()).collect()
+        self.inner.chain.q_primes().to_vec()
     }
 
     /// The special primes `p_0 .. p_{k-1}`.
@@ -267,7 +235,7 @@ impl Context {
 
     /// `log2(QP)`, the figure checked against the security bound.
     pub fn log_qp(&self) -> f64 {
-        self.inner.log_qp
+        self.inner.chain.log_qp()
     }
 
     /// The nominal scale of level `l`: `2^log_scale` at the top, `s_{l-1} = s_l^2 / q_l` below.
@@ -275,7 +243,7 @@ impl Context {
     /// # Panics
     /// If `level > L`.
     pub fn scale(&self, level: usize) -> f64 {
-        self.inner.scales[level]
+        self.inner.chain.scale(level)
     }
 
     /// A 64-bit hash of the parameters (primes, degree, scale, digits): objects carry it so that
@@ -304,7 +272,7 @@ impl Context {
     /// # Panics
     /// If `level > L`.
     pub fn basis_q(&self, level: usize) -> &Basis {
-        assert!(level <= self.inner.max_level);
+        assert!(level <= self.max_level());
         &self.inner.tables[..=level]
     }
 
@@ -320,7 +288,7 @@ impl Context {
 
     /// The special primes' basis.
     pub fn p_basis(&self) -> &Basis {
-        &self.inner.tables[self.inner.max_level + 1..]
+        &self.inner.tables[self.max_level() + 1..]
     }
 
     /// CRT reconstruction for level `l` (built on first use).
@@ -336,13 +304,7 @@ impl Context {
     /// # Errors
     /// [`CkksError::InvalidLevel`] if `level > L`.
     pub fn check_level(&self, level: usize) -> Result<()> {
-        if level > self.max_level() {
-            return Err(CkksError::InvalidLevel {
-                requested: level,
-                reason: format!("the top level of these parameters is {}", self.max_level()),
-            });
-        }
-        Ok(())
+        self.inner.chain.check_level(level)
     }
 
     pub(crate) fn rescale_inv(&self, level: usize) -> &[(u64, u64)] {
@@ -392,5 +354,3 @@ impl Context {
         )
     }
 }
-
-const MAX_MODULUS_BITS_F: u32 = crate::math::modulus::MAX_MODULUS_BITS;

@@ -2,6 +2,7 @@
 //! them back (exact CRT reconstruction).
 
 use super::ciphertext::{check_hash, Plaintext};
+use super::chain::ModulusChain;
 use super::context::Context;
 use crate::error::{CkksError, Result};
 use crate::math::poly::for_each_limb;
@@ -64,10 +65,7 @@ impl Context {
         level: usize,
         scale: f64,
     ) -> Result<Plaintext> {
-        if values.len() > self.slots() {
-            return Err(CkksError::TooManyValues { given: values.len(), slots: self.slots() });
-        }
-        self.check_level(level)?;
+        super::rules::check_encoding(self.chain(), values.len(), level)?;
         let coeffs = self.encoder().slots_to_coeffs(values);
         self.encode_coeffs(&coeffs, level, scale, values_max(values))
     }
@@ -91,7 +89,7 @@ impl Context {
     }
 
     pub(crate) fn log_q(&self, level: usize) -> f64 {
-        self.basis_q(level).iter().map(|t| (t.modulus().value() as f64).log2()).sum()
+        self.chain().log_q(level)
     }
 
     fn encode_coeffs(
@@ -101,18 +99,7 @@ impl Context {
         scale: f64,
         shown: f64,
     ) -> Result<Plaintext> {
-        if !(scale.is_finite() && scale >= 1.0) {
-            return Err(CkksError::EncodingOverflow {
-                value: shown,
-                scale_log2: scale.log2(),
-                reason: "the scale must be a finite number of at least 1",
-            });
-        }
-        let max_log2 = self.log_q(level) - 1.0;
-        let ints = coeffs
-            .iter()
-            .map(|&c| ScaledInt::round(c * scale, max_log2, shown, scale))
-            .collect::<Result<Vec<_>>>()?;
+        let ints = scaled_coefficients(coeffs, self.log_q(level) - 1.0, scale, shown)?;
         let basis = self.basis_q(level);
         let n = self.n();
         let mut poly = RnsPoly::zero(n, level + 1);
@@ -171,6 +158,51 @@ impl Context {
     pub fn decode(&self, pt: &Plaintext) -> Result<Vec<f64>> {
         Ok(self.decode_complex(pt)?.into_iter().map(|z| z.re).collect())
     }
+}
+
+/// Rounds `coeffs * scale` to integers below `2^max_log2`; `shown` is the value an error reports.
+fn scaled_coefficients(
+    coeffs: &[f64],
+    max_log2: f64,
+    scale: f64,
+    shown: f64,
+) -> Result<Vec<ScaledInt>> {
+    if !(scale.is_finite() && scale >= 1.0) {
+        return Err(CkksError::EncodingOverflow {
+            value: shown,
+            scale_log2: scale.log2(),
+            reason: "the scale must be a finite number of at least 1",
+        });
+    }
+    coeffs.iter().map(|&c| ScaledInt::round(c * scale, max_log2, shown, scale)).collect()
+}
+
+/// Checks, without building a plaintext, that [`Context::encode_complex`] would accept `values` at
+/// `level` and `scale` under parameters with this `chain`: the same errors, in the same order.
+///
+/// # Errors
+/// [`CkksError::TooManyValues`], [`CkksError::InvalidLevel`], [`CkksError::EncodingOverflow`].
+pub fn check_encodable(
+    chain: &ModulusChain,
+    values: &[Complex64],
+    level: usize,
+    scale: f64,
+) -> Result<()> {
+    super::rules::check_encoding(chain, values.len(), level)?;
+    let shown = values_max(values);
+    let max_log2 = chain.log_q(level) - 1.0;
+    if shown.is_finite() && scale.is_finite() && scale >= 1.0 {
+        // Every coefficient is an average of slot values, so |c| <= max |z|: a bound with room
+        // for rounding decides almost every case without the transform.
+        if (shown * scale * (1.0 + 1e-9) + 1.0).log2() < max_log2 {
+            return Ok(());
+        }
+        let coeffs = super::encoder::Encoder::new(chain.n()).slots_to_coeffs(values);
+        return scaled_coefficients(&coeffs, max_log2, scale, shown).map(|_| ());
+    }
+    // A non-finite value makes every coefficient non-finite.
+    let coeffs = vec![f64::NAN; usize::from(!values.is_empty())];
+    scaled_coefficients(&coeffs, max_log2, scale, shown).map(|_| ())
 }
 
 /// The value an encoding error reports: the first non-finite input if there is one, else the

@@ -6,14 +6,12 @@ use super::ciphertext::{check_hash, Ciphertext, Plaintext};
 use super::context::Context;
 use super::encoding::ScaledInt;
 use super::keys::{EvaluationKeys, GaloisKey};
+use super::rules;
 use super::keyswitch::{decompose, inner_product, key_switch, mod_down};
 use crate::error::{CkksError, Result};
 use crate::math::poly::for_each_limb;
 use crate::math::{Basis, Eval, RnsPoly};
 use std::sync::Arc;
-
-/// Relative difference under which two scales count as equal.
-pub const SCALE_TOLERANCE: f64 = 1e-9;
 
 /// Evaluates on ciphertexts of one context with one set of evaluation keys (public material
 /// only).
@@ -21,10 +19,6 @@ pub const SCALE_TOLERANCE: f64 = 1e-9;
 pub struct Evaluator {
     ctx: Context,
     keys: Arc<EvaluationKeys>,
-}
-
-fn scales_match(a: f64, b: f64) -> bool {
-    ((a - b) / a.max(b)).abs() <= SCALE_TOLERANCE
 }
 
 impl Evaluator {
@@ -57,31 +51,9 @@ impl Evaluator {
         check_hash(&self.ctx, ct.params_hash)
     }
 
-    fn check_pair(&self, a: &Ciphertext, b_level: usize, b_hash: u64) -> Result<()> {
+    fn check_pair(&self, a: &Ciphertext, b_hash: u64) -> Result<()> {
         self.check_ct(a)?;
-        check_hash(&self.ctx, b_hash)?;
-        if a.level != b_level {
-            return Err(CkksError::LevelMismatch { left: a.level, right: b_level });
-        }
-        Ok(())
-    }
-
-    fn check_scales(&self, level: usize, a: f64, b: f64) -> Result<()> {
-        if !scales_match(a, b) {
-            return Err(CkksError::ScaleMismatch {
-                level,
-                left_log2: a.log2(),
-                right_log2: b.log2(),
-            });
-        }
-        Ok(())
-    }
-
-    fn check_linear(ct: &Ciphertext, operation: &'static str) -> Result<()> {
-        if ct.parts.len() != 2 {
-            return Err(CkksError::NeedsRelinearization { components: ct.parts.len(), operation });
-        }
-        Ok(())
+        check_hash(&self.ctx, b_hash)
     }
 
     // ----- additive operations -------------------------------------------------------------
@@ -112,8 +84,8 @@ impl Evaluator {
 
     /// `a +- b` into a new ciphertext, without copying `a` first.
     fn combine(&self, a: &Ciphertext, b: &Ciphertext, subtract: bool) -> Result<Ciphertext> {
-        self.check_pair(a, b.level, b.params_hash)?;
-        self.check_scales(a.level, a.scale, b.scale)?;
+        self.check_pair(a, b.params_hash)?;
+        rules::add(&a.meta(), &b.meta())?;
         let basis = self.ctx.basis_q(a.level);
         let common = a.parts.len().min(b.parts.len());
         let mut parts: Vec<RnsPoly<Eval>> = (0..common)
@@ -145,8 +117,8 @@ impl Evaluator {
     }
 
     fn combine_assign(&self, a: &mut Ciphertext, b: &Ciphertext, subtract: bool) -> Result<()> {
-        self.check_pair(a, b.level, b.params_hash)?;
-        self.check_scales(a.level, a.scale, b.scale)?;
+        self.check_pair(a, b.params_hash)?;
+        rules::add(&a.meta(), &b.meta())?;
         let basis = self.ctx.basis_q(a.level);
         while a.parts.len() < b.parts.len() {
             a.parts.push(RnsPoly::zero(self.ctx.n(), a.level + 1));
@@ -199,8 +171,8 @@ impl Evaluator {
     /// # Errors
     /// As [`Evaluator::add_plain`].
     pub fn add_plain_assign(&self, a: &mut Ciphertext, pt: &Plaintext) -> Result<()> {
-        self.check_pair(a, pt.level, pt.params_hash)?;
-        self.check_scales(a.level, a.scale, pt.scale)?;
+        self.check_pair(a, pt.params_hash)?;
+        rules::add_plain(&a.meta(), &pt.meta())?;
         a.parts[0].add_assign(&pt.poly, self.ctx.basis_q(a.level));
         Ok(())
     }
@@ -210,8 +182,8 @@ impl Evaluator {
     /// # Errors
     /// As [`Evaluator::add_plain`].
     pub fn sub_plain(&self, a: &Ciphertext, pt: &Plaintext) -> Result<Ciphertext> {
-        self.check_pair(a, pt.level, pt.params_hash)?;
-        self.check_scales(a.level, a.scale, pt.scale)?;
+        self.check_pair(a, pt.params_hash)?;
+        rules::add_plain(&a.meta(), &pt.meta())?;
         let mut r = a.clone();
         r.parts[0].sub_assign(&pt.poly, self.ctx.basis_q(a.level));
         Ok(r)
@@ -223,6 +195,7 @@ impl Evaluator {
     /// [`CkksError::EncodingOverflow`] if `c * scale` does not fit, [`CkksError::ContextMismatch`].
     pub fn add_const(&self, a: &Ciphertext, c: f64) -> Result<Ciphertext> {
         self.check_ct(a)?;
+        rules::add_const(self.ctx.chain(), &a.meta(), c)?;
         let mut r = a.clone();
         let v = ScaledInt::round(c * a.scale, self.ctx.log_q(a.level) - 1.0, c, a.scale)?;
         // The constant polynomial v evaluates to v at every NTT point.
@@ -245,15 +218,11 @@ impl Evaluator {
     /// # Errors
     /// [`CkksError::LevelMismatch`], [`CkksError::ContextMismatch`].
     pub fn mul_plain(&self, a: &Ciphertext, pt: &Plaintext) -> Result<Ciphertext> {
-        self.check_pair(a, pt.level, pt.params_hash)?;
+        self.check_pair(a, pt.params_hash)?;
+        let m = rules::mul_plain(&a.meta(), &pt.meta())?;
         let basis = self.ctx.basis_q(a.level);
         let parts = a.parts.iter().map(|p| p.mul_prefix(&pt.poly, basis)).collect();
-        Ok(Ciphertext {
-            parts,
-            level: a.level,
-            scale: a.scale * pt.scale,
-            params_hash: a.params_hash,
-        })
+        Ok(Ciphertext { parts, level: m.level, scale: m.scale, params_hash: a.params_hash })
     }
 
     /// `a *= pt`.
@@ -261,12 +230,13 @@ impl Evaluator {
     /// # Errors
     /// As [`Evaluator::mul_plain`].
     pub fn mul_plain_assign(&self, a: &mut Ciphertext, pt: &Plaintext) -> Result<()> {
-        self.check_pair(a, pt.level, pt.params_hash)?;
+        self.check_pair(a, pt.params_hash)?;
+        let m = rules::mul_plain(&a.meta(), &pt.meta())?;
         let basis = self.ctx.basis_q(a.level);
         for p in &mut a.parts {
             p.mul_assign(&pt.poly, basis);
         }
-        a.scale *= pt.scale;
+        a.scale = m.scale;
         Ok(())
     }
 
@@ -282,13 +252,7 @@ impl Evaluator {
     pub fn mul_const(&self, a: &Ciphertext, c: f64) -> Result<Ciphertext> {
         self.check_ct(a)?;
         let l = a.level;
-        let nominal = self.ctx.scale(l);
-        let const_scale = if l > 0 && (a.scale / nominal).log2().abs() < 1.0 {
-            let ql = self.ctx.basis_q(l)[l].modulus().value() as f64;
-            self.ctx.scale(l - 1) * ql / a.scale
-        } else {
-            nominal
-        };
+        let const_scale = rules::const_scale(self.ctx.chain(), &a.meta());
         let v = ScaledInt::round(c * const_scale, self.ctx.log_q(l) - 1.0, c, const_scale)?;
         let basis = self.ctx.basis_q(l);
         let scalars: Vec<u64> = basis.iter().map(|t| v.residue(t.modulus())).collect();
@@ -296,7 +260,7 @@ impl Evaluator {
         for p in &mut r.parts {
             p.mul_scalar_assign(&scalars, basis);
         }
-        r.scale *= const_scale;
+        r.scale = a.scale * const_scale;
         Ok(r)
     }
 
@@ -322,9 +286,8 @@ impl Evaluator {
     /// [`CkksError::LevelMismatch`], [`CkksError::NeedsRelinearization`] if an operand already
     /// has three components, [`CkksError::ContextMismatch`].
     pub fn mul(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext> {
-        self.check_pair(a, b.level, b.params_hash)?;
-        Self::check_linear(a, "multiplying")?;
-        Self::check_linear(b, "multiplying")?;
+        self.check_pair(a, b.params_hash)?;
+        let m = rules::mul(&a.meta(), &b.meta())?;
         let basis = self.ctx.basis_q(a.level);
         let (a0, a1) = (&a.parts[0], &a.parts[1]);
         let (b0, b1) = (&b.parts[0], &b.parts[1]);
@@ -334,8 +297,8 @@ impl Evaluator {
         let d2 = a1.mul_prefix(b1, basis);
         Ok(Ciphertext {
             parts: vec![d0, d1, d2],
-            level: a.level,
-            scale: a.scale * b.scale,
+            level: m.level,
+            scale: m.scale,
             params_hash: a.params_hash,
         })
     }
@@ -397,10 +360,8 @@ impl Evaluator {
     /// As [`Evaluator::rescale`].
     pub fn rescale_assign(&self, a: &mut Ciphertext) -> Result<()> {
         self.check_ct(a)?;
+        let m = rules::rescale(self.ctx.chain(), &a.meta())?;
         let l = a.level;
-        if l == 0 {
-            return Err(CkksError::LevelExhausted);
-        }
         let n = self.ctx.n();
         let basis = self.ctx.basis_q(l);
         let ql_table = &basis[l];
@@ -434,8 +395,8 @@ impl Evaluator {
                 }
             });
         }
-        a.level = l - 1;
-        a.scale /= ql.value() as f64;
+        a.level = m.level;
+        a.scale = m.scale;
         Ok(())
     }
 
@@ -445,12 +406,7 @@ impl Evaluator {
     /// [`CkksError::InvalidLevel`] if `level > a.level()`, [`CkksError::ContextMismatch`].
     pub fn drop_level(&self, a: &Ciphertext, level: usize) -> Result<Ciphertext> {
         self.check_ct(a)?;
-        if level > a.level {
-            return Err(CkksError::InvalidLevel {
-                requested: level,
-                reason: format!("cannot drop a ciphertext at level {} to a higher level", a.level),
-            });
-        }
+        rules::drop_level(&a.meta(), level)?;
         let mut r = a.clone();
         for p in &mut r.parts {
             p.truncate(level + 1);
@@ -467,10 +423,10 @@ impl Evaluator {
     /// returned unchanged.
     ///
     /// # Errors
-    /// [`CkksError::InvalidLevel`] if `level > a.level()`, [`CkksError::NeedsRelinearization`],
-    /// [`CkksError::ContextMismatch`].
+    /// [`CkksError::InvalidLevel`] if `level > a.level()`, [`CkksError::ContextMismatch`].
     pub fn align_to_level(&self, a: &Ciphertext, level: usize) -> Result<Ciphertext> {
         self.check_ct(a)?;
+        rules::align_to_level(self.ctx.chain(), &a.meta(), level)?;
         if level == a.level {
             return Ok(a.clone());
         }
@@ -512,10 +468,6 @@ impl Evaluator {
         Ciphertext { parts, level: a.level, scale: a.scale, params_hash: a.params_hash }
     }
 
-    fn normalise_step(&self, step: i64) -> usize {
-        step.rem_euclid(self.ctx.slots() as i64) as usize
-    }
-
     /// Rotates the slots left by `step` (right for negative `step`): slot `j` of the result is
     /// slot `j + step mod N/2` of `a`.
     ///
@@ -524,8 +476,8 @@ impl Evaluator {
     /// [`CkksError::ContextMismatch`].
     pub fn rotate(&self, a: &Ciphertext, step: i64) -> Result<Ciphertext> {
         self.check_ct(a)?;
-        Self::check_linear(a, "rotating")?;
-        let s = self.normalise_step(step);
+        rules::automorphism(&a.meta(), "rotating")?;
+        let s = self.ctx.chain().normalise_step(step);
         if s == 0 {
             return Ok(a.clone());
         }
@@ -549,7 +501,7 @@ impl Evaluator {
     /// [`CkksError::ContextMismatch`].
     pub fn conjugate(&self, a: &Ciphertext) -> Result<Ciphertext> {
         self.check_ct(a)?;
-        Self::check_linear(a, "conjugating")?;
+        rules::automorphism(&a.meta(), "conjugating")?;
         let key = self.galois_key(self.ctx.conjugation_galois_element(), None)?;
         self.apply_galois(a, key)
     }
@@ -562,11 +514,11 @@ impl Evaluator {
     /// As [`Evaluator::rotate`], for the first step without a key.
     pub fn rotate_hoisted(&self, a: &Ciphertext, steps: &[i64]) -> Result<Vec<Ciphertext>> {
         self.check_ct(a)?;
-        Self::check_linear(a, "rotating")?;
+        rules::automorphism(&a.meta(), "rotating")?;
         let keys = steps
             .iter()
             .map(|&step| {
-                let s = self.normalise_step(step);
+                let s = self.ctx.chain().normalise_step(step);
                 if s == 0 {
                     Ok(None)
                 } else {

@@ -116,8 +116,7 @@ pub struct EvaluationKeys {
 impl Context {
     /// The Galois element of a left rotation by `step` slots (negative: right).
     pub fn rotation_galois_element(&self, step: i64) -> usize {
-        let slots = self.slots() as i64;
-        self.encoder().rotation_galois_element(step.rem_euclid(slots) as usize)
+        self.chain().rotation_galois_element(step)
     }
 
     /// The Galois element of complex conjugation, `2N - 1`.
@@ -297,6 +296,11 @@ impl SecretKey {
 }
 
 impl PublicKey {
+    /// The hash of the parameters this key belongs to.
+    pub fn params_hash(&self) -> u64 {
+        self.params_hash
+    }
+
     /// The key's limbs for `Q_level P`.
     fn at_level(&self, ctx: &Context, poly: &RnsPoly<Eval>, level: usize) -> RnsPoly<Eval> {
         let mut p = poly.sub_limbs(0..level + 1);

@@ -1,6 +1,7 @@
 //! The CKKS scheme: parameters and context, encoding, keys, encryption, key switching and
 //! evaluation.
 
+pub mod chain;
 pub mod ciphertext;
 pub mod context;
 pub mod encoder;
@@ -9,7 +10,9 @@ pub mod evaluator;
 pub mod keys;
 pub(crate) mod keyswitch;
 pub mod params;
+pub mod rules;
 
+pub use chain::ModulusChain;
 pub use ciphertext::{Ciphertext, Plaintext};
 pub use context::Context;
 pub use encoder::Encoder;
@@ -18,3 +21,4 @@ pub use keys::{
     EvaluationKeys, GaloisKey, GaloisKeys, PublicKey, RelinearizationKey, SecretKey, SwitchingKey,
 };
 pub use params::{max_log_qp_128, ParametersLiteral, Security};
+pub use rules::{Meta, SCALE_TOLERANCE};

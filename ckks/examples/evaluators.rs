@@ -1,0 +1,131 @@
+//! One circuit, many interpretations: f(x) = x^4 + 2 written two ways, run under the depth
+//! finder, the op counter, the plaintext evaluator and the encrypted evaluator, with parameters
+//! chosen automatically for each.
+//!
+//! ```text
+//! cargo run --release -p ckks --example evaluators
+//! ```
+
+use ckks::eval::{
+    choose_parameters, AutoOptions, Circuit, CkksEvaluator, DepthFinder, OpCounter,
+    PlaintextEvaluator,
+};
+use ckks::{ModulusChain, Prng, Result};
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+use std::time::Instant;
+
+/// `((x * x) * x) * x + 2`: every multiplication waits for the previous one, depth 3.
+fn quartic_chain<E: CkksEvaluator>(e: &E, x: &E::Value) -> Result<E::Value> {
+    let x2 = e.rescale(&e.square_relin(x)?)?;
+    let x3 = e.rescale(&e.mul_relin(&x2, &e.drop_level(x, e.level(&x2))?)?)?;
+    let x4 = e.rescale(&e.mul_relin(&x3, &e.drop_level(x, e.level(&x3))?)?)?;
+    e.add_const(&x4, 2.0)
+}
+
+/// `(x * x) * (x * x) + 2`: squaring twice, depth 2.
+fn quartic_squares<E: CkksEvaluator>(e: &E, x: &E::Value) -> Result<E::Value> {
+    let x2 = e.rescale(&e.square_relin(x)?)?;
+    let x4 = e.rescale(&e.square_relin(&x2)?)?;
+    e.add_const(&x4, 2.0)
+}
+
+/// A circuit with its input: `x` encrypted at the top level, laid out over all slots.
+struct Quartic {
+    balanced: bool,
+    x: Vec<f64>,
+}
+
+impl Quartic {
+    fn input(&self, slots: usize) -> &[f64] {
+        &self.x[..slots.min(self.x.len())]
+    }
+}
+
+impl Circuit for Quartic {
+    type Output<E: CkksEvaluator> = E::Value;
+
+    fn run<E: CkksEvaluator>(&self, e: &E) -> Result<E::Value> {
+        let x = e.encrypt(self.input(e.slots()), e.max_level())?;
+        if self.balanced {
+            quartic_squares(e, &x)
+        } else {
+            quartic_chain(e, &x)
+        }
+    }
+}
+
+fn main() -> Result<()> {
+    // Inputs in [-1, 1] from a fixed seed, so every run shows the same figures.
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(2020);
+    let x: Vec<f64> =
+        (0..1 << 16).map(|_| (rng.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0).collect();
+    let mut prng = Prng::from_os_entropy();
+
+    for (name, balanced) in [("((x*x)*x)*x + 2", false), ("(x*x)*(x*x) + 2", true)] {
+        let circuit = Quartic { balanced, x: x.clone() };
+        println!("== f(x) = {name}");
+
+        // Symbolic runs on a tall analysis chain: depth and op counts, no arithmetic at all.
+        let chain = ModulusChain::analysis(12, 20, 40)?;
+        let depth = DepthFinder::new(chain.clone());
+        circuit.run(&depth)?;
+        let counter = OpCounter::new(chain.clone());
+        circuit.run(&counter)?;
+        let c = counter.counts();
+        println!("depth finder: depth {}", depth.depth());
+        println!(
+            "op counter: {} encryption, {} ciphertext multiplications, {} relinearizations, \
+             {} rescales, {} level drops, {} constant additions, {} rotations",
+            c.encryptions,
+            c.ct_multiplications,
+            c.relinearizations,
+            c.rescales,
+            c.level_drops,
+            c.plain_additions,
+            c.rotations
+        );
+
+        // The plaintext evaluator: the exact result and the largest magnitude reached.
+        let plain = PlaintextEvaluator::new(chain);
+        let exact = circuit.run(&plain)?;
+        let reference: Vec<f64> = circuit.input(plain.slots()).iter().map(|v| v.powi(4) + 2.0).collect();
+        let plain_err = max_error(&exact.real(), &reference);
+        println!(
+            "plaintext: max |f(x) - (x^4 + 2)| = {plain_err:.1e}, largest magnitude {:.3}",
+            plain.max_magnitude()
+        );
+
+        // Automatic parameters, keys and the encrypted run.
+        let t = Instant::now();
+        let params = choose_parameters(&circuit, &AutoOptions::default())?;
+        println!("automatic parameters ({:.2} s):", t.elapsed().as_secs_f64());
+        for line in params.summary().lines() {
+            println!("  {line}");
+        }
+        let t = Instant::now();
+        let keys = params.generate_keys(&mut prng);
+        let keygen = t.elapsed();
+        let he = params.homomorphic(&keys)?;
+        let t = Instant::now();
+        let ct = circuit.run(&he)?;
+        let run = t.elapsed();
+        let ctx = &params.context;
+        let out = ctx.decode(&keys.secret_key.decrypt(&ct)?)?;
+        let reference: Vec<f64> = circuit.input(ctx.slots()).iter().map(|v| v.powi(4) + 2.0).collect();
+        let err = max_error(&out, &reference);
+        println!(
+            "encrypted run: max error {err:.2e} (2^{:.1}) over {} slots; keygen {:.0} ms, \
+             encrypt + evaluate {:.0} ms",
+            err.log2(),
+            reference.len(),
+            keygen.as_secs_f64() * 1e3,
+            run.as_secs_f64() * 1e3
+        );
+        println!();
+    }
+    Ok(())
+}
+
+fn max_error(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+}

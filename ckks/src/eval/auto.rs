@@ -1,0 +1,356 @@
+//! Automatic parameters: from a circuit to a parameter set and keys.
+//!
+//! [`choose_parameters`] runs the circuit under the depth finder, the op counter and the
+//! rotation collector (one symbolic run) and under the scale estimator (one plaintext run), for
+//! each ring degree from the smallest up, and returns the first parameter set that fits:
+//!
+//! 1. depth `d`: the number of data primes;
+//! 2. log scale `b`: the largest the estimator allows, capped at
+//!    [`AutoOptions::max_log_scale`] (precision beyond that costs modulus without need);
+//! 3. first prime: the width the estimator requires at `b` (the output and every low-level
+//!    value must fit in `q_0`);
+//! 4. ring degree and digits: the smallest `N` (with enough slots for the circuit) and then the
+//!    smallest `dnum` whose `log2(QP)`, special primes included, is within the HE standard's
+//!    128-bit bound.
+//!
+//! The choice is then checked on the real chain (the circuit runs symbolically without error,
+//! every recorded magnitude fits) and explained by [`AutoParameters::summary`].
+//!
+//! Circuits should address levels relative to [`CkksEvaluator::max_level`] (or to their
+//! inputs' levels): the analysis runs on a tall chain and the real one has exactly the levels
+//! the circuit consumes.
+
+use super::{
+    Counter, CkksEvaluator, Depth, HomomorphicEvaluator, Observed, OpCounts, RotationSet,
+    Rotations, ScaleEstimate, ScaleEstimator, SymbolicEvaluator,
+};
+use crate::error::{CkksError, Result};
+use crate::math::Prng;
+use crate::scheme::{
+    max_log_qp_128, Context, EvaluationKeys, Evaluator, ModulusChain, ParametersLiteral,
+    PublicKey, SecretKey, Security,
+};
+use std::sync::Arc;
+
+/// A circuit: a computation written once against [`CkksEvaluator`], inputs included (it
+/// encrypts or encodes them itself, laid out for [`CkksEvaluator::slots`]).
+pub trait Circuit: Sync {
+    /// What a run returns, for evaluator `E`.
+    type Output<E: CkksEvaluator>;
+
+    /// Runs the circuit on `e`.
+    ///
+    /// # Errors
+    /// Whatever the evaluator reports; [`CkksError::TooManyValues`] tells
+    /// [`choose_parameters`] to try a larger ring.
+    fn run<E: CkksEvaluator>(&self, e: &E) -> Result<Self::Output<E>>;
+}
+
+/// Options of [`choose_parameters`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct AutoOptions {
+    /// Smallest `log2 N` to try.
+    pub min_log_n: u32,
+    /// Largest `log2 N` to try.
+    pub max_log_n: u32,
+    /// Upper bound on the log scale (the precision target).
+    pub max_log_scale: u32,
+    /// Lower bound on the log scale: below it the circuit is refused.
+    pub min_log_scale: u32,
+    /// Largest width of the first prime.
+    pub max_first_prime_bits: u32,
+    /// Width of the special primes.
+    pub special_prime_bits: u32,
+    /// Headroom (bits) above every magnitude seen in the plaintext run.
+    pub margin_bits: f64,
+    /// Levels of the analysis chain (an upper bound on the depth).
+    pub analysis_levels: usize,
+    /// Security check: [`Security::InsecureToyParameters`] takes the smallest ring that has
+    /// enough slots, whatever the modulus (tests only).
+    pub security: Security,
+}
+
+impl Default for AutoOptions {
+    fn default() -> Self {
+        Self {
+            min_log_n: 10,
+            max_log_n: 17,
+            max_log_scale: 40,
+            min_log_scale: 20,
+            max_first_prime_bits: 60,
+            special_prime_bits: 60,
+            margin_bits: 2.0,
+            analysis_levels: 60,
+            security: Security::HeStandard128,
+        }
+    }
+}
+
+impl AutoOptions {
+    /// Insecure toy parameters at exactly `N = 2^log_n` (for tests).
+    pub fn insecure_toy_ring(log_n: u32) -> Self {
+        Self {
+            min_log_n: log_n,
+            max_log_n: log_n,
+            security: Security::InsecureToyParameters,
+            ..Self::default()
+        }
+    }
+}
+
+/// The parameters chosen for a circuit, with the analysis that led to them.
+#[derive(Clone, Debug)]
+pub struct AutoParameters {
+    /// The context built from the chosen literal.
+    pub context: Context,
+    /// The multiplicative depth (levels consumed).
+    pub depth: usize,
+    /// Operation counts of one run.
+    pub counts: OpCounts,
+    /// Rotation steps and conjugation: the Galois keys to generate.
+    pub rotations: RotationSet,
+    /// The scale estimate from the plaintext run.
+    pub scale_estimate: ScaleEstimate,
+    /// The largest log scale the estimate allows with the widest first prime.
+    pub max_log_scale: u32,
+    /// The options used.
+    pub options: AutoOptions,
+}
+
+/// Keys for an automatically parametrised circuit.
+pub struct KeySet {
+    /// The secret key (client only).
+    pub secret_key: Arc<SecretKey>,
+    /// The public encryption key.
+    pub public_key: PublicKey,
+    /// Relinearization key (if the circuit multiplies ciphertexts) and exactly the Galois keys
+    /// of its rotations.
+    pub evaluation_keys: EvaluationKeys,
+}
+
+type Analysis = Observed<SymbolicEvaluator, (Depth, Counter, Rotations)>;
+
+fn analyse<C: Circuit>(circuit: &C, chain: ModulusChain) -> Result<Analysis> {
+    let a = Observed::with_observer(SymbolicEvaluator::new(chain), Default::default());
+    circuit.run(&a)?;
+    Ok(a)
+}
+
+/// Chooses parameters for `circuit` (see the module docs).
+///
+/// # Errors
+/// [`CkksError::InvalidParameters`] when no ring up to `max_log_n` fits, or when the values
+/// are too large for even the smallest allowed scale; any error the circuit itself raises
+/// (other than [`CkksError::TooManyValues`], which moves on to a larger ring).
+pub fn choose_parameters<C: Circuit>(circuit: &C, options: &AutoOptions) -> Result<AutoParameters> {
+    let mut last_reason = String::from("no ring degree in range");
+    for log_n in options.min_log_n..=options.max_log_n {
+        let analysis_chain = ModulusChain::analysis(log_n, options.analysis_levels, 40)?;
+        let analysis = match analyse(circuit, analysis_chain.clone()) {
+            Err(CkksError::TooManyValues { given, slots }) => {
+                last_reason = format!("the circuit needs {given} slots, N = 2^{log_n} has {slots}");
+                continue;
+            }
+            other => other?,
+        };
+        let scale = ScaleEstimator::new(analysis_chain);
+        circuit.run(&scale)?;
+        let estimate = scale.estimate(options.margin_bits);
+        let levels = estimate.levels;
+        let max_b = estimate
+            .max_log_scale(options.max_first_prime_bits, options.min_log_scale, 60)
+            .ok_or_else(|| {
+                CkksError::InvalidParameters(format!(
+                    "the circuit's values (up to {:.3e}) do not fit a {}-bit first prime even at \
+                     scale 2^{}",
+                    estimate.max_magnitude, options.max_first_prime_bits, options.min_log_scale
+                ))
+            })?;
+        let b = max_b.min(options.max_log_scale);
+        let mut first = (estimate.required_first_prime_bits(b).ceil() as u32).max(b + 1);
+        first = first.max(crate::scheme::params::MIN_PRIME_BITS.max(log_n + 2));
+        // Prime widths are nominal: try one more bit if the real primes fall short.
+        for first in [first, first + 1].into_iter().filter(|&f| f <= 61) {
+            let Some(literal) = fit_digits(log_n, levels, first, b, options)? else {
+                last_reason = format!(
+                    "at N = 2^{log_n}, {levels} levels of 2^{b} do not fit the 128-bit bound"
+                );
+                continue;
+            };
+            let context = literal.build()?;
+            if estimate.check_chain(context.chain()).is_err() {
+                continue;
+            }
+            // The circuit must run on the real chain as on the analysis chain; this run's
+            // counts have the real levels (input sizes).
+            let real = analyse(circuit, context.chain().clone())?;
+            let (depth_obs, counter, rotations) = real.observer();
+            if depth_obs.depth() != analysis.observer().0.depth() {
+                return Err(CkksError::InvalidParameters(format!(
+                    "the circuit has depth {} on the analysis chain but {} on the chosen one: \
+                     it must address levels relative to max_level()",
+                    analysis.observer().0.depth(),
+                    depth_obs.depth()
+                )));
+            }
+            return Ok(AutoParameters {
+                context,
+                depth: depth_obs.depth(),
+                counts: counter.counts(),
+                rotations: rotations.set(),
+                scale_estimate: estimate,
+                max_log_scale: max_b,
+                options: options.clone(),
+            });
+        }
+    }
+    Err(CkksError::InvalidParameters(format!(
+        "no parameters up to N = 2^{} fit the circuit: {last_reason}",
+        options.max_log_n
+    )))
+}
+
+/// The literal with the smallest `dnum` whose `log2(QP)` fits the bound, if any.
+fn fit_digits(
+    log_n: u32,
+    levels: usize,
+    first: u32,
+    log_scale: u32,
+    options: &AutoOptions,
+) -> Result<Option<ParametersLiteral>> {
+    let bound = match options.security {
+        Security::HeStandard128 => max_log_qp_128(log_n).map(f64::from).unwrap_or(0.0),
+        Security::InsecureToyParameters => f64::INFINITY,
+    };
+    let bits = |l: &ParametersLiteral| {
+        l.data_prime_bits.iter().chain(&l.special_prime_bits).map(|&b| b as f64).sum::<f64>()
+            + l.first_prime_bits as f64
+    };
+    for dnum in 1..=levels + 1 {
+        let literal = ParametersLiteral::with_levels(
+            log_n,
+            levels,
+            first,
+            log_scale,
+            options.special_prime_bits,
+            dnum,
+        )
+        .security(options.security);
+        // Nominal widths first (cheap), then the real primes.
+        if bits(&literal) > bound + 1.0 {
+            continue;
+        }
+        let chain = ModulusChain::from_literal(&literal)?;
+        if chain.log_qp() <= bound && literal.build().is_ok() {
+            return Ok(Some(literal));
+        }
+    }
+    Ok(None)
+}
+
+impl AutoParameters {
+    /// The literal the context was built from.
+    pub fn literal(&self) -> &ParametersLiteral {
+        self.context.literal()
+    }
+
+    /// Generates the secret key, the public key, the relinearization key (if the circuit
+    /// multiplies ciphertexts) and Galois keys for exactly the collected rotations.
+    pub fn generate_keys(&self, prng: &mut Prng) -> KeySet {
+        let sk = SecretKey::generate(&self.context, prng);
+        let public_key = sk.public_key(prng);
+        let relinearization =
+            (self.counts.relinearizations > 0).then(|| sk.relinearization_key(prng));
+        let galois =
+            sk.galois_keys(&self.rotations.steps_i64(), self.rotations.conjugation, prng);
+        KeySet {
+            secret_key: Arc::new(sk),
+            public_key,
+            evaluation_keys: EvaluationKeys { relinearization, galois },
+        }
+    }
+
+    /// A homomorphic evaluator with `keys`, encrypting with the public key.
+    ///
+    /// # Errors
+    /// [`CkksError::ContextMismatch`] for keys of other parameters.
+    pub fn homomorphic(&self, keys: &KeySet) -> Result<HomomorphicEvaluator> {
+        let eval = Evaluator::new(&self.context, keys.evaluation_keys.clone())?;
+        HomomorphicEvaluator::with_public_key(eval, keys.public_key.clone())
+    }
+
+    /// Bytes of one key-switching key (`dnum` pairs of polynomials over `Q_L P`).
+    pub fn switching_key_bytes(&self) -> usize {
+        let ctx = &self.context;
+        let limbs = ctx.max_level() + 1 + ctx.special_primes().len();
+        ctx.dnum() * 2 * limbs * ctx.n() * 8
+    }
+
+    /// A printable explanation of the choice.
+    pub fn summary(&self) -> String {
+        let ctx = &self.context;
+        let lit = ctx.literal();
+        let est = &self.scale_estimate;
+        let c = &self.counts;
+        let mib = |b: usize| b as f64 / (1 << 20) as f64;
+        let ksk = self.switching_key_bytes();
+        let relin = usize::from(c.relinearizations > 0);
+        let galois = self.rotations.steps.len() + usize::from(self.rotations.conjugation);
+        let bound = match lit.security {
+            Security::HeStandard128 => format!(
+                "<= {} bits, 128-bit secure (HE standard)",
+                max_log_qp_128(ctx.log_n()).unwrap_or(0)
+            ),
+            Security::InsecureToyParameters => "NOT SECURE: toy parameters".into(),
+        };
+        let steps: Vec<String> = self.rotations.steps.iter().map(|s| s.to_string()).collect();
+        format!(
+            "circuit: depth {depth}; {enc} input ciphertexts; {mul} multiplications ({ct} ciphertext, \
+             {pt} plaintext, {cm} constant), {rl} relinearizations, {rs} rescales, {ro} rotations, \
+             {cj} conjugations ({ks} key switches)\n\
+             rotation steps: [{steps}]{conj}\n\
+             scale: the estimator allows up to 2^{maxb} (largest magnitude {mag:.3e}, margin {margin} \
+             bits, first prime <= {fmax} bits); chosen 2^{b}{capped}\n\
+             first prime: {first} bits (what the lowest levels need at 2^{b}: {req:.1} bits)\n\
+             ring: N = 2^{logn} ({slots} slots), L = {levels}, dnum = {dnum}, special primes {k} x {sp} \
+             bits, log2 QP = {logqp:.1} {bound}\n\
+             keys: switching key {ksk:.2} MiB each; relinearization {relin} + Galois {galois} = \
+             {total:.2} MiB; input ciphertexts {inputs:.2} MiB",
+            depth = self.depth,
+            enc = c.encryptions,
+            mul = c.multiplications(),
+            ct = c.ct_multiplications,
+            pt = c.plain_multiplications,
+            cm = c.const_multiplications,
+            rl = c.relinearizations,
+            rs = c.rescales,
+            ro = c.rotations,
+            cj = c.conjugations,
+            ks = c.key_switches(),
+            steps = steps.join(", "),
+            conj = if self.rotations.conjugation { " + conjugation" } else { "" },
+            maxb = self.max_log_scale,
+            mag = est.max_magnitude,
+            margin = est.margin_bits,
+            fmax = self.options.max_first_prime_bits,
+            b = lit.log_scale,
+            capped = if lit.log_scale < self.max_log_scale {
+                format!(" (capped by max_log_scale = {})", self.options.max_log_scale)
+            } else {
+                String::new()
+            },
+            first = lit.first_prime_bits,
+            req = est.required_first_prime_bits(lit.log_scale),
+            logn = ctx.log_n(),
+            slots = ctx.slots(),
+            levels = ctx.max_level(),
+            dnum = ctx.dnum(),
+            k = lit.special_prime_bits.len(),
+            sp = self.options.special_prime_bits,
+            logqp = ctx.log_qp(),
+            ksk = mib(ksk),
+            total = mib(ksk * (relin + galois)),
+            inputs = mib(c.input_bytes(ctx.n())),
+        )
+    }
+}

@@ -1,0 +1,133 @@
+//! The symbolic evaluator: values are their metadata (level, scale, size) and nothing else, so a
+//! circuit's bookkeeping runs at almost no cost. The base of the depth finder, the op counter
+//! and the rotation collector.
+
+use super::{CkksEvaluator, KeyModel};
+use crate::error::Result;
+use crate::scheme::encoding::check_encodable;
+use crate::scheme::{rules, Meta, ModulusChain};
+use num_complex::Complex64;
+
+/// Runs a circuit on [`Meta`] values only, with the scheme's rules and a [`KeyModel`].
+#[derive(Clone, Debug)]
+pub struct SymbolicEvaluator {
+    chain: ModulusChain,
+    keys: KeyModel,
+}
+
+impl SymbolicEvaluator {
+    /// A symbolic evaluator for `chain` holding every key.
+    pub fn new(chain: ModulusChain) -> Self {
+        Self { chain, keys: KeyModel::all() }
+    }
+
+    /// The same evaluator with only the keys of `keys`.
+    pub fn with_keys(mut self, keys: KeyModel) -> Self {
+        self.keys = keys;
+        self
+    }
+}
+
+impl CkksEvaluator for SymbolicEvaluator {
+    type Value = Meta;
+    type Plain = Meta;
+
+    fn chain(&self) -> &ModulusChain {
+        &self.chain
+    }
+
+    fn meta(&self, v: &Meta) -> Meta {
+        *v
+    }
+
+    fn plain_meta(&self, p: &Meta) -> Meta {
+        *p
+    }
+
+    fn encrypt_complex(&self, values: &[Complex64], level: usize) -> Result<Meta> {
+        rules::check_encoding(&self.chain, values.len(), level)?;
+        let scale = self.chain.scale(level);
+        check_encodable(&self.chain, values, level, scale)?;
+        Ok(Meta::fresh(level, scale))
+    }
+
+    fn encode_complex(&self, values: &[Complex64], level: usize, scale: f64) -> Result<Meta> {
+        check_encodable(&self.chain, values, level, scale)?;
+        Ok(Meta::plain(level, scale))
+    }
+
+    fn add(&self, a: &Meta, b: &Meta) -> Result<Meta> {
+        rules::add(a, b)
+    }
+
+    fn sub(&self, a: &Meta, b: &Meta) -> Result<Meta> {
+        rules::add(a, b)
+    }
+
+    fn neg(&self, a: &Meta) -> Result<Meta> {
+        Ok(*a)
+    }
+
+    fn add_plain(&self, a: &Meta, p: &Meta) -> Result<Meta> {
+        rules::add_plain(a, p)
+    }
+
+    fn sub_plain(&self, a: &Meta, p: &Meta) -> Result<Meta> {
+        rules::add_plain(a, p)
+    }
+
+    fn mul_plain(&self, a: &Meta, p: &Meta) -> Result<Meta> {
+        rules::mul_plain(a, p)
+    }
+
+    fn add_const(&self, a: &Meta, c: f64) -> Result<Meta> {
+        rules::add_const(&self.chain, a, c)
+    }
+
+    fn mul_const(&self, a: &Meta, c: f64) -> Result<Meta> {
+        rules::mul_const(&self.chain, a, c)
+    }
+
+    fn mul_integer(&self, a: &Meta, _k: i64) -> Result<Meta> {
+        Ok(*a)
+    }
+
+    fn mul(&self, a: &Meta, b: &Meta) -> Result<Meta> {
+        rules::mul(a, b)
+    }
+
+    fn square(&self, a: &Meta) -> Result<Meta> {
+        rules::mul(a, a)
+    }
+
+    fn relinearize(&self, a: &Meta) -> Result<Meta> {
+        if a.size > 2 {
+            self.keys.check_relinearization()?;
+        }
+        Ok(rules::relinearize(a))
+    }
+
+    fn rescale(&self, a: &Meta) -> Result<Meta> {
+        rules::rescale(&self.chain, a)
+    }
+
+    fn drop_level(&self, a: &Meta, level: usize) -> Result<Meta> {
+        rules::drop_level(a, level)
+    }
+
+    fn align_to_level(&self, a: &Meta, level: usize) -> Result<Meta> {
+        rules::align_to_level(&self.chain, a, level)
+    }
+
+    fn rotate(&self, a: &Meta, step: i64) -> Result<Meta> {
+        let m = rules::automorphism(a, "rotating")?;
+        self.keys.check_rotation(&self.chain, step)?;
+        Ok(m)
+    }
+
+    fn conjugate(&self, a: &Meta) -> Result<Meta> {
+        let m = rules::automorphism(a, "conjugating")?;
+        self.keys.check_conjugation(&self.chain)?;
+        Ok(m)
+    }
+}

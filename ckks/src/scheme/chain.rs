@@ -1,0 +1,188 @@
+//! The modulus chain of a parameter set, without NTT tables: the ring degree, the primes and the
+//! nominal scale of every level. It is all an evaluator needs to apply the scheme's level and
+//! scale rules ([`super::rules`]), so the encrypted evaluator and every simulated one (plaintext,
+//! depth finder, op counter, ...) agree on scales bit for bit.
+
+use super::params::ParametersLiteral;
+use crate::error::{CkksError, Result};
+use crate::math::modulus::MAX_MODULUS_BITS;
+use crate::math::primes::{largest_ntt_prime, nearest_ntt_prime};
+
+/// Primes and nominal scales of one parameter set.
+///
+/// Level `l` uses `Q_l = q_0 q_1 ... q_l`. The nominal scales satisfy `s_L = 2^log_scale` and
+/// `s_{l-1} = s_l^2 / q_l`, so a product of two values at nominal scale `s_l`, rescaled by `q_l`,
+/// lands exactly on `s_{l-1}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModulusChain {
+    log_n: u32,
+    q: Vec<u64>,
+    special: Vec<u64>,
+    scales: Vec<f64>,
+    /// `log2 Q_l`, cumulative.
+    log_q: Vec<f64>,
+}
+
+impl ModulusChain {
+    /// Chooses the primes of `literal` (no range or security check: see
+    /// [`ParametersLiteral::build`] for those).
+    ///
+    /// Special primes and `q_0` are the largest NTT primes (`= 1 mod 2N`) of their widths; the
+    /// data primes are chosen from the top level down, each the NTT prime nearest to the value
+    /// that brings the next scale back to `2^log_scale`.
+    ///
+    /// # Errors
+    /// [`CkksError::InvalidParameters`] if there are not enough NTT primes of a width.
+    pub fn from_literal(literal: &ParametersLiteral) -> Result<Self> {
+        let n = 1usize << literal.log_n;
+        let two_n = 2 * n as u64;
+        let none = |what: &str, bits: u32| {
+            CkksError::InvalidParameters(format!(
+                "not enough {bits}-bit primes = 1 mod 2N for the {what} primes at N = {n}"
+            ))
+        };
+        let mut used: Vec<u64> = Vec::new();
+        let mut special = Vec::new();
+        for &b in &literal.special_prime_bits {
+            let p = largest_ntt_prime(b, two_n, &used).ok_or_else(|| none("special", b))?;
+            used.push(p);
+            special.push(p);
+        }
+        let q0 = largest_ntt_prime(literal.first_prime_bits, two_n, &used)
+            .ok_or_else(|| none("first", literal.first_prime_bits))?;
+        used.push(q0);
+        let levels = literal.data_prime_bits.len();
+        let delta = 2f64.powi(literal.log_scale as i32);
+        let mut q = vec![0u64; levels + 1];
+        let mut scales = vec![0f64; levels + 1];
+        scales[levels] = delta;
+        for l in (1..=levels).rev() {
+            let bits = literal.data_prime_bits[l - 1];
+            let ratio = scales[l] / delta;
+            let target = 2f64.powi(bits as i32) * ratio * ratio;
+            let p = nearest_ntt_prime(target, two_n, MAX_MODULUS_BITS, &used)
+                .ok_or_else(|| none("data", bits))?;
+            used.push(p);
+            q[l] = p;
+            scales[l - 1] = scales[l] * scales[l] / p as f64;
+        }
+        q[0] = q0;
+        let log_q = q
+            .iter()
+            .scan(0.0, |acc, &p| {
+                *acc += (p as f64).log2();
+                Some(*acc)
+            })
+            .collect();
+        Ok(Self { log_n: literal.log_n, q, special, scales, log_q })
+    }
+
+    /// A chain for simulation only (depth finding, op counting, plaintext dry runs): `N = 2^log_n`,
+    /// `levels` data primes of `log_scale` bits above a 60-bit `q_0`, one 60-bit special prime.
+    /// Not checked for security and never used to encrypt.
+    ///
+    /// # Errors
+    /// [`CkksError::InvalidParameters`] for `log_n` outside `3..=17`, `log_scale` outside
+    /// `20..=50`, or more levels than there are primes.
+    pub fn analysis(log_n: u32, levels: usize, log_scale: u32) -> Result<Self> {
+        if !(3..=17).contains(&log_n) || !(20..=50).contains(&log_scale) || levels > 1000 {
+            return Err(CkksError::InvalidParameters(format!(
+                "an analysis chain needs 3 <= log_n <= 17, 20 <= log_scale <= 50 and at most 1000 \
+                 levels (got {log_n}, {log_scale}, {levels})"
+            )));
+        }
+        let mut literal = ParametersLiteral::with_levels(log_n, levels, 60, log_scale, 60, 1);
+        literal.special_prime_bits = vec![60];
+        Self::from_literal(&literal)
+    }
+
+    /// `log2 N`.
+    pub fn log_n(&self) -> u32 {
+        self.log_n
+    }
+
+    /// The ring degree `N`.
+    pub fn n(&self) -> usize {
+        1 << self.log_n
+    }
+
+    /// The number of complex slots, `N / 2`.
+    pub fn slots(&self) -> usize {
+        self.n() / 2
+    }
+
+    /// The top level `L`.
+    pub fn max_level(&self) -> usize {
+        self.q.len() - 1
+    }
+
+    /// The ciphertext primes `q_0 .. q_L`.
+    pub fn q_primes(&self) -> &[u64] {
+        &self.q
+    }
+
+    /// The special primes.
+    pub fn special_primes(&self) -> &[u64] {
+        &self.special
+    }
+
+    /// The nominal scale `s_l` of `level`.
+    ///
+    /// # Panics
+    /// If `level > L`.
+    pub fn scale(&self, level: usize) -> f64 {
+        self.scales[level]
+    }
+
+    /// `log2 Q_l`.
+    ///
+    /// # Panics
+    /// If `level > L`.
+    pub fn log_q(&self, level: usize) -> f64 {
+        self.log_q[level]
+    }
+
+    /// `log2(QP)`: every prime, special ones included.
+    pub fn log_qp(&self) -> f64 {
+        self.log_q[self.max_level()] + self.special.iter().map(|&p| (p as f64).log2()).sum::<f64>()
+    }
+
+    /// Checks that `level` exists.
+    ///
+    /// # Errors
+    /// [`CkksError::InvalidLevel`] if `level > L`.
+    pub fn check_level(&self, level: usize) -> Result<()> {
+        if level > self.max_level() {
+            return Err(CkksError::InvalidLevel {
+                requested: level,
+                reason: format!("the top level of these parameters is {}", self.max_level()),
+            });
+        }
+        Ok(())
+    }
+
+    /// A rotation step reduced to `[0, N/2)`.
+    pub fn normalise_step(&self, step: i64) -> usize {
+        step.rem_euclid(self.slots() as i64) as usize
+    }
+
+    /// The Galois element `5^k mod 2N` of a left rotation by `step` slots (negative: right),
+    /// `k = step mod N/2`.
+    pub fn rotation_galois_element(&self, step: i64) -> usize {
+        let m = 2 * self.n() as u64;
+        let (mut r, mut b, mut e) = (1u64, 5u64 % m, self.normalise_step(step) as u64);
+        while e > 0 {
+            if e & 1 == 1 {
+                r = r * b % m;
+            }
+            b = b * b % m;
+            e >>= 1;
+        }
+        r as usize
+    }
+
+    /// The Galois element of complex conjugation, `2N - 1`.
+    pub fn conjugation_galois_element(&self) -> usize {
+        2 * self.n() - 1
+    }
+}
