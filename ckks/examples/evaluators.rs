@@ -74,8 +74,8 @@ fn main() -> Result<()> {
         let c = counter.counts();
         println!("depth finder: depth {}", depth.depth());
         println!(
-            "op counter: {} encryption, {} ciphertext multiplications, {} relinearizations, \
-             {} rescales, {} level drops, {} constant additions, {} rotations",
+            "op counter: encryptions {}, ciphertext multiplications {}, relinearizations {}, \
+             rescales {}, level drops {}, constant additions {}, rotations {}",
             c.encryptions,
             c.ct_multiplications,
             c.relinearizations,
@@ -88,7 +88,8 @@ fn main() -> Result<()> {
         // The plaintext evaluator: the exact result and the largest magnitude reached.
         let plain = PlaintextEvaluator::new(chain);
         let exact = circuit.run(&plain)?;
-        let reference: Vec<f64> = circuit.input(plain.slots()).iter().map(|v| v.powi(4) + 2.0).collect();
+        let reference: Vec<f64> =
+            circuit.input(plain.slots()).iter().map(|v| v.powi(4) + 2.0).collect();
         let plain_err = max_error(&exact.real(), &reference);
         println!(
             "plaintext: max |f(x) - (x^4 + 2)| = {plain_err:.1e}, largest magnitude {:.3}",
@@ -111,7 +112,8 @@ fn main() -> Result<()> {
         let run = t.elapsed();
         let ctx = &params.context;
         let out = ctx.decode(&keys.secret_key.decrypt(&ct)?)?;
-        let reference: Vec<f64> = circuit.input(ctx.slots()).iter().map(|v| v.powi(4) + 2.0).collect();
+        let reference: Vec<f64> =
+            circuit.input(ctx.slots()).iter().map(|v| v.powi(4) + 2.0).collect();
         let err = max_error(&out, &reference);
         println!(
             "encrypted run: max error {err:.2e} (2^{:.1}) over {} slots; keygen {:.0} ms, \
@@ -120,6 +122,15 @@ fn main() -> Result<()> {
             reference.len(),
             keygen.as_secs_f64() * 1e3,
             run.as_secs_f64() * 1e3
+        );
+        // More precision costs modulus: at a 50-bit scale the depth decides the ring.
+        let wide = AutoOptions { max_log_scale: 50, ..AutoOptions::default() };
+        let p50 = choose_parameters(&circuit, &wide)?;
+        println!(
+            "at a 50-bit scale instead: N = 2^{}, dnum = {}, log2 QP = {:.1}",
+            p50.context.log_n(),
+            p50.context.dnum(),
+            p50.context.log_qp()
         );
         println!();
     }

@@ -21,14 +21,14 @@
 //! the circuit consumes.
 
 use super::{
-    Counter, CkksEvaluator, Depth, HomomorphicEvaluator, Observed, OpCounts, RotationSet,
+    CkksEvaluator, Counter, Depth, HomomorphicEvaluator, Observed, OpCounts, RotationSet,
     Rotations, ScaleEstimate, ScaleEstimator, SymbolicEvaluator,
 };
 use crate::error::{CkksError, Result};
 use crate::math::Prng;
 use crate::scheme::{
-    max_log_qp_128, Context, EvaluationKeys, Evaluator, ModulusChain, ParametersLiteral,
-    PublicKey, SecretKey, Security,
+    max_log_qp_128, Context, EvaluationKeys, Evaluator, ModulusChain, ParametersLiteral, PublicKey,
+    SecretKey, Security,
 };
 use std::sync::Arc;
 
@@ -59,8 +59,8 @@ pub struct AutoOptions {
     pub min_log_scale: u32,
     /// Largest width of the first prime.
     pub max_first_prime_bits: u32,
-    /// Width of the special primes.
-    pub special_prime_bits: u32,
+    /// Largest width of a special prime (they are sized to the key-switching digits).
+    pub max_special_prime_bits: u32,
     /// Headroom (bits) above every magnitude seen in the plaintext run.
     pub margin_bits: f64,
     /// Levels of the analysis chain (an upper bound on the depth).
@@ -78,7 +78,7 @@ impl Default for AutoOptions {
             max_log_scale: 40,
             min_log_scale: 20,
             max_first_prime_bits: 60,
-            special_prime_bits: 60,
+            max_special_prime_bits: 60,
             margin_bits: 2.0,
             analysis_levels: 60,
             security: Security::HeStandard128,
@@ -153,10 +153,22 @@ pub fn choose_parameters<C: Circuit>(circuit: &C, options: &AutoOptions) -> Resu
             }
             other => other?,
         };
+        let lowest = analysis.observer().0.lowest_level().unwrap_or(analysis_chain.max_level());
+        let levels = analysis_chain.max_level() - lowest;
+        // Skip the plaintext run where even the smallest scale cannot fit: levels + 1 primes and
+        // at least one special prime, all at least min_log_scale bits wide.
+        if options.security == Security::HeStandard128 {
+            let floor = ((levels + 2) as u32 * options.min_log_scale) as f64;
+            if floor > max_log_qp_128(log_n).map(f64::from).unwrap_or(0.0) {
+                last_reason =
+                    format!("at N = 2^{log_n}, {levels} levels cannot fit the 128-bit bound");
+                continue;
+            }
+        }
         let scale = ScaleEstimator::new(analysis_chain);
         circuit.run(&scale)?;
         let estimate = scale.estimate(options.margin_bits);
-        let levels = estimate.levels;
+        debug_assert_eq!(estimate.levels, levels);
         let max_b = estimate
             .max_log_scale(options.max_first_prime_bits, options.min_log_scale, 60)
             .ok_or_else(|| {
@@ -210,7 +222,9 @@ pub fn choose_parameters<C: Circuit>(circuit: &C, options: &AutoOptions) -> Resu
     )))
 }
 
-/// The literal with the smallest `dnum` whose `log2(QP)` fits the bound, if any.
+/// The literal with the smallest `dnum` whose `log2(QP)` fits the bound, if any. The special
+/// primes are sized to the largest digit (as few primes as the width limit allows), since key
+/// switching needs `P` about as large as a digit and no larger.
 fn fit_digits(
     log_n: u32,
     levels: usize,
@@ -222,27 +236,31 @@ fn fit_digits(
         Security::HeStandard128 => max_log_qp_128(log_n).map(f64::from).unwrap_or(0.0),
         Security::InsecureToyParameters => f64::INFINITY,
     };
-    let bits = |l: &ParametersLiteral| {
-        l.data_prime_bits.iter().chain(&l.special_prime_bits).map(|&b| b as f64).sum::<f64>()
-            + l.first_prime_bits as f64
-    };
+    let min_bits = crate::scheme::params::MIN_PRIME_BITS.max(log_n + 2);
+    let max_special = options.max_special_prime_bits.max(min_bits);
     for dnum in 1..=levels + 1 {
-        let literal = ParametersLiteral::with_levels(
-            log_n,
-            levels,
-            first,
-            log_scale,
-            options.special_prime_bits,
-            dnum,
-        )
-        .security(options.security);
-        // Nominal widths first (cheap), then the real primes.
-        if bits(&literal) > bound + 1.0 {
+        let alpha = (levels + 1).div_ceil(dnum);
+        let digit_bits = first + (alpha as u32 - 1) * log_scale;
+        let k = digit_bits.div_ceil(max_special);
+        let width = digit_bits.div_ceil(k).clamp(min_bits, max_special);
+        let nominal = (first + levels as u32 * log_scale + k * width) as f64;
+        if nominal > bound + 1.0 {
             continue;
         }
-        let chain = ModulusChain::from_literal(&literal)?;
-        if chain.log_qp() <= bound && literal.build().is_ok() {
-            return Ok(Some(literal));
+        for width in [width, width + 1].into_iter().filter(|&w| w <= max_special) {
+            let literal = ParametersLiteral {
+                log_n,
+                first_prime_bits: first,
+                data_prime_bits: vec![log_scale; levels],
+                special_prime_bits: vec![width; k as usize],
+                log_scale,
+                dnum,
+                security: options.security,
+            };
+            let chain = ModulusChain::from_literal(&literal)?;
+            if chain.log_qp() <= bound && literal.build().is_ok() {
+                return Ok(Some(literal));
+            }
         }
     }
     Ok(None)
@@ -261,8 +279,7 @@ impl AutoParameters {
         let public_key = sk.public_key(prng);
         let relinearization =
             (self.counts.relinearizations > 0).then(|| sk.relinearization_key(prng));
-        let galois =
-            sk.galois_keys(&self.rotations.steps_i64(), self.rotations.conjugation, prng);
+        let galois = sk.galois_keys(&self.rotations.steps_i64(), self.rotations.conjugation, prng);
         KeySet {
             secret_key: Arc::new(sk),
             public_key,
@@ -304,11 +321,12 @@ impl AutoParameters {
             Security::InsecureToyParameters => "NOT SECURE: toy parameters".into(),
         };
         let steps: Vec<String> = self.rotations.steps.iter().map(|s| s.to_string()).collect();
+        let steps = if steps.is_empty() { "none".to_string() } else { steps.join(", ") };
         format!(
             "circuit: depth {depth}; {enc} input ciphertexts; {mul} multiplications ({ct} ciphertext, \
              {pt} plaintext, {cm} constant), {rl} relinearizations, {rs} rescales, {ro} rotations, \
              {cj} conjugations ({ks} key switches)\n\
-             rotation steps: [{steps}]{conj}\n\
+             rotation steps: {steps}{conj}\n\
              scale: the estimator allows up to 2^{maxb} (largest magnitude {mag:.3e}, margin {margin} \
              bits, first prime <= {fmax} bits); chosen 2^{b}{capped}\n\
              first prime: {first} bits (what the lowest levels need at 2^{b}: {req:.1} bits)\n\
@@ -327,7 +345,6 @@ impl AutoParameters {
             ro = c.rotations,
             cj = c.conjugations,
             ks = c.key_switches(),
-            steps = steps.join(", "),
             conj = if self.rotations.conjugation { " + conjugation" } else { "" },
             maxb = self.max_log_scale,
             mag = est.max_magnitude,
@@ -346,7 +363,7 @@ impl AutoParameters {
             levels = ctx.max_level(),
             dnum = ctx.dnum(),
             k = lit.special_prime_bits.len(),
-            sp = self.options.special_prime_bits,
+            sp = lit.special_prime_bits.first().copied().unwrap_or(0),
             logqp = ctx.log_qp(),
             ksk = mib(ksk),
             total = mib(ksk * (relin + galois)),

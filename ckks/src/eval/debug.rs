@@ -225,13 +225,31 @@ impl CkksEvaluator for DebugEvaluator {
         self.unary(Op::Neg, a, |e, x| e.neg(x), |e, x| e.neg(x))
     }
     fn add_plain(&self, a: &DebugValue, p: &DebugPlain) -> Result<DebugValue> {
-        self.with_plain(Op::AddPlain, a, p, |e, x, y| e.add_plain(x, y), |e, x, y| e.add_plain(x, y))
+        self.with_plain(
+            Op::AddPlain,
+            a,
+            p,
+            |e, x, y| e.add_plain(x, y),
+            |e, x, y| e.add_plain(x, y),
+        )
     }
     fn sub_plain(&self, a: &DebugValue, p: &DebugPlain) -> Result<DebugValue> {
-        self.with_plain(Op::SubPlain, a, p, |e, x, y| e.sub_plain(x, y), |e, x, y| e.sub_plain(x, y))
+        self.with_plain(
+            Op::SubPlain,
+            a,
+            p,
+            |e, x, y| e.sub_plain(x, y),
+            |e, x, y| e.sub_plain(x, y),
+        )
     }
     fn mul_plain(&self, a: &DebugValue, p: &DebugPlain) -> Result<DebugValue> {
-        self.with_plain(Op::MulPlain, a, p, |e, x, y| e.mul_plain(x, y), |e, x, y| e.mul_plain(x, y))
+        self.with_plain(
+            Op::MulPlain,
+            a,
+            p,
+            |e, x, y| e.mul_plain(x, y),
+            |e, x, y| e.mul_plain(x, y),
+        )
     }
     fn add_const(&self, a: &DebugValue, c: f64) -> Result<DebugValue> {
         self.unary(Op::AddConst, a, |e, x| e.add_const(x, c), |e, x| e.add_const(x, c))

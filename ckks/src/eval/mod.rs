@@ -16,7 +16,7 @@
 //!
 //! Every implementation applies the scheme's rules ([`crate::scheme::rules`]) to the same
 //! [`ModulusChain`], so a level, scale, size or key precondition fails with the same
-//! [`CkksError`] under all of them: a circuit that runs cleanly in plaintext also runs encrypted.
+//! [`CkksError`](crate::CkksError) under all of them: a circuit that runs cleanly in plaintext also runs encrypted.
 //! [`auto`] goes from a circuit to parameters and keys.
 //!
 //! ```
@@ -55,8 +55,8 @@ pub use debug::{DebugEvaluator, DebugPlain, DebugValue, Divergence, TraceEntry};
 pub use homomorphic::HomomorphicEvaluator;
 pub use keymodel::KeyModel;
 pub use observe::{
-    Counter, Depth, DepthFinder, Event, Observed, Observer, OpCounter, OpCounts,
-    RotationCollector, RotationSet, Rotations,
+    Counter, Depth, DepthFinder, Event, Observed, Observer, OpCounter, OpCounts, RotationCollector,
+    RotationSet, Rotations,
 };
 pub use plaintext::{PlaintextEvaluator, SlotVector};
 pub use scale::{Constraint, ScaleEstimate, ScaleEstimator, ScaleRecorder};

@@ -131,12 +131,7 @@ impl CkksEvaluator for PlaintextEvaluator {
         Ok(self.make(Meta::fresh(level, scale), self.padded(values)))
     }
 
-    fn encode_complex(
-        &self,
-        values: &[Complex64],
-        level: usize,
-        scale: f64,
-    ) -> Result<SlotVector> {
+    fn encode_complex(&self, values: &[Complex64], level: usize, scale: f64) -> Result<SlotVector> {
         check_encodable(&self.chain, values, level, scale)?;
         Ok(SlotVector::new(Meta::plain(level, scale), self.padded(values)))
     }

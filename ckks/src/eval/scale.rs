@@ -54,7 +54,7 @@ impl ScaleEstimator {
         let chain = self.inner().chain();
         let log_delta = chain.scale(chain.max_level()).log2();
         let seen = self.observer().seen.lock().expect("scale lock");
-        let lowest = seen.keys().map(|k| k.0).min().unwrap_or(0);
+        let lowest = seen.keys().map(|k| k.0).min().unwrap_or(chain.max_level());
         let constraints = seen
             .iter()
             .filter(|(_, &(_, m))| m > 0.0)
@@ -104,18 +104,14 @@ impl ScaleEstimate {
         let b = log_scale as f64;
         self.constraints
             .iter()
-            .map(|c| {
-                c.log_magnitude + self.margin_bits + 1.0 + (c.exponent - c.level as f64) * b
-            })
+            .map(|c| c.log_magnitude + self.margin_bits + 1.0 + (c.exponent - c.level as f64) * b)
             .fold(b + 1.0, f64::max)
     }
 
     /// The largest log scale in `min..=max` whose requirement fits a `first_prime_bits`-bit
     /// first prime, if any.
     pub fn max_log_scale(&self, first_prime_bits: u32, min: u32, max: u32) -> Option<u32> {
-        (min..=max)
-            .rev()
-            .find(|&b| self.required_first_prime_bits(b) <= first_prime_bits as f64)
+        (min..=max).rev().find(|&b| self.required_first_prime_bits(b) <= first_prime_bits as f64)
     }
 
     /// Checks a concrete chain: every recorded value fits `Q_l / 2` with the margin, levels

@@ -1,8 +1,8 @@
 //! Encoding complex and real vectors into RNS plaintexts at any level and scale, and decoding
 //! them back (exact CRT reconstruction).
 
-use super::ciphertext::{check_hash, Plaintext};
 use super::chain::ModulusChain;
+use super::ciphertext::{check_hash, Plaintext};
 use super::context::Context;
 use crate::error::{CkksError, Result};
 use crate::math::poly::for_each_limb;

@@ -1,0 +1,509 @@
+//! The evaluator abstraction: one circuit under every evaluator.
+//!
+//! - The seed example, x^4 + 2 at depth 3 and at depth 2: depths, exact op counts, plaintext
+//!   against encrypted on random inputs, with automatically chosen 128-bit parameters.
+//! - Every precondition error is the same under every evaluator.
+//! - The debug evaluator pinpoints the operation where a circuit overflows its modulus.
+//! - Automatic parameters: accepted by the security check, rotation keys for exactly the steps
+//!   used, a larger ring when the circuit needs more slots.
+
+use ckks::eval::{
+    choose_parameters, AutoOptions, Circuit, CkksEvaluator, DebugEvaluator, DepthFinder,
+    HomomorphicEvaluator, KeyModel, Observed, Op, OpCounter, OpCounts, PlaintextEvaluator,
+    RotationCollector, ScaleEstimator, ScaleRecorder, SymbolicEvaluator,
+};
+use ckks::*;
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+fn quartic_chain<E: CkksEvaluator>(e: &E, x: &E::Value) -> Result<E::Value> {
+    let x2 = e.rescale(&e.square_relin(x)?)?;
+    let x3 = e.rescale(&e.mul_relin(&x2, &e.drop_level(x, e.level(&x2))?)?)?;
+    let x4 = e.rescale(&e.mul_relin(&x3, &e.drop_level(x, e.level(&x3))?)?)?;
+    e.add_const(&x4, 2.0)
+}
+
+fn quartic_squares<E: CkksEvaluator>(e: &E, x: &E::Value) -> Result<E::Value> {
+    let x2 = e.rescale(&e.square_relin(x)?)?;
+    let x4 = e.rescale(&e.square_relin(&x2)?)?;
+    e.add_const(&x4, 2.0)
+}
+
+struct Quartic {
+    balanced: bool,
+    x: Vec<f64>,
+}
+
+impl Circuit for Quartic {
+    type Output<E: CkksEvaluator> = E::Value;
+
+    fn run<E: CkksEvaluator>(&self, e: &E) -> Result<E::Value> {
+        let x = e.encrypt(&self.x[..e.slots().min(self.x.len())], e.max_level())?;
+        if self.balanced {
+            quartic_squares(e, &x)
+        } else {
+            quartic_chain(e, &x)
+        }
+    }
+}
+
+fn random_inputs(seed: u64, count: usize) -> Vec<f64> {
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+    (0..count).map(|_| (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0).collect()
+}
+
+fn max_error(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+}
+
+#[test]
+fn seed_example_depths_and_exact_op_counts() {
+    let chain = ModulusChain::analysis(10, 12, 40).unwrap();
+    for (balanced, depth, mults, drops) in [(false, 3, 3, 2), (true, 2, 2, 0)] {
+        let circuit = Quartic { balanced, x: random_inputs(1, 512) };
+        let finder = DepthFinder::new(chain.clone());
+        circuit.run(&finder).unwrap();
+        assert_eq!(finder.depth(), depth);
+        assert_eq!(finder.observer().top_input_level(), 12);
+        assert_eq!(finder.observer().lowest_level(), Some(12 - depth));
+
+        let counter = OpCounter::new(chain.clone());
+        circuit.run(&counter).unwrap();
+        let want = OpCounts {
+            encryptions: 1,
+            encryptions_by_level: BTreeMap::from([(12, 1)]),
+            ct_multiplications: mults,
+            relinearizations: mults,
+            rescales: mults,
+            level_drops: drops,
+            plain_additions: 1,
+            ..OpCounts::default()
+        };
+        assert_eq!(counter.counts(), want);
+        assert_eq!(counter.counts().key_switches(), mults);
+        assert_eq!(counter.counts().input_bytes(1 << 10), 2 * 13 * 1024 * 8);
+    }
+}
+
+#[test]
+fn seed_example_encrypted_matches_plaintext_with_automatic_parameters() {
+    let mut prng = Prng::from_u64_seed(11);
+    for (balanced, depth, dnum) in [(false, 3, 4), (true, 2, 2)] {
+        let circuit = Quartic { balanced, x: random_inputs(2 + depth as u64, 1 << 13) };
+        let params = choose_parameters(&circuit, &AutoOptions::default()).unwrap();
+        assert_eq!(params.depth, depth);
+        assert_eq!(params.context.max_level(), depth);
+        // Both fit N = 2^13 at a 40-bit scale within 218 bits; depth 3 only with one prime per
+        // key-switching digit (a 45-bit P), depth 2 with two digits.
+        let log_n = 13;
+        assert_eq!(params.context.log_n(), log_n, "{}", params.summary());
+        assert_eq!(params.context.dnum(), dnum, "{}", params.summary());
+        assert_eq!(params.literal().security, Security::HeStandard128);
+        assert!(params.context.log_qp() <= max_log_qp_128(log_n).unwrap() as f64);
+        assert!(params.literal().build().is_ok());
+
+        let keys = params.generate_keys(&mut prng);
+        assert!(keys.evaluation_keys.relinearization.is_some());
+        assert!(keys.evaluation_keys.galois.is_empty());
+        let he = params.homomorphic(&keys).unwrap().with_prng(Prng::from_u64_seed(12));
+        let ct = circuit.run(&he).unwrap();
+        let got = params.context.decode(&keys.secret_key.decrypt(&ct).unwrap()).unwrap();
+
+        let plain = PlaintextEvaluator::new(params.context.chain().clone());
+        let want = circuit.run(&plain).unwrap();
+        assert_eq!(want.meta(), ct.meta(), "same level, scale and size");
+        let err = max_error(&got, &want.real());
+        assert!(err < 2f64.powi(-20), "depth {depth}: error 2^{:.1}", err.log2());
+        let exact: Vec<f64> =
+            circuit.x[..params.context.slots()].iter().map(|x| x.powi(4) + 2.0).collect();
+        assert!(max_error(&want.real(), &exact) < 1e-14);
+    }
+}
+
+#[test]
+fn depth_counts_inputs_that_start_lower() {
+    // x at the top, y two levels lower: y^2 ends three levels below the top.
+    let chain = ModulusChain::analysis(6, 8, 30).unwrap();
+    let e = DepthFinder::new(chain);
+    let x = e.encrypt(&[0.5], 8).unwrap();
+    let y = e.encrypt(&[0.5], 6).unwrap();
+    let x2 = e.rescale(&e.square_relin(&x).unwrap()).unwrap();
+    assert_eq!(e.depth(), 2, "the lower input already counts two levels");
+    let y2 = e.rescale(&e.square_relin(&y).unwrap()).unwrap();
+    assert_eq!(e.depth(), 3);
+    let x2_low = e.align_to_level(&x2, e.level(&y2)).unwrap();
+    e.add(&x2_low, &y2).unwrap();
+    assert_eq!(e.depth(), 3);
+}
+
+// ----- identical errors ----------------------------------------------------------------------
+
+const CASES: usize = 22;
+
+/// Case `i`: an operation sequence that breaks (or, for the last ones, just meets) a
+/// precondition. Keys available everywhere: rotation by 1 only; no relinearization key, no
+/// conjugation key.
+fn case<E: CkksEvaluator>(e: &E, i: usize) -> Result<()> {
+    let top = e.max_level();
+    let v: Vec<f64> = (0..8).map(|k| k as f64 / 8.0).collect();
+    let x = e.encrypt(&v, top)?;
+    let y = e.encrypt(&v, top - 1)?;
+    match i {
+        0 => e.add(&x, &y).map(drop),
+        1 => e.add(&e.drop_level(&x, top - 1)?, &y).map(drop),
+        2 => e.mul(&e.mul(&x, &x)?, &x).map(drop),
+        3 => e.rotate(&e.mul(&x, &x)?, 1).map(drop),
+        4 => e.rescale(&e.drop_level(&x, 0)?).map(drop),
+        5 => e.drop_level(&y, top).map(drop),
+        6 => e.align_to_level(&y, top).map(drop),
+        7 => e.rotate(&x, 2).map(drop),
+        8 => e.conjugate(&x).map(drop),
+        9 => e.relinearize(&e.mul(&x, &x)?).map(drop),
+        10 => e.encrypt(&vec![0.0; e.slots() + 1], top).map(drop),
+        11 => e.encrypt(&v, top + 1).map(drop),
+        12 => e.encrypt(&[f64::NAN], top).map(drop),
+        13 => e.encrypt(&[1e40], top).map(drop),
+        14 => e.add_const(&x, 1e40).map(drop),
+        15 => e.mul_const(&e.drop_level(&x, 0)?, 1e12).map(drop),
+        16 => e.add_plain(&x, &e.encode_with_scale(&v, top, 1024.0)?).map(drop),
+        17 => e.mul_plain(&x, &e.encode(&v, top - 1)?).map(drop),
+        18 => e.encode_with_scale(&v, top, 0.5).map(drop),
+        19 => e.rotate_hoisted(&x, &[1, 3]).map(drop),
+        // Allowed: a rotation with its key, a relinearization that has nothing to do, and a
+        // one-hot encoding whose slot value exceeds the bound while its coefficients do not.
+        20 => {
+            let r = e.rotate(&x, 1 - e.slots() as i64)?;
+            e.relinearize(&r).map(drop)
+        }
+        _ => {
+            let limit = 2f64.powf(e.chain().log_q(0) - 1.0) / e.nominal_scale(0);
+            let mut big = vec![0.0; e.slots()];
+            big[0] = 4.0 * limit;
+            e.encrypt(&big, 0)?;
+            // A constant vector of the same value does not fit.
+            e.encrypt(&vec![4.0 * limit; e.slots()], 0).map(drop)
+        }
+    }
+}
+
+#[test]
+fn every_precondition_error_is_identical_under_every_evaluator() {
+    let ctx = ParametersLiteral::with_levels(10, 3, 45, 30, 50, 2)
+        .security(Security::InsecureToyParameters)
+        .build()
+        .unwrap();
+    let mut prng = Prng::from_u64_seed(3);
+    let sk = Arc::new(SecretKey::generate(&ctx, &mut prng));
+    let keys =
+        EvaluationKeys { relinearization: None, galois: sk.galois_keys(&[1], false, &mut prng) };
+    let model = KeyModel::from_keys(&keys);
+    let chain = ctx.chain().clone();
+    let he = || {
+        HomomorphicEvaluator::with_secret_key(
+            Evaluator::new(&ctx, keys.clone()).unwrap(),
+            sk.clone(),
+        )
+        .unwrap()
+    };
+    let plain = || PlaintextEvaluator::new(chain.clone()).with_keys(model.clone());
+    let symbolic = || SymbolicEvaluator::new(chain.clone()).with_keys(model.clone());
+
+    let mut outcomes: Vec<Vec<(String, Result<()>)>> = Vec::new();
+    for i in 0..CASES {
+        let mut row = vec![
+            ("homomorphic".to_string(), case(&he(), i)),
+            ("plaintext".into(), case(&plain(), i)),
+            ("symbolic".into(), case(&symbolic(), i)),
+            ("depth finder".into(), case(&DepthFinder::wrap(symbolic()), i)),
+            ("op counter (encrypted)".into(), case(&OpCounter::wrap(he()), i)),
+            ("rotation collector".into(), case(&RotationCollector::wrap(plain()), i)),
+            (
+                "scale estimator".into(),
+                case(&Observed::with_observer(plain(), ScaleRecorder::default()), i),
+            ),
+            ("debug".into(), case(&DebugEvaluator::new(he(), sk.clone(), 1e-3).unwrap(), i)),
+        ];
+        let (_, reference) = row.remove(0);
+        for (name, outcome) in &row {
+            // Debug strings, so that NaN payloads compare equal.
+            assert_eq!(
+                format!("{outcome:?}"),
+                format!("{reference:?}"),
+                "case {i}: {name} differs from the homomorphic evaluator"
+            );
+        }
+        outcomes.push(row);
+        match (i, &reference) {
+            (20 | 21, _) => {}
+            (_, Ok(())) => panic!("case {i} should fail"),
+            _ => {}
+        }
+    }
+    // The expected kinds, so that the cases test what they claim.
+    let kinds: Vec<String> = (0..CASES)
+        .map(|i| match case(&he(), i) {
+            Ok(()) => "ok".into(),
+            Err(e) => format!("{e:?}").split([' ', '{', '(']).next().unwrap().to_string(),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "LevelMismatch",
+            "ScaleMismatch",
+            "NeedsRelinearization",
+            "NeedsRelinearization",
+            "LevelExhausted",
+            "InvalidLevel",
+            "InvalidLevel",
+            "MissingRotationKey",
+            "MissingConjugationKey",
+            "MissingRelinearizationKey",
+            "TooManyValues",
+            "InvalidLevel",
+            "EncodingOverflow",
+            "EncodingOverflow",
+            "EncodingOverflow",
+            "EncodingOverflow",
+            "ScaleMismatch",
+            "LevelMismatch",
+            "EncodingOverflow",
+            "MissingRotationKey",
+            "ok",
+            "EncodingOverflow",
+        ]
+    );
+    // Default scale estimator and server-side evaluator: the estimator is an ordinary evaluator,
+    // the server cannot encrypt.
+    assert!(case(&ScaleEstimator::new(chain.clone()), 0).is_err());
+    let server = HomomorphicEvaluator::new(Evaluator::new(&ctx, keys.clone()).unwrap());
+    assert_eq!(server.encrypt(&[1.0], 0).unwrap_err(), CkksError::NoEncryptionKey);
+}
+
+// ----- debug ---------------------------------------------------------------------------------
+
+/// `x^2 * c + x`: at a 30-bit scale over a 45-bit first prime, level 0 holds magnitudes up to
+/// about 2^14; `c = 2^20` overflows it at the constant multiplication.
+fn overflowing<E: CkksEvaluator>(e: &E, x: &E::Value, c: f64) -> Result<E::Value> {
+    let x2 = e.rescale(&e.square_relin(x)?)?;
+    let big = e.rescale(&e.mul_const(&x2, c)?)?;
+    let x_low = e.align_to_level(x, e.level(&big))?;
+    e.add(&big, &x_low)
+}
+
+#[test]
+fn debug_evaluator_pinpoints_the_overflowing_operation() {
+    let ctx = ParametersLiteral::with_levels(10, 2, 45, 30, 50, 3)
+        .security(Security::InsecureToyParameters)
+        .build()
+        .unwrap();
+    let mut prng = Prng::from_u64_seed(5);
+    let sk = Arc::new(SecretKey::generate(&ctx, &mut prng));
+    let keys = EvaluationKeys {
+        relinearization: Some(sk.relinearization_key(&mut prng)),
+        ..Default::default()
+    };
+    let x_values = random_inputs(6, ctx.slots());
+    let he = |seed| {
+        HomomorphicEvaluator::with_secret_key(
+            Evaluator::new(&ctx, keys.clone()).unwrap(),
+            sk.clone(),
+        )
+        .unwrap()
+        .with_prng(Prng::from_u64_seed(seed))
+    };
+
+    // A sound constant: nothing diverges, every step keeps at least 18 bits relative to its
+    // largest value.
+    let debug = DebugEvaluator::new(he(7), sk.clone(), 2f64.powi(-12)).unwrap();
+    let x = debug.encrypt(&x_values, 2).unwrap();
+    overflowing(&debug, &x, 100.0).unwrap();
+    assert_eq!(debug.first_divergence(), None, "{:#?}", debug.trace());
+    assert_eq!(debug.trace().len(), 8);
+    let relative = |t: &ckks::eval::TraceEntry| t.max_error / t.max_expected.max(1.0);
+    assert!(debug.trace().iter().all(|t| relative(t) < 2f64.powi(-18)), "{:#?}", debug.trace());
+
+    // 2^20 times values up to 1 at scale 2^60 (before the rescale) exceeds Q_1 / 2 = 2^74.
+    let debug = DebugEvaluator::new(he(8), sk.clone(), 2f64.powi(-12)).unwrap();
+    let x = debug.encrypt(&x_values, 2).unwrap();
+    overflowing(&debug, &x, 2f64.powi(20)).unwrap();
+    let d = debug.first_divergence().expect("the overflow is found");
+    assert_eq!(d.op, Op::MulConst, "{d}");
+    assert_eq!(d.index, 4, "encrypt, square, relinearize, rescale, then the constant: {d}");
+    assert_eq!(d.level, 1);
+    assert!(d.max_error > 1.0, "{d}");
+    // The report names the operation, level, scale, slot, expected and actual values.
+    let text = d.to_string();
+    assert!(text.contains("MulConst") && text.contains("level 1"), "{text}");
+
+    // The scale estimator saw it coming: the magnitudes do not fit this chain.
+    let est = ScaleEstimator::new(ctx.chain().clone());
+    let x = est.encrypt(&x_values, 2).unwrap();
+    overflowing(&est, &x, 2f64.powi(20)).unwrap();
+    assert!(est.estimate(0.0).check_chain(ctx.chain()).is_err());
+    let est = ScaleEstimator::new(ctx.chain().clone());
+    let x = est.encrypt(&x_values, 2).unwrap();
+    overflowing(&est, &x, 100.0).unwrap();
+    assert!(est.estimate(0.0).check_chain(ctx.chain()).is_ok());
+}
+
+// ----- automatic parameters ------------------------------------------------------------------
+
+/// The sum of each block of 8 slots of `x * w`, replicated, plus its conjugate (so the result
+/// is real): rotations by 1, 2, 4 and, hoisted, 3 and 5.
+struct BlockSums {
+    x: Vec<f64>,
+    w: Vec<f64>,
+}
+
+impl Circuit for BlockSums {
+    type Output<E: CkksEvaluator> = E::Value;
+
+    fn run<E: CkksEvaluator>(&self, e: &E) -> Result<E::Value> {
+        let n = e.slots().min(self.x.len());
+        let x = e.encrypt(&self.x[..n], e.max_level())?;
+        let w = e.encode(&self.w[..n], e.max_level())?;
+        let mut y = e.rescale(&e.mul_plain(&x, &w)?)?;
+        for step in [1, 2, 4] {
+            y = e.add(&y, &e.rotate(&y, step)?)?;
+        }
+        let extra = e.rotate_hoisted(&y, &[3, 5, 0])?;
+        let z = e.sum(&extra)?;
+        e.add(&z, &e.conjugate(&z)?)
+    }
+}
+
+#[test]
+fn automatic_parameters_collect_exactly_the_rotations_used() {
+    let circuit = BlockSums { x: random_inputs(20, 4096), w: random_inputs(21, 4096) };
+    let params = choose_parameters(&circuit, &AutoOptions::default()).unwrap();
+    assert_eq!(params.depth, 1);
+    assert_eq!(params.rotations.steps.iter().copied().collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+    assert!(params.rotations.conjugation);
+    let c = &params.counts;
+    assert_eq!((c.rotations, c.hoisted_rotations, c.conjugations), (5, 2, 1));
+    assert_eq!(c.relinearizations, 0);
+
+    let mut prng = Prng::from_u64_seed(22);
+    let keys = params.generate_keys(&mut prng);
+    assert!(keys.evaluation_keys.relinearization.is_none(), "no ciphertext product");
+    assert_eq!(keys.evaluation_keys.galois.len(), 6);
+    assert_eq!(
+        keys.evaluation_keys.galois.byte_size(),
+        6 * params.switching_key_bytes(),
+        "the summary's key sizes are the real ones"
+    );
+    let he = params.homomorphic(&keys).unwrap();
+    let ct = circuit.run(&he).unwrap();
+    let got = params.context.decode(&keys.secret_key.decrypt(&ct).unwrap()).unwrap();
+    let want = circuit.run(&PlaintextEvaluator::new(params.context.chain().clone())).unwrap();
+    assert!(max_error(&got, &want.real()) < 1e-5);
+    // Independent check of the first block: 2 * (S + S(rot 3) + S(rot 5)), S a sum of 8 slots.
+    let s = |start: usize| -> f64 { (start..start + 8).map(|j| circuit.x[j] * circuit.w[j]).sum() };
+    assert!((want.real()[0] - 2.0 * (s(0) + s(3) + s(5))).abs() < 1e-12);
+}
+
+/// Encrypts `count` values: needs `N/2 >= count`.
+struct Wide(usize);
+
+impl Circuit for Wide {
+    type Output<E: CkksEvaluator> = E::Value;
+
+    fn run<E: CkksEvaluator>(&self, e: &E) -> Result<E::Value> {
+        let x = e.encrypt(&vec![0.5; self.0], e.max_level())?;
+        e.rescale(&e.square_relin(&x)?)
+    }
+}
+
+#[test]
+fn automatic_parameters_take_a_larger_ring_for_more_slots() {
+    let small = choose_parameters(&Wide(100), &AutoOptions::default()).unwrap();
+    let large = choose_parameters(&Wide(5000), &AutoOptions::default()).unwrap();
+    // Depth 1 at 2^40 needs about 81 + 41 bits: more than N = 2^12 allows (109).
+    assert_eq!(small.context.log_n(), 13, "{}", small.summary());
+    assert_eq!(large.context.log_n(), 14, "{}", large.summary());
+    let toy = choose_parameters(&Wide(100), &AutoOptions::insecure_toy_ring(9)).unwrap();
+    assert_eq!(toy.context.log_n(), 9);
+    assert!(toy.summary().contains("NOT SECURE"));
+    let too_wide = choose_parameters(&Wide(1 << 17), &AutoOptions::default()).unwrap_err();
+    assert!(matches!(too_wide, CkksError::InvalidParameters(_)), "{too_wide}");
+}
+
+/// Values of about 2^40 leave no room for any scale.
+struct Huge;
+
+impl Circuit for Huge {
+    type Output<E: CkksEvaluator> = E::Value;
+
+    fn run<E: CkksEvaluator>(&self, e: &E) -> Result<E::Value> {
+        let x = e.encrypt(&[1.0], e.max_level())?;
+        let y = e.rescale(&e.mul_const(&x, 2f64.powi(40))?)?;
+        e.rescale(&e.square_relin(&y)?)
+    }
+}
+
+#[test]
+fn automatic_parameters_refuse_values_too_large_for_any_scale() {
+    let err = choose_parameters(&Huge, &AutoOptions::default()).unwrap_err();
+    assert!(
+        matches!(err, CkksError::InvalidParameters(ref m) if m.contains("do not fit")),
+        "{err}"
+    );
+}
+
+// ----- observers over the encrypted run ------------------------------------------------------
+
+#[test]
+fn observers_see_the_same_run_encrypted_and_symbolic() {
+    let circuit = BlockSums { x: random_inputs(30, 512), w: random_inputs(31, 512) };
+    let ctx = ParametersLiteral::with_levels(10, 2, 50, 30, 50, 3)
+        .security(Security::InsecureToyParameters)
+        .build()
+        .unwrap();
+    let mut prng = Prng::from_u64_seed(32);
+    let sk = Arc::new(SecretKey::generate(&ctx, &mut prng));
+    let keys = EvaluationKeys {
+        relinearization: None,
+        galois: sk.galois_keys(&[1, 2, 3, 4, 5], true, &mut prng),
+    };
+    let he =
+        HomomorphicEvaluator::with_secret_key(Evaluator::new(&ctx, keys).unwrap(), sk).unwrap();
+
+    // Depth, counts and rotations in one encrypted pass (a tuple of observers) ...
+    let watched = Observed::with_observer(
+        he,
+        (
+            ckks::eval::Depth::default(),
+            ckks::eval::Counter::default(),
+            ckks::eval::Rotations::default(),
+        ),
+    );
+    circuit.run(&watched).unwrap();
+    let (depth, counter, rotations) = watched.observer();
+
+    // ... equal the symbolic ones on the same chain.
+    let symbolic = OpCounter::new(ctx.chain().clone());
+    circuit.run(&symbolic).unwrap();
+    assert_eq!(counter.counts(), symbolic.counts());
+    assert_eq!(depth.depth(), 1);
+    let collector = RotationCollector::new(ctx.chain().clone());
+    circuit.run(&collector).unwrap();
+    assert_eq!(rotations.set(), collector.rotations());
+    assert_eq!(collector.rotations().steps_i64(), [1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn evaluators_and_values_can_be_shared_across_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<HomomorphicEvaluator>();
+    shared::<PlaintextEvaluator>();
+    shared::<SymbolicEvaluator>();
+    shared::<DepthFinder>();
+    shared::<OpCounter<HomomorphicEvaluator>>();
+    shared::<ScaleEstimator>();
+    shared::<DebugEvaluator>();
+    shared::<ckks::eval::SlotVector>();
+    shared::<ckks::eval::DebugValue>();
+}
