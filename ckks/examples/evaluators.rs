@@ -7,7 +7,7 @@
 //! ```
 
 use ckks::eval::{
-    choose_parameters, AutoOptions, Circuit, CkksEvaluator, DepthFinder, OpCounter,
+    choose_parameters, prepare, AutoOptions, Circuit, CkksEvaluator, DepthFinder, OpCounter,
     PlaintextEvaluator,
 };
 use ckks::{ModulusChain, Prng, Result};
@@ -96,16 +96,14 @@ fn main() -> Result<()> {
             plain.max_magnitude()
         );
 
-        // Automatic parameters, keys and the encrypted run.
+        // Automatic parameters and keys in one call, then the encrypted run.
         let t = Instant::now();
-        let params = choose_parameters(&circuit, &AutoOptions::default())?;
-        println!("automatic parameters ({:.2} s):", t.elapsed().as_secs_f64());
+        let (params, keys) = prepare(&circuit, &AutoOptions::default(), &mut prng)?;
+        let keygen = t.elapsed();
+        println!("automatic parameters:");
         for line in params.summary().lines() {
             println!("  {line}");
         }
-        let t = Instant::now();
-        let keys = params.generate_keys(&mut prng);
-        let keygen = t.elapsed();
         let he = params.homomorphic(&keys)?;
         let t = Instant::now();
         let ct = circuit.run(&he)?;
@@ -116,8 +114,8 @@ fn main() -> Result<()> {
             circuit.input(ctx.slots()).iter().map(|v| v.powi(4) + 2.0).collect();
         let err = max_error(&out, &reference);
         println!(
-            "encrypted run: max error {err:.2e} (2^{:.1}) over {} slots; keygen {:.0} ms, \
-             encrypt + evaluate {:.0} ms",
+            "encrypted run: max error {err:.2e} (2^{:.1}) over {} slots; parameters and keys \
+             {:.0} ms, encrypt + evaluate {:.0} ms",
             err.log2(),
             reference.len(),
             keygen.as_secs_f64() * 1e3,

@@ -140,7 +140,7 @@ fn depth_counts_inputs_that_start_lower() {
 
 // ----- identical errors ----------------------------------------------------------------------
 
-const CASES: usize = 22;
+const CASES: usize = 23;
 
 /// Case `i`: an operation sequence that breaks (or, for the last ones, just meets) a
 /// precondition. Keys available everywhere: rotation by 1 only; no relinearization key, no
@@ -171,9 +171,10 @@ fn case<E: CkksEvaluator>(e: &E, i: usize) -> Result<()> {
         17 => e.mul_plain(&x, &e.encode(&v, top - 1)?).map(drop),
         18 => e.encode_with_scale(&v, top, 0.5).map(drop),
         19 => e.rotate_hoisted(&x, &[1, 3]).map(drop),
+        20 => e.mul_integer(&e.drop_level(&x, 0)?, i64::MAX).map(drop),
         // Allowed: a rotation with its key, a relinearization that has nothing to do, and a
         // one-hot encoding whose slot value exceeds the bound while its coefficients do not.
-        20 => {
+        21 => {
             let r = e.rotate(&x, 1 - e.slots() as i64)?;
             e.relinearize(&r).map(drop)
         }
@@ -236,7 +237,7 @@ fn every_precondition_error_is_identical_under_every_evaluator() {
         }
         outcomes.push(row);
         match (i, &reference) {
-            (20 | 21, _) => {}
+            (21 | 22, _) => {}
             (_, Ok(())) => panic!("case {i} should fail"),
             _ => {}
         }
@@ -271,6 +272,7 @@ fn every_precondition_error_is_identical_under_every_evaluator() {
             "LevelMismatch",
             "EncodingOverflow",
             "MissingRotationKey",
+            "EncodingOverflow",
             "ok",
             "EncodingOverflow",
         ]

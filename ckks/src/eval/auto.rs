@@ -222,6 +222,21 @@ pub fn choose_parameters<C: Circuit>(circuit: &C, options: &AutoOptions) -> Resu
     )))
 }
 
+/// [`choose_parameters`] then [`AutoParameters::generate_keys`]: from a circuit to everything
+/// an encrypted run needs, in one call.
+///
+/// # Errors
+/// As [`choose_parameters`].
+pub fn prepare<C: Circuit>(
+    circuit: &C,
+    options: &AutoOptions,
+    prng: &mut Prng,
+) -> Result<(AutoParameters, KeySet)> {
+    let params = choose_parameters(circuit, options)?;
+    let keys = params.generate_keys(prng);
+    Ok((params, keys))
+}
+
 /// The literal with the smallest `dnum` whose `log2(QP)` fits the bound, if any. The special
 /// primes are sized to the largest digit (as few primes as the width limit allows), since key
 /// switching needs `P` about as large as a digit and no larger.

@@ -290,4 +290,16 @@ impl CkksEvaluator for DebugEvaluator {
     fn conjugate(&self, a: &DebugValue) -> Result<DebugValue> {
         self.unary(Op::Conjugate, a, |e, x| e.conjugate(x), |e, x| e.conjugate(x))
     }
+    fn rotate_hoisted(&self, a: &DebugValue, steps: &[i64]) -> Result<Vec<DebugValue>> {
+        let expected = self.plain.rotate_hoisted(&a.expected, steps)?;
+        let cts = self.he.rotate_hoisted(&a.ct, steps)?;
+        cts.into_iter()
+            .zip(expected)
+            .zip(steps)
+            .map(|((ct, exp), &s)| {
+                let op = Op::Rotate { step: self.chain().normalise_step(s), hoisted: true };
+                self.check(op, ct, exp)
+            })
+            .collect()
+    }
 }

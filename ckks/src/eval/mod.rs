@@ -16,7 +16,9 @@
 //!
 //! Every implementation applies the scheme's rules ([`crate::scheme::rules`]) to the same
 //! [`ModulusChain`], so a level, scale, size or key precondition fails with the same
-//! [`CkksError`](crate::CkksError) under all of them: a circuit that runs cleanly in plaintext also runs encrypted.
+//! [`CkksError`](crate::CkksError) under all of them: a circuit that runs cleanly in plaintext
+//! also runs encrypted. (Simulated evaluators hold every key unless given a [`KeyModel`]; build
+//! it with [`KeyModel::from_keys`] to meet missing keys where the encrypted run would.)
 //! [`auto`] goes from a circuit to parameters and keys.
 //!
 //! ```
@@ -50,7 +52,7 @@ mod plaintext;
 mod scale;
 mod symbolic;
 
-pub use auto::{choose_parameters, AutoOptions, AutoParameters, Circuit, KeySet};
+pub use auto::{choose_parameters, prepare, AutoOptions, AutoParameters, Circuit, KeySet};
 pub use debug::{DebugEvaluator, DebugPlain, DebugValue, Divergence, TraceEntry};
 pub use homomorphic::HomomorphicEvaluator;
 pub use keymodel::KeyModel;
@@ -222,7 +224,7 @@ pub trait CkksEvaluator: Sync {
     /// `a * k` for an integer `k`: no scale change, no level.
     ///
     /// # Errors
-    /// None for a well-formed value.
+    /// Encoding overflow when `|k|` does not fit in half of `Q_l`.
     fn mul_integer(&self, a: &Self::Value, k: i64) -> Result<Self::Value>;
 
     /// `a * b`, slot-wise, not relinearized (three components).
@@ -257,7 +259,7 @@ pub trait CkksEvaluator: Sync {
     fn drop_level(&self, a: &Self::Value, level: usize) -> Result<Self::Value>;
 
     /// Brings `a` down to `level` at that level's nominal scale (so it can be added to values
-    /// computed there).
+    /// computed there); a value already at `level` is returned as it is.
     ///
     /// # Errors
     /// A higher level.

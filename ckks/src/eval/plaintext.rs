@@ -169,8 +169,9 @@ impl CkksEvaluator for PlaintextEvaluator {
     }
 
     fn mul_integer(&self, a: &SlotVector, k: i64) -> Result<SlotVector> {
+        let meta = rules::mul_integer(&self.chain, &a.meta, k)?;
         let k = k as f64;
-        Ok(self.map(a.meta, a, |x| x * k))
+        Ok(self.map(meta, a, |x| x * k))
     }
 
     fn mul(&self, a: &SlotVector, b: &SlotVector) -> Result<SlotVector> {

@@ -88,8 +88,8 @@ impl CkksEvaluator for SymbolicEvaluator {
         rules::mul_const(&self.chain, a, c)
     }
 
-    fn mul_integer(&self, a: &Meta, _k: i64) -> Result<Meta> {
-        Ok(*a)
+    fn mul_integer(&self, a: &Meta, k: i64) -> Result<Meta> {
+        rules::mul_integer(&self.chain, a, k)
     }
 
     fn mul(&self, a: &Meta, b: &Meta) -> Result<Meta> {

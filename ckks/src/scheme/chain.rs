@@ -186,3 +186,47 @@ impl ModulusChain {
         2 * self.n() - 1
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheme::{Encoder, Security};
+
+    #[test]
+    fn the_context_uses_the_chain_of_its_literal() {
+        let lit = ParametersLiteral::with_levels(12, 5, 50, 36, 50, 2)
+            .security(Security::InsecureToyParameters);
+        let chain = ModulusChain::from_literal(&lit).unwrap();
+        let ctx = lit.build().unwrap();
+        assert_eq!(ctx.chain(), &chain);
+        assert_eq!(chain.q_primes(), ctx.q_primes().as_slice());
+        for l in 1..=chain.max_level() {
+            // The recurrence, and each scale close to 2^36 (NTT primes = 1 mod 2^13 near 2^36
+            // are about 2^18 apart, so the nearest one moves the scale by about 2^-18).
+            let want = chain.scale(l) * chain.scale(l) / chain.q_primes()[l] as f64;
+            assert_eq!(chain.scale(l - 1), want);
+            assert!((chain.scale(l - 1).log2() - 36.0).abs() < 2f64.powi(-16));
+            let log_q: f64 = chain.q_primes()[..=l].iter().map(|&q| (q as f64).log2()).sum();
+            assert!((chain.log_q(l) - log_q).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn galois_elements_match_the_encoder() {
+        let chain = ModulusChain::analysis(6, 2, 30).unwrap();
+        let enc = Encoder::new(64);
+        for step in -70i64..70 {
+            let k = step.rem_euclid(32) as usize;
+            assert_eq!(chain.rotation_galois_element(step), enc.rotation_galois_element(k));
+        }
+        assert_eq!(chain.conjugation_galois_element(), 127);
+    }
+
+    #[test]
+    fn analysis_chains_can_be_tall_and_refuse_nonsense() {
+        let chain = ModulusChain::analysis(16, 200, 40).unwrap();
+        assert_eq!(chain.max_level(), 200);
+        assert!(ModulusChain::analysis(18, 2, 40).is_err());
+        assert!(ModulusChain::analysis(10, 2, 60).is_err());
+    }
+}

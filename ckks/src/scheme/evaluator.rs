@@ -267,9 +267,11 @@ impl Evaluator {
     /// `a * k` for an integer `k`: no scale change, no level consumed.
     ///
     /// # Errors
+    /// [`CkksError::EncodingOverflow`] if `|k|` does not fit in half of `Q_l`,
     /// [`CkksError::ContextMismatch`].
     pub fn mul_integer(&self, a: &Ciphertext, k: i64) -> Result<Ciphertext> {
         self.check_ct(a)?;
+        rules::mul_integer(self.ctx.chain(), &a.meta(), k)?;
         let basis = self.ctx.basis_q(a.level);
         let scalars: Vec<u64> = basis.iter().map(|t| t.modulus().reduce_i64(k)).collect();
         let mut r = a.clone();
@@ -420,7 +422,7 @@ impl Evaluator {
     /// level differs from `s_level` by about 2^-20 relatively, which the scale check refuses);
     /// this drops to `level + 1` and then multiplies by 1 encoded at the scale that makes the
     /// rescale land exactly on `s_level`. Costs one rescale's noise; `a` at `level` already is
-    /// returned unchanged.
+    /// returned unchanged, whatever its scale. Any size is accepted.
     ///
     /// # Errors
     /// [`CkksError::InvalidLevel`] if `level > a.level()`, [`CkksError::ContextMismatch`].

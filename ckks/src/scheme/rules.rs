@@ -164,6 +164,16 @@ pub fn mul_const(chain: &ModulusChain, a: &Meta, c: f64) -> Result<Meta> {
     Ok(Meta { scale: a.scale * s, ..*a })
 }
 
+/// `a * k` for an integer `k`: the scale is unchanged, and `k` must fit in half of `Q_l` (a
+/// larger `k` would be reduced modulo `Q_l` and multiply by a different integer).
+///
+/// # Errors
+/// [`CkksError::EncodingOverflow`].
+pub fn mul_integer(chain: &ModulusChain, a: &Meta, k: i64) -> Result<Meta> {
+    check_constant(chain, k as f64, 1.0, a.level)?;
+    Ok(*a)
+}
+
 /// Divides by `q_l`: one level down, the scale divided by `q_l`.
 ///
 /// # Errors
@@ -190,7 +200,8 @@ pub fn drop_level(a: &Meta, level: usize) -> Result<Meta> {
 }
 
 /// Brings `a` to `level` at the nominal scale there: a drop to `level + 1`, a multiplication by
-/// the constant 1 and a rescale (nothing at all if `a` is at `level` already).
+/// the constant 1 and a rescale. A value already at `level` is returned as it is, whatever its
+/// scale (changing the scale at a fixed level would take a level); any size is accepted.
 ///
 /// # Errors
 /// [`CkksError::InvalidLevel`] if `level > a.level`.
