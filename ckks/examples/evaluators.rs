@@ -14,45 +14,9 @@ use ckks::{ModulusChain, Prng, Result};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use std::time::Instant;
 
-/// `((x * x) * x) * x + 2`: every multiplication waits for the previous one, depth 3.
-fn quartic_chain<E: CkksEvaluator>(e: &E, x: &E::Value) -> Result<E::Value> {
-    let x2 = e.rescale(&e.square_relin(x)?)?;
-    let x3 = e.rescale(&e.mul_relin(&x2, &e.drop_level(x, e.level(&x2))?)?)?;
-    let x4 = e.rescale(&e.mul_relin(&x3, &e.drop_level(x, e.level(&x3))?)?)?;
-    e.add_const(&x4, 2.0)
-}
-
-/// `(x * x) * (x * x) + 2`: squaring twice, depth 2.
-fn quartic_squares<E: CkksEvaluator>(e: &E, x: &E::Value) -> Result<E::Value> {
-    let x2 = e.rescale(&e.square_relin(x)?)?;
-    let x4 = e.rescale(&e.square_relin(&x2)?)?;
-    e.add_const(&x4, 2.0)
-}
-
-/// A circuit with its input: `x` encrypted at the top level, laid out over all slots.
-struct Quartic {
-    balanced: bool,
-    x: Vec<f64>,
-}
-
-impl Quartic {
-    fn input(&self, slots: usize) -> &[f64] {
-        &self.x[..slots.min(self.x.len())]
-    }
-}
-
-impl Circuit for Quartic {
-    type Output<E: CkksEvaluator> = E::Value;
-
-    fn run<E: CkksEvaluator>(&self, e: &E) -> Result<E::Value> {
-        let x = e.encrypt(self.input(e.slots()), e.max_level())?;
-        if self.balanced {
-            quartic_squares(e, &x)
-        } else {
-            quartic_chain(e, &x)
-        }
-    }
-}
+#[path = "common/quartic.rs"]
+mod quartic;
+use quartic::Quartic;
 
 fn main() -> Result<()> {
     // Inputs in [-1, 1] from a fixed seed, so every run shows the same figures.

@@ -17,36 +17,9 @@ use rand_chacha::rand_core::{RngCore, SeedableRng};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-fn quartic_chain<E: CkksEvaluator>(e: &E, x: &E::Value) -> Result<E::Value> {
-    let x2 = e.rescale(&e.square_relin(x)?)?;
-    let x3 = e.rescale(&e.mul_relin(&x2, &e.drop_level(x, e.level(&x2))?)?)?;
-    let x4 = e.rescale(&e.mul_relin(&x3, &e.drop_level(x, e.level(&x3))?)?)?;
-    e.add_const(&x4, 2.0)
-}
-
-fn quartic_squares<E: CkksEvaluator>(e: &E, x: &E::Value) -> Result<E::Value> {
-    let x2 = e.rescale(&e.square_relin(x)?)?;
-    let x4 = e.rescale(&e.square_relin(&x2)?)?;
-    e.add_const(&x4, 2.0)
-}
-
-struct Quartic {
-    balanced: bool,
-    x: Vec<f64>,
-}
-
-impl Circuit for Quartic {
-    type Output<E: CkksEvaluator> = E::Value;
-
-    fn run<E: CkksEvaluator>(&self, e: &E) -> Result<E::Value> {
-        let x = e.encrypt(&self.x[..e.slots().min(self.x.len())], e.max_level())?;
-        if self.balanced {
-            quartic_squares(e, &x)
-        } else {
-            quartic_chain(e, &x)
-        }
-    }
-}
+#[path = "../examples/common/quartic.rs"]
+mod quartic;
+use quartic::Quartic;
 
 fn random_inputs(seed: u64, count: usize) -> Vec<f64> {
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
