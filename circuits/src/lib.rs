@@ -1,5 +1,17 @@
 //! Logistic-regression training circuits: the depth-5k baseline and the depth-2.5k low-depth
 //! trainer, written against the evaluator abstraction and the `linalg` toolkit.
 //!
-//! Not built yet: this crate is a placeholder so the workspace has its final shape.
+//! Built so far: the sigmoid fits ([`sigmoid`]), the plaintext reference trainer
+//! ([`reference`]), polynomial evaluation ([`poly`]), the upload description ([`inputs`]) and the
+//! baseline circuit ([`baseline`]).
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod baseline;
+pub mod error;
+pub mod inputs;
+pub mod poly;
+pub mod reference;
+pub mod sigmoid;
+
+pub use error::{CircuitError, Result};

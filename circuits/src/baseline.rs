@@ -1,0 +1,150 @@
+//! The baseline circuit (Han, Hong, Cheon, Park): one minibatch per iteration, multiplicative
+//! depth 5 per minibatch with the cubic sigmoid (in general `3 + ceil(log2(d + 1))`).
+//!
+//! Iteration `t` starts with `w_t` (and `w_{t-1}`) at level `l_t = L - 5t` and the minibatch
+//! `Z_t` uploaded at `l_t`:
+//!
+//! ```text
+//! l_t      v~_t = w_t + eta/(1-eta) w_{t-1}    (the scaled w_{t-1} comes from a higher level)
+//! l_t - 2  u_t  = -(1 - eta) Z_t v~_t  = -Z_t v_t      matrix x column vector, the constant
+//!                                                       folded into the mask
+//! l_t - 4  s_t  = (gamma/b) p(u_t)                      cubic, constants folded
+//! l_t - 5  w_{t+1} = v_t + s_t^T Z_t                    row vector x matrix
+//! ```
+//!
+//! `v_t = (1 - eta) w_t + eta w_{t-1}` itself is formed off the critical path (the constant
+//! multiplications take a level from values that have levels to spare), and `v_{t+1}` is never
+//! needed at full depth: the next iteration folds it into its matrix product. For `t = 0` the
+//! uploaded `v_0` is used directly. The model `w_k` ends at level `L - 5k`.
+
+use crate::error::{CircuitError, Result};
+use crate::inputs::{InputSpec, LrInputs};
+use crate::poly::{eval_odd, odd_depth};
+use crate::reference::TrainConfig;
+use ckks::eval::CkksEvaluator;
+use linalg::{ColVector, EncodingUnit, Kind, LinAlg, PlainMatrix};
+
+/// The baseline trainer for a configuration.
+#[derive(Clone, Debug)]
+pub struct Baseline {
+    cfg: TrainConfig,
+}
+
+impl Baseline {
+    /// The baseline for `cfg`.
+    pub fn new(cfg: TrainConfig) -> Self {
+        Self { cfg }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TrainConfig {
+        &self.cfg
+    }
+
+    /// Depth of one iteration: 2 (matrix x vector) + the sigmoid + 1 (gradient).
+    pub fn depth_per_minibatch(&self) -> usize {
+        3 + odd_depth(self.cfg.sigmoid.degree())
+    }
+
+    /// Depth of the whole circuit.
+    pub fn depth(&self) -> usize {
+        self.depth_per_minibatch() * self.cfg.minibatches
+    }
+
+    /// What the client uploads, for `d` padded features, unit `unit` and inputs starting at
+    /// `top` (the circuit needs `top >= depth()`): `Z_t` at `top - 5t`, and `w_0`, `v_0` at `top`.
+    pub fn inputs(&self, d: usize, unit: EncodingUnit, top: usize) -> Vec<InputSpec> {
+        let b = self.cfg.batch_size;
+        let per = self.depth_per_minibatch();
+        let mut specs: Vec<InputSpec> = (0..self.cfg.minibatches)
+            .map(|t| InputSpec::new(format!("Z_{t}"), Kind::Matrix, b, d, unit, top - per * t))
+            .collect();
+        specs.push(InputSpec::new("w_0".into(), Kind::Col, d, 1, unit, top));
+        specs.push(InputSpec::new("v_0".into(), Kind::Col, d, 1, unit, top));
+        specs
+    }
+
+    /// Encrypts (or encodes, under a simulated evaluator) the inputs from `z` (rows
+    /// `y_i x_i`), starting at `top`, with `w_0 = v_0 = w0`.
+    ///
+    /// # Errors
+    /// [`CircuitError::NotEnoughData`]; the toolkit's errors.
+    pub fn encrypt_inputs<E: CkksEvaluator>(
+        &self,
+        la: &LinAlg<'_, E>,
+        z: &PlainMatrix,
+        w0: &[f64],
+        unit: EncodingUnit,
+        top: usize,
+    ) -> Result<LrInputs<E::Value>> {
+        self.cfg.check(z.rows())?;
+        if w0.len() != z.cols() {
+            return Err(CircuitError::InvalidConfig(format!(
+                "the initial model has {} weights for {} features",
+                w0.len(),
+                z.cols()
+            )));
+        }
+        LrInputs::encrypt(la, &self.inputs(z.cols(), unit, top), z, w0, self.cfg.batch_size)
+    }
+
+    /// Runs `k` iterations: the encrypted model `w_k`.
+    ///
+    /// # Errors
+    /// The toolkit's errors (levels, keys, shapes).
+    pub fn run<E: CkksEvaluator>(
+        &self,
+        la: &LinAlg<'_, E>,
+        inputs: &LrInputs<E::Value>,
+    ) -> Result<ColVector<E::Value>> {
+        let cfg = &self.cfg;
+        let etas = cfg.etas();
+        let scale = cfg.gamma / cfg.batch_size as f64;
+        let coeffs: Vec<f64> = cfg.sigmoid.coeffs.iter().map(|c| c * scale).collect();
+        let mut w_prev: Option<ColVector<E::Value>> = None;
+        let mut w = inputs.w0.clone();
+        for (t, z) in inputs.z.iter().enumerate() {
+            let l = la.level(z);
+            // v_t (full, off the critical path) and v~_t = v_t / (1 - eta) (at level l).
+            let (v, v_tilde, factor) = match &w_prev {
+                None => (inputs.v0.clone(), la.align_to_level(&inputs.v0, l)?, 1.0),
+                Some(wp) => {
+                    let eta = etas[t - 1];
+                    if (1.0 - eta).abs() < 1e-6 {
+                        return Err(CircuitError::InvalidConfig(format!(
+                            "eta_{} = {eta} is too close to 1",
+                            t - 1
+                        )));
+                    }
+                    let scaled = la.mul_scalar(wp, eta / (1.0 - eta))?;
+                    let v_tilde =
+                        la.add(&la.align_to_level(&w, l)?, &la.align_to_level(&scaled, l)?)?;
+                    let a = la.mul_scalar(&w, 1.0 - eta)?;
+                    let b = la.mul_scalar(wp, eta)?;
+                    let lv = la.level(&a).min(la.level(&b));
+                    let v = la.add(&la.align_to_level(&a, lv)?, &la.align_to_level(&b, lv)?)?;
+                    (v, v_tilde, 1.0 - eta)
+                }
+            };
+            let u = la.matrix_times_col(z, &v_tilde, -factor)?;
+            let s = eval_odd(la, &u, &coeffs)?;
+            let grad = la.row_times_matrix(&s, &la.align_to_level(z, la.level(&s))?)?;
+            let next = la.add(&la.align_to_level(&v, la.level(&grad))?, &grad)?;
+            w_prev = Some(std::mem::replace(&mut w, next));
+        }
+        Ok(w)
+    }
+}
+
+/// The unit for `d` features on `slots` slots: `d` rounded up to a power of two columns, the
+/// rest rows.
+///
+/// # Errors
+/// [`CircuitError::InvalidConfig`] if the features do not fit one row of slots.
+pub fn lr_unit(slots: usize, d: usize) -> Result<EncodingUnit> {
+    let width = d.max(1).next_power_of_two();
+    if width > slots {
+        return Err(CircuitError::InvalidConfig(format!("{d} features do not fit {slots} slots")));
+    }
+    Ok(EncodingUnit::for_slots(slots, slots / width)?)
+}

@@ -1,0 +1,146 @@
+//! The plaintext reference trainer: minibatch logistic regression with Nesterov's accelerated
+//! gradient and a polynomial sigmoid, in plain `f64` (no evaluator). Both circuits must
+//! reproduce its iterates.
+//!
+//! With `z_i = y_i x_i` (labels in {-1, +1}, feature 0 the bias), minibatch `t` the rows
+//! `t b .. (t + 1) b`, `w_0 = v_0 = 0` and `a_0`:
+//!
+//! ```text
+//! g_t     = (1/b) sum_i p(-z_i . v_t) z_i          (p the polynomial sigmoid)
+//! w_{t+1} = v_t + gamma g_t
+//! a_{t+1} = (1 + sqrt(1 + 4 a_t^2)) / 2,   eta_t = (1 - a_t) / a_{t+1}
+//! v_{t+1} = (1 - eta_t) w_{t+1} + eta_t w_t
+//! ```
+
+use crate::error::{CircuitError, Result};
+use crate::sigmoid::SigmoidPoly;
+use linalg::PlainMatrix;
+
+/// Hyper-parameters of the training algorithm.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainConfig {
+    /// Rows per minibatch `b`.
+    pub batch_size: usize,
+    /// Minibatches `k` (one iteration each).
+    pub minibatches: usize,
+    /// Learning rate `gamma`.
+    pub gamma: f64,
+    /// Nesterov's `a_0`.
+    pub a0: f64,
+    /// The sigmoid approximation.
+    pub sigmoid: SigmoidPoly,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 256,
+            minibatches: 6,
+            gamma: 0.5,
+            a0: 0.01,
+            sigmoid: SigmoidPoly::default_degree3(),
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Checks the configuration against `rows` available samples.
+    ///
+    /// # Errors
+    /// [`CircuitError::NotEnoughData`], [`CircuitError::InvalidConfig`].
+    pub fn check(&self, rows: usize) -> Result<()> {
+        if self.batch_size == 0 || self.minibatches == 0 {
+            return Err(CircuitError::InvalidConfig(
+                "batch_size and minibatches must be positive".into(),
+            ));
+        }
+        if !(self.gamma.is_finite() && self.a0.is_finite()) {
+            return Err(CircuitError::InvalidConfig("gamma and a0 must be finite".into()));
+        }
+        let needed = self.batch_size * self.minibatches;
+        if rows < needed {
+            return Err(CircuitError::NotEnoughData {
+                minibatches: self.minibatches,
+                batch_size: self.batch_size,
+                needed,
+                available: rows,
+            });
+        }
+        Ok(())
+    }
+
+    /// `eta_0 .. eta_{k-1}`.
+    pub fn etas(&self) -> Vec<f64> {
+        let mut a = self.a0;
+        (0..self.minibatches)
+            .map(|_| {
+                let next = (1.0 + (1.0 + 4.0 * a * a).sqrt()) / 2.0;
+                let eta = (1.0 - a) / next;
+                a = next;
+                eta
+            })
+            .collect()
+    }
+}
+
+/// The iterates of a run: `w_0 .. w_k` and `v_0 .. v_k`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Iterates {
+    /// `w_t`; the model is `w_k`.
+    pub w: Vec<Vec<f64>>,
+    /// `v_t`.
+    pub v: Vec<Vec<f64>>,
+}
+
+impl Iterates {
+    /// The trained model `w_k`.
+    pub fn model(&self) -> &[f64] {
+        self.w.last().expect("w_0 is always present")
+    }
+}
+
+/// Trains on `z` (rows `z_i = y_i x_i`).
+///
+/// # Errors
+/// As [`TrainConfig::check`].
+pub fn train(z: &PlainMatrix, cfg: &TrainConfig) -> Result<Iterates> {
+    cfg.check(z.rows())?;
+    let (b, d) = (cfg.batch_size, z.cols());
+    let etas = cfg.etas();
+    let mut w = vec![vec![0.0; d]];
+    let mut v = vec![vec![0.0; d]];
+    for (t, &eta) in etas.iter().enumerate() {
+        let vt = &v[t];
+        let mut g = vec![0.0; d];
+        for i in t * b..(t + 1) * b {
+            let zi = z.row(i);
+            let s = cfg.sigmoid.eval(-dot(zi, vt));
+            for (gj, zj) in g.iter_mut().zip(zi) {
+                *gj += s * zj;
+            }
+        }
+        let w_next: Vec<f64> =
+            vt.iter().zip(&g).map(|(vj, gj)| vj + cfg.gamma * gj / b as f64).collect();
+        let v_next = w_next.iter().zip(&w[t]).map(|(a, b)| (1.0 - eta) * a + eta * b).collect();
+        w.push(w_next);
+        v.push(v_next);
+    }
+    Ok(Iterates { w, v })
+}
+
+/// `a . b`.
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// The fraction of samples `(x_i, y_i)` with `sign(w . x_i) = y_i` (a score of 0 counts as
+/// +1).
+pub fn accuracy(x: &PlainMatrix, y: &[f64], w: &[f64]) -> f64 {
+    let right = (0..x.rows())
+        .filter(|&i| {
+            let s = dot(x.row(i), w);
+            (s >= 0.0) == (y[i] > 0.0)
+        })
+        .count();
+    right as f64 / x.rows() as f64
+}
