@@ -18,7 +18,8 @@
 //! Element-wise: add, sub, neg, scalars, plaintext objects, Hadamard products (depth 1 for the
 //! multiplications, which rescale), products of a matrix with a row or column vector
 //! (`hadamard_row`, `hadamard_col`, depth 1). Sums and vector products: see [`products`].
-//! Matrix products (depth 3): see [`matmul`]. Every operation runs over tiles in parallel;
+//! Conversions between the vector layouts: see [`convert`]. Matrix products (depth 3): see
+//! [`matmul`]. Every operation runs over tiles in parallel;
 //! results do not depend on the thread count.
 //!
 //! ```
@@ -43,6 +44,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod convert;
 pub mod error;
 pub mod layout;
 pub mod matmul;
