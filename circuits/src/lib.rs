@@ -10,6 +10,7 @@
 pub mod baseline;
 pub mod error;
 pub mod inputs;
+pub mod lowdepth;
 pub mod poly;
 pub mod reference;
 pub mod sigmoid;

@@ -1,0 +1,472 @@
+//! The low-depth circuit: the same iterates as the baseline at about 2.5 levels per minibatch,
+//! by unrolling the Nesterov recurrence one step, pipelining, and duplicating work.
+//!
+//! # The idea
+//! With `u_t = -Z_t v_t` (a vector over the samples of minibatch `t`), `s_t = (gamma/b) p(u_t)`
+//! and `grad_t = Z_t^T s_t`, the update `w_{t+1} = v_t + grad_t`,
+//! `v_{t+1} = (1 - eta_t) w_{t+1} + eta_t w_t` is linear in the gradients, so
+//!
+//! ```text
+//! u_{t+1} = -(1 - eta_t) G_{t+1} s_t  +  Z_{t+1} y_t,    G_{t+1} = Z_{t+1} Z_t^T  (b x b, uploaded)
+//! y_t     = -(1 - eta_t) v_t - eta_t w_t                 (a combination of grad_0 .. grad_{t-1})
+//! ```
+//!
+//! Only the first term waits for `u_t`; `y_t` needs gradients up to `t - 1`, which are ready in
+//! time. The cubic is never formed before the product:
+//! `G (c_1 u + c_3 u o u o u) = sum (c_1 G o u) + ((c_3 G o u) o (u o u))`, the Hadamard with
+//! `u` and the square of `u` running side by side, so `G_{t+1} s_t` costs 2 levels after `u_t`
+//! plus the final sum: free (sum of rows, when `u_t` is a row vector, giving a column vector)
+//! or one masked level (sum of columns, when `u_t` is a column vector, giving a row vector).
+//! The layout of `u_t` therefore alternates and two iterations cost `2 + 3 = 5` levels.
+//!
+//! # Schedule (degree-3 sigmoid, zero start `w_0 = v_0 = 0`)
+//! `D_t` is the depth at which `u_t` is ready; `A` marks a row-vector `u_t`, `B` a column vector.
+//!
+//! ```text
+//! t = 0          s_0 = (gamma/b) p(0) is a constant:  grad_0 = sum of columns of Z_0^T   depth 1 (row)
+//!                u_1 = c (G_1 1): sum of columns of G_1                                   D_1 = 1 (A)
+//! t odd  (A)     G-term: (c' G^T o u) o (u o u), summed over rows        -> u_{t+1}, column  D + 2
+//!                Z-term: y_t (row) x (f Z_{t+1}^T)                        -> column           D + 2
+//!                grad_t = s_t (row) x Z_t                                 -> column vector    D + 3
+//! t even (B)     G-term: (c' G o u) o (u o u), summed over columns (mask) -> u_{t+1}, row     D + 3
+//!                Z-term: Z_{t+1} x y_t (column), f in the mask            -> row              D + 3
+//!                grad_t = Z_t^T x s_t (column)                            -> row vector       D + 4
+//! ```
+//!
+//! `y_t` must be in the layout of step `t` at depth `D_t + 1`: its newest gradient `grad_{t-1}`
+//! arrives exactly then and in exactly that layout (a `B` step's gradient is a row vector, and
+//! the next step is `A`; an `A` step's is a column vector, and the next is `B`). Its coefficient
+//! is factored out into the product's constant; older gradients are scaled (one level) and
+//! those of the other layout converted (row to column: 1 level, column to row: 2), all within
+//! their slack. So `D_1 = 1`, `D_{t+1} = D_t + 2` after an `A` step and `+ 3` after a `B` step,
+//! and the last gradient adds 3 (`A`) or 4 (`B`):
+//!
+//! | k | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 |
+//! |---|---|---|---|---|---|---|---|---|
+//! | depth | 1 | 4 | 7 | 9 | 12 | 14 | 17 | 19 |
+//! | 2.5 k | 2.5 | 5 | 7.5 | 10 | 12.5 | 15 | 17.5 | 20 |
+//!
+//! Each minibatch is uploaded once, in the layout its step needs (`Z_t^T` for `t = 0` and even
+//! `t`, `Z_t` for odd `t`), plus `G_1 .. G_{k-1}` (`G_{t+1}` for even `t`, `G_{t+1}^T` for odd
+//! `t`): with `b` equal to the padded width, `(k - 1) / k` more than the baseline's uploads.
+//! The model comes back as two partial vectors (the gradients of each layout); the client adds
+//! them after decryption.
+
+use crate::error::{CircuitError, Result};
+use crate::inputs::InputSpec;
+use crate::poly::eval_odd;
+use crate::reference::TrainConfig;
+use ckks::eval::CkksEvaluator;
+use linalg::{ColVector, EncodingUnit, Kind, LinAlg, Matrix, PlainMatrix, RowVector};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// A feature-indexed vector in either layout.
+#[derive(Clone, Debug)]
+pub enum Layout<V> {
+    /// A row vector.
+    Row(RowVector<V>),
+    /// A column vector.
+    Col(ColVector<V>),
+}
+
+/// The model `w_k` as two partial vectors: `w_k = row + col` (either may be absent).
+#[derive(Clone, Debug)]
+pub struct SplitModel<V> {
+    /// The sum of the row-layout gradients.
+    pub row: Option<RowVector<V>>,
+    /// The sum of the column-layout gradients.
+    pub col: Option<ColVector<V>>,
+}
+
+/// The uploaded matrices of the low-depth circuit, by name (`Z_t`, `Z_t^T`, `G_t`, `G_t^T`).
+#[derive(Clone, Debug)]
+pub struct LowDepthInputs<V> {
+    /// The matrices.
+    pub matrices: BTreeMap<String, Matrix<V>>,
+}
+
+/// The low-depth trainer for a configuration (zero start: `w_0 = v_0 = 0`).
+#[derive(Clone, Debug)]
+pub struct LowDepth {
+    cfg: TrainConfig,
+}
+
+/// Records, in a planning run, the highest level at which each input is needed.
+type Plan = Mutex<BTreeMap<String, usize>>;
+
+struct Ctx<'a, 'e, E: CkksEvaluator> {
+    la: &'a LinAlg<'e, E>,
+    inputs: &'a LowDepthInputs<E::Value>,
+    plan: Option<&'a Plan>,
+}
+
+impl<E: CkksEvaluator> Ctx<'_, '_, E> {
+    /// Input `name` at `level` (aligned down from its upload level).
+    fn input(&self, name: &str, level: usize) -> Result<Matrix<E::Value>> {
+        if let Some(plan) = self.plan {
+            let mut p = plan.lock().expect("plan lock");
+            let e = p.entry(name.to_string()).or_insert(level);
+            *e = (*e).max(level);
+        }
+        let m = self.inputs.matrices.get(name).ok_or_else(|| {
+            CircuitError::InvalidConfig(format!("the input {name} was not uploaded"))
+        })?;
+        Ok(self.la.align_to_level(m, level)?)
+    }
+
+    /// `c` times input `name`, landing at `level` (the input is needed one level higher).
+    fn scaled_input(&self, name: &str, c: f64, level: usize) -> Result<Matrix<E::Value>> {
+        Ok(self.la.mul_scalar(&self.input(name, level + 1)?, c)?)
+    }
+}
+
+fn z_name(t: usize) -> String {
+    if t == 0 || t % 2 == 0 {
+        format!("Z_{t}^T")
+    } else {
+        format!("Z_{t}")
+    }
+}
+
+fn g_name(t: usize) -> String {
+    // G_t is used by step t - 1: transposed when that step is odd.
+    if (t - 1) % 2 == 1 {
+        format!("G_{t}^T")
+    } else {
+        format!("G_{t}")
+    }
+}
+
+impl LowDepth {
+    /// The low-depth trainer for `cfg`.
+    ///
+    /// # Errors
+    /// [`CircuitError::InvalidConfig`] for a sigmoid of degree other than 3 (the schedule above
+    /// is derived for the cubic).
+    pub fn new(cfg: TrainConfig) -> Result<Self> {
+        if cfg.sigmoid.degree() != 3 {
+            return Err(CircuitError::InvalidConfig(format!(
+                "the low-depth schedule is built for the cubic sigmoid, not degree {}",
+                cfg.sigmoid.degree()
+            )));
+        }
+        Ok(Self { cfg })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TrainConfig {
+        &self.cfg
+    }
+
+    /// The depth of the schedule for `k` minibatches (see the module docs).
+    pub fn depth(&self) -> usize {
+        let k = self.cfg.minibatches;
+        if k == 1 {
+            return 1;
+        }
+        // D_1 = 1, then +2 after odd (A) steps and +3 after even (B) steps.
+        let mut d = 1;
+        for t in 1..k - 1 {
+            d += if t % 2 == 1 { 2 } else { 3 };
+        }
+        d + if (k - 1) % 2 == 1 { 3 } else { 4 }
+    }
+
+    /// The matrices the client computes from `z` (rows `y_i x_i`), by name.
+    ///
+    /// # Errors
+    /// [`CircuitError::NotEnoughData`].
+    pub fn plain_inputs(&self, z: &PlainMatrix) -> Result<BTreeMap<String, PlainMatrix>> {
+        self.cfg.check(z.rows())?;
+        let (b, d, k) = (self.cfg.batch_size, z.cols(), self.cfg.minibatches);
+        let batch = |t: usize| PlainMatrix::from_fn(b, d, |i, j| z.get(t * b + i, j));
+        let batches: Vec<PlainMatrix> = (0..k).map(batch).collect();
+        let mut out = BTreeMap::new();
+        for (t, zt) in batches.iter().enumerate() {
+            let name = z_name(t);
+            out.insert(
+                name.clone(),
+                if name.ends_with("^T") { zt.transpose() } else { zt.clone() },
+            );
+        }
+        for t in 1..k {
+            let g = batches[t].matmul(&batches[t - 1].transpose());
+            let name = g_name(t);
+            out.insert(name.clone(), if name.ends_with("^T") { g.transpose() } else { g });
+        }
+        Ok(out)
+    }
+
+    /// Plans the upload levels: the highest level at which each input is needed when the
+    /// circuit runs on `levels` levels.
+    ///
+    /// # Errors
+    /// As [`LowDepth::run`].
+    pub fn plan(&self, d: usize, unit: EncodingUnit, levels: usize) -> Result<Vec<InputSpec>> {
+        let chain = ckks::ModulusChain::analysis((2 * unit.slots()).trailing_zeros(), levels, 40)?;
+        let e = ckks::eval::SymbolicEvaluator::new(chain);
+        let la = LinAlg::new(&e);
+        let (b, k) = (self.cfg.batch_size, self.cfg.minibatches);
+        let mut matrices = BTreeMap::new();
+        for (name, (rows, cols)) in self.shapes(b, d, k) {
+            let zero = PlainMatrix::from_fn(rows, cols, |_, _| 0.0);
+            matrices.insert(name, la.encrypt_matrix(&zero, unit, levels)?);
+        }
+        let plan = Plan::default();
+        let inputs = LowDepthInputs { matrices };
+        self.run_inner(&Ctx { la: &la, inputs: &inputs, plan: Some(&plan) })?;
+        let plan = plan.into_inner().expect("plan lock");
+        Ok(self
+            .shapes(b, d, k)
+            .into_iter()
+            .map(|(name, (rows, cols))| {
+                let level = plan[&name];
+                InputSpec::new(name, Kind::Matrix, rows, cols, unit, level)
+            })
+            .collect())
+    }
+
+    fn shapes(&self, b: usize, d: usize, k: usize) -> Vec<(String, (usize, usize))> {
+        let mut v: Vec<(String, (usize, usize))> = (0..k)
+            .map(|t| {
+                let name = z_name(t);
+                let shape = if name.ends_with("^T") { (d, b) } else { (b, d) };
+                (name, shape)
+            })
+            .collect();
+        v.extend((1..k).map(|t| (g_name(t), (b, b))));
+        v
+    }
+
+    /// Encrypts the inputs at the planned levels (`levels` levels in all).
+    ///
+    /// # Errors
+    /// [`CircuitError::NotEnoughData`]; the toolkit's errors.
+    pub fn encrypt_inputs<E: CkksEvaluator>(
+        &self,
+        la: &LinAlg<'_, E>,
+        z: &PlainMatrix,
+        unit: EncodingUnit,
+        levels: usize,
+    ) -> Result<LowDepthInputs<E::Value>> {
+        let plain = self.plain_inputs(z)?;
+        let specs = self.plan(z.cols(), unit, levels)?;
+        let mut matrices = BTreeMap::new();
+        for s in specs {
+            matrices.insert(s.name.clone(), la.encrypt_matrix(&plain[&s.name], unit, s.level)?);
+        }
+        Ok(LowDepthInputs { matrices })
+    }
+
+    /// Runs `k` iterations: the model `w_k` as two partial vectors.
+    ///
+    /// # Errors
+    /// The toolkit's errors; [`CircuitError::InvalidConfig`] for missing inputs.
+    pub fn run<E: CkksEvaluator>(
+        &self,
+        la: &LinAlg<'_, E>,
+        inputs: &LowDepthInputs<E::Value>,
+    ) -> Result<SplitModel<E::Value>> {
+        self.run_inner(&Ctx { la, inputs, plan: None })
+    }
+
+    fn run_inner<E: CkksEvaluator>(&self, cx: &Ctx<'_, '_, E>) -> Result<SplitModel<E::Value>> {
+        let la = cx.la;
+        let cfg = &self.cfg;
+        let k = cfg.minibatches;
+        let etas = cfg.etas();
+        let gb = cfg.gamma / cfg.batch_size as f64;
+        let c = &cfg.sigmoid.coeffs;
+        let top = la.evaluator().max_level();
+        let (wcoef, ycoef) = coefficients(&etas, k);
+
+        // t = 0: grad_0 = (gamma/b) c_0 sum_i z_i, a row vector at depth 1.
+        let z0 = cx.input(&z_name(0), top)?;
+        let mut grads: Vec<Layout<E::Value>> = vec![Layout::Row(la.sum_cols(&z0, gb * c[0])?)];
+        if k == 1 {
+            return split(la, &grads, &wcoef[1]);
+        }
+        // u_1 = -(1 - eta_0) G_1 s_0, s_0 = (gamma/b) c_0: a row vector at depth 1.
+        let g1 = cx.input(&g_name(1), top)?;
+        let mut u = Layout::Row(la.sum_cols(&g1, -(1.0 - etas[0]) * gb * c[0])?);
+        for t in 1..k {
+            let last = t == k - 1;
+            // The level of u_t.
+            let d = match &u {
+                Layout::Row(r) => la.level(r),
+                Layout::Col(col) => la.level(col),
+            };
+            let s_coeffs: Vec<f64> = c.iter().map(|x| x * gb).collect();
+            // The gradient of this step.
+            let grad = match &u {
+                Layout::Row(ur) => {
+                    let s = eval_odd(la, ur, &s_coeffs)?;
+                    let zt = cx.input(&z_name(t), la.level(&s))?;
+                    Layout::Col(la.row_times_matrix(&s, &zt)?)
+                }
+                Layout::Col(uc) => {
+                    let s = eval_odd(la, uc, &s_coeffs)?;
+                    let zt = cx.input(&z_name(t), la.level(&s))?;
+                    Layout::Row(la.matrix_times_col(&zt, &s, 1.0)?)
+                }
+            };
+            if last {
+                grads.push(grad);
+                break;
+            }
+            // u_{t+1} = G-term + Z-term.
+            let factor = -(1.0 - etas[t]) * gb;
+            let g = |ck: f64, level: usize| cx.scaled_input(&g_name(t + 1), factor * ck, level);
+            let y = combine(la, &grads, &ycoef[t], matches!(u, Layout::Row(_)))?;
+            let f = ycoef[t][t - 1];
+            let next = match &u {
+                Layout::Row(ur) => {
+                    // Sum over rows of (c1 G^T o u) + (c3 G^T o u) o (u o u): a column vector.
+                    let x1 = la.hadamard_row(ur, &g(c[1], d)?)?;
+                    let x3 = la.hadamard_row(ur, &g(c[3], d)?)?;
+                    let cube = la.hadamard_row(&la.square(ur)?, &x3)?;
+                    let lvl = la.level(&cube);
+                    let sum = la.add(&la.align_to_level(&x1, lvl)?, &cube)?;
+                    let gterm = la.sum_rows(&sum)?;
+                    let Layout::Row(yr) = y else {
+                        unreachable!("combine returns the asked layout")
+                    };
+                    let zt = cx.scaled_input(&z_name(t + 1), f, la.level(&yr))?;
+                    let zterm = la.row_times_matrix(&yr, &zt)?;
+                    let constant = la.mul_scalar(
+                        &la.sum_rows(&cx.input(&g_name(t + 1), lvl + 1)?)?,
+                        factor * c[0],
+                    )?;
+                    let parts = [gterm, zterm, constant];
+                    let lvl = parts.iter().map(|p| la.level(p)).min().expect("three parts");
+                    let mut acc = la.align_to_level(&parts[0], lvl)?;
+                    for p in &parts[1..] {
+                        acc = la.add(&acc, &la.align_to_level(p, lvl)?)?;
+                    }
+                    Layout::Col(acc)
+                }
+                Layout::Col(uc) => {
+                    // Sum over columns of (c1 G o u) + (c3 G o u) o (u o u): a row vector.
+                    let x1 = la.hadamard_col(&g(c[1], d)?, uc)?;
+                    let x3 = la.hadamard_col(&g(c[3], d)?, uc)?;
+                    let cube = la.hadamard_col(&x3, &la.square(uc)?)?;
+                    let lvl = la.level(&cube);
+                    let sum = la.add(&la.align_to_level(&x1, lvl)?, &cube)?;
+                    let gterm = la.sum_cols(&sum, 1.0)?;
+                    let Layout::Col(yc) = y else {
+                        unreachable!("combine returns the asked layout")
+                    };
+                    let zt = cx.input(&z_name(t + 1), la.level(&yc))?;
+                    let zterm = la.matrix_times_col(&zt, &yc, f)?;
+                    let constant =
+                        la.sum_cols(&cx.input(&g_name(t + 1), lvl + 1)?, factor * c[0])?;
+                    let parts = [gterm, zterm, constant];
+                    let lvl = parts.iter().map(|p| la.level(p)).min().expect("three parts");
+                    let mut acc = la.align_to_level(&parts[0], lvl)?;
+                    for p in &parts[1..] {
+                        acc = la.add(&acc, &la.align_to_level(p, lvl)?)?;
+                    }
+                    Layout::Row(acc)
+                }
+            };
+            grads.push(grad);
+            u = next;
+        }
+        split(la, &grads, &wcoef[k])
+    }
+}
+
+/// `w_t` and `y_t` as coefficients of `grad_0 .. grad_{t-1}` (zero start).
+fn coefficients(etas: &[f64], k: usize) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+    let mut w = vec![vec![0.0; k]];
+    let mut v = vec![vec![0.0; k]];
+    let mut y = Vec::with_capacity(k);
+    for t in 0..k {
+        let eta = etas[t];
+        y.push((0..k).map(|j| -(1.0 - eta) * v[t][j] - eta * w[t][j]).collect::<Vec<f64>>());
+        let mut w_next = v[t].clone();
+        w_next[t] += 1.0;
+        let v_next = (0..k).map(|j| (1.0 - eta) * w_next[j] + eta * w[t][j]).collect();
+        w.push(w_next);
+        v.push(v_next);
+    }
+    (w, y)
+}
+
+/// `y / f` in the asked layout (`f` the coefficient of the newest gradient, which must already
+/// be in that layout), at the level of the newest gradient when the others have slack.
+fn combine<E: CkksEvaluator>(
+    la: &LinAlg<'_, E>,
+    grads: &[Layout<E::Value>],
+    coef: &[f64],
+    as_row: bool,
+) -> Result<Layout<E::Value>> {
+    let newest = grads.len() - 1;
+    let f = coef[newest];
+    let mut rows: Vec<RowVector<E::Value>> = Vec::new();
+    let mut cols: Vec<ColVector<E::Value>> = Vec::new();
+    for (j, g) in grads.iter().enumerate() {
+        let r = coef[j] / f;
+        if r == 0.0 {
+            continue;
+        }
+        match (g, as_row) {
+            (Layout::Row(v), true) if j == newest => rows.push(v.clone()),
+            (Layout::Col(v), false) if j == newest => cols.push(v.clone()),
+            (_, _) if j == newest => {
+                return Err(CircuitError::InvalidConfig(
+                    "internal: the newest gradient is in the wrong layout".into(),
+                ))
+            }
+            (Layout::Row(v), true) => rows.push(la.mul_scalar(v, r)?),
+            (Layout::Col(v), false) => cols.push(la.mul_scalar(v, r)?),
+            (Layout::Row(v), false) => cols.push(la.row_to_col(v, r)?),
+            (Layout::Col(v), true) => rows.push(la.col_to_row(v, r)?),
+        }
+    }
+    Ok(if as_row {
+        Layout::Row(sum_aligned(la, rows)?)
+    } else {
+        Layout::Col(sum_aligned(la, cols)?)
+    })
+}
+
+fn sum_aligned<E: CkksEvaluator, T>(la: &LinAlg<'_, E>, parts: Vec<T>) -> Result<T>
+where
+    T: linalg::Tiled<Tile = E::Value, With<E::Value> = T>,
+{
+    let lvl = parts.iter().map(|p| la.level(p)).min().expect("at least one part");
+    let mut it = parts.into_iter();
+    let mut acc = la.align_to_level(&it.next().expect("at least one part"), lvl)?;
+    for p in it {
+        acc = la.add(&acc, &la.align_to_level(&p, lvl)?)?;
+    }
+    Ok(acc)
+}
+
+/// `w_k = sum_j coef_j grad_j` as a row part and a column part; the newest gradient has
+/// coefficient 1 and is not scaled.
+fn split<E: CkksEvaluator>(
+    la: &LinAlg<'_, E>,
+    grads: &[Layout<E::Value>],
+    coef: &[f64],
+) -> Result<SplitModel<E::Value>> {
+    let mut rows = Vec::new();
+    let mut cols = Vec::new();
+    for (j, g) in grads.iter().enumerate() {
+        let c = coef[j];
+        if c == 0.0 {
+            continue;
+        }
+        let exact = (c - 1.0).abs() == 0.0;
+        match g {
+            Layout::Row(v) => rows.push(if exact { v.clone() } else { la.mul_scalar(v, c)? }),
+            Layout::Col(v) => cols.push(if exact { v.clone() } else { la.mul_scalar(v, c)? }),
+        }
+    }
+    Ok(SplitModel {
+        row: if rows.is_empty() { None } else { Some(sum_aligned(la, rows)?) },
+        col: if cols.is_empty() { None } else { Some(sum_aligned(la, cols)?) },
+    })
+}

@@ -1,0 +1,77 @@
+//! The low-depth circuit: the same model as the reference trainer (plaintext evaluator) and a
+//! depth of at most 2.5 k (depth finder).
+
+use circuits::baseline::lr_unit;
+use circuits::lowdepth::LowDepth;
+use circuits::reference::{train, TrainConfig};
+use ckks::eval::{CkksEvaluator, DepthFinder, PlaintextEvaluator};
+use ckks::ModulusChain;
+use linalg::{decode_col, decode_row, LinAlg, PlainMatrix};
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+
+fn data(seed: u64, n: usize, d: usize) -> PlainMatrix {
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+    let mut u = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    let mut rows = Vec::with_capacity(n * d);
+    for _ in 0..n {
+        let y = if u() < 0.5 { -1.0 } else { 1.0 };
+        rows.push(y);
+        for _ in 1..d {
+            rows.push(y * u());
+        }
+    }
+    PlainMatrix::new(n, d, rows).unwrap()
+}
+
+fn rel_error(got: &[f64], want: &[f64]) -> f64 {
+    let diff: f64 = got.iter().zip(want).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
+    let norm: f64 = want.iter().map(|x| x * x).sum::<f64>().sqrt();
+    diff / norm.max(1e-300)
+}
+
+#[test]
+fn plaintext_lowdepth_equals_the_reference_trainer() {
+    for (k, b, d, log_slots) in
+        [(1, 8, 5, 7), (2, 8, 5, 7), (3, 16, 12, 8), (6, 16, 10, 8), (5, 32, 20, 9), (8, 16, 16, 8)]
+    {
+        let cfg = TrainConfig { batch_size: b, minibatches: k, ..TrainConfig::default() };
+        let z = data(k as u64 + 100, k * b, d);
+        let want = train(&z, &cfg).unwrap();
+        let low = LowDepth::new(cfg).unwrap();
+        let levels = low.depth();
+        let e = PlaintextEvaluator::new(ModulusChain::analysis(log_slots + 1, levels, 40).unwrap());
+        let la = LinAlg::new(&e);
+        let unit = lr_unit(e.slots(), d.max(b)).unwrap();
+        let inputs = low.encrypt_inputs(&la, &z, unit, levels).unwrap();
+        let model = low.run(&la, &inputs).unwrap();
+        let mut got = vec![0.0; d];
+        if let Some(r) = &model.row {
+            for (g, x) in got.iter_mut().zip(decode_row(r, |v| Ok(v.real())).unwrap()) {
+                *g += x;
+            }
+        }
+        if let Some(c) = &model.col {
+            for (g, x) in got.iter_mut().zip(decode_col(c, |v| Ok(v.real())).unwrap()) {
+                *g += x;
+            }
+        }
+        let err = rel_error(&got, want.model());
+        assert!(err < 1e-9, "k={k} b={b} d={d}: relative error {err:e}");
+    }
+}
+
+#[test]
+fn lowdepth_depth_is_at_most_two_and_a_half_per_minibatch() {
+    for k in 1..=8 {
+        let cfg = TrainConfig { batch_size: 16, minibatches: k, ..TrainConfig::default() };
+        let low = LowDepth::new(cfg).unwrap();
+        let z = data(9, 16 * k, 10);
+        let e = DepthFinder::new(ModulusChain::analysis(8, 40, 40).unwrap());
+        let la = LinAlg::new(&e);
+        let unit = lr_unit(e.slots(), 16).unwrap();
+        let inputs = low.encrypt_inputs(&la, &z, unit, 40).unwrap();
+        low.run(&la, &inputs).unwrap();
+        assert_eq!(e.depth(), low.depth(), "k = {k}");
+        assert!(2 * e.depth() <= 5 * k, "k = {k}: depth {}", e.depth());
+    }
+}
