@@ -122,7 +122,7 @@ impl<E: CkksEvaluator> Ctx<'_, '_, E> {
 }
 
 fn z_name(t: usize) -> String {
-    if t == 0 || t % 2 == 0 {
+    if t.is_multiple_of(2) {
         format!("Z_{t}^T")
     } else {
         format!("Z_{t}")
