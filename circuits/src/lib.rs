@@ -1,9 +1,13 @@
 //! Logistic-regression training circuits: the depth-5k baseline and the depth-2.5k low-depth
 //! trainer, written against the evaluator abstraction and the `linalg` toolkit.
 //!
-//! Built so far: the sigmoid fits ([`sigmoid`]), the plaintext reference trainer
-//! ([`reference`]), polynomial evaluation ([`poly`]), the upload description ([`inputs`]) and the
-//! baseline circuit ([`baseline`]).
+//! - [`sigmoid`]: least-squares polynomial fits of the logistic function.
+//! - [`reference`]: the plaintext reference trainer (plain `f64`), the ground truth.
+//! - [`baseline`]: the depth-5k circuit; [`lowdepth`]: the depth-2.5k circuit (schedule and
+//!   derivation in its docs).
+//! - [`inputs`]: what the client uploads; [`training`]: both circuits as
+//!   [`ckks::eval::Circuit`]s, cost reports and encrypted inference; [`poly`]: polynomials on
+//!   encrypted objects.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -14,5 +18,6 @@ pub mod lowdepth;
 pub mod poly;
 pub mod reference;
 pub mod sigmoid;
+pub mod training;
 
 pub use error::{CircuitError, Result};

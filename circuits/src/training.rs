@@ -1,0 +1,245 @@
+//! Both trainers behind one interface: as [`ckks::eval::Circuit`]s (so automatic parameters,
+//! op counting and encrypted runs treat them alike), with their upload descriptions and cost
+//! reports, and encrypted inference.
+
+use crate::baseline::{lr_unit, Baseline};
+use crate::error::{CircuitError, Result};
+use crate::inputs::InputSpec;
+use crate::lowdepth::{LowDepth, SplitModel};
+use crate::reference::TrainConfig;
+use ckks::eval::{Circuit, CkksEvaluator, Counter, Depth, Observed, OpCounts, SymbolicEvaluator};
+use ckks::ModulusChain;
+use linalg::{
+    decode_col, decode_row, ColVector, EncodingUnit, LinAlg, Matrix, PlainMatrix, RowVector,
+};
+
+/// Which circuit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The depth-5k baseline.
+    Baseline,
+    /// The depth-2.5k circuit.
+    LowDepth,
+}
+
+impl Kind {
+    /// `"baseline"` or `"lowdepth"`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kind::Baseline => "baseline",
+            Kind::LowDepth => "lowdepth",
+        }
+    }
+}
+
+/// A trainer with its data: the circuit that encrypts its inputs and trains.
+#[derive(Clone, Debug)]
+pub struct Training<'a> {
+    /// Which circuit.
+    pub kind: Kind,
+    /// The configuration.
+    pub cfg: TrainConfig,
+    /// Rows `z_i = y_i x_i`, feature 0 the bias.
+    pub z: &'a PlainMatrix,
+}
+
+impl Training<'_> {
+    /// The circuit's depth.
+    ///
+    /// # Errors
+    /// [`CircuitError::InvalidConfig`] for a configuration the circuit does not support.
+    pub fn depth(&self) -> Result<usize> {
+        Ok(match self.kind {
+            Kind::Baseline => Baseline::new(self.cfg.clone()).depth(),
+            Kind::LowDepth => LowDepth::new(self.cfg.clone())?.depth(),
+        })
+    }
+
+    /// The encoding unit on `slots` slots.
+    ///
+    /// # Errors
+    /// [`CircuitError::InvalidConfig`] if a row of `max(d, b)` entries does not fit.
+    pub fn unit(&self, slots: usize) -> Result<EncodingUnit> {
+        lr_unit(slots, self.z.cols().max(self.cfg.batch_size))
+    }
+
+    /// What the client uploads on `slots` slots, inputs starting at level `top`.
+    ///
+    /// # Errors
+    /// As [`Training::unit`].
+    pub fn inputs(&self, slots: usize, top: usize) -> Result<Vec<InputSpec>> {
+        let unit = self.unit(slots)?;
+        Ok(match self.kind {
+            Kind::Baseline => Baseline::new(self.cfg.clone()).inputs(self.z.cols(), unit, top),
+            Kind::LowDepth => LowDepth::new(self.cfg.clone())?.plan(self.z.cols(), unit, top)?,
+        })
+    }
+
+    /// Operation counts, depth and upload size at `N = 2^log_n`, from one symbolic run.
+    ///
+    /// # Errors
+    /// As [`Circuit::run`].
+    pub fn cost(&self, log_n: u32) -> Result<CostReport> {
+        let depth = self.depth()?;
+        let chain = ModulusChain::analysis(log_n, depth, 40)?;
+        let e = Observed::with_observer(
+            SymbolicEvaluator::new(chain),
+            (Depth::default(), Counter::default()),
+        );
+        self.train(&e)?;
+        let (d, counter) = e.observer();
+        let inputs = self.inputs(1 << (log_n - 1), depth)?;
+        let n = 1usize << log_n;
+        Ok(CostReport {
+            circuit: self.kind.name(),
+            depth: d.depth(),
+            counts: counter.counts(),
+            input_ciphertexts: inputs.iter().map(InputSpec::ciphertexts).sum(),
+            upload_bytes: inputs.iter().map(|s| s.bytes(n)).sum(),
+            inputs,
+        })
+    }
+
+    /// Encrypts the inputs (at `e.max_level()` and below) and trains.
+    ///
+    /// # Errors
+    /// The toolkit's errors.
+    pub fn train<E: CkksEvaluator>(&self, e: &E) -> Result<SplitModel<E::Value>> {
+        let la = LinAlg::new(e);
+        let unit = self.unit(e.slots())?;
+        let top = e.max_level();
+        match self.kind {
+            Kind::Baseline => {
+                let base = Baseline::new(self.cfg.clone());
+                let w0 = vec![0.0; self.z.cols()];
+                let inputs = base.encrypt_inputs(&la, self.z, &w0, unit, top)?;
+                Ok(SplitModel { row: None, col: Some(base.run(&la, &inputs)?) })
+            }
+            Kind::LowDepth => {
+                let low = LowDepth::new(self.cfg.clone())?;
+                let inputs = low.encrypt_inputs(&la, self.z, unit, top)?;
+                low.run(&la, &inputs)
+            }
+        }
+    }
+}
+
+impl Circuit for Training<'_> {
+    type Output<E: CkksEvaluator> = SplitModel<E::Value>;
+
+    fn run<E: CkksEvaluator>(&self, e: &E) -> ckks::Result<SplitModel<E::Value>> {
+        self.train(e).map_err(|err| match err {
+            CircuitError::Linalg(linalg::LinalgError::Ckks(c)) => c,
+            other => ckks::CkksError::InvalidParameters(other.to_string()),
+        })
+    }
+}
+
+/// What one run of a circuit costs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CostReport {
+    /// `"baseline"` or `"lowdepth"`.
+    pub circuit: &'static str,
+    /// Multiplicative depth (depth finder).
+    pub depth: usize,
+    /// Operation counts (op counter).
+    pub counts: OpCounts,
+    /// The uploads.
+    pub inputs: Vec<InputSpec>,
+    /// Ciphertexts uploaded.
+    pub input_ciphertexts: usize,
+    /// Bytes uploaded (no compression).
+    pub upload_bytes: usize,
+}
+
+impl std::fmt::Display for CostReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = &self.counts;
+        write!(
+            f,
+            "{}: depth {}; {} input ciphertexts ({:.1} MiB); multiplications: {} ciphertext, {} \
+             plaintext, {} constant; {} relinearizations, {} rotations ({} hoisted), {} key \
+             switches, {} rescales",
+            self.circuit,
+            self.depth,
+            self.input_ciphertexts,
+            self.upload_bytes as f64 / (1 << 20) as f64,
+            c.ct_multiplications,
+            c.plain_multiplications,
+            c.const_multiplications,
+            c.relinearizations,
+            c.rotations,
+            c.hoisted_rotations,
+            c.key_switches(),
+            c.rescales
+        )
+    }
+}
+
+/// The model `w = row + col` read back, `f` turning a tile into its slots' real parts.
+///
+/// # Errors
+/// Whatever `f` returns.
+pub fn decode_model<V>(
+    model: &SplitModel<V>,
+    d: usize,
+    f: impl Fn(&V) -> ckks::Result<Vec<f64>> + Copy,
+) -> Result<Vec<f64>> {
+    let mut w = vec![0.0; d];
+    if let Some(r) = &model.row {
+        for (x, y) in w.iter_mut().zip(decode_row(r, f)?) {
+            *x += y;
+        }
+    }
+    if let Some(c) = &model.col {
+        for (x, y) in w.iter_mut().zip(decode_col(c, f)?) {
+            *x += y;
+        }
+    }
+    Ok(w)
+}
+
+/// Encrypted inference: the scores `X w` of the samples `x` (`n x d`, encrypted) under the
+/// encrypted model, as a row vector over the samples. A row-layout part of the model is
+/// converted first (depth 1); the product costs 2.
+///
+/// # Errors
+/// The toolkit's errors (shapes, levels, keys).
+pub fn infer<E: CkksEvaluator>(
+    la: &LinAlg<'_, E>,
+    model: &SplitModel<E::Value>,
+    x: &Matrix<E::Value>,
+) -> Result<RowVector<E::Value>> {
+    let col: ColVector<E::Value> = match (&model.row, &model.col) {
+        (Some(r), Some(c)) => {
+            let rc = la.row_to_col(r, 1.0)?;
+            let lvl = la.level(&rc).min(la.level(c));
+            la.add(&la.align_to_level(&rc, lvl)?, &la.align_to_level(c, lvl)?)?
+        }
+        (Some(r), None) => la.row_to_col(r, 1.0)?,
+        (None, Some(c)) => c.clone(),
+        (None, None) => return Err(CircuitError::InvalidConfig("an empty model".into())),
+    };
+    let x = la.align_to_level(x, la.level(&col).min(la.level(x)))?;
+    let col = la.align_to_level(&col, la.level(&x))?;
+    Ok(la.matrix_times_col(&x, &col, 1.0)?)
+}
+
+/// Encrypted inference on plaintext samples: `x` is encrypted by the evaluator (a server can
+/// do this with the public key) at the model's level, then as [`infer`].
+///
+/// # Errors
+/// As [`infer`].
+pub fn infer_plain<E: CkksEvaluator>(
+    la: &LinAlg<'_, E>,
+    model: &SplitModel<E::Value>,
+    x: &PlainMatrix,
+    unit: EncodingUnit,
+) -> Result<RowVector<E::Value>> {
+    let level = match (&model.row, &model.col) {
+        (Some(r), _) => la.level(r),
+        (None, Some(c)) => la.level(c),
+        (None, None) => return Err(CircuitError::InvalidConfig("an empty model".into())),
+    };
+    infer(la, model, &la.encrypt_matrix(x, unit, level)?)
+}
