@@ -106,8 +106,8 @@ fn encrypted_inference_scores_plaintext_samples() {
     let la = LinAlg::new(&he);
     let scores = infer_plain(&la, &model, &xt, unit).unwrap();
     let got = decode_row(&scores, |ct| ctx.decode(&sk.decrypt(ct)?)).unwrap();
-    for i in 0..xt.rows() {
+    for (i, g) in got.iter().enumerate() {
         let want_score: f64 = xt.row(i).iter().zip(want.model()).map(|(a, b)| a * b).sum();
-        assert!((got[i] - want_score).abs() < 1e-4, "sample {i}: {} vs {want_score}", got[i]);
+        assert!((g - want_score).abs() < 1e-4, "sample {i}: {g} vs {want_score}");
     }
 }
