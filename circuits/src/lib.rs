@@ -8,12 +8,15 @@
 //! - [`inputs`]: what the client uploads; [`training`]: both circuits as
 //!   [`ckks::eval::Circuit`]s, cost reports and encrypted inference; [`poly`]: polynomials on
 //!   encrypted objects.
+//! - [`linreg`]: linear regression by gradient descent, a small second model showing how a new
+//!   circuit is written.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod baseline;
 pub mod error;
 pub mod inputs;
+pub mod linreg;
 pub mod lowdepth;
 pub mod poly;
 pub mod reference;
