@@ -46,6 +46,28 @@
 //! | depth | 1 | 4 | 7 | 9 | 12 | 14 | 17 | 19 |
 //! | 2.5 k | 2.5 | 5 | 7.5 | 10 | 12.5 | 15 | 17.5 | 20 |
 //!
+//! Where each level goes for `k = 6` (depths counted from the top; checked by a test against
+//! [`LowDepth::schedule`]):
+//!
+//! ```text
+//! depth  0   uploads at the top: Z_0^T, G_1
+//!        1   grad_0 (row) = (gamma/b) p(0) sum of columns of Z_0^T;  u_1 (row) = c sum_cols(G_1)
+//!        2   u_1 o u_1, c G_2^T o u_1;  Z-term y_1 (row) x f Z_2^T
+//!        3   u_2 (column) = sum_rows((c3 G_2^T o u_1) o u_1^2 + c1 G_2^T o u_1) + Z-term;
+//!            s_1 = (gamma/b) p(u_1)
+//!        4   grad_1 (column) = s_1 x Z_1;  y_2 (column, from grad_1 and grad_0 converted)
+//!        5   u_2 o u_2, c G_3 o u_2, s_2;  Z_3 o y_2
+//!        6   u_3 (row) = masked column sums (G-term + Z-term)
+//!        7   grad_2 (row) = Z_2^T x s_2 (2 levels: Hadamard, masked sum)
+//!        8   u_4 (column); s_3
+//!        9   grad_3 (column)
+//!       10   s_4
+//!       11   u_5 (row)
+//!       12   grad_4 (row)
+//!       13   s_5
+//!       14   grad_5 (column): w_6 = (row gradients) + (column gradients), added by the client
+//! ```
+//!
 //! Each minibatch is uploaded once, in the layout its step needs (`Z_t^T` for `t = 0` and even
 //! `t`, `Z_t` for odd `t`), plus `G_1 .. G_{k-1}` (`G_{t+1}` for even `t`, `G_{t+1}^T` for odd
 //! `t`): with `b` equal to the padded width, `(k - 1) / k` more than the baseline's uploads.
@@ -99,6 +121,24 @@ struct Ctx<'a, 'e, E: CkksEvaluator> {
     la: &'a LinAlg<'e, E>,
     inputs: &'a LowDepthInputs<E::Value>,
     plan: Option<&'a Plan>,
+    trace: Option<&'a Mutex<Vec<Step>>>,
+}
+
+/// Where one iteration's values land (levels counted down from the top, as depths).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// The iteration `t`.
+    pub t: usize,
+    /// Depth of `u_t` (0 for `t = 0`, where `u_0 = 0` is not computed).
+    pub u_depth: usize,
+    /// Whether `u_t` is a row vector (step `A`) or a column vector (`B`).
+    pub u_row: bool,
+    /// Depth of `s_t = (gamma/b) p(u_t)` (0 for `t = 0`, a constant).
+    pub s_depth: usize,
+    /// Depth of `grad_t`.
+    pub grad_depth: usize,
+    /// Whether `grad_t` is a row vector.
+    pub grad_row: bool,
 }
 
 impl<E: CkksEvaluator> Ctx<'_, '_, E> {
@@ -215,7 +255,7 @@ impl LowDepth {
         }
         let plan = Plan::default();
         let inputs = LowDepthInputs { matrices };
-        self.run_inner(&Ctx { la: &la, inputs: &inputs, plan: Some(&plan) })?;
+        self.run_inner(&Ctx { la: &la, inputs: &inputs, plan: Some(&plan), trace: None })?;
         let plan = plan.into_inner().expect("plan lock");
         Ok(self
             .shapes(b, d, k)
@@ -268,7 +308,29 @@ impl LowDepth {
         la: &LinAlg<'_, E>,
         inputs: &LowDepthInputs<E::Value>,
     ) -> Result<SplitModel<E::Value>> {
-        self.run_inner(&Ctx { la, inputs, plan: None })
+        self.run_inner(&Ctx { la, inputs, plan: None, trace: None })
+    }
+
+    /// The schedule as it runs: for each iteration, the depths and layouts of `u_t`, `s_t` and
+    /// `grad_t` (a symbolic run on `d` features and unit `unit`).
+    ///
+    /// # Errors
+    /// As [`LowDepth::run`].
+    pub fn schedule(&self, d: usize, unit: EncodingUnit) -> Result<Vec<Step>> {
+        let levels = self.depth();
+        let specs = self.plan(d, unit, levels)?;
+        let chain = ckks::ModulusChain::analysis((2 * unit.slots()).trailing_zeros(), levels, 40)?;
+        let e = ckks::eval::SymbolicEvaluator::new(chain);
+        let la = LinAlg::new(&e);
+        let mut matrices = BTreeMap::new();
+        for s in &specs {
+            let zero = PlainMatrix::from_fn(s.rows, s.cols, |_, _| 0.0);
+            matrices.insert(s.name.clone(), la.encrypt_matrix(&zero, unit, s.level)?);
+        }
+        let trace = Mutex::new(Vec::new());
+        let inputs = LowDepthInputs { matrices };
+        self.run_inner(&Ctx { la: &la, inputs: &inputs, plan: None, trace: Some(&trace) })?;
+        Ok(trace.into_inner().expect("trace lock"))
     }
 
     fn run_inner<E: CkksEvaluator>(&self, cx: &Ctx<'_, '_, E>) -> Result<SplitModel<E::Value>> {
@@ -284,6 +346,20 @@ impl LowDepth {
         // t = 0: grad_0 = (gamma/b) c_0 sum_i z_i, a row vector at depth 1.
         let z0 = cx.input(&z_name(0), top)?;
         let mut grads: Vec<Layout<E::Value>> = vec![Layout::Row(la.sum_cols(&z0, gb * c[0])?)];
+        let depth_of = |level: usize| top - level;
+        let record = |step: Step| {
+            if let Some(trace) = cx.trace {
+                trace.lock().expect("trace lock").push(step);
+            }
+        };
+        record(Step {
+            t: 0,
+            u_depth: 0,
+            u_row: false,
+            s_depth: 0,
+            grad_depth: depth_of(level_of(la, &grads[0])),
+            grad_row: true,
+        });
         if k == 1 {
             return split(la, &grads, &wcoef[1]);
         }
@@ -299,18 +375,26 @@ impl LowDepth {
             };
             let s_coeffs: Vec<f64> = c.iter().map(|x| x * gb).collect();
             // The gradient of this step.
-            let grad = match &u {
+            let (grad, s_level) = match &u {
                 Layout::Row(ur) => {
                     let s = eval_odd(la, ur, &s_coeffs)?;
                     let zt = cx.input(&z_name(t), la.level(&s))?;
-                    Layout::Col(la.row_times_matrix(&s, &zt)?)
+                    (Layout::Col(la.row_times_matrix(&s, &zt)?), la.level(&s))
                 }
                 Layout::Col(uc) => {
                     let s = eval_odd(la, uc, &s_coeffs)?;
                     let zt = cx.input(&z_name(t), la.level(&s))?;
-                    Layout::Row(la.matrix_times_col(&zt, &s, 1.0)?)
+                    (Layout::Row(la.matrix_times_col(&zt, &s, 1.0)?), la.level(&s))
                 }
             };
+            record(Step {
+                t,
+                u_depth: depth_of(d),
+                u_row: matches!(u, Layout::Row(_)),
+                s_depth: depth_of(s_level),
+                grad_depth: depth_of(level_of(la, &grad)),
+                grad_row: matches!(grad, Layout::Row(_)),
+            });
             if last {
                 grads.push(grad);
                 break;
@@ -374,6 +458,13 @@ impl LowDepth {
             u = next;
         }
         split(la, &grads, &wcoef[k])
+    }
+}
+
+fn level_of<E: CkksEvaluator>(la: &LinAlg<'_, E>, v: &Layout<E::Value>) -> usize {
+    match v {
+        Layout::Row(r) => la.level(r),
+        Layout::Col(c) => la.level(c),
     }
 }
 

@@ -75,3 +75,29 @@ fn lowdepth_depth_is_at_most_two_and_a_half_per_minibatch() {
         assert!(2 * e.depth() <= 5 * k, "k = {k}: depth {}", e.depth());
     }
 }
+
+#[test]
+fn the_schedule_is_the_documented_one() {
+    let cfg = TrainConfig { batch_size: 16, minibatches: 6, ..TrainConfig::default() };
+    let low = LowDepth::new(cfg).unwrap();
+    let unit = lr_unit(128, 16).unwrap();
+    let steps: Vec<(usize, usize, bool, usize, usize, bool)> = low
+        .schedule(10, unit)
+        .unwrap()
+        .iter()
+        .map(|s| (s.t, s.u_depth, s.u_row, s.s_depth, s.grad_depth, s.grad_row))
+        .collect();
+    // (t, depth of u_t, u_t a row?, depth of s_t, depth of grad_t, grad_t a row?), as in the
+    // table of the module docs.
+    assert_eq!(
+        steps,
+        [
+            (0, 0, false, 0, 1, true),
+            (1, 1, true, 3, 4, false),
+            (2, 3, false, 5, 7, true),
+            (3, 6, true, 8, 9, false),
+            (4, 8, false, 10, 12, true),
+            (5, 11, true, 13, 14, false),
+        ]
+    );
+}
