@@ -2,7 +2,7 @@
 //! trainer, written against the evaluator abstraction and the `linalg` toolkit.
 //!
 //! - [`sigmoid`]: least-squares polynomial fits of the logistic function.
-//! - [`reference`]: the plaintext reference trainer (plain `f64`), the ground truth.
+//! - [`reference`](mod@reference): the plaintext reference trainer (plain `f64`), the ground truth.
 //! - [`baseline`]: the depth-5k circuit; [`lowdepth`]: the depth-2.5k circuit (schedule and
 //!   derivation in its docs).
 //! - [`inputs`]: what the client uploads; [`training`]: both circuits as
