@@ -1,7 +1,7 @@
 //! Layout conversions (row vector <-> column vector) under the plaintext evaluator, for units of
 //! several aspect ratios and lengths that are and are not multiples of the unit.
 
-use ckks::eval::{CkksEvaluator, PlaintextEvaluator};
+use ckks::eval::PlaintextEvaluator;
 use ckks::ModulusChain;
 use linalg::*;
 
