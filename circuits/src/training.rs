@@ -2,7 +2,7 @@
 //! op counting and encrypted runs treat them alike), with their upload descriptions and cost
 //! reports, and encrypted inference.
 
-use crate::baseline::{lr_unit, Baseline};
+use crate::baseline::Baseline;
 use crate::error::{CircuitError, Result};
 use crate::inputs::InputSpec;
 use crate::lowdepth::{LowDepth, SplitModel};
@@ -41,6 +41,23 @@ pub struct Training<'a> {
     pub cfg: TrainConfig,
     /// Rows `z_i = y_i x_i`, feature 0 the bias.
     pub z: &'a PlainMatrix,
+    /// The encoding unit's height; `None`: the one with the fewest key switches (see
+    /// [`Training::unit`]).
+    pub unit_height: Option<usize>,
+    /// Units already chosen, by slot count.
+    chosen: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<usize, EncodingUnit>>>,
+}
+
+impl<'a> Training<'a> {
+    /// A training circuit whose unit is chosen automatically.
+    pub fn new(kind: Kind, cfg: TrainConfig, z: &'a PlainMatrix) -> Self {
+        Self { kind, cfg, z, unit_height: None, chosen: Default::default() }
+    }
+
+    /// The same circuit with a fixed unit height.
+    pub fn with_unit_height(&self, height: usize) -> Self {
+        Self { unit_height: Some(height), chosen: Default::default(), ..self.clone() }
+    }
 }
 
 impl Training<'_> {
@@ -55,12 +72,41 @@ impl Training<'_> {
         })
     }
 
-    /// The encoding unit on `slots` slots.
+    /// The encoding unit on `slots` slots: the given height, or else the one whose symbolic run
+    /// has the fewest key switches (ties: fewer input ciphertexts), among the units of at most
+    /// `max(d, b)` rows and columns' worth of padding.
     ///
     /// # Errors
-    /// [`CircuitError::InvalidConfig`] if a row of `max(d, b)` entries does not fit.
+    /// [`CircuitError::InvalidConfig`] if no unit fits.
     pub fn unit(&self, slots: usize) -> Result<EncodingUnit> {
-        lr_unit(slots, self.z.cols().max(self.cfg.batch_size))
+        if let Some(h) = self.unit_height {
+            return Ok(EncodingUnit::for_slots(slots, h)?);
+        }
+        if let Some(u) = self.chosen.lock().expect("unit cache").get(&slots) {
+            return Ok(*u);
+        }
+        let big = self.z.cols().max(self.cfg.batch_size).next_power_of_two();
+        let log_n = (2 * slots).trailing_zeros();
+        let mut best: Option<((usize, usize), EncodingUnit)> = None;
+        let mut h = 1;
+        while h <= slots {
+            let unit = EncodingUnit::for_slots(slots, h)?;
+            // Taller or wider than every object only adds padding.
+            if h <= big && unit.width() <= big.max(slots / big) {
+                let fixed = self.with_unit_height(h);
+                let cost = fixed.cost(log_n)?;
+                let key = (cost.counts.key_switches(), cost.input_ciphertexts);
+                if best.as_ref().is_none_or(|(k, _)| key < *k) {
+                    best = Some((key, unit));
+                }
+            }
+            h *= 2;
+        }
+        let unit = best.map(|(_, u)| u).ok_or_else(|| {
+            CircuitError::InvalidConfig(format!("no encoding unit on {slots} slots"))
+        })?;
+        self.chosen.lock().expect("unit cache").insert(slots, unit);
+        Ok(unit)
     }
 
     /// What the client uploads on `slots` slots, inputs starting at level `top`.
@@ -80,15 +126,20 @@ impl Training<'_> {
     /// # Errors
     /// As [`Circuit::run`].
     pub fn cost(&self, log_n: u32) -> Result<CostReport> {
-        let depth = self.depth()?;
+        let slots = 1usize << (log_n - 1);
+        let fixed = match self.unit_height {
+            Some(_) => self.clone(),
+            None => self.with_unit_height(self.unit(slots)?.height()),
+        };
+        let depth = fixed.depth()?;
         let chain = ModulusChain::analysis(log_n, depth, 40)?;
         let e = Observed::with_observer(
             SymbolicEvaluator::new(chain),
             (Depth::default(), Counter::default()),
         );
-        self.train(&e)?;
+        fixed.train(&e)?;
         let (d, counter) = e.observer();
-        let inputs = self.inputs(1 << (log_n - 1), depth)?;
+        let inputs = fixed.inputs(slots, depth)?;
         let n = 1usize << log_n;
         Ok(CostReport {
             circuit: self.kind.name(),
@@ -96,31 +147,63 @@ impl Training<'_> {
             counts: counter.counts(),
             input_ciphertexts: inputs.iter().map(InputSpec::ciphertexts).sum(),
             upload_bytes: inputs.iter().map(|s| s.bytes(n)).sum(),
+            unit: fixed.unit(slots)?,
             inputs,
         })
     }
 
-    /// Encrypts the inputs (at `e.max_level()` and below) and trains.
+    /// The client's side: encrypts the inputs (at `e.max_level()` and below).
+    ///
+    /// # Errors
+    /// The toolkit's errors.
+    pub fn encrypt<E: CkksEvaluator>(&self, e: &E) -> Result<TrainingInputs<E::Value>> {
+        let la = LinAlg::new(e);
+        let unit = self.unit(e.slots())?;
+        let top = e.max_level();
+        Ok(match self.kind {
+            Kind::Baseline => {
+                let w0 = vec![0.0; self.z.cols()];
+                let base = Baseline::new(self.cfg.clone());
+                TrainingInputs::Baseline(base.encrypt_inputs(&la, self.z, &w0, unit, top)?)
+            }
+            Kind::LowDepth => {
+                let low = LowDepth::new(self.cfg.clone())?;
+                TrainingInputs::LowDepth(low.encrypt_inputs(&la, self.z, unit, top)?)
+            }
+        })
+    }
+
+    /// The server's side: trains on encrypted inputs.
+    ///
+    /// # Errors
+    /// The toolkit's errors; [`CircuitError::InvalidConfig`] for inputs of the other circuit.
+    pub fn run_on<E: CkksEvaluator>(
+        &self,
+        e: &E,
+        inputs: &TrainingInputs<E::Value>,
+    ) -> Result<SplitModel<E::Value>> {
+        let la = LinAlg::new(e);
+        match (self.kind, inputs) {
+            (Kind::Baseline, TrainingInputs::Baseline(i)) => {
+                let base = Baseline::new(self.cfg.clone());
+                Ok(SplitModel { row: None, col: Some(base.run(&la, i)?) })
+            }
+            (Kind::LowDepth, TrainingInputs::LowDepth(i)) => {
+                LowDepth::new(self.cfg.clone())?.run(&la, i)
+            }
+            _ => Err(CircuitError::InvalidConfig(format!(
+                "inputs of the other circuit given to the {} circuit",
+                self.kind.name()
+            ))),
+        }
+    }
+
+    /// Encrypts the inputs and trains ([`Training::encrypt`] then [`Training::run_on`]).
     ///
     /// # Errors
     /// The toolkit's errors.
     pub fn train<E: CkksEvaluator>(&self, e: &E) -> Result<SplitModel<E::Value>> {
-        let la = LinAlg::new(e);
-        let unit = self.unit(e.slots())?;
-        let top = e.max_level();
-        match self.kind {
-            Kind::Baseline => {
-                let base = Baseline::new(self.cfg.clone());
-                let w0 = vec![0.0; self.z.cols()];
-                let inputs = base.encrypt_inputs(&la, self.z, &w0, unit, top)?;
-                Ok(SplitModel { row: None, col: Some(base.run(&la, &inputs)?) })
-            }
-            Kind::LowDepth => {
-                let low = LowDepth::new(self.cfg.clone())?;
-                let inputs = low.encrypt_inputs(&la, self.z, unit, top)?;
-                low.run(&la, &inputs)
-            }
-        }
+        self.run_on(e, &self.encrypt(e)?)
     }
 }
 
@@ -133,6 +216,15 @@ impl Circuit for Training<'_> {
             other => ckks::CkksError::InvalidParameters(other.to_string()),
         })
     }
+}
+
+/// The encrypted inputs of either circuit.
+#[derive(Clone, Debug)]
+pub enum TrainingInputs<V> {
+    /// The baseline's.
+    Baseline(crate::inputs::LrInputs<V>),
+    /// The low-depth circuit's.
+    LowDepth(crate::lowdepth::LowDepthInputs<V>),
 }
 
 /// What one run of a circuit costs.
@@ -150,6 +242,8 @@ pub struct CostReport {
     pub input_ciphertexts: usize,
     /// Bytes uploaded (no compression).
     pub upload_bytes: usize,
+    /// The encoding unit.
+    pub unit: EncodingUnit,
 }
 
 impl std::fmt::Display for CostReport {
@@ -157,11 +251,12 @@ impl std::fmt::Display for CostReport {
         let c = &self.counts;
         write!(
             f,
-            "{}: depth {}; {} input ciphertexts ({:.1} MiB); multiplications: {} ciphertext, {} \
+            "{}: depth {}; {}; {} input ciphertexts ({:.1} MiB); multiplications: {} ciphertext, {} \
              plaintext, {} constant; {} relinearizations, {} rotations ({} hoisted), {} key \
              switches, {} rescales",
             self.circuit,
             self.depth,
+            self.unit,
             self.input_ciphertexts,
             self.upload_bytes as f64 / (1 << 20) as f64,
             c.ct_multiplications,

@@ -40,7 +40,7 @@ fn both_circuits_encrypted_match_the_reference() {
     let want_acc = accuracy(&xt, &yt, want.model());
     let mut prng = Prng::from_u64_seed(3);
     for (kind, depth) in [(Kind::Baseline, 15), (Kind::LowDepth, 7)] {
-        let circuit = Training { kind, cfg: cfg.clone(), z: &z };
+        let circuit = Training::new(kind, cfg.clone(), &z);
         assert_eq!(circuit.depth().unwrap(), depth);
         let params = choose_parameters(&circuit, &AutoOptions::insecure_toy_ring(10)).unwrap();
         assert_eq!(params.depth, depth, "{}", params.summary());
@@ -77,7 +77,7 @@ fn encrypted_inference_scores_plaintext_samples() {
     let cfg = TrainConfig { batch_size: b, minibatches: k, ..TrainConfig::default() };
     let want = train(&z, &cfg).unwrap();
     // The model is trained with three spare levels for inference.
-    let circuit = Training { kind: Kind::LowDepth, cfg, z: &z };
+    let circuit = Training::new(Kind::LowDepth, cfg, &z);
     let mut opts = AutoOptions::insecure_toy_ring(10);
     opts.analysis_levels = 60;
     let params = choose_parameters(&circuit, &opts).unwrap();

@@ -40,7 +40,7 @@ proptest! {
         let want = train(&z, &cfg).unwrap();
         let norm = want.model().iter().map(|x| x * x).sum::<f64>().sqrt();
         for kind in [Kind::Baseline, Kind::LowDepth] {
-            let circuit = Training { kind, cfg: cfg.clone(), z: &z };
+            let circuit = Training::new(kind, cfg.clone(), &z);
             let depth = circuit.depth().unwrap();
             let e = PlaintextEvaluator::new(ModulusChain::analysis(10, depth, 40).unwrap());
             let model = circuit.train(&e).unwrap();
@@ -57,8 +57,8 @@ fn cost_reports_show_the_trade() {
     // b equal to the padded width (16 = 12 features rounded up), k = 6.
     let cfg = TrainConfig { batch_size: 16, minibatches: 6, ..TrainConfig::default() };
     let z = data(1, 96, 12);
-    let base = Training { kind: Kind::Baseline, cfg: cfg.clone(), z: &z }.cost(11).unwrap();
-    let low = Training { kind: Kind::LowDepth, cfg, z: &z }.cost(11).unwrap();
+    let base = Training::new(Kind::Baseline, cfg.clone(), &z).cost(11).unwrap();
+    let low = Training::new(Kind::LowDepth, cfg, &z).cost(11).unwrap();
     assert_eq!((base.depth, low.depth), (30, 14));
     let matrices = |r: &circuits::training::CostReport| {
         r.inputs.iter().filter(|s| s.kind == linalg::Kind::Matrix).count()

@@ -1,5 +1,10 @@
-//! The project's command-line entry point. For now it runs a short demonstration of the CKKS
-//! scheme; the MNIST reproduction and the client/server workflow will be added as subcommands.
+//! The project's command-line entry point: `reproduce` (the paper's MNIST experiment) and
+//! `demo` (a short demonstration of the CKKS scheme).
+
+mod mnist;
+mod progress;
+mod report;
+mod reproduce;
 
 use ckks::{EvaluationKeys, Evaluator, ParametersLiteral, Prng, SecretKey, Security};
 use clap::{Parser, Subcommand};
@@ -14,6 +19,31 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Train logistic regression on MNIST (3 vs 8) three ways, plaintext, baseline encrypted and
+    /// low-depth encrypted, and print one table.
+    Reproduce {
+        /// Directory of the four MNIST IDX files (else $MNIST_DIR, ../shared/data/mnist, data/mnist).
+        #[arg(long)]
+        data: Option<std::path::PathBuf>,
+        /// Rows per minibatch (default 256; 16 with --quick).
+        #[arg(long)]
+        batch_size: Option<usize>,
+        /// Minibatches k.
+        #[arg(long, default_value_t = 6)]
+        minibatches: usize,
+        /// Small minibatches and small INSECURE parameters: a run of seconds, for CI and a first look.
+        #[arg(long)]
+        quick: bool,
+        /// Write the results as JSON here (and the learned weights as an SVG beside it).
+        #[arg(long)]
+        json: Option<std::path::PathBuf>,
+        /// Threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Only these circuits (comma separated: baseline, lowdepth).
+        #[arg(long, value_delimiter = ',', default_value = "baseline,lowdepth")]
+        circuits: Vec<String>,
+    },
     /// Encrypt two vectors, multiply, rotate, decrypt, and print the errors and timings.
     Demo {
         /// log2 of the ring degree (13..=16).
@@ -125,11 +155,48 @@ fn demo(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
+fn reproduce_command(
+    data: Option<std::path::PathBuf>,
+    batch_size: Option<usize>,
+    minibatches: usize,
+    quick: bool,
+    json: Option<std::path::PathBuf>,
+    threads: Option<usize>,
+    circuits: Vec<String>,
+) -> Result<(), String> {
+    if let Some(t) = threads {
+        rayon::ThreadPoolBuilder::new().num_threads(t).build_global().map_err(|e| e.to_string())?;
+    }
+    let circuits = circuits
+        .iter()
+        .map(|c| match c.as_str() {
+            "baseline" => Ok(circuits::training::Kind::Baseline),
+            "lowdepth" => Ok(circuits::training::Kind::LowDepth),
+            other => Err(format!("unknown circuit {other:?} (baseline, lowdepth)")),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let opts = reproduce::Options {
+        data,
+        batch_size,
+        minibatches,
+        quick,
+        json,
+        threads: rayon::current_num_threads(),
+        digits: (3, 8),
+        circuits,
+    };
+    reproduce::run(&opts).map(|_| ())
+}
+
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Reproduce { data, batch_size, minibatches, quick, json, threads, circuits } => {
+            reproduce_command(data, batch_size, minibatches, quick, json, threads, circuits)
+        }
         Command::Demo { log_n, levels, log_scale, dnum, rotate, insecure } => {
-            demo(log_n, levels, log_scale, dnum, rotate, insecure)
+            demo(log_n, levels, log_scale, dnum, rotate, insecure).map_err(|e| e.to_string())
         }
     };
     if let Err(e) = result {

@@ -1,0 +1,151 @@
+//! Results: one record per run, written as JSON (atomically), and the learned weights drawn as
+//! 14 x 14 images in one SVG.
+
+use serde::Serialize;
+use std::io::Write;
+use std::path::Path;
+
+/// One row of the results table.
+#[derive(Clone, Debug, Serialize)]
+pub struct Run {
+    /// `"plaintext"`, `"baseline"` or `"lowdepth"`.
+    pub circuit: String,
+    /// k.
+    pub minibatches: usize,
+    /// b.
+    pub batch_size: usize,
+    /// Multiplicative depth (0 for plaintext).
+    pub depth: usize,
+    /// log2 N (0 for plaintext).
+    pub log_n: u32,
+    /// log2 QP (0 for plaintext).
+    pub log_qp: f64,
+    /// Whether the parameters passed the 128-bit check.
+    pub secure: bool,
+    /// Ciphertexts uploaded.
+    pub input_ciphertexts: usize,
+    /// Bytes uploaded (no compression).
+    pub upload_bytes: usize,
+    /// Multiplications (ciphertext, plaintext and constant).
+    pub multiplications: usize,
+    /// Rotations.
+    pub rotations: usize,
+    /// Key switches (relinearizations, rotations, conjugations).
+    pub key_switches: usize,
+    /// Training time on the server.
+    pub wall_seconds: f64,
+    /// The client's encryption time.
+    pub encrypt_seconds: f64,
+    /// Key generation time.
+    pub keygen_seconds: f64,
+    /// Threads.
+    pub threads: usize,
+    /// Peak resident memory during training.
+    pub peak_rss_bytes: u64,
+    /// Test accuracy of the model.
+    pub test_accuracy: f64,
+    /// Largest absolute weight difference from the plaintext model.
+    pub max_weight_error: f64,
+    /// Test predictions that differ from the plaintext model's.
+    pub predictions_changed: usize,
+}
+
+impl Run {
+    /// The plaintext reference's row.
+    pub fn plaintext(k: usize, b: usize, wall: f64, threads: usize, rss: u64, acc: f64) -> Self {
+        Self {
+            circuit: "plaintext".into(),
+            minibatches: k,
+            batch_size: b,
+            depth: 0,
+            log_n: 0,
+            log_qp: 0.0,
+            secure: true,
+            input_ciphertexts: 0,
+            upload_bytes: 0,
+            multiplications: 0,
+            rotations: 0,
+            key_switches: 0,
+            wall_seconds: wall,
+            encrypt_seconds: 0.0,
+            keygen_seconds: 0.0,
+            threads,
+            peak_rss_bytes: rss,
+            test_accuracy: acc,
+            max_weight_error: 0.0,
+            predictions_changed: 0,
+        }
+    }
+}
+
+/// Writes `contents` to `path` atomically (a temporary file in the same directory, then a
+/// rename).
+///
+/// # Errors
+/// I/O errors.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(contents)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
+}
+
+/// `{"runs": [...]}`.
+///
+/// # Errors
+/// I/O errors.
+pub fn write_json(path: &Path, runs: &[Run]) -> std::io::Result<()> {
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        runs: &'a [Run],
+    }
+    let text = serde_json::to_string_pretty(&Doc { runs }).map_err(std::io::Error::other)?;
+    write_atomic(path, text.as_bytes())
+}
+
+/// The weights `w[1..=side^2]` (the bias excluded) of each model as a `side x side` image, side
+/// by side, blue for negative and red for positive, scaled to each model's largest weight.
+///
+/// # Errors
+/// I/O errors.
+pub fn write_weights_svg(
+    path: &Path,
+    models: &[(String, Vec<f64>)],
+    side: usize,
+) -> std::io::Result<()> {
+    let cell = 12;
+    let pad = 20;
+    let img = side * cell;
+    let width = models.len() * (img + pad) + pad;
+    let height = img + 2 * pad + 10;
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n"
+    );
+    for (m, (name, w)) in models.iter().enumerate() {
+        let x0 = pad + m * (img + pad);
+        let scale = w[1..=side * side].iter().fold(0.0f64, |a, v| a.max(v.abs())).max(1e-300);
+        s += &format!("<text x=\"{x0}\" y=\"14\">{name}</text>\n");
+        for r in 0..side {
+            for c in 0..side {
+                let v = (w[1 + r * side + c] / scale).clamp(-1.0, 1.0);
+                // White at 0, red for positive, blue for negative weights.
+                let fade = (255.0 * (1.0 - v.abs())) as u8;
+                let (red, green, blue) =
+                    if v >= 0.0 { (255, fade, fade) } else { (fade, fade, 255) };
+                s += &format!(
+                    "<rect x=\"{}\" y=\"{}\" width=\"{cell}\" height=\"{cell}\" fill=\"rgb({red},{green},{blue})\"/>\n",
+                    x0 + c * cell,
+                    pad + r * cell,
+                );
+            }
+        }
+    }
+    s += "</svg>\n";
+    write_atomic(path, s.as_bytes())
+}
