@@ -16,11 +16,18 @@ pub struct Progress {
     lowest: AtomicUsize,
     start: Instant,
     last: Mutex<Instant>,
+    stages: Vec<(usize, String)>,
 }
 
 impl Progress {
-    /// Progress of circuit `name`, expecting `total` key switches and depth `depth`.
-    pub fn new(name: &'static str, total: usize, depth: usize) -> Self {
+    /// Progress of circuit `name`, expecting `total` key switches and depth `depth`; `stages`
+    /// names what happens from each depth on (minibatch and stage), in increasing depth.
+    pub fn new(
+        name: &'static str,
+        total: usize,
+        depth: usize,
+        stages: Vec<(usize, String)>,
+    ) -> Self {
         let now = Instant::now();
         Self {
             name,
@@ -31,6 +38,7 @@ impl Progress {
             lowest: AtomicUsize::new(usize::MAX),
             start: now,
             last: Mutex::new(now),
+            stages,
         }
     }
 
@@ -48,8 +56,9 @@ impl Progress {
         let top = self.top.load(Ordering::Relaxed);
         let lowest = self.lowest.load(Ordering::Relaxed);
         let reached = top.saturating_sub(lowest.min(top));
+        let stage = self.stages.iter().rev().find(|(d, _)| *d <= reached).map_or("", |(_, s)| s);
         eprint!(
-            "\r[{}] {:5.1}%  key switches {done}/{}  depth {reached}/{}  elapsed {elapsed:.1} s  left ~{eta:.1} s   ",
+            "\r[{}] {:5.1}%  {stage:<28} key switches {done}/{}  depth {reached}/{}  elapsed {elapsed:.1} s  left ~{eta:.1} s ",
             self.name,
             100.0 * frac,
             self.total,

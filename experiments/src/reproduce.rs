@@ -114,9 +114,10 @@ pub fn run(opts: &Options) -> Result<Vec<Run>, String> {
             ckks::Evaluator::new(ctx, keys.evaluation_keys.clone()).map_err(|e| e.to_string())?,
         );
         let total = params.counts.key_switches();
+        let stages = stages(kind, &cfg, &circuit, ctx.slots()).map_err(|e| e.to_string())?;
         let watched = Observed::with_observer(
             server,
-            (Progress::new(kind.name(), total, params.depth), Counter::default()),
+            (Progress::new(kind.name(), total, params.depth, stages), Counter::default()),
         );
         reset_peak_rss();
         let t = Instant::now();
@@ -171,6 +172,40 @@ pub fn run(opts: &Options) -> Result<Vec<Run>, String> {
         println!("wrote {} and {}", path.display(), svg.display());
     }
     Ok(runs)
+}
+
+/// What each depth of the circuit computes, for the progress line.
+fn stages(
+    kind: Kind,
+    cfg: &TrainConfig,
+    circuit: &Training<'_>,
+    slots: usize,
+) -> circuits::Result<Vec<(usize, String)>> {
+    let k = cfg.minibatches;
+    Ok(match kind {
+        Kind::Baseline => (0..k)
+            .flat_map(|t| {
+                let d = 5 * t;
+                [
+                    (d, format!("minibatch {}/{k}: X v", t + 1)),
+                    (d + 2, format!("minibatch {}/{k}: sigmoid", t + 1)),
+                    (d + 4, format!("minibatch {}/{k}: gradient", t + 1)),
+                ]
+            })
+            .collect(),
+        Kind::LowDepth => {
+            let low = circuits::lowdepth::LowDepth::new(cfg.clone())?;
+            low.schedule(circuit.z.cols(), circuit.unit(slots)?)?
+                .iter()
+                .flat_map(|s| {
+                    [
+                        (s.u_depth, format!("minibatch {}/{k}: G s + Z y", s.t + 1)),
+                        (s.s_depth, format!("minibatch {}/{k}: gradient", s.t + 1)),
+                    ]
+                })
+                .collect()
+        }
+    })
 }
 
 fn print_table(runs: &[Run], quick: bool) {
