@@ -1,33 +1,15 @@
 //! The low-depth circuit: the same model as the reference trainer (plaintext evaluator) and a
 //! depth of at most 2.5 k (depth finder).
 
+mod common;
 use circuits::baseline::lr_unit;
 use circuits::lowdepth::LowDepth;
 use circuits::reference::{train, TrainConfig};
 use ckks::eval::{CkksEvaluator, DepthFinder, PlaintextEvaluator};
 use ckks::ModulusChain;
-use linalg::{decode_col, decode_row, LinAlg, PlainMatrix};
-use rand_chacha::rand_core::{RngCore, SeedableRng};
-
-fn data(seed: u64, n: usize, d: usize) -> PlainMatrix {
-    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
-    let mut u = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    let mut rows = Vec::with_capacity(n * d);
-    for _ in 0..n {
-        let y = if u() < 0.5 { -1.0 } else { 1.0 };
-        rows.push(y);
-        for _ in 1..d {
-            rows.push(y * u());
-        }
-    }
-    PlainMatrix::new(n, d, rows).unwrap()
-}
-
-fn rel_error(got: &[f64], want: &[f64]) -> f64 {
-    let diff: f64 = got.iter().zip(want).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
-    let norm: f64 = want.iter().map(|x| x * x).sum::<f64>().sqrt();
-    diff / norm.max(1e-300)
-}
+use common::data;
+use common::rel_error;
+use linalg::{decode_col, decode_row, LinAlg};
 
 #[test]
 fn plaintext_lowdepth_equals_the_reference_trainer() {

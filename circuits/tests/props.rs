@@ -2,27 +2,13 @@
 //! the reference trainer's model (relative error below 1e-9); the cost reports show the
 //! low-depth circuit's extra uploads.
 
+mod common;
 use circuits::reference::{train, TrainConfig};
 use circuits::training::{decode_model, Kind, Training};
 use ckks::eval::{CkksEvaluator, PlaintextEvaluator};
 use ckks::ModulusChain;
-use linalg::PlainMatrix;
+use common::data;
 use proptest::prelude::*;
-
-fn data(seed: u64, n: usize, d: usize) -> PlainMatrix {
-    use rand_chacha::rand_core::{RngCore, SeedableRng};
-    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
-    let mut u = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    let mut rows = Vec::with_capacity(n * d);
-    for _ in 0..n {
-        let y = if u() < 0.5 { -1.0 } else { 1.0 };
-        rows.push(y);
-        for _ in 1..d {
-            rows.push(y * u());
-        }
-    }
-    PlainMatrix::new(n, d, rows).unwrap()
-}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]

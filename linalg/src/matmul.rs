@@ -111,17 +111,7 @@ impl<E: CkksEvaluator> LinAlg<'_, E> {
             .collect::<Result<Vec<_>>>()?;
         // Sum the pieces of each tile row, in increasing k.
         let (tr, tc) = (f.div_ceil(m), h.div_ceil(n));
-        let mut tiles: Vec<Option<E::Value>> = vec![None; tr * tc];
-        for (k, masked) in pieces.into_iter().flatten() {
-            for (j, t) in masked.into_iter().enumerate() {
-                let slot = &mut tiles[(k / m) * tc + j];
-                *slot = Some(match slot.take() {
-                    None => t,
-                    Some(acc) => self.e.add(&acc, &t)?,
-                });
-            }
-        }
-        let tiles = tiles.into_iter().map(|t| t.expect("every tile row has a row")).collect();
+        let tiles = self.accumulate(tr * tc, pieces, |k, j| (k / m) * tc + j)?;
         Ok(Matrix { rows: f, cols: h, unit, tiles })
     }
 
@@ -186,17 +176,28 @@ impl<E: CkksEvaluator> LinAlg<'_, E> {
             })
             .collect::<Result<Vec<_>>>()?;
         let (tr, tc) = (f.div_ceil(m), h.div_ceil(n));
-        let mut tiles: Vec<Option<E::Value>> = vec![None; tr * tc];
-        for (k, placed) in pieces.into_iter().flatten() {
-            for (i, t) in placed.into_iter().enumerate() {
-                let slot = &mut tiles[i * tc + k / n];
+        let tiles = self.accumulate(tr * tc, pieces, |k, i| i * tc + k / n)?;
+        Ok(Matrix { rows: f, cols: h, unit, tiles })
+    }
+
+    /// Sums the pieces of every row (column) `k` into the result tiles, in increasing `k`:
+    /// piece `q` of `k` goes to tile `index(k, q)`.
+    fn accumulate(
+        &self,
+        count: usize,
+        pieces: Vec<Vec<(usize, Vec<E::Value>)>>,
+        index: impl Fn(usize, usize) -> usize,
+    ) -> Result<Vec<E::Value>> {
+        let mut tiles: Vec<Option<E::Value>> = vec![None; count];
+        for (k, parts) in pieces.into_iter().flatten() {
+            for (q, t) in parts.into_iter().enumerate() {
+                let slot = &mut tiles[index(k, q)];
                 *slot = Some(match slot.take() {
                     None => t,
                     Some(acc) => self.e.add(&acc, &t)?,
                 });
             }
         }
-        let tiles = tiles.into_iter().map(|t| t.expect("every tile column has a column")).collect();
-        Ok(Matrix { rows: f, cols: h, unit, tiles })
+        Ok(tiles.into_iter().map(|t| t.expect("every result tile receives a piece")).collect())
     }
 }
