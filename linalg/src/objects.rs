@@ -109,35 +109,43 @@ impl<V> Matrix<V> {
     }
 }
 
-impl<V> RowVector<V> {
-    /// The length.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-    /// Always false: vectors have at least one entry.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-    /// The encoding unit.
-    pub fn unit(&self) -> EncodingUnit {
-        self.unit
-    }
+/// Accessors and the [`Tiled`] implementation shared by the two vector kinds.
+macro_rules! vector_kind {
+    ($name:ident, $kind:expr) => {
+        impl<V> $name<V> {
+            /// The length.
+            pub fn len(&self) -> usize {
+                self.len
+            }
+            /// Always false: vectors have at least one entry.
+            pub fn is_empty(&self) -> bool {
+                self.len == 0
+            }
+            /// The encoding unit.
+            pub fn unit(&self) -> EncodingUnit {
+                self.unit
+            }
+        }
+
+        impl<V> Tiled for $name<V> {
+            type Tile = V;
+            type With<W> = $name<W>;
+            fn tiles(&self) -> &[V] {
+                &self.tiles
+            }
+            fn shape(&self) -> Shape {
+                Shape { kind: $kind, rows: self.len, cols: 1, unit: self.unit }
+            }
+            fn with_tiles<W>(&self, tiles: Vec<W>) -> $name<W> {
+                debug_assert_eq!(tiles.len(), self.tiles.len());
+                $name { len: self.len, unit: self.unit, tiles }
+            }
+        }
+    };
 }
 
-impl<V> ColVector<V> {
-    /// The length.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-    /// Always false: vectors have at least one entry.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-    /// The encoding unit.
-    pub fn unit(&self) -> EncodingUnit {
-        self.unit
-    }
-}
+vector_kind!(RowVector, Kind::Row);
+vector_kind!(ColVector, Kind::Col);
 
 impl<V> Tiled for Matrix<V> {
     type Tile = V;
@@ -151,35 +159,5 @@ impl<V> Tiled for Matrix<V> {
     fn with_tiles<W>(&self, tiles: Vec<W>) -> Matrix<W> {
         debug_assert_eq!(tiles.len(), self.tiles.len());
         Matrix { rows: self.rows, cols: self.cols, unit: self.unit, tiles }
-    }
-}
-
-impl<V> Tiled for RowVector<V> {
-    type Tile = V;
-    type With<W> = RowVector<W>;
-    fn tiles(&self) -> &[V] {
-        &self.tiles
-    }
-    fn shape(&self) -> Shape {
-        Shape { kind: Kind::Row, rows: self.len, cols: 1, unit: self.unit }
-    }
-    fn with_tiles<W>(&self, tiles: Vec<W>) -> RowVector<W> {
-        debug_assert_eq!(tiles.len(), self.tiles.len());
-        RowVector { len: self.len, unit: self.unit, tiles }
-    }
-}
-
-impl<V> Tiled for ColVector<V> {
-    type Tile = V;
-    type With<W> = ColVector<W>;
-    fn tiles(&self) -> &[V] {
-        &self.tiles
-    }
-    fn shape(&self) -> Shape {
-        Shape { kind: Kind::Col, rows: self.len, cols: 1, unit: self.unit }
-    }
-    fn with_tiles<W>(&self, tiles: Vec<W>) -> ColVector<W> {
-        debug_assert_eq!(tiles.len(), self.tiles.len());
-        ColVector { len: self.len, unit: self.unit, tiles }
     }
 }
