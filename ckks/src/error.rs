@@ -125,4 +125,31 @@ pub enum CkksError {
     /// An evaluator asked to encrypt without a key to encrypt with (a server-side evaluator).
     #[error("this evaluator holds no encryption key: encrypt inputs on the client, or build the evaluator with a public key")]
     NoEncryptionKey,
+
+    /// Serialized input that is truncated, corrupted or out of range.
+    #[error("malformed {what}: {reason}")]
+    Malformed {
+        /// What was being read.
+        what: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A serialized object of another kind than asked for.
+    #[error("expected a serialized {expected}, found object kind {found}")]
+    WrongKind {
+        /// The kind asked for.
+        expected: &'static str,
+        /// The kind code in the header.
+        found: u16,
+    },
+
+    /// A serialization format version this build cannot read.
+    #[error("serialization format version {found} is not supported (this build reads version {supported})")]
+    UnsupportedVersion {
+        /// The version in the header.
+        found: u16,
+        /// The version this build reads.
+        supported: u16,
+    },
 }

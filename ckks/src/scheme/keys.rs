@@ -17,8 +17,8 @@ use zeroize::Zeroize;
 /// The secret key `s`, a uniform ternary polynomial. Zeroized on drop; never part of the
 /// evaluation keys a server receives.
 pub struct SecretKey {
-    ctx: Context,
-    coeffs: Vec<i64>,
+    pub(crate) ctx: Context,
+    pub(crate) coeffs: Vec<i64>,
     /// `s` over the full basis `q_0..q_L, p_0..p_{k-1}`, evaluation form.
     qp: RnsPoly<Eval>,
 }
@@ -48,6 +48,9 @@ pub struct PublicKey {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SwitchingKey {
     pub(crate) digits: Vec<(RnsPoly<Eval>, RnsPoly<Eval>)>,
+    /// The public seeds each `a_j` was expanded from (before any permutation), when known: the
+    /// serialized key stores them instead of the `a_j` (seeded compression).
+    pub(crate) seeds: Option<Vec<[u8; 32]>>,
     pub(crate) params_hash: u64,
 }
 
@@ -104,6 +107,51 @@ impl GaloisKeys {
     }
 }
 
+/// A ciphertext `(c_0, a)` encrypted with the secret key, `a` kept as the seed it is expanded
+/// from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeededCiphertext {
+    pub(crate) c0: RnsPoly<Eval>,
+    pub(crate) seed: [u8; 32],
+    pub(crate) level: usize,
+    pub(crate) scale: f64,
+    pub(crate) params_hash: u64,
+}
+
+impl SeededCiphertext {
+    /// The full ciphertext.
+    ///
+    /// # Panics
+    /// If `ctx` is not the context this ciphertext was made in (check
+    /// [`SeededCiphertext::params_hash`] first; readers do).
+    pub fn expand(&self, ctx: &Context) -> Ciphertext {
+        assert_eq!(ctx.hash(), self.params_hash, "a seeded ciphertext of other parameters");
+        let basis = ctx.basis_q(self.level);
+        let a = Prng::from_seed(self.seed).uniform_poly(ctx.n(), basis);
+        Ciphertext {
+            parts: vec![self.c0.clone(), a],
+            level: self.level,
+            scale: self.scale,
+            params_hash: self.params_hash,
+        }
+    }
+
+    /// The level.
+    pub fn level(&self) -> usize {
+        self.level
+    }
+
+    /// The hash of the parameters it belongs to.
+    pub fn params_hash(&self) -> u64 {
+        self.params_hash
+    }
+
+    /// Size in bytes: one polynomial and a seed.
+    pub fn byte_size(&self) -> usize {
+        self.c0.data().len() * 8 + 32
+    }
+}
+
 /// Everything a server needs to evaluate: public material only.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EvaluationKeys {
@@ -126,7 +174,7 @@ impl Context {
 }
 
 /// The inverse of the odd `g` modulo the power of two `m`.
-fn inverse_mod_2n(g: usize, m: usize) -> usize {
+pub(crate) fn inverse_mod_2n(g: usize, m: usize) -> usize {
     // g^(m/2 - 1) = g^-1 in the unit group of Z_m (of order m/2).
     let mut r = 1usize;
     let mut b = g % m;
@@ -144,7 +192,11 @@ fn inverse_mod_2n(g: usize, m: usize) -> usize {
 impl SecretKey {
     /// A fresh uniform ternary secret.
     pub fn generate(ctx: &Context, prng: &mut Prng) -> Self {
-        let coeffs = prng.ternary(ctx.n());
+        Self::from_coeffs(ctx, prng.ternary(ctx.n()))
+    }
+
+    /// The key with these ternary coefficients (as read back from storage).
+    pub(crate) fn from_coeffs(ctx: &Context, coeffs: Vec<i64>) -> Self {
         let basis = ctx.basis_qp_top();
         let qp = RnsPoly::from_signed(&coeffs, basis).into_eval(basis);
         Self { ctx: ctx.clone(), coeffs, qp }
@@ -179,11 +231,14 @@ impl SecretKey {
         let ctx = &self.ctx;
         let basis = ctx.basis_qp_top();
         let n = ctx.n();
+        let mut seeds = Vec::with_capacity(ctx.digits().len());
         let digits = ctx
             .digits()
             .iter()
             .map(|digit| {
-                let a = prng.uniform_poly(n, basis);
+                let seed = prng.seed();
+                seeds.push(seed);
+                let a = Prng::from_seed(seed).uniform_poly(n, basis);
                 let mut b = RnsPoly::from_signed(&prng.gaussian(n), basis).into_eval(basis);
                 let mut as_ = a.clone();
                 as_.mul_assign(&self.qp, basis);
@@ -200,7 +255,7 @@ impl SecretKey {
                 (b, a)
             })
             .collect();
-        SwitchingKey { digits, params_hash: ctx.hash() }
+        SwitchingKey { digits, seeds: Some(seeds), params_hash: ctx.hash() }
     }
 
     /// The relinearization key (switches `s^2` to `s`).
@@ -253,26 +308,32 @@ impl SecretKey {
         GaloisKeys { keys }
     }
 
-    /// Encrypts `pt` under the secret key: `(-a s + e + m, a)` with `a` uniform.
+    /// Encrypts `pt` under the secret key: `(-a s + e + m, a)` with `a` uniform, expanded from a
+    /// fresh public seed (see [`SecretKey::encrypt_seeded`]).
     ///
     /// # Errors
     /// [`crate::CkksError::ContextMismatch`] if `pt` belongs to other parameters.
     pub fn encrypt(&self, pt: &Plaintext, prng: &mut Prng) -> Result<Ciphertext> {
+        Ok(self.encrypt_seeded(pt, prng)?.expand(&self.ctx))
+    }
+
+    /// Encrypts `pt` and keeps `a` as the 32-byte seed it is expanded from: half the size to
+    /// store or send ([`SeededCiphertext::expand`] restores the ciphertext).
+    ///
+    /// # Errors
+    /// [`crate::CkksError::ContextMismatch`] if `pt` belongs to other parameters.
+    pub fn encrypt_seeded(&self, pt: &Plaintext, prng: &mut Prng) -> Result<SeededCiphertext> {
         let ctx = &self.ctx;
         check_hash(ctx, pt.params_hash)?;
         let basis = ctx.basis_q(pt.level);
-        let a = prng.uniform_poly(ctx.n(), basis);
+        let seed = prng.seed();
+        let a = Prng::from_seed(seed).uniform_poly(ctx.n(), basis);
         let mut c0 = RnsPoly::from_signed(&prng.gaussian(ctx.n()), basis).into_eval(basis);
-        let mut as_ = a.clone();
+        let mut as_ = a;
         as_.mul_assign(&self.at_level(pt.level), basis);
         c0.sub_assign(&as_, basis);
         c0.add_assign(&pt.poly, basis);
-        Ok(Ciphertext {
-            parts: vec![c0, a],
-            level: pt.level,
-            scale: pt.scale,
-            params_hash: ctx.hash(),
-        })
+        Ok(SeededCiphertext { c0, seed, level: pt.level, scale: pt.scale, params_hash: ctx.hash() })
     }
 
     /// Decrypts: `c_0 + c_1 s [+ c_2 s^2] mod Q_level`.

@@ -11,6 +11,7 @@ pub mod keys;
 pub(crate) mod keyswitch;
 pub mod params;
 pub mod rules;
+pub mod serial;
 
 pub use chain::ModulusChain;
 pub use ciphertext::{Ciphertext, Plaintext};
@@ -18,7 +19,8 @@ pub use context::Context;
 pub use encoder::Encoder;
 pub use evaluator::Evaluator;
 pub use keys::{
-    EvaluationKeys, GaloisKey, GaloisKeys, PublicKey, RelinearizationKey, SecretKey, SwitchingKey,
+    EvaluationKeys, GaloisKey, GaloisKeys, PublicKey, RelinearizationKey, SecretKey,
+    SeededCiphertext, SwitchingKey,
 };
 pub use params::{max_log_qp_128, ParametersLiteral, Security};
 pub use rules::{Meta, SCALE_TOLERANCE};

@@ -1,0 +1,207 @@
+//! Serialization: round trips of every type, seeded sizes, and readers against hostile input
+//! (every truncation, every single-bit flip, wrong kinds, wrong parameters, other versions and
+//! random bytes): always a typed error, never a panic or a wrong object.
+
+use ckks::*;
+use proptest::prelude::*;
+
+fn tiny() -> Context {
+    ParametersLiteral::with_levels(4, 2, 30, 25, 30, 3)
+        .security(Security::InsecureToyParameters)
+        .build()
+        .unwrap()
+}
+
+struct Objects {
+    ctx: Context,
+    sk: SecretKey,
+    pk: PublicKey,
+    rk: RelinearizationKey,
+    gk: GaloisKeys,
+    ct: Ciphertext,
+    ct3: Ciphertext,
+    seeded: SeededCiphertext,
+}
+
+fn objects() -> Objects {
+    let ctx = tiny();
+    let mut prng = Prng::from_u64_seed(1);
+    let sk = SecretKey::generate(&ctx, &mut prng);
+    let pk = sk.public_key(&mut prng);
+    let rk = sk.relinearization_key(&mut prng);
+    let gk = sk.galois_keys(&[1, 3], true, &mut prng);
+    let pt = ctx.encode_at(&[0.5, -0.25, 0.125], 2).unwrap();
+    let seeded = sk.encrypt_seeded(&pt, &mut prng).unwrap();
+    let ct = seeded.expand(&ctx);
+    let eval = Evaluator::new(&ctx, EvaluationKeys::default()).unwrap();
+    let ct3 = eval.mul(&ct, &ct).unwrap();
+    Objects { ctx, sk, pk, rk, gk, ct, ct3, seeded }
+}
+
+/// A reader that reports whether its input parsed.
+type Read<'a> = Box<dyn Fn(&[u8]) -> Result<()> + 'a>;
+
+/// Every serialized object with its reader.
+fn all(o: &Objects) -> Vec<(&'static str, Vec<u8>, Read<'_>)> {
+    let ctx = &o.ctx;
+    vec![
+        ("parameters", ctx.to_bytes(), Box::new(|b: &[u8]| Context::from_bytes(b).map(drop))),
+        (
+            "secret key",
+            o.sk.to_bytes().to_vec(),
+            Box::new(move |b: &[u8]| SecretKey::from_bytes(ctx, b).map(drop)),
+        ),
+        (
+            "public key",
+            o.pk.to_bytes(),
+            Box::new(move |b: &[u8]| PublicKey::from_bytes(ctx, b).map(drop)),
+        ),
+        (
+            "relin key",
+            o.rk.to_bytes(),
+            Box::new(move |b: &[u8]| RelinearizationKey::from_bytes(ctx, b).map(drop)),
+        ),
+        (
+            "galois keys",
+            o.gk.to_bytes(),
+            Box::new(move |b: &[u8]| GaloisKeys::from_bytes(ctx, b).map(drop)),
+        ),
+        (
+            "ciphertext",
+            o.ct.to_bytes(),
+            Box::new(move |b: &[u8]| Ciphertext::from_bytes(ctx, b).map(drop)),
+        ),
+        (
+            "ciphertext (3 parts)",
+            o.ct3.to_bytes(),
+            Box::new(move |b: &[u8]| Ciphertext::from_bytes(ctx, b).map(drop)),
+        ),
+        (
+            "seeded ciphertext",
+            o.seeded.to_bytes(),
+            Box::new(move |b: &[u8]| SeededCiphertext::from_bytes(ctx, b).map(drop)),
+        ),
+    ]
+}
+
+#[test]
+fn every_type_round_trips() {
+    let o = objects();
+    let ctx = &o.ctx;
+    let back = Context::from_bytes(&ctx.to_bytes()).unwrap();
+    assert_eq!(back.hash(), ctx.hash());
+    assert_eq!(PublicKey::from_bytes(ctx, &o.pk.to_bytes()).unwrap(), o.pk);
+    assert_eq!(RelinearizationKey::from_bytes(ctx, &o.rk.to_bytes()).unwrap(), o.rk);
+    assert_eq!(GaloisKeys::from_bytes(ctx, &o.gk.to_bytes()).unwrap(), o.gk);
+    assert_eq!(Ciphertext::from_bytes(ctx, &o.ct.to_bytes()).unwrap(), o.ct);
+    assert_eq!(Ciphertext::from_bytes(ctx, &o.ct3.to_bytes()).unwrap(), o.ct3);
+    assert_eq!(SeededCiphertext::from_bytes(ctx, &o.seeded.to_bytes()).unwrap(), o.seeded);
+    let sk = SecretKey::from_bytes(ctx, &o.sk.to_bytes()).unwrap();
+    let pt = sk.decrypt(&o.ct).unwrap();
+    let v = ctx.decode(&pt).unwrap();
+    assert!((v[0] - 0.5).abs() < 1e-4 && (v[1] + 0.25).abs() < 1e-4);
+    // Keys read back work: a rotation with the reloaded Galois keys decrypts correctly.
+    let keys = EvaluationKeys {
+        relinearization: Some(RelinearizationKey::from_bytes(ctx, &o.rk.to_bytes()).unwrap()),
+        galois: GaloisKeys::from_bytes(ctx, &o.gk.to_bytes()).unwrap(),
+    };
+    let eval = Evaluator::new(ctx, keys).unwrap();
+    let r = eval.rotate(&o.ct, 1).unwrap();
+    let v = ctx.decode(&sk.decrypt(&r).unwrap()).unwrap();
+    assert!((v[0] + 0.25).abs() < 1e-3, "{v:?}");
+    let empty = GaloisKeys::default();
+    assert!(GaloisKeys::from_bytes(ctx, &empty.to_bytes()).unwrap().is_empty());
+}
+
+#[test]
+fn seeded_objects_are_about_half_the_size() {
+    // Exact layouts on the tiny parameters: header 40 bytes, level and scale 12, a polynomial
+    // N (l + 1) words.
+    let o = objects();
+    let poly = 16 * 3 * 8;
+    assert_eq!(o.ct.to_bytes().len(), 40 + 12 + 4 + 2 * poly);
+    assert_eq!(o.seeded.to_bytes().len(), 40 + 12 + poly + 32);
+    // At N = 2^12 the seeds halve ciphertexts and keys.
+    let ctx = ParametersLiteral::with_levels(12, 1, 50, 40, 60, 2)
+        .security(Security::InsecureToyParameters)
+        .build()
+        .unwrap();
+    let mut prng = Prng::from_u64_seed(2);
+    let sk = SecretKey::generate(&ctx, &mut prng);
+    let pt = ctx.encode_at(&[1.0], 1).unwrap();
+    let seeded = sk.encrypt_seeded(&pt, &mut prng).unwrap();
+    let (s, f) = (seeded.to_bytes().len() as f64, seeded.expand(&ctx).to_bytes().len() as f64);
+    let rk = sk.relinearization_key(&mut prng);
+    let (rs, rf) = (rk.to_bytes().len() as f64, rk.byte_size() as f64);
+    eprintln!(
+        "N = 2^12: ciphertext {f} B full, {s} B seeded; relinearization key {rf} B, {rs} B stored"
+    );
+    assert!((s / f - 0.5).abs() < 0.01 && (rs / rf - 0.5).abs() < 0.01);
+}
+
+#[test]
+fn every_truncation_and_every_bit_flip_is_an_error() {
+    let o = objects();
+    for (name, bytes, read) in all(&o) {
+        read(&bytes).unwrap_or_else(|e| panic!("{name} does not read back: {e}"));
+        for len in 0..bytes.len() {
+            assert!(read(&bytes[..len]).is_err(), "{name} truncated to {len} bytes was accepted");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(read(&longer).is_err(), "{name} with a trailing byte was accepted");
+        // Every bit of small objects; every 7th bit of large ones.
+        let stride = if bytes.len() < 4096 { 1 } else { 7 };
+        for bit in (0..bytes.len() * 8).step_by(stride) {
+            let mut flipped = bytes.clone();
+            flipped[bit / 8] ^= 1 << (bit % 8);
+            // Reserved header bits (12..16) are not checked; every other flip must be caught.
+            if (12..16).contains(&(bit / 8)) {
+                continue;
+            }
+            assert!(read(&flipped).is_err(), "{name} with bit {bit} flipped was accepted");
+        }
+    }
+}
+
+#[test]
+fn wrong_kind_parameters_and_version_are_refused() {
+    let o = objects();
+    let ctx = &o.ctx;
+    let err = PublicKey::from_bytes(ctx, &o.ct.to_bytes()).unwrap_err();
+    assert!(matches!(err, CkksError::WrongKind { found: 6, .. }), "{err}");
+    let other = ParametersLiteral::with_levels(4, 3, 30, 25, 30, 3)
+        .security(Security::InsecureToyParameters)
+        .build()
+        .unwrap();
+    let err = Ciphertext::from_bytes(&other, &o.ct.to_bytes()).unwrap_err();
+    assert!(matches!(err, CkksError::ContextMismatch { .. }), "{err}");
+    let mut v2 = o.ct.to_bytes();
+    v2[8] = 2;
+    let err = Ciphertext::from_bytes(ctx, &v2).unwrap_err();
+    assert!(matches!(err, CkksError::UnsupportedVersion { found: 2, .. }), "{err}");
+    assert_eq!(serial::peek_kind(&o.gk.to_bytes()).unwrap(), serial::Kind::GaloisKeys as u16);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Random bytes, and random bytes behind a valid header of each kind: an error, no panic.
+    #[test]
+    fn random_input_never_panics(body in prop::collection::vec(any::<u8>(), 0..600), kind in 1u16..8) {
+        let o = objects();
+        let mut framed = serial::MAGIC.to_vec();
+        framed.extend(serial::VERSION.to_le_bytes());
+        framed.extend(kind.to_le_bytes());
+        framed.extend([0u8; 4]);
+        framed.extend(o.ctx.hash().to_le_bytes());
+        framed.extend((body.len() as u64).to_le_bytes());
+        let checksum = body.iter().fold(0xcbf29ce484222325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100000001b3));
+        framed.extend(checksum.to_le_bytes());
+        framed.extend(&body);
+        for (_, _, read) in all(&o) {
+            let _ = read(&body);
+            let _ = read(&framed);
+        }
+    }
+}
