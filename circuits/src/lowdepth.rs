@@ -267,6 +267,14 @@ impl LowDepth {
             .collect())
     }
 
+    /// The names of the uploaded matrices for `d` features.
+    pub fn plain_inputs_names(&self, d: usize) -> Vec<String> {
+        self.shapes(self.cfg.batch_size, d, self.cfg.minibatches)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect()
+    }
+
     fn shapes(&self, b: usize, d: usize, k: usize) -> Vec<(String, (usize, usize))> {
         let mut v: Vec<(String, (usize, usize))> = (0..k)
             .map(|t| {

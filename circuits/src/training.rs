@@ -12,6 +12,7 @@ use ckks::ModulusChain;
 use linalg::{
     decode_col, decode_row, ColVector, EncodingUnit, LinAlg, Matrix, PlainMatrix, RowVector,
 };
+use std::collections::BTreeMap;
 
 /// Which circuit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -214,6 +215,93 @@ impl Circuit for Training<'_> {
         self.train(e).map_err(|err| match err {
             CircuitError::Linalg(linalg::LinalgError::Ckks(c)) => c,
             other => ckks::CkksError::InvalidParameters(other.to_string()),
+        })
+    }
+}
+
+/// A named uploaded object, in plaintext (client side) or encrypted (`V`).
+#[derive(Clone, Debug)]
+pub enum Object<M, C> {
+    /// A matrix.
+    Matrix(M),
+    /// A column vector.
+    Col(C),
+}
+
+impl Training<'_> {
+    /// The plaintext of every input, by the names of [`Training::inputs`] (what the client
+    /// encrypts).
+    ///
+    /// # Errors
+    /// [`CircuitError::NotEnoughData`].
+    pub fn plain_inputs(&self) -> Result<BTreeMap<String, Object<PlainMatrix, Vec<f64>>>> {
+        let mut out = BTreeMap::new();
+        match self.kind {
+            Kind::Baseline => {
+                self.cfg.check(self.z.rows())?;
+                let (b, d) = (self.cfg.batch_size, self.z.cols());
+                for t in 0..self.cfg.minibatches {
+                    let batch = PlainMatrix::from_fn(b, d, |i, j| self.z.get(t * b + i, j));
+                    out.insert(format!("Z_{t}"), Object::Matrix(batch));
+                }
+                out.insert("w_0".into(), Object::Col(vec![0.0; d]));
+                out.insert("v_0".into(), Object::Col(vec![0.0; d]));
+            }
+            Kind::LowDepth => {
+                for (name, m) in LowDepth::new(self.cfg.clone())?.plain_inputs(self.z)? {
+                    out.insert(name, Object::Matrix(m));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The circuit's inputs from named encrypted objects (as read back on the server).
+    ///
+    /// # Errors
+    /// [`CircuitError::InvalidConfig`] for a missing object or one of the wrong kind.
+    pub fn inputs_from<V: Clone>(
+        &self,
+        mut objects: BTreeMap<String, Object<Matrix<V>, ColVector<V>>>,
+    ) -> Result<TrainingInputs<V>> {
+        let mut take = |name: &str| {
+            objects.remove(name).ok_or_else(|| {
+                CircuitError::InvalidConfig(format!("the upload has no object {name}"))
+            })
+        };
+        let wrong = |name: &str| CircuitError::InvalidConfig(format!("{name} has the wrong kind"));
+        Ok(match self.kind {
+            Kind::Baseline => {
+                let mut z = Vec::new();
+                for t in 0..self.cfg.minibatches {
+                    let name = format!("Z_{t}");
+                    match take(&name)? {
+                        Object::Matrix(m) => z.push(m),
+                        Object::Col(_) => return Err(wrong(&name)),
+                    }
+                }
+                let mut col = |name: &str| match take(name)? {
+                    Object::Col(c) => Ok(c),
+                    Object::Matrix(_) => Err(wrong(name)),
+                };
+                let w0 = col("w_0")?;
+                let v0 = col("v_0")?;
+                TrainingInputs::Baseline(crate::inputs::LrInputs { z, w0, v0 })
+            }
+            Kind::LowDepth => {
+                let names: Vec<String> =
+                    LowDepth::new(self.cfg.clone())?.plain_inputs_names(self.z.cols());
+                let mut matrices = BTreeMap::new();
+                for name in names {
+                    match take(&name)? {
+                        Object::Matrix(m) => {
+                            matrices.insert(name, m);
+                        }
+                        Object::Col(_) => return Err(wrong(&name)),
+                    }
+                }
+                TrainingInputs::LowDepth(crate::lowdepth::LowDepthInputs { matrices })
+            }
         })
     }
 }

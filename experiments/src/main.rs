@@ -5,6 +5,7 @@ mod mnist;
 mod progress;
 mod report;
 mod reproduce;
+mod workflow;
 
 use ckks::{EvaluationKeys, Evaluator, ParametersLiteral, Prng, SecretKey, Security};
 use clap::{Parser, Subcommand};
@@ -19,6 +20,70 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Client: choose parameters for a circuit, generate keys, write the client's directory
+    /// (secret key, owner-only) and the server's bundle (public material only).
+    Keygen {
+        /// baseline or lowdepth.
+        #[arg(long, default_value = "lowdepth")]
+        circuit: String,
+        /// Minibatches k.
+        #[arg(long, default_value_t = 6)]
+        minibatches: usize,
+        /// Rows per minibatch.
+        #[arg(long, default_value_t = 256)]
+        batch_size: usize,
+        /// Small INSECURE parameters (N = 2^11), for tests.
+        #[arg(long)]
+        quick: bool,
+        /// MNIST directory.
+        #[arg(long)]
+        data: Option<std::path::PathBuf>,
+        /// The client's directory.
+        #[arg(long)]
+        client: std::path::PathBuf,
+        /// The server bundle's directory.
+        #[arg(long)]
+        server: std::path::PathBuf,
+    },
+    /// Client: encrypt the circuit's inputs from MNIST into an upload directory.
+    Encrypt {
+        /// The client's directory (from keygen).
+        #[arg(long)]
+        client: std::path::PathBuf,
+        /// MNIST directory.
+        #[arg(long)]
+        data: Option<std::path::PathBuf>,
+        /// Where to write the encrypted inputs.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Server: train on encrypted inputs with the public bundle; refuses any secret key.
+    Train {
+        /// The server bundle (from keygen).
+        #[arg(long)]
+        server: std::path::PathBuf,
+        /// The encrypted inputs (from encrypt).
+        #[arg(long)]
+        inputs: std::path::PathBuf,
+        /// Where to write the encrypted model.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Client: decrypt the model, write the weights (CSV, JSON, SVG), report test accuracy.
+    Decrypt {
+        /// The client's directory.
+        #[arg(long)]
+        client: std::path::PathBuf,
+        /// The encrypted model (from train).
+        #[arg(long)]
+        model: std::path::PathBuf,
+        /// MNIST directory.
+        #[arg(long)]
+        data: Option<std::path::PathBuf>,
+        /// Where to write the weights.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Train logistic regression on MNIST (3 vs 8) three ways, plaintext, baseline encrypted and
     /// low-depth encrypted, and print one table.
     Reproduce {
@@ -192,6 +257,22 @@ fn reproduce_command(
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Keygen { circuit, minibatches, batch_size, quick, data, client, server } => {
+            workflow::keygen(
+                &circuit,
+                minibatches,
+                batch_size,
+                quick,
+                data.as_deref(),
+                &client,
+                &server,
+            )
+        }
+        Command::Encrypt { client, data, out } => workflow::encrypt(&client, data.as_deref(), &out),
+        Command::Train { server, inputs, out } => workflow::train(&server, &inputs, &out),
+        Command::Decrypt { client, model, data, out } => {
+            workflow::decrypt(&client, &model, data.as_deref(), &out)
+        }
         Command::Reproduce { data, batch_size, minibatches, quick, json, threads, circuits } => {
             reproduce_command(data, batch_size, minibatches, quick, json, threads, circuits)
         }

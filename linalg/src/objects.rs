@@ -79,6 +79,37 @@ pub struct ColVector<V> {
 }
 
 impl<V> Matrix<V> {
+    /// A matrix from its tiles (row-major grid), as read back from storage.
+    ///
+    /// # Errors
+    /// [`crate::LinalgError::BadData`] unless there are `ceil(rows/m) ceil(cols/n)` tiles;
+    /// [`crate::LinalgError::Empty`] for a dimension of zero.
+    pub fn from_tiles(
+        rows: usize,
+        cols: usize,
+        unit: EncodingUnit,
+        tiles: Vec<V>,
+    ) -> crate::Result<Self> {
+        if rows == 0 || cols == 0 {
+            return Err(crate::LinalgError::Empty("Matrix::from_tiles"));
+        }
+        let want = rows.div_ceil(unit.height()) * cols.div_ceil(unit.width());
+        if tiles.len() != want {
+            return Err(crate::LinalgError::BadData {
+                what: "matrix tiles",
+                given: tiles.len(),
+                rows: want,
+                cols: 1,
+            });
+        }
+        Ok(Self { rows, cols, unit, tiles })
+    }
+
+    /// The tiles, row-major.
+    pub fn into_tiles(self) -> Vec<V> {
+        self.tiles
+    }
+
     /// Rows.
     pub fn rows(&self) -> usize {
         self.rows
@@ -113,6 +144,39 @@ impl<V> Matrix<V> {
 macro_rules! vector_kind {
     ($name:ident, $kind:expr) => {
         impl<V> $name<V> {
+            /// A vector from its tiles, as read back from storage.
+            ///
+            /// # Errors
+            /// [`crate::LinalgError::BadData`] for the wrong number of tiles;
+            /// [`crate::LinalgError::Empty`] for length zero.
+            pub fn from_tiles(
+                len: usize,
+                unit: EncodingUnit,
+                tiles: Vec<V>,
+            ) -> crate::Result<Self> {
+                if len == 0 {
+                    return Err(crate::LinalgError::Empty(stringify!($name)));
+                }
+                let per = match $kind {
+                    Kind::Row => unit.height(),
+                    _ => unit.width(),
+                };
+                if tiles.len() != len.div_ceil(per) {
+                    return Err(crate::LinalgError::BadData {
+                        what: "vector tiles",
+                        given: tiles.len(),
+                        rows: len.div_ceil(per),
+                        cols: 1,
+                    });
+                }
+                Ok(Self { len, unit, tiles })
+            }
+
+            /// The tiles.
+            pub fn into_tiles(self) -> Vec<V> {
+                self.tiles
+            }
+
             /// The length.
             pub fn len(&self) -> usize {
                 self.len

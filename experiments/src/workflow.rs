@@ -1,0 +1,451 @@
+//! The outsourced-training workflow over files: `keygen` and `encrypt` on the client, `train` on
+//! a server that holds public material only, `decrypt` back on the client.
+//!
+//! ```text
+//! client dir   params.bin, secret.key (owner-only), plan.json
+//! server dir   params.bin, relin.key, galois.keys, plan.json       (no secret key: checked)
+//! upload dir   manifest.json, <object>.<tile>.ct                    (seeded ciphertexts)
+//! model dir    manifest.json, <part>.<tile>.ct
+//! ```
+//!
+//! Every file is written atomically (a temporary file, then a rename) and read as hostile
+//! input: sizes are checked before reading, the binary objects carry their own checks
+//! (`ckks::serial`), and the manifest must agree with the circuit's plan.
+
+use crate::mnist;
+use crate::report::{write_atomic, write_weights_svg};
+use circuits::reference::{accuracy, TrainConfig};
+use circuits::sigmoid::SigmoidPoly;
+use circuits::training::{decode_model, Kind, Object, Training};
+use ckks::eval::{choose_parameters, AutoOptions, HomomorphicEvaluator};
+use ckks::{
+    Ciphertext, Context, EvaluationKeys, Evaluator, GaloisKeys, Prng, RelinearizationKey,
+    SecretKey, SeededCiphertext,
+};
+use linalg::{layout, ColVector, EncodingUnit, Matrix, PlainMatrix};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Everything the two parties agree on besides the keys.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Plan {
+    /// `"baseline"` or `"lowdepth"`.
+    pub circuit: String,
+    /// k.
+    pub minibatches: usize,
+    /// b.
+    pub batch_size: usize,
+    /// Learning rate.
+    pub gamma: f64,
+    /// Sigmoid degree and interval.
+    pub sigmoid_degree: usize,
+    /// Sigmoid interval `R` of `[-R, R]`.
+    pub sigmoid_interval: f64,
+    /// Encoding unit height.
+    pub unit_height: usize,
+    /// Padded feature count.
+    pub features: usize,
+    /// The two digits (first is +1).
+    pub digits: (u8, u8),
+}
+
+impl Plan {
+    fn kind(&self) -> Result<Kind, String> {
+        match self.circuit.as_str() {
+            "baseline" => Ok(Kind::Baseline),
+            "lowdepth" => Ok(Kind::LowDepth),
+            c => Err(format!("plan.json: unknown circuit {c:?}")),
+        }
+    }
+
+    fn config(&self) -> Result<TrainConfig, String> {
+        let degree_ok = self.sigmoid_degree % 2 == 1 && self.sigmoid_degree <= 15;
+        let interval_ok = self.sigmoid_interval > 0.0 && self.sigmoid_interval.is_finite();
+        if !(degree_ok && interval_ok) {
+            return Err("plan.json: invalid sigmoid".into());
+        }
+        Ok(TrainConfig {
+            batch_size: self.batch_size,
+            minibatches: self.minibatches,
+            gamma: self.gamma,
+            sigmoid: SigmoidPoly::fit(self.sigmoid_degree, self.sigmoid_interval),
+            ..TrainConfig::default()
+        })
+    }
+}
+
+/// One uploaded (or returned) object.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+struct Entry {
+    name: String,
+    /// `"matrix"`, `"col"` or `"row"`.
+    kind: String,
+    rows: usize,
+    cols: usize,
+    unit_height: usize,
+    unit_width: usize,
+    level: usize,
+    tiles: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+struct Manifest {
+    objects: Vec<Entry>,
+}
+
+const MAX_JSON: u64 = 1 << 20;
+
+fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if meta.len() > limit {
+        return Err(format!(
+            "{}: {} bytes, more than the {limit} expected",
+            path.display(),
+            meta.len()
+        ));
+    }
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, String> {
+    let bytes = read_limited(path, MAX_JSON)?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), String> {
+    let text = serde_json::to_vec_pretty(value).map_err(|e| e.to_string())?;
+    write_atomic(path, &text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    write_atomic(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Writes the secret key with owner-only permissions, atomically.
+fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let tmp = dir.join(format!(".secret.key.tmp{}", std::process::id()));
+    {
+        use std::io::Write;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| e.to_string())?;
+    }
+    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn file_name(name: &str, tile: usize) -> String {
+    format!("{}.{tile}.ct", name.replace('^', "T"))
+}
+
+/// The training data as the plan describes it: `z_i = y_i x_i`, the first `k b` samples.
+fn training_data(plan: &Plan, data: Option<&Path>) -> Result<(PlainMatrix, mnist::Binary), String> {
+    let dir = mnist::locate(data).map_err(|e| e.to_string())?;
+    let train = mnist::load(&dir, "train").map_err(|e| e.to_string())?;
+    let set = mnist::binary(&train, plan.digits.0, plan.digits.1, plan.features);
+    let n = plan.minibatches * plan.batch_size;
+    if set.len() < n {
+        return Err(format!("{n} training samples needed, {} available", set.len()));
+    }
+    let w = plan.features;
+    let z = PlainMatrix::from_fn(n, w, |i, j| set.y[i] * set.x[i * w + j]);
+    Ok((z, set))
+}
+
+/// `keygen`: chooses parameters for the circuit (on the client's data), generates the keys, and
+/// writes the client's and the server's directories.
+#[allow(clippy::too_many_arguments)]
+pub fn keygen(
+    circuit: &str,
+    minibatches: usize,
+    batch_size: usize,
+    quick: bool,
+    data: Option<&Path>,
+    client: &Path,
+    server: &Path,
+) -> Result<(), String> {
+    let mut plan = Plan {
+        circuit: circuit.to_string(),
+        minibatches,
+        batch_size,
+        gamma: 0.5,
+        sigmoid_degree: 3,
+        sigmoid_interval: 8.0,
+        unit_height: 0,
+        features: crate::reproduce::WIDTH,
+        digits: (3, 8),
+    };
+    let (z, _) = training_data(&plan, data)?;
+    let training = Training::new(plan.kind()?, plan.config()?, &z);
+    let options = if quick { AutoOptions::insecure_toy_ring(11) } else { AutoOptions::default() };
+    let params = choose_parameters(&training, &options).map_err(|e| e.to_string())?;
+    let ctx = &params.context;
+    plan.unit_height = training.unit(ctx.slots()).map_err(|e| e.to_string())?.height();
+    println!("{}", params.summary());
+    let keys = params.generate_keys(&mut Prng::from_os_entropy());
+    let params_bytes = ctx.to_bytes();
+    write_secret(&client.join("secret.key"), &keys.secret_key.to_bytes())?;
+    for dir in [client, server] {
+        write_file(&dir.join("params.bin"), &params_bytes)?;
+        write_json(&dir.join("plan.json"), &plan)?;
+    }
+    let ek = &keys.evaluation_keys;
+    if let Some(rk) = &ek.relinearization {
+        write_file(&server.join("relin.key"), &rk.to_bytes())?;
+    }
+    write_file(&server.join("galois.keys"), &ek.galois.to_bytes())?;
+    println!("client files in {}, server bundle in {}", client.display(), server.display());
+    Ok(())
+}
+
+fn load_params(dir: &Path) -> Result<Context, String> {
+    Context::from_bytes(&read_limited(&dir.join("params.bin"), MAX_JSON)?)
+        .map_err(|e| format!("params.bin: {e}"))
+}
+
+/// `encrypt`: the client encrypts the circuit's inputs (seeded) into `out`.
+pub fn encrypt(client: &Path, data: Option<&Path>, out: &Path) -> Result<(), String> {
+    let ctx = load_params(client)?;
+    let plan: Plan = read_json(&client.join("plan.json"))?;
+    let sk = SecretKey::from_bytes(&ctx, &read_limited(&client.join("secret.key"), 1 << 24)?)
+        .map_err(|e| format!("secret.key: {e}"))?;
+    let (z, _) = training_data(&plan, data)?;
+    let training =
+        Training::new(plan.kind()?, plan.config()?, &z).with_unit_height(plan.unit_height);
+    let unit = EncodingUnit::for_slots(ctx.slots(), plan.unit_height).map_err(|e| e.to_string())?;
+    let specs = training.inputs(ctx.slots(), ctx.max_level()).map_err(|e| e.to_string())?;
+    let plain = training.plain_inputs().map_err(|e| e.to_string())?;
+    let mut prng = Prng::from_os_entropy();
+    let mut entries = Vec::new();
+    let mut bytes = 0usize;
+    for s in &specs {
+        let (tiles, kind) = match &plain[&s.name] {
+            Object::Matrix(m) => (layout::matrix_tiles(m, unit), "matrix"),
+            Object::Col(v) => (layout::col_vector_tiles(v, unit), "col"),
+        };
+        for (i, t) in tiles.iter().enumerate() {
+            let pt = ctx.encode_at(t, s.level).map_err(|e| e.to_string())?;
+            let ct = sk.encrypt_seeded(&pt, &mut prng).map_err(|e| e.to_string())?.to_bytes();
+            bytes += ct.len();
+            write_file(&out.join(file_name(&s.name, i)), &ct)?;
+        }
+        entries.push(Entry {
+            name: s.name.clone(),
+            kind: kind.into(),
+            rows: s.rows,
+            cols: s.cols,
+            unit_height: unit.height(),
+            unit_width: unit.width(),
+            level: s.level,
+            tiles: tiles.len(),
+        });
+    }
+    write_json(&out.join("manifest.json"), &Manifest { objects: entries })?;
+    println!("{} objects, {bytes} bytes (seeded) in {}", specs.len(), out.display());
+    Ok(())
+}
+
+/// Refuses to go on if `dir` holds anything that looks like a secret key.
+fn refuse_secrets(dir: &Path) -> Result<(), String> {
+    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let is_secret = path.file_name().is_some_and(|n| n == "secret.key")
+            || (path.is_file()
+                && std::fs::File::open(&path).ok().and_then(|mut f| {
+                    use std::io::Read;
+                    let mut head = [0u8; 40];
+                    f.read_exact(&mut head).ok()?;
+                    ckks::serial::peek_kind(&head).ok()
+                }) == Some(ckks::serial::Kind::SecretKey as u16));
+        if is_secret {
+            return Err(format!(
+                "refusing to train: {} is a secret key; the server must hold public material only",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn ciphertext_limit(ctx: &Context) -> u64 {
+    (3 * (ctx.max_level() as u64 + 1) * ctx.n() as u64 * 8) + 4096
+}
+
+fn read_ct(ctx: &Context, path: &Path) -> Result<Ciphertext, String> {
+    let bytes = read_limited(path, ciphertext_limit(ctx))?;
+    let kind = ckks::serial::peek_kind(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let r = if kind == ckks::serial::Kind::SeededCiphertext as u16 {
+        SeededCiphertext::from_bytes(ctx, &bytes).map(|s| s.expand(ctx))
+    } else {
+        Ciphertext::from_bytes(ctx, &bytes)
+    };
+    r.map_err(|e| format!("{}: {e}", path.display()))
+}
+
+type Objects = BTreeMap<String, Object<Matrix<Ciphertext>, ColVector<Ciphertext>>>;
+
+fn read_objects(
+    ctx: &Context,
+    dir: &Path,
+    unit: EncodingUnit,
+) -> Result<(Objects, Vec<Entry>), String> {
+    let manifest: Manifest = read_json(&dir.join("manifest.json"))?;
+    let mut out = BTreeMap::new();
+    for e in &manifest.objects {
+        if (e.unit_height, e.unit_width) != (unit.height(), unit.width()) {
+            return Err(format!(
+                "{}: unit {}x{} differs from the plan's {unit}",
+                e.name, e.unit_height, e.unit_width
+            ));
+        }
+        let expected = match e.kind.as_str() {
+            "matrix" => e.rows.div_ceil(unit.height()) * e.cols.div_ceil(unit.width()),
+            "col" => e.rows.div_ceil(unit.width()),
+            "row" => e.rows.div_ceil(unit.height()),
+            k => return Err(format!("{}: unknown kind {k}", e.name)),
+        };
+        if e.tiles != expected || e.tiles > 1 << 16 {
+            return Err(format!(
+                "{}: {} tiles listed, the shape needs {expected}",
+                e.name, e.tiles
+            ));
+        }
+        let tiles = (0..e.tiles)
+            .map(|i| read_ct(ctx, &dir.join(file_name(&e.name, i))))
+            .collect::<Result<Vec<_>, _>>()?;
+        if tiles.iter().any(|t| t.level() != e.level) {
+            return Err(format!("{}: a tile is not at the listed level {}", e.name, e.level));
+        }
+        let obj = match e.kind.as_str() {
+            "matrix" => Object::Matrix(
+                Matrix::from_tiles(e.rows, e.cols, unit, tiles).map_err(|x| x.to_string())?,
+            ),
+            _ => {
+                Object::Col(ColVector::from_tiles(e.rows, unit, tiles).map_err(|x| x.to_string())?)
+            }
+        };
+        out.insert(e.name.clone(), obj);
+    }
+    Ok((out, manifest.objects))
+}
+
+/// `train`: the server trains on the uploaded inputs with public material only.
+pub fn train(server: &Path, inputs: &Path, out: &Path) -> Result<(), String> {
+    refuse_secrets(server)?;
+    refuse_secrets(inputs)?;
+    let ctx = load_params(server)?;
+    let plan: Plan = read_json(&server.join("plan.json"))?;
+    let relinearization = match server.join("relin.key") {
+        p if p.exists() => Some(
+            RelinearizationKey::from_bytes(&ctx, &read_limited(&p, 1 << 34)?)
+                .map_err(|e| format!("relin.key: {e}"))?,
+        ),
+        _ => None,
+    };
+    let galois = GaloisKeys::from_bytes(&ctx, &read_limited(&server.join("galois.keys"), 1 << 36)?)
+        .map_err(|e| format!("galois.keys: {e}"))?;
+    let eval = Evaluator::new(&ctx, EvaluationKeys { relinearization, galois })
+        .map_err(|e| e.to_string())?;
+    let he = HomomorphicEvaluator::new(eval);
+    let unit = EncodingUnit::for_slots(ctx.slots(), plan.unit_height).map_err(|e| e.to_string())?;
+    let (objects, _) = read_objects(&ctx, inputs, unit)?;
+    // The server has no data: a zero matrix of the right shape stands for it in the circuit's
+    // bookkeeping (shapes only).
+    let shape = PlainMatrix::from_fn(plan.minibatches * plan.batch_size, plan.features, |_, _| 0.0);
+    let training =
+        Training::new(plan.kind()?, plan.config()?, &shape).with_unit_height(plan.unit_height);
+    let inputs = training.inputs_from(objects).map_err(|e| e.to_string())?;
+    let t = std::time::Instant::now();
+    let model = training.run_on(&he, &inputs).map_err(|e| e.to_string())?;
+    println!("trained in {:.2} s", t.elapsed().as_secs_f64());
+    let mut entries = Vec::new();
+    let mut put =
+        |name: &str, kind: &str, len: usize, tiles: Vec<Ciphertext>| -> Result<(), String> {
+            for (i, t) in tiles.iter().enumerate() {
+                write_file(&out.join(file_name(name, i)), &t.to_bytes())?;
+            }
+            entries.push(Entry {
+                name: name.into(),
+                kind: kind.into(),
+                rows: len,
+                cols: 1,
+                unit_height: unit.height(),
+                unit_width: unit.width(),
+                level: tiles[0].level(),
+                tiles: tiles.len(),
+            });
+            Ok(())
+        };
+    if let Some(r) = model.row {
+        put("w_row", "row", r.len(), r.into_tiles())?;
+    }
+    if let Some(c) = model.col {
+        put("w_col", "col", c.len(), c.into_tiles())?;
+    }
+    write_json(&out.join("manifest.json"), &Manifest { objects: entries })
+}
+
+/// `decrypt`: the client decrypts the model, writes the weights and reports test accuracy.
+pub fn decrypt(
+    client: &Path,
+    model_dir: &Path,
+    data: Option<&Path>,
+    out: &Path,
+) -> Result<(), String> {
+    let ctx = load_params(client)?;
+    let plan: Plan = read_json(&client.join("plan.json"))?;
+    let sk = SecretKey::from_bytes(&ctx, &read_limited(&client.join("secret.key"), 1 << 24)?)
+        .map_err(|e| format!("secret.key: {e}"))?;
+    let unit = EncodingUnit::for_slots(ctx.slots(), plan.unit_height).map_err(|e| e.to_string())?;
+    let manifest: Manifest = read_json(&model_dir.join("manifest.json"))?;
+    let mut model = circuits::lowdepth::SplitModel { row: None, col: None };
+    for e in &manifest.objects {
+        let tiles = (0..e.tiles.min(1 << 12))
+            .map(|i| read_ct(&ctx, &model_dir.join(file_name(&e.name, i))))
+            .collect::<Result<Vec<_>, _>>()?;
+        match e.kind.as_str() {
+            "row" => {
+                model.row = Some(
+                    linalg::RowVector::from_tiles(e.rows, unit, tiles)
+                        .map_err(|x| x.to_string())?,
+                )
+            }
+            "col" => {
+                model.col =
+                    Some(ColVector::from_tiles(e.rows, unit, tiles).map_err(|x| x.to_string())?)
+            }
+            k => return Err(format!("model manifest: unknown kind {k}")),
+        }
+    }
+    let w = decode_model(&model, plan.features, |ct| ctx.decode(&sk.decrypt(ct)?))
+        .map_err(|e| e.to_string())?;
+    let dir = mnist::locate(data).map_err(|e| e.to_string())?;
+    let test = mnist::load(&dir, "t10k").map_err(|e| e.to_string())?;
+    let set = mnist::binary(&test, plan.digits.0, plan.digits.1, plan.features);
+    let xt =
+        PlainMatrix::new(set.len(), plan.features, set.x.clone()).map_err(|e| e.to_string())?;
+    let acc = accuracy(&xt, &set.y, &w);
+    let csv: String = w.iter().map(|v| format!("{v:e}\n")).collect();
+    write_file(&out.join("weights.csv"), csv.as_bytes())?;
+    write_json(
+        &out.join("weights.json"),
+        &serde_json::json!({ "weights": w, "test_accuracy": acc }),
+    )?;
+    write_weights_svg(&out.join("weights.svg"), &[("decrypted".to_string(), w.clone())], 14)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "test accuracy {:.2}% on {} images; weights in {}",
+        100.0 * acc,
+        set.len(),
+        out.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! The client/server workflow end to end, through the binary and files, on a small synthetic
+//! MNIST-format dataset written by the test: keygen, encrypt, train in a separate directory
+//! without the secret key, decrypt; the decrypted model equals the in-process plaintext run.
+//! Plus the server's refusal of secret keys and the readers' refusal of damaged files.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_experiments")
+}
+
+fn run(args: &[&str]) -> (bool, String) {
+    let out = Command::new(bin()).args(args).output().expect("runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+/// Writes `count` 28 x 28 images of digits 3 and 8 (bright top half for 3, bottom for 8,
+/// plus noise) in IDX format, uncompressed.
+fn write_idx(dir: &Path, prefix: &str, count: usize, seed: u64) {
+    let mut images = Vec::new();
+    let mut labels = Vec::new();
+    images.extend(2051u32.to_be_bytes());
+    images.extend((count as u32).to_be_bytes());
+    images.extend(28u32.to_be_bytes());
+    images.extend(28u32.to_be_bytes());
+    labels.extend(2049u32.to_be_bytes());
+    labels.extend((count as u32).to_be_bytes());
+    let mut state = seed;
+    let mut rnd = || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 33) as u32
+    };
+    for i in 0..count {
+        let digit: u8 = if (rnd() + i as u32).is_multiple_of(2) { 3 } else { 8 };
+        labels.push(digit);
+        for r in 0..28 {
+            for _ in 0..28 {
+                let bright = (digit == 3) == (r < 14);
+                let v = if bright { 150 + rnd() % 100 } else { rnd() % 60 };
+                images.push(v as u8);
+            }
+        }
+    }
+    std::fs::write(dir.join(format!("{prefix}-images-idx3-ubyte")), images).unwrap();
+    std::fs::write(dir.join(format!("{prefix}-labels-idx1-ubyte")), labels).unwrap();
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ldckks-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn client_server_round_trip_for_both_circuits() {
+    let root = tmp("workflow");
+    let data = root.join("mnist");
+    std::fs::create_dir_all(&data).unwrap();
+    write_idx(&data, "train", 120, 1);
+    write_idx(&data, "t10k", 60, 2);
+    for circuit in ["lowdepth", "baseline"] {
+        let dir = root.join(circuit);
+        let (client, server, upload, model, weights) = (
+            dir.join("client"),
+            dir.join("server"),
+            dir.join("upload"),
+            dir.join("model"),
+            dir.join("weights"),
+        );
+        let (ok, log) = run(&[
+            "keygen",
+            "--circuit",
+            circuit,
+            "--minibatches",
+            "3",
+            "--batch-size",
+            "16",
+            "--quick",
+            "--data",
+            s(&data),
+            "--client",
+            s(&client),
+            "--server",
+            s(&server),
+        ]);
+        assert!(ok, "{log}");
+        assert!(!server.join("secret.key").exists());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(client.join("secret.key")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "the secret key is owner-only");
+        }
+        let (ok, log) =
+            run(&["encrypt", "--client", s(&client), "--data", s(&data), "--out", s(&upload)]);
+        assert!(ok, "{log}");
+        // The server refuses a directory holding a secret key.
+        let bad = dir.join("bad-server");
+        std::fs::create_dir_all(&bad).unwrap();
+        for f in std::fs::read_dir(&server).unwrap() {
+            let f = f.unwrap().path();
+            std::fs::copy(&f, bad.join(f.file_name().unwrap())).unwrap();
+        }
+        std::fs::copy(client.join("secret.key"), bad.join("extra.bin")).unwrap();
+        let (ok, log) =
+            run(&["train", "--server", s(&bad), "--inputs", s(&upload), "--out", s(&model)]);
+        assert!(!ok && log.contains("refusing"), "{log}");
+        // The real server directory holds public material only.
+        let (ok, log) =
+            run(&["train", "--server", s(&server), "--inputs", s(&upload), "--out", s(&model)]);
+        assert!(ok, "{log}");
+        let (ok, log) = run(&[
+            "decrypt",
+            "--client",
+            s(&client),
+            "--model",
+            s(&model),
+            "--data",
+            s(&data),
+            "--out",
+            s(&weights),
+        ]);
+        assert!(ok, "{log}");
+        // The decrypted model equals the in-process plaintext reference.
+        let got: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(weights.join("weights.json")).unwrap()).unwrap();
+        let got: Vec<f64> =
+            got["weights"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let want = reference(&data);
+        let err = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        assert!(err < 1e-6, "{circuit}: max weight difference {err:e}");
+        assert!(weights.join("weights.csv").exists() && weights.join("weights.svg").exists());
+
+        // Damaged uploads: a truncated tile and a manifest that lies are refused.
+        let tile = std::fs::read_dir(&upload)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "ct"))
+            .unwrap();
+        let original = std::fs::read(&tile).unwrap();
+        std::fs::write(&tile, &original[..original.len() / 2]).unwrap();
+        let (ok, log) = run(&[
+            "train",
+            "--server",
+            s(&server),
+            "--inputs",
+            s(&upload),
+            "--out",
+            s(&dir.join("m2")),
+        ]);
+        assert!(!ok && (log.contains("truncated") || log.contains("bytes")), "{log}");
+        std::fs::write(&tile, &original).unwrap();
+        let manifest = std::fs::read_to_string(upload.join("manifest.json")).unwrap();
+        std::fs::write(
+            upload.join("manifest.json"),
+            manifest.replacen("\"tiles\": ", "\"tiles\": 9", 1),
+        )
+        .unwrap();
+        let (ok, log) = run(&[
+            "train",
+            "--server",
+            s(&server),
+            "--inputs",
+            s(&upload),
+            "--out",
+            s(&dir.join("m3")),
+        ]);
+        assert!(!ok && log.contains("tiles"), "{log}");
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// The plaintext reference on the same data: k = 3, b = 16, digits 3 vs 8, padded to 256.
+fn reference(data: &Path) -> Vec<f64> {
+    // The same preprocessing as the binary: 2x2 averages / 255, bias, padding.
+    let images = std::fs::read(data.join("train-images-idx3-ubyte")).unwrap();
+    let labels = std::fs::read(data.join("train-labels-idx1-ubyte")).unwrap();
+    let mut rows = Vec::new();
+    for (i, &l) in labels[8..].iter().enumerate() {
+        let y = if l == 3 { 1.0 } else { -1.0 };
+        let img = &images[16 + i * 784..16 + (i + 1) * 784];
+        let mut x = vec![1.0];
+        for a in 0..14 {
+            for b in 0..14 {
+                let at = |r: usize, c: usize| img[r * 28 + c] as f64;
+                x.push(
+                    (at(2 * a, 2 * b)
+                        + at(2 * a, 2 * b + 1)
+                        + at(2 * a + 1, 2 * b)
+                        + at(2 * a + 1, 2 * b + 1))
+                        / 4.0
+                        / 255.0,
+                );
+            }
+        }
+        x.resize(256, 0.0);
+        rows.extend(x.into_iter().map(|v| y * v));
+        if rows.len() == 48 * 256 {
+            break;
+        }
+    }
+    let z = linalg::PlainMatrix::new(48, 256, rows).unwrap();
+    let cfg =
+        circuits::reference::TrainConfig { batch_size: 16, minibatches: 3, ..Default::default() };
+    circuits::reference::train(&z, &cfg).unwrap().model().to_vec()
+}
