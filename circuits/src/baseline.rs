@@ -24,6 +24,9 @@ use crate::reference::TrainConfig;
 use ckks::eval::CkksEvaluator;
 use linalg::{ColVector, EncodingUnit, Kind, LinAlg, PlainMatrix};
 
+/// `(w_k, w_{k-1})`.
+pub type WithPrevious<V> = (ColVector<V>, ColVector<V>);
+
 /// The baseline trainer for a configuration.
 #[derive(Clone, Debug)]
 pub struct Baseline {
@@ -65,7 +68,7 @@ impl Baseline {
     }
 
     /// Encrypts (or encodes, under a simulated evaluator) the inputs from `z` (rows
-    /// `y_i x_i`), starting at `top`, with `w_0 = v_0 = w0`.
+    /// `y_i x_i`), starting at `top`, with the state `(w_0, v_0)`.
     ///
     /// # Errors
     /// [`CircuitError::NotEnoughData`]; the toolkit's errors.
@@ -74,18 +77,20 @@ impl Baseline {
         la: &LinAlg<'_, E>,
         z: &PlainMatrix,
         w0: &[f64],
+        v0: &[f64],
         unit: EncodingUnit,
         top: usize,
     ) -> Result<LrInputs<E::Value>> {
         self.cfg.check(z.rows())?;
-        if w0.len() != z.cols() {
+        if w0.len() != z.cols() || v0.len() != z.cols() {
             return Err(CircuitError::InvalidConfig(format!(
-                "the initial model has {} weights for {} features",
+                "the initial state has {} and {} weights for {} features",
                 w0.len(),
+                v0.len(),
                 z.cols()
             )));
         }
-        LrInputs::encrypt(la, &self.inputs(z.cols(), unit, top), z, w0, self.cfg.batch_size)
+        LrInputs::encrypt(la, &self.inputs(z.cols(), unit, top), z, w0, v0, self.cfg.batch_size)
     }
 
     /// Runs `k` iterations: the encrypted model `w_k`.
@@ -97,6 +102,19 @@ impl Baseline {
         la: &LinAlg<'_, E>,
         inputs: &LrInputs<E::Value>,
     ) -> Result<ColVector<E::Value>> {
+        Ok(self.run_state(la, inputs)?.0)
+    }
+
+    /// Runs `k` iterations: `(w_k, w_{k-1})`, the state a later round resumes from
+    /// (`v_k = (1 - eta_{k-1}) w_k + eta_{k-1} w_{k-1}`).
+    ///
+    /// # Errors
+    /// As [`Baseline::run`].
+    pub fn run_state<E: CkksEvaluator>(
+        &self,
+        la: &LinAlg<'_, E>,
+        inputs: &LrInputs<E::Value>,
+    ) -> Result<WithPrevious<E::Value>> {
         let cfg = &self.cfg;
         let etas = cfg.etas();
         let scale = cfg.gamma / cfg.batch_size as f64;
@@ -132,7 +150,8 @@ impl Baseline {
             let next = la.add(&la.align_to_level(&v, la.level(&grad))?, &grad)?;
             w_prev = Some(std::mem::replace(&mut w, next));
         }
-        Ok(w)
+        let prev = w_prev.unwrap_or_else(|| inputs.w0.clone());
+        Ok((w, prev))
     }
 }
 

@@ -70,6 +70,7 @@ impl<V> LrInputs<V> {
         specs: &[InputSpec],
         z: &PlainMatrix,
         w0: &[f64],
+        v0: &[f64],
         b: usize,
     ) -> Result<Self> {
         let d = z.cols();
@@ -79,7 +80,7 @@ impl<V> LrInputs<V> {
         for s in specs {
             match s.name.as_str() {
                 "w_0" => w0_ct = Some(la.encrypt_col(w0, s.unit, s.level)?),
-                "v_0" => v0_ct = Some(la.encrypt_col(w0, s.unit, s.level)?),
+                "v_0" => v0_ct = Some(la.encrypt_col(v0, s.unit, s.level)?),
                 name => {
                     let t: usize = name[2..].parse().expect("Z_t names are generated here");
                     let batch = PlainMatrix::from_fn(b, d, |i, j| z.get(t * b + i, j));

@@ -29,6 +29,9 @@ pub struct TrainConfig {
     pub a0: f64,
     /// The sigmoid approximation.
     pub sigmoid: SigmoidPoly,
+    /// The index of the first iteration (nonzero when training resumes after earlier rounds:
+    /// Nesterov's `a_t` continues from there).
+    pub start_iteration: usize,
 }
 
 impl Default for TrainConfig {
@@ -39,6 +42,7 @@ impl Default for TrainConfig {
             gamma: 0.5,
             a0: 0.01,
             sigmoid: SigmoidPoly::default_degree3(),
+            start_iteration: 0,
         }
     }
 }
@@ -69,9 +73,10 @@ impl TrainConfig {
         Ok(())
     }
 
-    /// `eta_0 .. eta_{k-1}`.
+    /// `eta_t` for the `k` iterations from `start_iteration` on.
     pub fn etas(&self) -> Vec<f64> {
-        let mut a = self.a0;
+        let step = |a: f64| (1.0 + (1.0 + 4.0 * a * a).sqrt()) / 2.0;
+        let mut a = (0..self.start_iteration).fold(self.a0, |a, _| step(a));
         (0..self.minibatches)
             .map(|_| {
                 let next = (1.0 + (1.0 + 4.0 * a * a).sqrt()) / 2.0;
@@ -99,16 +104,33 @@ impl Iterates {
     }
 }
 
-/// Trains on `z` (rows `z_i = y_i x_i`).
+/// Trains on `z` (rows `z_i = y_i x_i`) from `w_0 = v_0 = 0`.
 ///
 /// # Errors
 /// As [`TrainConfig::check`].
 pub fn train(z: &PlainMatrix, cfg: &TrainConfig) -> Result<Iterates> {
+    let zero = vec![0.0; z.cols()];
+    train_from(z, cfg, &zero, &zero)
+}
+
+/// Trains on `z` from the state `(w_0, v_0)` (a resumed run: with
+/// [`TrainConfig::start_iteration`] set, the iterates continue those of the earlier rounds).
+///
+/// # Errors
+/// As [`TrainConfig::check`]; [`CircuitError::InvalidConfig`] for a state of the wrong length.
+pub fn train_from(z: &PlainMatrix, cfg: &TrainConfig, w0: &[f64], v0: &[f64]) -> Result<Iterates> {
     cfg.check(z.rows())?;
     let (b, d) = (cfg.batch_size, z.cols());
+    if w0.len() != d || v0.len() != d {
+        return Err(CircuitError::InvalidConfig(format!(
+            "a state of {} and {} weights for {d} features",
+            w0.len(),
+            v0.len()
+        )));
+    }
     let etas = cfg.etas();
-    let mut w = vec![vec![0.0; d]];
-    let mut v = vec![vec![0.0; d]];
+    let mut w = vec![w0.to_vec()];
+    let mut v = vec![v0.to_vec()];
     for (t, &eta) in etas.iter().enumerate() {
         let vt = &v[t];
         let mut g = vec![0.0; d];

@@ -45,6 +45,9 @@ pub struct Training<'a> {
     /// The encoding unit's height; `None`: the one with the fewest key switches (see
     /// [`Training::unit`]).
     pub unit_height: Option<usize>,
+    /// The state `(w_0, v_0)` a resumed round starts from (`None`: zero; the low-depth circuit
+    /// supports only the zero start).
+    pub state: Option<(Vec<f64>, Vec<f64>)>,
     /// Units already chosen, by slot count.
     chosen: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<usize, EncodingUnit>>>,
 }
@@ -52,7 +55,23 @@ pub struct Training<'a> {
 impl<'a> Training<'a> {
     /// A training circuit whose unit is chosen automatically.
     pub fn new(kind: Kind, cfg: TrainConfig, z: &'a PlainMatrix) -> Self {
-        Self { kind, cfg, z, unit_height: None, chosen: Default::default() }
+        Self { kind, cfg, z, unit_height: None, state: None, chosen: Default::default() }
+    }
+
+    /// The same circuit resuming from `(w_0, v_0)` (set [`TrainConfig::start_iteration`] too).
+    pub fn with_state(&self, w0: Vec<f64>, v0: Vec<f64>) -> Self {
+        Self { state: Some((w0, v0)), ..self.clone() }
+    }
+
+    fn initial(&self) -> Result<(Vec<f64>, Vec<f64>)> {
+        match (&self.state, self.kind) {
+            (None, _) => Ok((vec![0.0; self.z.cols()], vec![0.0; self.z.cols()])),
+            (Some(s), Kind::Baseline) => Ok(s.clone()),
+            (Some(_), Kind::LowDepth) => Err(CircuitError::InvalidConfig(
+                "the low-depth circuit starts from w_0 = v_0 = 0 only; resume with the baseline"
+                    .into(),
+            )),
+        }
     }
 
     /// The same circuit with a fixed unit height.
@@ -163,11 +182,12 @@ impl Training<'_> {
         let top = e.max_level();
         Ok(match self.kind {
             Kind::Baseline => {
-                let w0 = vec![0.0; self.z.cols()];
+                let (w0, v0) = self.initial()?;
                 let base = Baseline::new(self.cfg.clone());
-                TrainingInputs::Baseline(base.encrypt_inputs(&la, self.z, &w0, unit, top)?)
+                TrainingInputs::Baseline(base.encrypt_inputs(&la, self.z, &w0, &v0, unit, top)?)
             }
             Kind::LowDepth => {
+                self.initial()?;
                 let low = LowDepth::new(self.cfg.clone())?;
                 TrainingInputs::LowDepth(low.encrypt_inputs(&la, self.z, unit, top)?)
             }
@@ -196,6 +216,26 @@ impl Training<'_> {
                 "inputs of the other circuit given to the {} circuit",
                 self.kind.name()
             ))),
+        }
+    }
+
+    /// As [`Training::run_on`], also returning `w_{k-1}` where the circuit provides it (the
+    /// baseline), from which the client forms `v_k` to resume.
+    ///
+    /// # Errors
+    /// As [`Training::run_on`].
+    pub fn run_on_with_previous<E: CkksEvaluator>(
+        &self,
+        e: &E,
+        inputs: &TrainingInputs<E::Value>,
+    ) -> Result<ModelAndPrevious<E::Value>> {
+        match (self.kind, inputs) {
+            (Kind::Baseline, TrainingInputs::Baseline(i)) => {
+                let la = LinAlg::new(e);
+                let (w, prev) = Baseline::new(self.cfg.clone()).run_state(&la, i)?;
+                Ok((SplitModel { row: None, col: Some(w) }, Some(prev)))
+            }
+            _ => Ok((self.run_on(e, inputs)?, None)),
         }
     }
 
@@ -244,10 +284,12 @@ impl Training<'_> {
                     let batch = PlainMatrix::from_fn(b, d, |i, j| self.z.get(t * b + i, j));
                     out.insert(format!("Z_{t}"), Object::Matrix(batch));
                 }
-                out.insert("w_0".into(), Object::Col(vec![0.0; d]));
-                out.insert("v_0".into(), Object::Col(vec![0.0; d]));
+                let (w0, v0) = self.initial()?;
+                out.insert("w_0".into(), Object::Col(w0));
+                out.insert("v_0".into(), Object::Col(v0));
             }
             Kind::LowDepth => {
+                self.initial()?;
                 for (name, m) in LowDepth::new(self.cfg.clone())?.plain_inputs(self.z)? {
                     out.insert(name, Object::Matrix(m));
                 }
@@ -305,6 +347,9 @@ impl Training<'_> {
         })
     }
 }
+
+/// The model `w_k` and, where the circuit provides it, `w_{k-1}`.
+pub type ModelAndPrevious<V> = (SplitModel<V>, Option<ColVector<V>>);
 
 /// The encrypted inputs of either circuit.
 #[derive(Clone, Debug)]

@@ -53,6 +53,9 @@ enum Command {
         /// MNIST directory.
         #[arg(long)]
         data: Option<std::path::PathBuf>,
+        /// Encrypt the next round's inputs, resuming from the state.json a decrypt wrote here.
+        #[arg(long)]
+        resume_from: Option<std::path::PathBuf>,
         /// Where to write the encrypted inputs.
         #[arg(long)]
         out: std::path::PathBuf,
@@ -65,6 +68,9 @@ enum Command {
         /// The encrypted inputs (from encrypt).
         #[arg(long)]
         inputs: std::path::PathBuf,
+        /// Continue training: the inputs are a later round's (from encrypt --resume-from).
+        #[arg(long)]
+        resume: bool,
         /// Where to write the encrypted model.
         #[arg(long)]
         out: std::path::PathBuf,
@@ -268,8 +274,12 @@ fn main() {
                 &server,
             )
         }
-        Command::Encrypt { client, data, out } => workflow::encrypt(&client, data.as_deref(), &out),
-        Command::Train { server, inputs, out } => workflow::train(&server, &inputs, &out),
+        Command::Encrypt { client, data, resume_from, out } => {
+            workflow::encrypt(&client, data.as_deref(), resume_from.as_deref(), &out)
+        }
+        Command::Train { server, inputs, resume, out } => {
+            workflow::train(&server, &inputs, resume, &out)
+        }
         Command::Decrypt { client, model, data, out } => {
             workflow::decrypt(&client, &model, data.as_deref(), &out)
         }

@@ -91,7 +91,18 @@ struct Entry {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 struct Manifest {
+    /// The training round (0 for the first k minibatches; each resume adds one).
+    #[serde(default)]
+    round: usize,
     objects: Vec<Entry>,
+}
+
+/// What the client keeps between rounds: the decrypted state `(w_k, v_k)` after `round`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+struct State {
+    round: usize,
+    w: Vec<f64>,
+    v: Vec<f64>,
 }
 
 const MAX_JSON: u64 = 1 << 20;
@@ -147,16 +158,25 @@ fn file_name(name: &str, tile: usize) -> String {
 }
 
 /// The training data as the plan describes it: `z_i = y_i x_i`, the first `k b` samples.
-fn training_data(plan: &Plan, data: Option<&Path>) -> Result<(PlainMatrix, mnist::Binary), String> {
+fn training_data(
+    plan: &Plan,
+    data: Option<&Path>,
+    round: usize,
+) -> Result<(PlainMatrix, mnist::Binary), String> {
     let dir = mnist::locate(data).map_err(|e| e.to_string())?;
     let train = mnist::load(&dir, "train").map_err(|e| e.to_string())?;
     let set = mnist::binary(&train, plan.digits.0, plan.digits.1, plan.features);
     let n = plan.minibatches * plan.batch_size;
-    if set.len() < n {
-        return Err(format!("{n} training samples needed, {} available", set.len()));
+    let first = round * n;
+    if set.len() < first + n {
+        return Err(format!(
+            "round {round} needs samples {first}..{}, the data has {}",
+            first + n,
+            set.len()
+        ));
     }
     let w = plan.features;
-    let z = PlainMatrix::from_fn(n, w, |i, j| set.y[i] * set.x[i * w + j]);
+    let z = PlainMatrix::from_fn(n, w, |i, j| set.y[first + i] * set.x[(first + i) * w + j]);
     Ok((z, set))
 }
 
@@ -183,7 +203,7 @@ pub fn keygen(
         features: crate::reproduce::WIDTH,
         digits: (3, 8),
     };
-    let (z, _) = training_data(&plan, data)?;
+    let (z, _) = training_data(&plan, data, 0)?;
     let training = Training::new(plan.kind()?, plan.config()?, &z);
     let options = if quick { AutoOptions::insecure_toy_ring(11) } else { AutoOptions::default() };
     let params = choose_parameters(&training, &options).map_err(|e| e.to_string())?;
@@ -211,15 +231,30 @@ fn load_params(dir: &Path) -> Result<Context, String> {
         .map_err(|e| format!("params.bin: {e}"))
 }
 
-/// `encrypt`: the client encrypts the circuit's inputs (seeded) into `out`.
-pub fn encrypt(client: &Path, data: Option<&Path>, out: &Path) -> Result<(), String> {
+/// `encrypt`: the client encrypts the circuit's inputs (seeded) into `out`; with `resume`, the
+/// next round's, from the state a `decrypt` of the previous round wrote.
+pub fn encrypt(
+    client: &Path,
+    data: Option<&Path>,
+    resume: Option<&Path>,
+    out: &Path,
+) -> Result<(), String> {
     let ctx = load_params(client)?;
     let plan: Plan = read_json(&client.join("plan.json"))?;
     let sk = SecretKey::from_bytes(&ctx, &read_limited(&client.join("secret.key"), 1 << 24)?)
         .map_err(|e| format!("secret.key: {e}"))?;
-    let (z, _) = training_data(&plan, data)?;
-    let training =
-        Training::new(plan.kind()?, plan.config()?, &z).with_unit_height(plan.unit_height);
+    let state: Option<State> = resume.map(|d| read_json(&d.join("state.json"))).transpose()?;
+    let round = state.as_ref().map_or(0, |s| s.round + 1);
+    let (z, _) = training_data(&plan, data, round)?;
+    let mut cfg = plan.config()?;
+    cfg.start_iteration = round * plan.minibatches;
+    let mut training = Training::new(plan.kind()?, cfg, &z).with_unit_height(plan.unit_height);
+    if let Some(st) = state {
+        if st.w.len() != plan.features || st.v.len() != plan.features {
+            return Err("state.json: the state has the wrong number of weights".into());
+        }
+        training = training.with_state(st.w, st.v);
+    }
     let unit = EncodingUnit::for_slots(ctx.slots(), plan.unit_height).map_err(|e| e.to_string())?;
     let specs = training.inputs(ctx.slots(), ctx.max_level()).map_err(|e| e.to_string())?;
     let plain = training.plain_inputs().map_err(|e| e.to_string())?;
@@ -248,8 +283,8 @@ pub fn encrypt(client: &Path, data: Option<&Path>, out: &Path) -> Result<(), Str
             tiles: tiles.len(),
         });
     }
-    write_json(&out.join("manifest.json"), &Manifest { objects: entries })?;
-    println!("{} objects, {bytes} bytes (seeded) in {}", specs.len(), out.display());
+    write_json(&out.join("manifest.json"), &Manifest { round, objects: entries })?;
+    println!("round {round}: {} objects, {bytes} bytes (seeded) in {}", specs.len(), out.display());
     Ok(())
 }
 
@@ -292,11 +327,7 @@ fn read_ct(ctx: &Context, path: &Path) -> Result<Ciphertext, String> {
 
 type Objects = BTreeMap<String, Object<Matrix<Ciphertext>, ColVector<Ciphertext>>>;
 
-fn read_objects(
-    ctx: &Context,
-    dir: &Path,
-    unit: EncodingUnit,
-) -> Result<(Objects, Vec<Entry>), String> {
+fn read_objects(ctx: &Context, dir: &Path, unit: EncodingUnit) -> Result<(Objects, usize), String> {
     let manifest: Manifest = read_json(&dir.join("manifest.json"))?;
     let mut out = BTreeMap::new();
     for e in &manifest.objects {
@@ -334,11 +365,12 @@ fn read_objects(
         };
         out.insert(e.name.clone(), obj);
     }
-    Ok((out, manifest.objects))
+    Ok((out, manifest.round))
 }
 
-/// `train`: the server trains on the uploaded inputs with public material only.
-pub fn train(server: &Path, inputs: &Path, out: &Path) -> Result<(), String> {
+/// `train`: the server trains on the uploaded inputs with public material only; `resume` is
+/// required for (and only allowed on) the inputs of a later round.
+pub fn train(server: &Path, inputs: &Path, resume: bool, out: &Path) -> Result<(), String> {
     refuse_secrets(server)?;
     refuse_secrets(inputs)?;
     let ctx = load_params(server)?;
@@ -356,15 +388,23 @@ pub fn train(server: &Path, inputs: &Path, out: &Path) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let he = HomomorphicEvaluator::new(eval);
     let unit = EncodingUnit::for_slots(ctx.slots(), plan.unit_height).map_err(|e| e.to_string())?;
-    let (objects, _) = read_objects(&ctx, inputs, unit)?;
+    let (objects, round) = read_objects(&ctx, inputs, unit)?;
+    if resume != (round > 0) {
+        return Err(format!(
+            "the inputs are for round {round}: {}",
+            if resume { "--resume needs a later round's inputs" } else { "pass --resume" }
+        ));
+    }
     // The server has no data: a zero matrix of the right shape stands for it in the circuit's
     // bookkeeping (shapes only).
     let shape = PlainMatrix::from_fn(plan.minibatches * plan.batch_size, plan.features, |_, _| 0.0);
-    let training =
-        Training::new(plan.kind()?, plan.config()?, &shape).with_unit_height(plan.unit_height);
+    let mut cfg = plan.config()?;
+    cfg.start_iteration = round * plan.minibatches;
+    let training = Training::new(plan.kind()?, cfg, &shape).with_unit_height(plan.unit_height);
     let inputs = training.inputs_from(objects).map_err(|e| e.to_string())?;
     let t = std::time::Instant::now();
-    let model = training.run_on(&he, &inputs).map_err(|e| e.to_string())?;
+    let (model, previous) =
+        training.run_on_with_previous(&he, &inputs).map_err(|e| e.to_string())?;
     println!("trained in {:.2} s", t.elapsed().as_secs_f64());
     let mut entries = Vec::new();
     let mut put =
@@ -390,7 +430,10 @@ pub fn train(server: &Path, inputs: &Path, out: &Path) -> Result<(), String> {
     if let Some(c) = model.col {
         put("w_col", "col", c.len(), c.into_tiles())?;
     }
-    write_json(&out.join("manifest.json"), &Manifest { objects: entries })
+    if let Some(p) = previous {
+        put("w_prev", "col", p.len(), p.into_tiles())?;
+    }
+    write_json(&out.join("manifest.json"), &Manifest { round, objects: entries })
 }
 
 /// `decrypt`: the client decrypts the model, writes the weights and reports test accuracy.
@@ -407,6 +450,8 @@ pub fn decrypt(
     let unit = EncodingUnit::for_slots(ctx.slots(), plan.unit_height).map_err(|e| e.to_string())?;
     let manifest: Manifest = read_json(&model_dir.join("manifest.json"))?;
     let mut model = circuits::lowdepth::SplitModel { row: None, col: None };
+    let mut previous: circuits::lowdepth::SplitModel<Ciphertext> =
+        circuits::lowdepth::SplitModel { row: None, col: None };
     for e in &manifest.objects {
         let tiles = (0..e.tiles.min(1 << 12))
             .map(|i| read_ct(&ctx, &model_dir.join(file_name(&e.name, i))))
@@ -419,14 +464,30 @@ pub fn decrypt(
                 )
             }
             "col" => {
-                model.col =
-                    Some(ColVector::from_tiles(e.rows, unit, tiles).map_err(|x| x.to_string())?)
+                let c =
+                    Some(ColVector::from_tiles(e.rows, unit, tiles).map_err(|x| x.to_string())?);
+                if e.name == "w_prev" {
+                    previous.col = c;
+                } else {
+                    model.col = c;
+                }
             }
             k => return Err(format!("model manifest: unknown kind {k}")),
         }
     }
-    let w = decode_model(&model, plan.features, |ct| ctx.decode(&sk.decrypt(ct)?))
-        .map_err(|e| e.to_string())?;
+    let decode = |m: &circuits::lowdepth::SplitModel<Ciphertext>| {
+        decode_model(m, plan.features, |ct| ctx.decode(&sk.decrypt(ct)?)).map_err(|e| e.to_string())
+    };
+    let w = decode(&model)?;
+    // The state to resume from: v_k = (1 - eta_{k-1}) w_k + eta_{k-1} w_{k-1}.
+    if previous.col.is_some() {
+        let prev = decode(&previous)?;
+        let mut cfg = plan.config()?;
+        cfg.start_iteration = manifest.round * plan.minibatches;
+        let eta = *cfg.etas().last().expect("k >= 1");
+        let v: Vec<f64> = w.iter().zip(&prev).map(|(a, b)| (1.0 - eta) * a + eta * b).collect();
+        write_json(&out.join("state.json"), &State { round: manifest.round, w: w.clone(), v })?;
+    }
     let dir = mnist::locate(data).map_err(|e| e.to_string())?;
     let test = mnist::load(&dir, "t10k").map_err(|e| e.to_string())?;
     let set = mnist::binary(&test, plan.digits.0, plan.digits.1, plan.features);

@@ -178,8 +178,118 @@ fn client_server_round_trip_for_both_circuits() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
+#[test]
+fn training_resumes_in_rounds() {
+    let root = tmp("resume");
+    let data = root.join("mnist");
+    std::fs::create_dir_all(&data).unwrap();
+    write_idx(&data, "train", 120, 3);
+    write_idx(&data, "t10k", 40, 4);
+    let (client, server) = (root.join("client"), root.join("server"));
+    let (ok, log) = run(&[
+        "keygen",
+        "--circuit",
+        "baseline",
+        "--minibatches",
+        "3",
+        "--batch-size",
+        "16",
+        "--quick",
+        "--data",
+        s(&data),
+        "--client",
+        s(&client),
+        "--server",
+        s(&server),
+    ]);
+    assert!(ok, "{log}");
+    let mut previous: Option<PathBuf> = None;
+    for round in 0..2 {
+        let (upload, model, weights) = (
+            root.join(format!("up{round}")),
+            root.join(format!("model{round}")),
+            root.join(format!("w{round}")),
+        );
+        let mut args =
+            vec!["encrypt", "--client", s(&client), "--data", s(&data), "--out", s(&upload)];
+        let prev = previous.clone();
+        if let Some(p) = &prev {
+            args.extend(["--resume-from", s(p)]);
+        }
+        let (ok, log) = run(&args);
+        assert!(ok, "{log}");
+        let mut args =
+            vec!["train", "--server", s(&server), "--inputs", s(&upload), "--out", s(&model)];
+        if round > 0 {
+            // Without --resume, a later round's inputs are refused.
+            let (ok, log) = run(&args);
+            assert!(!ok && log.contains("--resume"), "{log}");
+            args.push("--resume");
+        }
+        let (ok, log) = run(&args);
+        assert!(ok, "{log}");
+        let (ok, log) = run(&[
+            "decrypt",
+            "--client",
+            s(&client),
+            "--model",
+            s(&model),
+            "--data",
+            s(&data),
+            "--out",
+            s(&weights),
+        ]);
+        assert!(ok, "{log}");
+        assert!(weights.join("state.json").exists());
+        if round == 0 {
+            // The state after round 0 is the reference's (w_3, v_3).
+            let st: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(weights.join("state.json")).unwrap())
+                    .unwrap();
+            let (rw, rv) = reference_state(&data, 3);
+            for (key, want) in [("w", rw), ("v", rv)] {
+                let got = st[key].as_array().unwrap().iter().map(|v| v.as_f64().unwrap());
+                let err = got.zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+                assert!(err < 1e-6, "round 0 {key}: {err:e}");
+            }
+        }
+        previous = Some(weights);
+    }
+    // Two rounds of three minibatches are one run of six.
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(previous.unwrap().join("state.json")).unwrap())
+            .unwrap();
+    let got: Vec<f64> =
+        state["w"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let want = reference_k(&data, 6);
+    let err = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    assert!(err < 1e-6, "after two rounds: max weight difference {err:e}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 /// The plaintext reference on the same data: k = 3, b = 16, digits 3 vs 8, padded to 256.
 fn reference(data: &Path) -> Vec<f64> {
+    reference_k(data, 3)
+}
+
+fn reference_state(data: &Path, k: usize) -> (Vec<f64>, Vec<f64>) {
+    let it = reference_iterates(data, k);
+    (it.w[k].clone(), it.v[k].clone())
+}
+
+/// The plaintext reference with k minibatches of 16.
+fn reference_k(data: &Path, k: usize) -> Vec<f64> {
+    reference_iterates(data, k).model().to_vec()
+}
+
+fn reference_iterates(data: &Path, k: usize) -> circuits::reference::Iterates {
+    let z = reference_z(data, k);
+    let cfg =
+        circuits::reference::TrainConfig { batch_size: 16, minibatches: k, ..Default::default() };
+    circuits::reference::train(&z, &cfg).unwrap()
+}
+
+fn reference_z(data: &Path, k: usize) -> linalg::PlainMatrix {
     // The same preprocessing as the binary: 2x2 averages / 255, bias, padding.
     let images = std::fs::read(data.join("train-images-idx3-ubyte")).unwrap();
     let labels = std::fs::read(data.join("train-labels-idx1-ubyte")).unwrap();
@@ -203,12 +313,9 @@ fn reference(data: &Path) -> Vec<f64> {
         }
         x.resize(256, 0.0);
         rows.extend(x.into_iter().map(|v| y * v));
-        if rows.len() == 48 * 256 {
+        if rows.len() == 16 * k * 256 {
             break;
         }
     }
-    let z = linalg::PlainMatrix::new(48, 256, rows).unwrap();
-    let cfg =
-        circuits::reference::TrainConfig { batch_size: 16, minibatches: 3, ..Default::default() };
-    circuits::reference::train(&z, &cfg).unwrap().model().to_vec()
+    linalg::PlainMatrix::new(16 * k, 256, rows).unwrap()
 }
