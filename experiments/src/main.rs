@@ -1,11 +1,7 @@
 //! The project's command-line entry point: `reproduce` (the paper's MNIST experiment) and
 //! `demo` (a short demonstration of the CKKS scheme).
 
-mod mnist;
-mod progress;
-mod report;
-mod reproduce;
-mod workflow;
+use experiments::{reproduce, workflow};
 
 use ckks::{EvaluationKeys, Evaluator, ParametersLiteral, Prng, SecretKey, Security};
 use clap::{Parser, Subcommand};
@@ -111,7 +107,7 @@ enum Command {
         /// Threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
-        /// Only these circuits (comma separated: baseline, lowdepth).
+        /// Only these circuits (comma separated: baseline, lowdepth; none: plaintext only).
         #[arg(long, value_delimiter = ',', default_value = "baseline,lowdepth")]
         circuits: Vec<String>,
     },
@@ -241,6 +237,7 @@ fn reproduce_command(
     }
     let circuits = circuits
         .iter()
+        .filter(|c| !c.is_empty() && c.as_str() != "none")
         .map(|c| match c.as_str() {
             "baseline" => Ok(circuits::training::Kind::Baseline),
             "lowdepth" => Ok(circuits::training::Kind::LowDepth),

@@ -245,6 +245,11 @@ impl Binary {
     pub fn len(&self) -> usize {
         self.y.len()
     }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.y.is_empty()
+    }
 }
 
 /// HELR's preprocessing: keep `positive` (+1) and `negative` (-1) in file order, average 2 x 2

@@ -205,7 +205,11 @@ pub fn keygen(
     };
     let (z, _) = training_data(&plan, data, 0)?;
     let training = Training::new(plan.kind()?, plan.config()?, &z);
-    let options = if quick { AutoOptions::insecure_toy_ring(11) } else { AutoOptions::default() };
+    let mut options =
+        if quick { AutoOptions::insecure_toy_ring(11) } else { AutoOptions::default() };
+    // Later rounds start from a trained model, whose values the zero-start run the estimator
+    // sees does not show: 10 bits of headroom instead of 2.
+    options.margin_bits = 10.0;
     let params = choose_parameters(&training, &options).map_err(|e| e.to_string())?;
     let ctx = &params.context;
     plan.unit_height = training.unit(ctx.slots()).map_err(|e| e.to_string())?.height();
