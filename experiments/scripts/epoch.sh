@@ -3,7 +3,7 @@
 # 128-bit parameters: the client refreshes the model between rounds.
 set -euo pipefail
 E=${E:-./target/release/experiments}
-W=${W:-results/epoch}
+W=${W:-${TMPDIR:-/tmp}/ldckks-epoch}
 rm -rf "$W"; mkdir -p "$W"
 start=$(date +%s)
 $E keygen --circuit baseline --minibatches 2 --batch-size 256 --client "$W/client" --server "$W/server" > "$W/keygen.log"
