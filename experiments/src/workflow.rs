@@ -235,6 +235,15 @@ fn load_params(dir: &Path) -> Result<Context, String> {
         .map_err(|e| format!("params.bin: {e}"))
 }
 
+/// The client's parameters, plan and secret key (the key's bytes are zeroized after use).
+fn load_client(client: &Path) -> Result<(Context, Plan, SecretKey), String> {
+    let ctx = load_params(client)?;
+    let plan: Plan = read_json(&client.join("plan.json"))?;
+    let bytes = zeroize::Zeroizing::new(read_limited(&client.join("secret.key"), 1 << 24)?);
+    let sk = SecretKey::from_bytes(&ctx, &bytes).map_err(|e| format!("secret.key: {e}"))?;
+    Ok((ctx, plan, sk))
+}
+
 /// `encrypt`: the client encrypts the circuit's inputs (seeded) into `out`; with `resume`, the
 /// next round's, from the state a `decrypt` of the previous round wrote.
 pub fn encrypt(
@@ -243,10 +252,7 @@ pub fn encrypt(
     resume: Option<&Path>,
     out: &Path,
 ) -> Result<(), String> {
-    let ctx = load_params(client)?;
-    let plan: Plan = read_json(&client.join("plan.json"))?;
-    let sk = SecretKey::from_bytes(&ctx, &read_limited(&client.join("secret.key"), 1 << 24)?)
-        .map_err(|e| format!("secret.key: {e}"))?;
+    let (ctx, plan, sk) = load_client(client)?;
     let state: Option<State> = resume.map(|d| read_json(&d.join("state.json"))).transpose()?;
     let round = state.as_ref().map_or(0, |s| s.round + 1);
     let (z, _) = training_data(&plan, data, round)?;
@@ -447,10 +453,7 @@ pub fn decrypt(
     data: Option<&Path>,
     out: &Path,
 ) -> Result<(), String> {
-    let ctx = load_params(client)?;
-    let plan: Plan = read_json(&client.join("plan.json"))?;
-    let sk = SecretKey::from_bytes(&ctx, &read_limited(&client.join("secret.key"), 1 << 24)?)
-        .map_err(|e| format!("secret.key: {e}"))?;
+    let (ctx, plan, sk) = load_client(client)?;
     let unit = EncodingUnit::for_slots(ctx.slots(), plan.unit_height).map_err(|e| e.to_string())?;
     let manifest: Manifest = read_json(&model_dir.join("manifest.json"))?;
     let mut model = circuits::lowdepth::SplitModel { row: None, col: None };

@@ -59,6 +59,43 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// `decrypt` of `model` into `weights`.
+fn decrypt(client: &Path, model: &Path, data: &Path, weights: &Path) {
+    let (ok, log) = run(&[
+        "decrypt",
+        "--client",
+        s(client),
+        "--model",
+        s(model),
+        "--data",
+        s(data),
+        "--out",
+        s(weights),
+    ]);
+    assert!(ok, "{log}");
+}
+
+/// `keygen` for k = 3 minibatches of 16 on small insecure parameters.
+fn keygen(circuit: &str, data: &Path, client: &Path, server: &Path) {
+    let (ok, log) = run(&[
+        "keygen",
+        "--circuit",
+        circuit,
+        "--minibatches",
+        "3",
+        "--batch-size",
+        "16",
+        "--quick",
+        "--data",
+        s(data),
+        "--client",
+        s(client),
+        "--server",
+        s(server),
+    ]);
+    assert!(ok, "{log}");
+}
+
 #[test]
 fn client_server_round_trip_for_both_circuits() {
     let root = tmp("workflow");
@@ -75,23 +112,7 @@ fn client_server_round_trip_for_both_circuits() {
             dir.join("model"),
             dir.join("weights"),
         );
-        let (ok, log) = run(&[
-            "keygen",
-            "--circuit",
-            circuit,
-            "--minibatches",
-            "3",
-            "--batch-size",
-            "16",
-            "--quick",
-            "--data",
-            s(&data),
-            "--client",
-            s(&client),
-            "--server",
-            s(&server),
-        ]);
-        assert!(ok, "{log}");
+        keygen(circuit, &data, &client, &server);
         assert!(!server.join("secret.key").exists());
         #[cfg(unix)]
         {
@@ -117,18 +138,7 @@ fn client_server_round_trip_for_both_circuits() {
         let (ok, log) =
             run(&["train", "--server", s(&server), "--inputs", s(&upload), "--out", s(&model)]);
         assert!(ok, "{log}");
-        let (ok, log) = run(&[
-            "decrypt",
-            "--client",
-            s(&client),
-            "--model",
-            s(&model),
-            "--data",
-            s(&data),
-            "--out",
-            s(&weights),
-        ]);
-        assert!(ok, "{log}");
+        decrypt(&client, &model, &data, &weights);
         // The decrypted model equals the in-process plaintext reference.
         let got: serde_json::Value =
             serde_json::from_slice(&std::fs::read(weights.join("weights.json")).unwrap()).unwrap();
@@ -186,23 +196,7 @@ fn training_resumes_in_rounds() {
     write_idx(&data, "train", 120, 3);
     write_idx(&data, "t10k", 40, 4);
     let (client, server) = (root.join("client"), root.join("server"));
-    let (ok, log) = run(&[
-        "keygen",
-        "--circuit",
-        "baseline",
-        "--minibatches",
-        "3",
-        "--batch-size",
-        "16",
-        "--quick",
-        "--data",
-        s(&data),
-        "--client",
-        s(&client),
-        "--server",
-        s(&server),
-    ]);
-    assert!(ok, "{log}");
+    keygen("baseline", &data, &client, &server);
     let mut previous: Option<PathBuf> = None;
     for round in 0..2 {
         let (upload, model, weights) = (
@@ -228,18 +222,7 @@ fn training_resumes_in_rounds() {
         }
         let (ok, log) = run(&args);
         assert!(ok, "{log}");
-        let (ok, log) = run(&[
-            "decrypt",
-            "--client",
-            s(&client),
-            "--model",
-            s(&model),
-            "--data",
-            s(&data),
-            "--out",
-            s(&weights),
-        ]);
-        assert!(ok, "{log}");
+        decrypt(&client, &model, &data, &weights);
         assert!(weights.join("state.json").exists());
         if round == 0 {
             // The state after round 0 is the reference's (w_3, v_3).
