@@ -101,17 +101,50 @@ pub struct SplitModel<V> {
     pub col: Option<ColVector<V>>,
 }
 
-/// The uploaded matrices of the low-depth circuit, by name (`Z_t`, `Z_t^T`, `G_t`, `G_t^T`).
+/// The uploaded matrices of the low-depth circuit, by name (`Z_t`, `Z_t^T`, `G_t`, `G_t^T`),
+/// and, for a resumed run, the state `w_0`, `v_0` in both layouts (`w_0^R`, `w_0^C`, `v_0^R`,
+/// `v_0^C`).
 #[derive(Clone, Debug)]
 pub struct LowDepthInputs<V> {
     /// The matrices.
     pub matrices: BTreeMap<String, Matrix<V>>,
+    /// The state's row vectors.
+    pub rows: BTreeMap<String, RowVector<V>>,
+    /// The state's column vectors.
+    pub cols: BTreeMap<String, ColVector<V>>,
 }
 
-/// The low-depth trainer for a configuration (zero start: `w_0 = v_0 = 0`).
+/// The low-depth trainer for a configuration: from `w_0 = v_0 = 0` ([`LowDepth::new`]), or
+/// from an uploaded state ([`LowDepth::resumed`], for training in rounds), which replaces the
+/// constant first step by a full one (`u_0 = -Z_0 v_0`, a column vector at depth 1): depths
+/// 5, 7, 10, 12, 15, 17, 20, 22 for k = 1..8, three levels more than the zero start (four for
+/// k = 1).
 #[derive(Clone, Debug)]
 pub struct LowDepth {
     cfg: TrainConfig,
+    resumed: bool,
+}
+
+/// A plaintext upload.
+enum Value {
+    M(PlainMatrix),
+    V(Vec<f64>),
+}
+
+/// A feature-indexed vector in one or both layouts.
+#[derive(Clone, Debug)]
+struct Atom<V> {
+    row: Option<RowVector<V>>,
+    col: Option<ColVector<V>>,
+}
+
+impl<V> From<Layout<V>> for Atom<V> {
+    fn from(l: Layout<V>) -> Self {
+        match l {
+            Layout::Row(r) => Atom { row: Some(r), col: None },
+            Layout::Col(c) => Atom { row: None, col: Some(c) },
+        }
+    }
 }
 
 /// Records, in a planning run, the highest level at which each input is needed.
@@ -122,6 +155,8 @@ struct Ctx<'a, 'e, E: CkksEvaluator> {
     inputs: &'a LowDepthInputs<E::Value>,
     plan: Option<&'a Plan>,
     trace: Option<&'a Mutex<Vec<Step>>>,
+    /// Also return `w_{k-1}` (what a later round needs for `v_k`).
+    previous: bool,
 }
 
 /// Where one iteration's values land (levels counted down from the top, as depths).
@@ -153,6 +188,23 @@ impl<E: CkksEvaluator> Ctx<'_, '_, E> {
             CircuitError::InvalidConfig(format!("the input {name} was not uploaded"))
         })?;
         Ok(self.la.align_to_level(m, level)?)
+    }
+
+    /// The state vector `name` in the asked layout, at its upload level.
+    fn vector(&self, name: &str, row: bool) -> Result<Atom<E::Value>> {
+        let missing = || CircuitError::InvalidConfig(format!("the input {name} was not uploaded"));
+        let top = self.la.evaluator().max_level();
+        if let Some(plan) = self.plan {
+            let key = format!("{name}^{}", if row { "R" } else { "C" });
+            plan.lock().expect("plan lock").insert(key, top);
+        }
+        Ok(if row {
+            let r = self.inputs.rows.get(&format!("{name}^R")).ok_or_else(missing)?;
+            Atom { row: Some(r.clone()), col: None }
+        } else {
+            let c = self.inputs.cols.get(&format!("{name}^C")).ok_or_else(missing)?;
+            Atom { row: None, col: Some(c.clone()) }
+        })
     }
 
     /// `c` times input `name`, landing at `level` (the input is needed one level higher).
@@ -191,7 +243,15 @@ impl LowDepth {
                 cfg.sigmoid.degree()
             )));
         }
-        Ok(Self { cfg })
+        Ok(Self { cfg, resumed: false })
+    }
+
+    /// The trainer resuming from an uploaded state `(w_0, v_0)`.
+    ///
+    /// # Errors
+    /// As [`LowDepth::new`].
+    pub fn resumed(cfg: TrainConfig) -> Result<Self> {
+        Ok(Self { resumed: true, ..Self::new(cfg)? })
     }
 
     /// The configuration.
@@ -202,6 +262,14 @@ impl LowDepth {
     /// The depth of the schedule for `k` minibatches (see the module docs).
     pub fn depth(&self) -> usize {
         let k = self.cfg.minibatches;
+        if self.resumed {
+            // D_0 = 1 (u_0 = -Z_0 v_0, a column vector), +3 after B steps, +2 after A steps.
+            let mut d = 1;
+            for t in 0..k - 1 {
+                d += if t % 2 == 0 { 3 } else { 2 };
+            }
+            return d + if (k - 1) % 2 == 1 { 3 } else { 4 };
+        }
         if k == 1 {
             return 1;
         }
@@ -247,27 +315,28 @@ impl LowDepth {
         let chain = ckks::ModulusChain::analysis((2 * unit.slots()).trailing_zeros(), levels, 40)?;
         let e = ckks::eval::SymbolicEvaluator::new(chain);
         let la = LinAlg::new(&e);
-        let (b, k) = (self.cfg.batch_size, self.cfg.minibatches);
-        let mut matrices = BTreeMap::new();
-        for (name, (rows, cols)) in self.shapes(b, d, k) {
-            let zero = PlainMatrix::from_fn(rows, cols, |_, _| 0.0);
-            matrices.insert(name, la.encrypt_matrix(&zero, unit, levels)?);
-        }
+        let at_top: Vec<InputSpec> =
+            self.specs(d, unit).into_iter().map(|s| InputSpec { level: levels, ..s }).collect();
+        let inputs = self.build(
+            &la,
+            unit,
+            &at_top,
+            |r, c| PlainMatrix::from_fn(r, c, |_, _| 0.0),
+            |n| vec![0.0; n],
+        )?;
         let plan = Plan::default();
-        let inputs = LowDepthInputs { matrices };
-        self.run_inner(&Ctx { la: &la, inputs: &inputs, plan: Some(&plan), trace: None })?;
+        self.run_inner(&Ctx {
+            la: &la,
+            inputs: &inputs,
+            plan: Some(&plan),
+            trace: None,
+            previous: false,
+        })?;
         let plan = plan.into_inner().expect("plan lock");
-        Ok(self
-            .shapes(b, d, k)
-            .into_iter()
-            .map(|(name, (rows, cols))| {
-                let level = plan[&name];
-                InputSpec::new(name, Kind::Matrix, rows, cols, unit, level)
-            })
-            .collect())
+        Ok(at_top.into_iter().map(|s| InputSpec { level: plan[&s.name], ..s }).collect())
     }
 
-    /// The names of the uploaded matrices for `d` features.
+    /// The names of the uploaded objects for `d` features.
     pub fn plain_inputs_names(&self, d: usize) -> Vec<String> {
         self.shapes(self.cfg.batch_size, d, self.cfg.minibatches)
             .into_iter()
@@ -287,24 +356,101 @@ impl LowDepth {
         v
     }
 
-    /// Encrypts the inputs at the planned levels (`levels` levels in all).
+    /// Every upload (levels unset): the matrices, and the state vectors of a resumed run.
+    fn specs(&self, d: usize, unit: EncodingUnit) -> Vec<InputSpec> {
+        let (b, k) = (self.cfg.batch_size, self.cfg.minibatches);
+        let mut specs: Vec<InputSpec> = self
+            .shapes(b, d, k)
+            .into_iter()
+            .map(|(name, (rows, cols))| InputSpec::new(name, Kind::Matrix, rows, cols, unit, 0))
+            .collect();
+        if self.resumed {
+            for name in ["w_0", "v_0"] {
+                specs.push(InputSpec::new(format!("{name}^R"), Kind::Row, d, 1, unit, 0));
+                specs.push(InputSpec::new(format!("{name}^C"), Kind::Col, d, 1, unit, 0));
+            }
+        }
+        specs
+    }
+
+    /// Encrypts the uploads described by `specs`, matrices from `matrix(rows, cols)`-shaped
+    /// values by name and vectors from `vector(len)`.
+    fn build<E: CkksEvaluator>(
+        &self,
+        la: &LinAlg<'_, E>,
+        unit: EncodingUnit,
+        specs: &[InputSpec],
+        matrix: impl Fn(usize, usize) -> PlainMatrix,
+        vector: impl Fn(usize) -> Vec<f64>,
+    ) -> Result<LowDepthInputs<E::Value>> {
+        self.build_with(la, unit, specs, |s| match s.kind {
+            Kind::Matrix => Value::M(matrix(s.rows, s.cols)),
+            _ => Value::V(vector(s.rows)),
+        })
+    }
+
+    fn build_with<E: CkksEvaluator>(
+        &self,
+        la: &LinAlg<'_, E>,
+        unit: EncodingUnit,
+        specs: &[InputSpec],
+        value: impl Fn(&InputSpec) -> Value,
+    ) -> Result<LowDepthInputs<E::Value>> {
+        let mut inputs = LowDepthInputs {
+            matrices: BTreeMap::new(),
+            rows: BTreeMap::new(),
+            cols: BTreeMap::new(),
+        };
+        for s in specs {
+            match (s.kind, value(s)) {
+                (Kind::Matrix, Value::M(m)) => {
+                    inputs.matrices.insert(s.name.clone(), la.encrypt_matrix(&m, unit, s.level)?);
+                }
+                (Kind::Row, Value::V(v)) => {
+                    inputs.rows.insert(s.name.clone(), la.encrypt_row(&v, unit, s.level)?);
+                }
+                (Kind::Col, Value::V(v)) => {
+                    inputs.cols.insert(s.name.clone(), la.encrypt_col(&v, unit, s.level)?);
+                }
+                _ => {
+                    return Err(CircuitError::InvalidConfig(format!(
+                        "internal: no value of the right kind for {}",
+                        s.name
+                    )))
+                }
+            }
+        }
+        Ok(inputs)
+    }
+
+    /// Encrypts the inputs at the planned levels (`levels` levels in all); a resumed run needs
+    /// its state `(w_0, v_0)`.
     ///
     /// # Errors
-    /// [`CircuitError::NotEnoughData`]; the toolkit's errors.
+    /// [`CircuitError::NotEnoughData`]; [`CircuitError::InvalidConfig`] for a missing or
+    /// unexpected state; the toolkit's errors.
     pub fn encrypt_inputs<E: CkksEvaluator>(
         &self,
         la: &LinAlg<'_, E>,
         z: &PlainMatrix,
+        state: Option<(&[f64], &[f64])>,
         unit: EncodingUnit,
         levels: usize,
     ) -> Result<LowDepthInputs<E::Value>> {
+        if self.resumed != state.is_some() {
+            return Err(CircuitError::InvalidConfig(
+                "a resumed low-depth run needs its state, a fresh one none".into(),
+            ));
+        }
         let plain = self.plain_inputs(z)?;
         let specs = self.plan(z.cols(), unit, levels)?;
-        let mut matrices = BTreeMap::new();
-        for s in specs {
-            matrices.insert(s.name.clone(), la.encrypt_matrix(&plain[&s.name], unit, s.level)?);
-        }
-        Ok(LowDepthInputs { matrices })
+        self.build_with(la, unit, &specs, |s| match s.kind {
+            Kind::Matrix => Value::M(plain[&s.name].clone()),
+            _ => {
+                let (w, v) = state.expect("checked above");
+                Value::V(if s.name.starts_with("w_0") { w.to_vec() } else { v.to_vec() })
+            }
+        })
     }
 
     /// Runs `k` iterations: the model `w_k` as two partial vectors.
@@ -316,7 +462,7 @@ impl LowDepth {
         la: &LinAlg<'_, E>,
         inputs: &LowDepthInputs<E::Value>,
     ) -> Result<SplitModel<E::Value>> {
-        self.run_inner(&Ctx { la, inputs, plan: None, trace: None })
+        self.run_inner(&Ctx { la, inputs, plan: None, trace: None, previous: false })
     }
 
     /// The schedule as it runs: for each iteration, the depths and layouts of `u_t`, `s_t` and
@@ -330,18 +476,50 @@ impl LowDepth {
         let chain = ckks::ModulusChain::analysis((2 * unit.slots()).trailing_zeros(), levels, 40)?;
         let e = ckks::eval::SymbolicEvaluator::new(chain);
         let la = LinAlg::new(&e);
-        let mut matrices = BTreeMap::new();
-        for s in &specs {
-            let zero = PlainMatrix::from_fn(s.rows, s.cols, |_, _| 0.0);
-            matrices.insert(s.name.clone(), la.encrypt_matrix(&zero, unit, s.level)?);
-        }
+        let inputs = self.build(
+            &la,
+            unit,
+            &specs,
+            |r, c| PlainMatrix::from_fn(r, c, |_, _| 0.0),
+            |n| vec![0.0; n],
+        )?;
         let trace = Mutex::new(Vec::new());
-        let inputs = LowDepthInputs { matrices };
-        self.run_inner(&Ctx { la: &la, inputs: &inputs, plan: None, trace: Some(&trace) })?;
+        self.run_inner(&Ctx {
+            la: &la,
+            inputs: &inputs,
+            plan: None,
+            trace: Some(&trace),
+            previous: false,
+        })?;
         Ok(trace.into_inner().expect("trace lock"))
     }
 
+    /// Runs `k` iterations: `w_k` and `w_{k-1}`, each as two partial vectors.
+    ///
+    /// # Errors
+    /// As [`LowDepth::run`].
+    pub fn run_with_previous<E: CkksEvaluator>(
+        &self,
+        la: &LinAlg<'_, E>,
+        inputs: &LowDepthInputs<E::Value>,
+    ) -> Result<crate::training::ModelAndPrevious<E::Value>> {
+        let mut prev = None;
+        let w = self.run_inner_with(
+            &Ctx { la, inputs, plan: None, trace: None, previous: true },
+            &mut prev,
+        )?;
+        Ok((w, prev.expect("asked for")))
+    }
+
     fn run_inner<E: CkksEvaluator>(&self, cx: &Ctx<'_, '_, E>) -> Result<SplitModel<E::Value>> {
+        self.run_inner_with(cx, &mut None)
+    }
+
+    fn run_inner_with<E: CkksEvaluator>(
+        &self,
+        cx: &Ctx<'_, '_, E>,
+        previous: &mut Option<SplitModel<E::Value>>,
+    ) -> Result<SplitModel<E::Value>> {
         let la = cx.la;
         let cfg = &self.cfg;
         let k = cfg.minibatches;
@@ -349,32 +527,51 @@ impl LowDepth {
         let gb = cfg.gamma / cfg.batch_size as f64;
         let c = &cfg.sigmoid.coeffs;
         let top = la.evaluator().max_level();
-        let (wcoef, ycoef) = coefficients(&etas, k);
-
-        // t = 0: grad_0 = (gamma/b) c_0 sum_i z_i, a row vector at depth 1.
-        let z0 = cx.input(&z_name(0), top)?;
-        let mut grads: Vec<Layout<E::Value>> = vec![Layout::Row(la.sum_cols(&z0, gb * c[0])?)];
+        let offset = if self.resumed { 2 } else { 0 };
+        let (wcoef, ycoef) = coefficients(&etas, k, offset);
         let depth_of = |level: usize| top - level;
         let record = |step: Step| {
             if let Some(trace) = cx.trace {
                 trace.lock().expect("trace lock").push(step);
             }
         };
-        record(Step {
-            t: 0,
-            u_depth: 0,
-            u_row: false,
-            s_depth: 0,
-            grad_depth: depth_of(level_of(la, &grads[0])),
-            grad_row: true,
-        });
-        if k == 1 {
-            return split(la, &grads, &wcoef[1]);
-        }
-        // u_1 = -(1 - eta_0) G_1 s_0, s_0 = (gamma/b) c_0: a row vector at depth 1.
-        let g1 = cx.input(&g_name(1), top)?;
-        let mut u = Layout::Row(la.sum_cols(&g1, -(1.0 - etas[0]) * gb * c[0])?);
-        for t in 1..k {
+        let mut atoms: Vec<Atom<E::Value>> = Vec::new();
+        let (mut u, first) = if self.resumed {
+            let both = |name: &str| -> Result<Atom<E::Value>> {
+                Ok(Atom { row: cx.vector(name, true)?.row, col: cx.vector(name, false)?.col })
+            };
+            let (w0, v0) = (both("w_0")?, both("v_0")?);
+            // u_0 = -Z_0 v_0 as a column vector: v_0 (row) x Z_0^T, negated.
+            let v0_row = v0.row.as_ref().expect("both layouts");
+            let z0 = cx.input(&z_name(0), la.level(v0_row))?;
+            let u0 = la.neg(&la.row_times_matrix(v0_row, &z0)?)?;
+            atoms.push(w0);
+            atoms.push(v0);
+            (Layout::Col(u0), 0)
+        } else {
+            // t = 0: grad_0 = (gamma/b) c_0 sum_i z_i, a row vector at depth 1.
+            let z0 = cx.input(&z_name(0), top)?;
+            let grad0 = Layout::Row(la.sum_cols(&z0, gb * c[0])?);
+            record(Step {
+                t: 0,
+                u_depth: 0,
+                u_row: false,
+                s_depth: 0,
+                grad_depth: depth_of(level_of(la, &grad0)),
+                grad_row: true,
+            });
+            atoms.push(grad0.into());
+            if k == 1 {
+                if cx.previous {
+                    *previous = Some(split(la, &atoms, &wcoef[0])?);
+                }
+                return split(la, &atoms, &wcoef[1]);
+            }
+            // u_1 = -(1 - eta_0) G_1 s_0, s_0 = (gamma/b) c_0: a row vector at depth 1.
+            let g1 = cx.input(&g_name(1), top)?;
+            (Layout::Row(la.sum_cols(&g1, -(1.0 - etas[0]) * gb * c[0])?), 1)
+        };
+        for t in first..k {
             let last = t == k - 1;
             // The level of u_t.
             let d = match &u {
@@ -404,14 +601,17 @@ impl LowDepth {
                 grad_row: matches!(grad, Layout::Row(_)),
             });
             if last {
-                grads.push(grad);
+                atoms.push(grad.into());
                 break;
             }
             // u_{t+1} = G-term + Z-term.
             let factor = -(1.0 - etas[t]) * gb;
             let g = |ck: f64, level: usize| cx.scaled_input(&g_name(t + 1), factor * ck, level);
-            let y = combine(la, &grads, &ycoef[t], matches!(u, Layout::Row(_)))?;
-            let f = ycoef[t][t - 1];
+            // The newest gradient (none yet in a resumed run's first step) rides on the product's
+            // constant.
+            let newest = (t > 0).then(|| offset + t - 1);
+            let y = combine(la, &atoms, &ycoef[t], matches!(u, Layout::Row(_)), newest)?;
+            let f = newest.map_or(1.0, |n| ycoef[t][n]);
             let next = match &u {
                 Layout::Row(ur) => {
                     // Sum over rows of (c1 G^T o u) + (c3 G^T o u) o (u o u): a column vector.
@@ -462,10 +662,13 @@ impl LowDepth {
                     Layout::Row(acc)
                 }
             };
-            grads.push(grad);
+            atoms.push(grad.into());
             u = next;
         }
-        split(la, &grads, &wcoef[k])
+        if cx.previous {
+            *previous = Some(split(la, &atoms, &wcoef[k - 1])?);
+        }
+        split(la, &atoms, &wcoef[k])
     }
 }
 
@@ -476,52 +679,59 @@ fn level_of<E: CkksEvaluator>(la: &LinAlg<'_, E>, v: &Layout<E::Value>) -> usize
     }
 }
 
-/// `w_t` and `y_t` as coefficients of `grad_0 .. grad_{t-1}` (zero start).
-fn coefficients(etas: &[f64], k: usize) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
-    let mut w = vec![vec![0.0; k]];
-    let mut v = vec![vec![0.0; k]];
+/// `w_t` and `y_t` as coefficients of the atoms: `w_0`, `v_0` (when `offset` is 2, a resumed
+/// run) and `grad_0 .. grad_{k-1}`.
+fn coefficients(etas: &[f64], k: usize, offset: usize) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+    let n = offset + k;
+    let unit = |i: usize| (0..n).map(|j| f64::from(u8::from(j == i))).collect::<Vec<f64>>();
+    let (w0, v0) = if offset == 2 { (unit(0), unit(1)) } else { (vec![0.0; n], vec![0.0; n]) };
+    let mut w = vec![w0];
+    let mut v = vec![v0];
     let mut y = Vec::with_capacity(k);
     for t in 0..k {
         let eta = etas[t];
-        y.push((0..k).map(|j| -(1.0 - eta) * v[t][j] - eta * w[t][j]).collect::<Vec<f64>>());
+        y.push((0..n).map(|j| -(1.0 - eta) * v[t][j] - eta * w[t][j]).collect::<Vec<f64>>());
         let mut w_next = v[t].clone();
-        w_next[t] += 1.0;
-        let v_next = (0..k).map(|j| (1.0 - eta) * w_next[j] + eta * w[t][j]).collect();
+        w_next[offset + t] += 1.0;
+        let v_next = (0..n).map(|j| (1.0 - eta) * w_next[j] + eta * w[t][j]).collect();
         w.push(w_next);
         v.push(v_next);
     }
     (w, y)
 }
 
-/// `y / f` in the asked layout (`f` the coefficient of the newest gradient, which must already
-/// be in that layout), at the level of the newest gradient when the others have slack.
+/// `y / f` in the asked layout, `f` the coefficient of the newest gradient (which is already in
+/// that layout and is not scaled; `None`: every atom is scaled, `f = 1`), at the level of the
+/// newest gradient when the others have slack.
 fn combine<E: CkksEvaluator>(
     la: &LinAlg<'_, E>,
-    grads: &[Layout<E::Value>],
+    atoms: &[Atom<E::Value>],
     coef: &[f64],
     as_row: bool,
+    newest: Option<usize>,
 ) -> Result<Layout<E::Value>> {
-    let newest = grads.len() - 1;
-    let f = coef[newest];
+    let f = newest.map_or(1.0, |n| coef[n]);
     let mut rows: Vec<RowVector<E::Value>> = Vec::new();
     let mut cols: Vec<ColVector<E::Value>> = Vec::new();
-    for (j, g) in grads.iter().enumerate() {
+    for (j, a) in atoms.iter().enumerate() {
         let r = coef[j] / f;
         if r == 0.0 {
             continue;
         }
-        match (g, as_row) {
-            (Layout::Row(v), true) if j == newest => rows.push(v.clone()),
-            (Layout::Col(v), false) if j == newest => cols.push(v.clone()),
-            (_, _) if j == newest => {
+        let is_newest = newest == Some(j);
+        match (as_row, &a.row, &a.col) {
+            (true, Some(v), _) if is_newest => rows.push(v.clone()),
+            (false, _, Some(v)) if is_newest => cols.push(v.clone()),
+            _ if is_newest => {
                 return Err(CircuitError::InvalidConfig(
                     "internal: the newest gradient is in the wrong layout".into(),
                 ))
             }
-            (Layout::Row(v), true) => rows.push(la.mul_scalar(v, r)?),
-            (Layout::Col(v), false) => cols.push(la.mul_scalar(v, r)?),
-            (Layout::Row(v), false) => cols.push(la.row_to_col(v, r)?),
-            (Layout::Col(v), true) => rows.push(la.col_to_row(v, r)?),
+            (true, Some(v), _) => rows.push(la.mul_scalar(v, r)?),
+            (false, _, Some(v)) => cols.push(la.mul_scalar(v, r)?),
+            (true, None, Some(v)) => rows.push(la.col_to_row(v, r)?),
+            (false, Some(v), None) => cols.push(la.row_to_col(v, r)?),
+            (_, None, None) => unreachable!("an atom has at least one layout"),
         }
     }
     Ok(if as_row {
@@ -548,20 +758,20 @@ where
 /// coefficient 1 and is not scaled.
 fn split<E: CkksEvaluator>(
     la: &LinAlg<'_, E>,
-    grads: &[Layout<E::Value>],
+    atoms: &[Atom<E::Value>],
     coef: &[f64],
 ) -> Result<SplitModel<E::Value>> {
     let mut rows = Vec::new();
     let mut cols = Vec::new();
-    for (j, g) in grads.iter().enumerate() {
-        let c = coef[j];
+    for (a, &c) in atoms.iter().zip(coef) {
         if c == 0.0 {
             continue;
         }
-        let exact = (c - 1.0).abs() == 0.0;
-        match g {
-            Layout::Row(v) => rows.push(if exact { v.clone() } else { la.mul_scalar(v, c)? }),
-            Layout::Col(v) => cols.push(if exact { v.clone() } else { la.mul_scalar(v, c)? }),
+        let exact = c == 1.0;
+        match (&a.col, &a.row) {
+            (Some(v), _) => cols.push(if exact { v.clone() } else { la.mul_scalar(v, c)? }),
+            (None, Some(v)) => rows.push(if exact { v.clone() } else { la.mul_scalar(v, c)? }),
+            (None, None) => unreachable!("an atom has at least one layout"),
         }
     }
     Ok(SplitModel {

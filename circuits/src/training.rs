@@ -64,13 +64,17 @@ impl<'a> Training<'a> {
     }
 
     fn initial(&self) -> Result<(Vec<f64>, Vec<f64>)> {
-        match (&self.state, self.kind) {
-            (None, _) => Ok((vec![0.0; self.z.cols()], vec![0.0; self.z.cols()])),
-            (Some(s), Kind::Baseline) => Ok(s.clone()),
-            (Some(_), Kind::LowDepth) => Err(CircuitError::InvalidConfig(
-                "the low-depth circuit starts from w_0 = v_0 = 0 only; resume with the baseline"
-                    .into(),
-            )),
+        Ok(self
+            .state
+            .clone()
+            .unwrap_or_else(|| (vec![0.0; self.z.cols()], vec![0.0; self.z.cols()])))
+    }
+
+    /// The low-depth trainer: from zero, or resumed from the state.
+    fn low(&self) -> Result<LowDepth> {
+        match self.state {
+            None => LowDepth::new(self.cfg.clone()),
+            Some(_) => LowDepth::resumed(self.cfg.clone()),
         }
     }
 
@@ -88,7 +92,7 @@ impl Training<'_> {
     pub fn depth(&self) -> Result<usize> {
         Ok(match self.kind {
             Kind::Baseline => Baseline::new(self.cfg.clone()).depth(),
-            Kind::LowDepth => LowDepth::new(self.cfg.clone())?.depth(),
+            Kind::LowDepth => self.low()?.depth(),
         })
     }
 
@@ -137,7 +141,7 @@ impl Training<'_> {
         let unit = self.unit(slots)?;
         Ok(match self.kind {
             Kind::Baseline => Baseline::new(self.cfg.clone()).inputs(self.z.cols(), unit, top),
-            Kind::LowDepth => LowDepth::new(self.cfg.clone())?.plan(self.z.cols(), unit, top)?,
+            Kind::LowDepth => self.low()?.plan(self.z.cols(), unit, top)?,
         })
     }
 
@@ -187,9 +191,9 @@ impl Training<'_> {
                 TrainingInputs::Baseline(base.encrypt_inputs(&la, self.z, &w0, &v0, unit, top)?)
             }
             Kind::LowDepth => {
-                self.initial()?;
-                let low = LowDepth::new(self.cfg.clone())?;
-                TrainingInputs::LowDepth(low.encrypt_inputs(&la, self.z, unit, top)?)
+                let low = self.low()?;
+                let state = self.state.as_ref().map(|(w, v)| (w.as_slice(), v.as_slice()));
+                TrainingInputs::LowDepth(low.encrypt_inputs(&la, self.z, state, unit, top)?)
             }
         })
     }
@@ -209,9 +213,7 @@ impl Training<'_> {
                 let base = Baseline::new(self.cfg.clone());
                 Ok(SplitModel { row: None, col: Some(base.run(&la, i)?) })
             }
-            (Kind::LowDepth, TrainingInputs::LowDepth(i)) => {
-                LowDepth::new(self.cfg.clone())?.run(&la, i)
-            }
+            (Kind::LowDepth, TrainingInputs::LowDepth(i)) => self.low()?.run(&la, i),
             _ => Err(CircuitError::InvalidConfig(format!(
                 "inputs of the other circuit given to the {} circuit",
                 self.kind.name()
@@ -219,8 +221,8 @@ impl Training<'_> {
         }
     }
 
-    /// As [`Training::run_on`], also returning `w_{k-1}` where the circuit provides it (the
-    /// baseline), from which the client forms `v_k` to resume.
+    /// As [`Training::run_on`], also returning `w_{k-1}`, from which the client forms `v_k` to
+    /// resume.
     ///
     /// # Errors
     /// As [`Training::run_on`].
@@ -233,9 +235,18 @@ impl Training<'_> {
             (Kind::Baseline, TrainingInputs::Baseline(i)) => {
                 let la = LinAlg::new(e);
                 let (w, prev) = Baseline::new(self.cfg.clone()).run_state(&la, i)?;
-                Ok((SplitModel { row: None, col: Some(w) }, Some(prev)))
+                Ok((
+                    SplitModel { row: None, col: Some(w) },
+                    SplitModel { row: None, col: Some(prev) },
+                ))
             }
-            _ => Ok((self.run_on(e, inputs)?, None)),
+            (Kind::LowDepth, TrainingInputs::LowDepth(i)) => {
+                Ok(self.low()?.run_with_previous(&LinAlg::new(e), i)?)
+            }
+            _ => Err(CircuitError::InvalidConfig(format!(
+                "inputs of the other circuit given to the {} circuit",
+                self.kind.name()
+            ))),
         }
     }
 
@@ -261,12 +272,20 @@ impl Circuit for Training<'_> {
 
 /// A named uploaded object, in plaintext (client side) or encrypted (`V`).
 #[derive(Clone, Debug)]
-pub enum Object<M, C> {
+pub enum Object<M, R, C> {
     /// A matrix.
     Matrix(M),
+    /// A row vector.
+    Row(R),
     /// A column vector.
     Col(C),
 }
+
+/// A named plaintext upload.
+pub type PlainObject = Object<PlainMatrix, Vec<f64>, Vec<f64>>;
+
+/// A named encrypted upload.
+pub type EncryptedObject<V> = Object<Matrix<V>, RowVector<V>, ColVector<V>>;
 
 impl Training<'_> {
     /// The plaintext of every input, by the names of [`Training::inputs`] (what the client
@@ -274,7 +293,7 @@ impl Training<'_> {
     ///
     /// # Errors
     /// [`CircuitError::NotEnoughData`].
-    pub fn plain_inputs(&self) -> Result<BTreeMap<String, Object<PlainMatrix, Vec<f64>>>> {
+    pub fn plain_inputs(&self) -> Result<BTreeMap<String, PlainObject>> {
         let mut out = BTreeMap::new();
         match self.kind {
             Kind::Baseline => {
@@ -289,9 +308,15 @@ impl Training<'_> {
                 out.insert("v_0".into(), Object::Col(v0));
             }
             Kind::LowDepth => {
-                self.initial()?;
-                for (name, m) in LowDepth::new(self.cfg.clone())?.plain_inputs(self.z)? {
+                for (name, m) in self.low()?.plain_inputs(self.z)? {
                     out.insert(name, Object::Matrix(m));
+                }
+                if self.state.is_some() {
+                    let (w0, v0) = self.initial()?;
+                    for (name, v) in [("w_0", w0), ("v_0", v0)] {
+                        out.insert(format!("{name}^R"), Object::Row(v.clone()));
+                        out.insert(format!("{name}^C"), Object::Col(v));
+                    }
                 }
             }
         }
@@ -304,7 +329,7 @@ impl Training<'_> {
     /// [`CircuitError::InvalidConfig`] for a missing object or one of the wrong kind.
     pub fn inputs_from<V: Clone>(
         &self,
-        mut objects: BTreeMap<String, Object<Matrix<V>, ColVector<V>>>,
+        mut objects: BTreeMap<String, EncryptedObject<V>>,
     ) -> Result<TrainingInputs<V>> {
         let mut take = |name: &str| {
             objects.remove(name).ok_or_else(|| {
@@ -319,37 +344,52 @@ impl Training<'_> {
                     let name = format!("Z_{t}");
                     match take(&name)? {
                         Object::Matrix(m) => z.push(m),
-                        Object::Col(_) => return Err(wrong(&name)),
+                        _ => return Err(wrong(&name)),
                     }
                 }
                 let mut col = |name: &str| match take(name)? {
                     Object::Col(c) => Ok(c),
-                    Object::Matrix(_) => Err(wrong(name)),
+                    _ => Err(wrong(name)),
                 };
                 let w0 = col("w_0")?;
                 let v0 = col("v_0")?;
                 TrainingInputs::Baseline(crate::inputs::LrInputs { z, w0, v0 })
             }
             Kind::LowDepth => {
-                let names: Vec<String> =
-                    LowDepth::new(self.cfg.clone())?.plain_inputs_names(self.z.cols());
-                let mut matrices = BTreeMap::new();
-                for name in names {
+                let low = self.low()?;
+                let mut inputs = crate::lowdepth::LowDepthInputs {
+                    matrices: BTreeMap::new(),
+                    rows: BTreeMap::new(),
+                    cols: BTreeMap::new(),
+                };
+                for name in low.plain_inputs_names(self.z.cols()) {
                     match take(&name)? {
                         Object::Matrix(m) => {
-                            matrices.insert(name, m);
+                            inputs.matrices.insert(name, m);
                         }
-                        Object::Col(_) => return Err(wrong(&name)),
+                        _ => return Err(wrong(&name)),
                     }
                 }
-                TrainingInputs::LowDepth(crate::lowdepth::LowDepthInputs { matrices })
+                if self.state.is_some() {
+                    for name in ["w_0", "v_0"] {
+                        let (r, c) = (format!("{name}^R"), format!("{name}^C"));
+                        match (take(&r)?, take(&c)?) {
+                            (Object::Row(rv), Object::Col(cv)) => {
+                                inputs.rows.insert(r, rv);
+                                inputs.cols.insert(c, cv);
+                            }
+                            _ => return Err(wrong(name)),
+                        }
+                    }
+                }
+                TrainingInputs::LowDepth(inputs)
             }
         })
     }
 }
 
-/// The model `w_k` and, where the circuit provides it, `w_{k-1}`.
-pub type ModelAndPrevious<V> = (SplitModel<V>, Option<ColVector<V>>);
+/// The model `w_k` and `w_{k-1}`.
+pub type ModelAndPrevious<V> = (SplitModel<V>, SplitModel<V>);
 
 /// The encrypted inputs of either circuit.
 #[derive(Clone, Debug)]

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# One epoch of MNIST 3 vs 8 (46 minibatches of 256) in 23 rounds of k = 2, baseline circuit,
-# 128-bit parameters: the client refreshes the model between rounds.
+# One epoch of MNIST 3 vs 8 (46 minibatches of 256) in 23 rounds of k = 2 at 128-bit
+# parameters: the client refreshes the model between rounds. CIRCUIT=lowdepth for the low-depth
+# circuit (default: baseline).
 set -euo pipefail
 E=${E:-./target/release/experiments}
 W=${W:-${TMPDIR:-/tmp}/ldckks-epoch}
 rm -rf "$W"; mkdir -p "$W"
 start=$(date +%s)
-$E keygen --circuit baseline --minibatches 2 --batch-size 256 --client "$W/client" --server "$W/server" > "$W/keygen.log"
+$E keygen --circuit "${CIRCUIT:-baseline}" --minibatches 2 --batch-size 256 --client "$W/client" --server "$W/server" > "$W/keygen.log"
 prev=""
 for r in $(seq 0 22); do
   if [ -z "$prev" ]; then

@@ -204,7 +204,10 @@ pub fn keygen(
         digits: (3, 8),
     };
     let (z, _) = training_data(&plan, data, 0)?;
-    let training = Training::new(plan.kind()?, plan.config()?, &z);
+    // Every round, the first included, starts from an uploaded state (zero at first), so the
+    // parameters fit the resumed circuit.
+    let zero = vec![0.0; plan.features];
+    let training = Training::new(plan.kind()?, plan.config()?, &z).with_state(zero.clone(), zero);
     let mut options =
         if quick { AutoOptions::insecure_toy_ring(11) } else { AutoOptions::default() };
     // Later rounds start from a trained model, whose values the zero-start run the estimator
@@ -258,7 +261,10 @@ pub fn encrypt(
     let (z, _) = training_data(&plan, data, round)?;
     let mut cfg = plan.config()?;
     cfg.start_iteration = round * plan.minibatches;
-    let mut training = Training::new(plan.kind()?, cfg, &z).with_unit_height(plan.unit_height);
+    let zero = vec![0.0; plan.features];
+    let mut training = Training::new(plan.kind()?, cfg, &z)
+        .with_unit_height(plan.unit_height)
+        .with_state(zero.clone(), zero);
     if let Some(st) = state {
         if st.w.len() != plan.features || st.v.len() != plan.features {
             return Err("state.json: the state has the wrong number of weights".into());
@@ -274,6 +280,7 @@ pub fn encrypt(
     for s in &specs {
         let (tiles, kind) = match &plain[&s.name] {
             Object::Matrix(m) => (layout::matrix_tiles(m, unit), "matrix"),
+            Object::Row(v) => (layout::row_vector_tiles(v, unit), "row"),
             Object::Col(v) => (layout::col_vector_tiles(v, unit), "col"),
         };
         for (i, t) in tiles.iter().enumerate() {
@@ -335,7 +342,7 @@ fn read_ct(ctx: &Context, path: &Path) -> Result<Ciphertext, String> {
     r.map_err(|e| format!("{}: {e}", path.display()))
 }
 
-type Objects = BTreeMap<String, Object<Matrix<Ciphertext>, ColVector<Ciphertext>>>;
+type Objects = BTreeMap<String, circuits::training::EncryptedObject<Ciphertext>>;
 
 fn read_objects(ctx: &Context, dir: &Path, unit: EncodingUnit) -> Result<(Objects, usize), String> {
     let manifest: Manifest = read_json(&dir.join("manifest.json"))?;
@@ -368,6 +375,9 @@ fn read_objects(ctx: &Context, dir: &Path, unit: EncodingUnit) -> Result<(Object
         let obj = match e.kind.as_str() {
             "matrix" => Object::Matrix(
                 Matrix::from_tiles(e.rows, e.cols, unit, tiles).map_err(|x| x.to_string())?,
+            ),
+            "row" => Object::Row(
+                linalg::RowVector::from_tiles(e.rows, unit, tiles).map_err(|x| x.to_string())?,
             ),
             _ => {
                 Object::Col(ColVector::from_tiles(e.rows, unit, tiles).map_err(|x| x.to_string())?)
@@ -410,7 +420,11 @@ pub fn train(server: &Path, inputs: &Path, resume: bool, out: &Path) -> Result<(
     let shape = PlainMatrix::from_fn(plan.minibatches * plan.batch_size, plan.features, |_, _| 0.0);
     let mut cfg = plan.config()?;
     cfg.start_iteration = round * plan.minibatches;
-    let training = Training::new(plan.kind()?, cfg, &shape).with_unit_height(plan.unit_height);
+    // The state's values are in the upload; a zero one fixes the circuit's shape here.
+    let zero = vec![0.0; plan.features];
+    let training = Training::new(plan.kind()?, cfg, &shape)
+        .with_unit_height(plan.unit_height)
+        .with_state(zero.clone(), zero);
     let inputs = training.inputs_from(objects).map_err(|e| e.to_string())?;
     let t = std::time::Instant::now();
     let (model, previous) =
@@ -440,8 +454,12 @@ pub fn train(server: &Path, inputs: &Path, resume: bool, out: &Path) -> Result<(
     if let Some(c) = model.col {
         put("w_col", "col", c.len(), c.into_tiles())?;
     }
-    if let Some(p) = previous {
-        put("w_prev", "col", p.len(), p.into_tiles())?;
+    // w_{k-1}, from which the client forms v_k to resume.
+    if let Some(r) = previous.row {
+        put("w_prev_row", "row", r.len(), r.into_tiles())?;
+    }
+    if let Some(c) = previous.col {
+        put("w_prev_col", "col", c.len(), c.into_tiles())?;
     }
     write_json(&out.join("manifest.json"), &Manifest { round, objects: entries })
 }
@@ -465,15 +483,20 @@ pub fn decrypt(
             .collect::<Result<Vec<_>, _>>()?;
         match e.kind.as_str() {
             "row" => {
-                model.row = Some(
+                let r = Some(
                     linalg::RowVector::from_tiles(e.rows, unit, tiles)
                         .map_err(|x| x.to_string())?,
-                )
+                );
+                if e.name == "w_prev_row" {
+                    previous.row = r;
+                } else {
+                    model.row = r;
+                }
             }
             "col" => {
                 let c =
                     Some(ColVector::from_tiles(e.rows, unit, tiles).map_err(|x| x.to_string())?);
-                if e.name == "w_prev" {
+                if e.name == "w_prev_col" {
                     previous.col = c;
                 } else {
                     model.col = c;
@@ -487,14 +510,13 @@ pub fn decrypt(
     };
     let w = decode(&model)?;
     // The state to resume from: v_k = (1 - eta_{k-1}) w_k + eta_{k-1} w_{k-1}.
-    if previous.col.is_some() {
-        let prev = decode(&previous)?;
-        let mut cfg = plan.config()?;
-        cfg.start_iteration = manifest.round * plan.minibatches;
-        let eta = *cfg.etas().last().expect("k >= 1");
-        let v: Vec<f64> = w.iter().zip(&prev).map(|(a, b)| (1.0 - eta) * a + eta * b).collect();
-        write_json(&out.join("state.json"), &State { round: manifest.round, w: w.clone(), v })?;
-    }
+    // (w_{k-1} is zero, with no part, only after a single minibatch from zero.)
+    let prev = decode(&previous)?;
+    let mut cfg = plan.config()?;
+    cfg.start_iteration = manifest.round * plan.minibatches;
+    let eta = *cfg.etas().last().expect("k >= 1");
+    let v: Vec<f64> = w.iter().zip(&prev).map(|(a, b)| (1.0 - eta) * a + eta * b).collect();
+    write_json(&out.join("state.json"), &State { round: manifest.round, w: w.clone(), v })?;
     let dir = mnist::locate(data).map_err(|e| e.to_string())?;
     let test = mnist::load(&dir, "t10k").map_err(|e| e.to_string())?;
     let set = mnist::binary(&test, plan.digits.0, plan.digits.1, plan.features);

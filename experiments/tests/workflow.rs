@@ -190,13 +190,19 @@ fn client_server_round_trip_for_both_circuits() {
 
 #[test]
 fn training_resumes_in_rounds() {
-    let root = tmp("resume");
+    for circuit in ["baseline", "lowdepth"] {
+        resume_rounds(circuit);
+    }
+}
+
+fn resume_rounds(circuit: &str) {
+    let root = tmp(&format!("resume-{circuit}"));
     let data = root.join("mnist");
     std::fs::create_dir_all(&data).unwrap();
     write_idx(&data, "train", 120, 3);
     write_idx(&data, "t10k", 40, 4);
     let (client, server) = (root.join("client"), root.join("server"));
-    keygen("baseline", &data, &client, &server);
+    keygen(circuit, &data, &client, &server);
     let mut previous: Option<PathBuf> = None;
     for round in 0..2 {
         let (upload, model, weights) = (
@@ -246,7 +252,7 @@ fn training_resumes_in_rounds() {
         state["w"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
     let want = reference_k(&data, 6);
     let err = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-    assert!(err < 1e-6, "after two rounds: max weight difference {err:e}");
+    assert!(err < 1e-6, "{circuit} after two rounds: max weight difference {err:e}");
     let _ = std::fs::remove_dir_all(&root);
 }
 
