@@ -124,8 +124,8 @@ pub struct KeySet {
     /// The public encryption key.
     pub public_key: PublicKey,
     /// Relinearization key (if the circuit multiplies ciphertexts) and exactly the Galois keys
-    /// of its rotations.
-    pub evaluation_keys: EvaluationKeys,
+    /// of its rotations, shared (an [`Evaluator`] takes the `Arc` without copying the keys).
+    pub evaluation_keys: Arc<EvaluationKeys>,
 }
 
 type Analysis = Observed<SymbolicEvaluator, (Depth, Counter, Rotations)>;
@@ -183,13 +183,12 @@ pub fn choose_parameters<C: Circuit>(circuit: &C, options: &AutoOptions) -> Resu
         first = first.max(crate::scheme::params::MIN_PRIME_BITS.max(log_n + 2));
         // Prime widths are nominal: try one more bit if the real primes fall short.
         for first in [first, first + 1].into_iter().filter(|&f| f <= 61) {
-            let Some(literal) = fit_digits(log_n, levels, first, b, options)? else {
+            let Some(context) = fit_digits(log_n, levels, first, b, options)? else {
                 last_reason = format!(
                     "at N = 2^{log_n}, {levels} levels of 2^{b} do not fit the 128-bit bound"
                 );
                 continue;
             };
-            let context = literal.build()?;
             if estimate.check_chain(context.chain()).is_err() {
                 continue;
             }
@@ -237,7 +236,7 @@ pub fn prepare<C: Circuit>(
     Ok((params, keys))
 }
 
-/// The literal with the smallest `dnum` whose `log2(QP)` fits the bound, if any. The special
+/// The context of smallest `dnum` whose `log2(QP)` fits the bound, if any. The special
 /// primes are sized to the largest digit (as few primes as the width limit allows), since key
 /// switching needs `P` about as large as a digit and no larger.
 fn fit_digits(
@@ -246,7 +245,7 @@ fn fit_digits(
     first: u32,
     log_scale: u32,
     options: &AutoOptions,
-) -> Result<Option<ParametersLiteral>> {
+) -> Result<Option<Context>> {
     let bound = match options.security {
         Security::HeStandard128 => max_log_qp_128(log_n).map(f64::from).unwrap_or(0.0),
         Security::InsecureToyParameters => f64::INFINITY,
@@ -272,9 +271,11 @@ fn fit_digits(
                 dnum,
                 security: options.security,
             };
-            let chain = ModulusChain::from_literal(&literal)?;
-            if chain.log_qp() <= bound && literal.build().is_ok() {
-                return Ok(Some(literal));
+            // The primes alone decide the bound; only a fitting literal gets its tables built.
+            if ModulusChain::from_literal(&literal)?.log_qp() <= bound {
+                if let Ok(context) = literal.build() {
+                    return Ok(Some(context));
+                }
             }
         }
     }
@@ -298,7 +299,7 @@ impl AutoParameters {
         KeySet {
             secret_key: Arc::new(sk),
             public_key,
-            evaluation_keys: EvaluationKeys { relinearization, galois },
+            evaluation_keys: Arc::new(EvaluationKeys { relinearization, galois }),
         }
     }
 
