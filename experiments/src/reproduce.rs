@@ -100,16 +100,18 @@ pub fn run(opts: &Options) -> Result<Vec<Run>, String> {
         let keys = params.generate_keys(&mut prng);
         let keygen = t.elapsed().as_secs_f64();
         let ctx = &params.context;
-        // The client encrypts with its secret key (the smaller fresh noise), ...
+        // The client encrypts with its secret key (the smaller fresh noise) and evaluates
+        // nothing, so it holds no evaluation keys, ...
         let client = ckks::eval::HomomorphicEvaluator::with_secret_key(
-            ckks::Evaluator::new(ctx, keys.evaluation_keys.clone()).map_err(|e| e.to_string())?,
+            ckks::Evaluator::new(ctx, ckks::EvaluationKeys::default())
+                .map_err(|e| e.to_string())?,
             keys.secret_key.clone(),
         )
         .map_err(|e| e.to_string())?;
         let t = Instant::now();
         let inputs = circuit.encrypt(&client).map_err(|e| e.to_string())?;
         let encrypt = t.elapsed().as_secs_f64();
-        // ... the server trains with public material only.
+        // ... the server trains with public material only (the keys are shared, not copied).
         let server = ckks::eval::HomomorphicEvaluator::new(
             ckks::Evaluator::new(ctx, keys.evaluation_keys.clone()).map_err(|e| e.to_string())?,
         );
