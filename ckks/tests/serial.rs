@@ -196,8 +196,7 @@ proptest! {
         framed.extend([0u8; 4]);
         framed.extend(o.ctx.hash().to_le_bytes());
         framed.extend((body.len() as u64).to_le_bytes());
-        let checksum = body.iter().fold(0xcbf29ce484222325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100000001b3));
-        framed.extend(checksum.to_le_bytes());
+        framed.extend(serial::checksum(&body).to_le_bytes());
         framed.extend(&body);
         for (_, _, read) in all(&o) {
             let _ = read(&body);

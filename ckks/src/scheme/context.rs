@@ -63,17 +63,6 @@ struct Inner {
     crt: Vec<OnceLock<Crt>>,
 }
 
-fn fnv1a(words: impl Iterator<Item = u64>) -> u64 {
-    let mut h = 0xcbf29ce484222325u64;
-    for w in words {
-        for b in w.to_le_bytes() {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x100000001b3);
-        }
-    }
-    h
-}
-
 impl Context {
     pub(crate) fn new(literal: ParametersLiteral) -> Result<Self> {
         let n = 1usize << literal.log_n;
@@ -166,11 +155,12 @@ impl Context {
                     .collect()
             })
             .collect();
-        let hash = fnv1a(
+        let hash = super::serial::fnv1a(
             [literal.log_n as u64, literal.log_scale as u64, literal.dnum as u64]
                 .into_iter()
                 .chain(q_primes.iter().copied())
-                .chain(special.iter().copied()),
+                .chain(special.iter().copied())
+                .flat_map(u64::to_le_bytes),
         );
         Ok(Self {
             inner: Arc::new(Inner {

@@ -73,8 +73,14 @@ impl Kind {
     }
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf29ce484222325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100000001b3))
+/// 64-bit FNV-1a of a byte stream (the parameter hash and the payload checksum).
+pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    bytes.into_iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
+}
+
+/// The checksum the header carries for `payload`.
+pub fn checksum(payload: &[u8]) -> u64 {
+    fnv1a(payload.iter().copied())
 }
 
 /// Reads the kind code of a serialized object (to dispatch on it), after checking the magic.
@@ -100,7 +106,7 @@ fn frame(kind: Kind, params_hash: u64, payload: &[u8]) -> Vec<u8> {
     out.extend(0u32.to_le_bytes());
     out.extend(params_hash.to_le_bytes());
     out.extend((payload.len() as u64).to_le_bytes());
-    out.extend(fnv1a(payload).to_le_bytes());
+    out.extend(checksum(payload).to_le_bytes());
     out.extend(payload);
     out
 }
@@ -133,7 +139,7 @@ fn unframe(bytes: &[u8], kind: Kind) -> Result<(&[u8], u64)> {
             format!("the header announces {len} payload bytes, {} are present", payload.len()),
         ));
     }
-    if fnv1a(payload) != u64_at(32) {
+    if checksum(payload) != u64_at(32) {
         return Err(malformed(what, "checksum mismatch: the data is corrupted"));
     }
     Ok((payload, hash))
