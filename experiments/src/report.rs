@@ -84,12 +84,40 @@ impl Run {
 /// # Errors
 /// I/O errors.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    write_atomic_with_mode(path, contents, None)
+}
+
+/// [`write_atomic`], the new file created with the Unix permissions `mode` when given (the
+/// temporary file is then created fresh, so it never inherits another file's permissions).
+///
+/// # Errors
+/// I/O errors.
+pub fn write_atomic_with_mode(
+    path: &Path,
+    contents: &[u8],
+    mode: Option<u32>,
+) -> std::io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
     {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true);
+        match mode {
+            Some(_mode) => {
+                opts.create_new(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::OpenOptionsExt;
+                    opts.mode(_mode);
+                }
+            }
+            None => {
+                opts.create(true).truncate(true);
+            }
+        }
+        let mut f = opts.open(&tmp)?;
         f.write_all(contents)?;
         f.sync_all()?;
     }

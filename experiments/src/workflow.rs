@@ -13,7 +13,7 @@
 //! (`ckks::serial`), and the manifest must agree with the circuit's plan.
 
 use crate::mnist;
-use crate::report::{write_atomic, write_weights_svg};
+use crate::report::{write_atomic, write_atomic_with_mode, write_weights_svg};
 use circuits::reference::{accuracy, TrainConfig};
 use circuits::sigmoid::SigmoidPoly;
 use circuits::training::{decode_model, Kind, Object, Training};
@@ -135,22 +135,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
 
 /// Writes the secret key with owner-only permissions, atomically.
 fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    let tmp = dir.join(format!(".secret.key.tmp{}", std::process::id()));
-    {
-        use std::io::Write;
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-        f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| e.to_string())?;
-    }
-    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+    write_atomic_with_mode(path, bytes, Some(0o600)).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn file_name(name: &str, tile: usize) -> String {
