@@ -125,6 +125,14 @@ pub struct LowDepth {
     resumed: bool,
 }
 
+/// The state vectors a resumed run uploads, each in both layouts.
+pub const STATE_VECTORS: [&str; 2] = ["w_0", "v_0"];
+
+/// The upload name of state vector `vector` in the row (`^R`) or column (`^C`) layout.
+pub fn state_input_name(vector: &str, row: bool) -> String {
+    format!("{vector}^{}", if row { "R" } else { "C" })
+}
+
 /// A plaintext upload.
 enum Value {
     M(PlainMatrix),
@@ -190,20 +198,20 @@ impl<E: CkksEvaluator> Ctx<'_, '_, E> {
         Ok(self.la.align_to_level(m, level)?)
     }
 
-    /// The state vector `name` in the asked layout, at its upload level.
-    fn vector(&self, name: &str, row: bool) -> Result<Atom<E::Value>> {
-        let missing = || CircuitError::InvalidConfig(format!("the input {name} was not uploaded"));
-        let top = self.la.evaluator().max_level();
+    /// The state vector `name` in both layouts, at its upload level (the top).
+    fn vector(&self, name: &str) -> Result<Atom<E::Value>> {
+        let (r, c) = (state_input_name(name, true), state_input_name(name, false));
         if let Some(plan) = self.plan {
-            let key = format!("{name}^{}", if row { "R" } else { "C" });
-            plan.lock().expect("plan lock").insert(key, top);
+            let top = self.la.evaluator().max_level();
+            let mut plan = plan.lock().expect("plan lock");
+            plan.insert(r.clone(), top);
+            plan.insert(c.clone(), top);
         }
-        Ok(if row {
-            let r = self.inputs.rows.get(&format!("{name}^R")).ok_or_else(missing)?;
-            Atom { row: Some(r.clone()), col: None }
-        } else {
-            let c = self.inputs.cols.get(&format!("{name}^C")).ok_or_else(missing)?;
-            Atom { row: None, col: Some(c.clone()) }
+        let missing =
+            |n: &str| CircuitError::InvalidConfig(format!("the input {n} was not uploaded"));
+        Ok(Atom {
+            row: Some(self.inputs.rows.get(&r).ok_or_else(|| missing(&r))?.clone()),
+            col: Some(self.inputs.cols.get(&c).ok_or_else(|| missing(&c))?.clone()),
         })
     }
 
@@ -365,9 +373,9 @@ impl LowDepth {
             .map(|(name, (rows, cols))| InputSpec::new(name, Kind::Matrix, rows, cols, unit, 0))
             .collect();
         if self.resumed {
-            for name in ["w_0", "v_0"] {
-                specs.push(InputSpec::new(format!("{name}^R"), Kind::Row, d, 1, unit, 0));
-                specs.push(InputSpec::new(format!("{name}^C"), Kind::Col, d, 1, unit, 0));
+            for name in STATE_VECTORS {
+                specs.push(InputSpec::new(state_input_name(name, true), Kind::Row, d, 1, unit, 0));
+                specs.push(InputSpec::new(state_input_name(name, false), Kind::Col, d, 1, unit, 0));
             }
         }
         specs
@@ -448,7 +456,7 @@ impl LowDepth {
             Kind::Matrix => Value::M(plain[&s.name].clone()),
             _ => {
                 let (w, v) = state.expect("checked above");
-                Value::V(if s.name.starts_with("w_0") { w.to_vec() } else { v.to_vec() })
+                Value::V(if s.name.starts_with(STATE_VECTORS[0]) { w.to_vec() } else { v.to_vec() })
             }
         })
     }
@@ -537,10 +545,7 @@ impl LowDepth {
         };
         let mut atoms: Vec<Atom<E::Value>> = Vec::new();
         let (mut u, first) = if self.resumed {
-            let both = |name: &str| -> Result<Atom<E::Value>> {
-                Ok(Atom { row: cx.vector(name, true)?.row, col: cx.vector(name, false)?.col })
-            };
-            let (w0, v0) = (both("w_0")?, both("v_0")?);
+            let (w0, v0) = (cx.vector(STATE_VECTORS[0])?, cx.vector(STATE_VECTORS[1])?);
             // u_0 = -Z_0 v_0 as a column vector: v_0 (row) x Z_0^T, negated.
             let v0_row = v0.row.as_ref().expect("both layouts");
             let z0 = cx.input(&z_name(0), la.level(v0_row))?;

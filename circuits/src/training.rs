@@ -5,7 +5,7 @@
 use crate::baseline::Baseline;
 use crate::error::{CircuitError, Result};
 use crate::inputs::InputSpec;
-use crate::lowdepth::{LowDepth, SplitModel};
+use crate::lowdepth::{state_input_name, LowDepth, SplitModel, STATE_VECTORS};
 use crate::reference::TrainConfig;
 use ckks::eval::{Circuit, CkksEvaluator, Counter, Depth, Observed, OpCounts, SymbolicEvaluator};
 use ckks::ModulusChain;
@@ -313,9 +313,9 @@ impl Training<'_> {
                 }
                 if self.state.is_some() {
                     let (w0, v0) = self.initial()?;
-                    for (name, v) in [("w_0", w0), ("v_0", v0)] {
-                        out.insert(format!("{name}^R"), Object::Row(v.clone()));
-                        out.insert(format!("{name}^C"), Object::Col(v));
+                    for (name, v) in STATE_VECTORS.into_iter().zip([w0, v0]) {
+                        out.insert(state_input_name(name, true), Object::Row(v.clone()));
+                        out.insert(state_input_name(name, false), Object::Col(v));
                     }
                 }
             }
@@ -371,8 +371,8 @@ impl Training<'_> {
                     }
                 }
                 if self.state.is_some() {
-                    for name in ["w_0", "v_0"] {
-                        let (r, c) = (format!("{name}^R"), format!("{name}^C"));
+                    for name in STATE_VECTORS {
+                        let (r, c) = (state_input_name(name, true), state_input_name(name, false));
                         match (take(&r)?, take(&c)?) {
                             (Object::Row(rv), Object::Col(cv)) => {
                                 inputs.rows.insert(r, rv);
