@@ -14,6 +14,7 @@
 
 use crate::mnist;
 use crate::report::{write_atomic, write_atomic_with_mode, write_weights_svg};
+use circuits::lowdepth::SplitModel;
 use circuits::reference::{accuracy, TrainConfig};
 use circuits::sigmoid::SigmoidPoly;
 use circuits::training::{decode_model, Kind, Object, Training};
@@ -458,39 +459,23 @@ pub fn decrypt(
 ) -> Result<(), String> {
     let (ctx, plan, sk) = load_client(client)?;
     let unit = EncodingUnit::for_slots(ctx.slots(), plan.unit_height).map_err(|e| e.to_string())?;
-    let manifest: Manifest = read_json(&model_dir.join("manifest.json"))?;
-    let mut model = circuits::lowdepth::SplitModel { row: None, col: None };
-    let mut previous: circuits::lowdepth::SplitModel<Ciphertext> =
-        circuits::lowdepth::SplitModel { row: None, col: None };
-    for e in &manifest.objects {
-        let tiles = (0..e.tiles.min(1 << 12))
-            .map(|i| read_ct(&ctx, &model_dir.join(file_name(&e.name, i))))
-            .collect::<Result<Vec<_>, _>>()?;
-        match e.kind.as_str() {
-            "row" => {
-                let r = Some(
-                    linalg::RowVector::from_tiles(e.rows, unit, tiles)
-                        .map_err(|x| x.to_string())?,
-                );
-                if e.name == "w_prev_row" {
-                    previous.row = r;
-                } else {
-                    model.row = r;
-                }
-            }
-            "col" => {
-                let c =
-                    Some(ColVector::from_tiles(e.rows, unit, tiles).map_err(|x| x.to_string())?);
-                if e.name == "w_prev_col" {
-                    previous.col = c;
-                } else {
-                    model.col = c;
-                }
-            }
-            k => return Err(format!("model manifest: unknown kind {k}")),
-        }
-    }
-    let decode = |m: &circuits::lowdepth::SplitModel<Ciphertext>| {
+    let (mut objects, round) = read_objects(&ctx, model_dir, unit)?;
+    let mut part = |row: &str, col: &str| -> Result<SplitModel<Ciphertext>, String> {
+        let row = match objects.remove(row) {
+            Some(Object::Row(r)) => Some(r),
+            None => None,
+            Some(_) => return Err(format!("model: {row} is not a row vector")),
+        };
+        let col = match objects.remove(col) {
+            Some(Object::Col(c)) => Some(c),
+            None => None,
+            Some(_) => return Err(format!("model: {col} is not a column vector")),
+        };
+        Ok(SplitModel { row, col })
+    };
+    let model = part("w_row", "w_col")?;
+    let previous = part("w_prev_row", "w_prev_col")?;
+    let decode = |m: &SplitModel<Ciphertext>| {
         decode_model(m, plan.features, |ct| ctx.decode(&sk.decrypt(ct)?)).map_err(|e| e.to_string())
     };
     let w = decode(&model)?;
@@ -498,10 +483,10 @@ pub fn decrypt(
     // (w_{k-1} is zero, with no part, only after a single minibatch from zero.)
     let prev = decode(&previous)?;
     let mut cfg = plan.config()?;
-    cfg.start_iteration = manifest.round * plan.minibatches;
+    cfg.start_iteration = round * plan.minibatches;
     let eta = *cfg.etas().last().expect("k >= 1");
     let v: Vec<f64> = w.iter().zip(&prev).map(|(a, b)| (1.0 - eta) * a + eta * b).collect();
-    write_json(&out.join("state.json"), &State { round: manifest.round, w: w.clone(), v })?;
+    write_json(&out.join("state.json"), &State { round, w: w.clone(), v })?;
     let dir = mnist::locate(data).map_err(|e| e.to_string())?;
     let test = mnist::load(&dir, "t10k").map_err(|e| e.to_string())?;
     let set = mnist::binary(&test, plan.digits.0, plan.digits.1, plan.features);
