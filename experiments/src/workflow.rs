@@ -60,6 +60,17 @@ impl Plan {
         }
     }
 
+    /// The circuit of `round` on `z`. Every round, the first included, starts from an uploaded
+    /// state (zero at first; the values travel in the upload), so one set of parameters fits
+    /// all rounds of the resumable circuit.
+    fn training<'a>(&self, z: &'a PlainMatrix, round: usize) -> Result<Training<'a>, String> {
+        let mut cfg = self.config()?;
+        cfg.start_iteration = round * self.minibatches;
+        let zero = vec![0.0; self.features];
+        let t = Training::new(self.kind()?, cfg, z).with_state(zero.clone(), zero);
+        Ok(if self.unit_height > 0 { t.with_unit_height(self.unit_height) } else { t })
+    }
+
     fn config(&self) -> Result<TrainConfig, String> {
         let degree_ok = self.sigmoid_degree % 2 == 1 && self.sigmoid_degree <= 15;
         let interval_ok = self.sigmoid_interval > 0.0 && self.sigmoid_interval.is_finite();
@@ -190,10 +201,7 @@ pub fn keygen(
         digits: (3, 8),
     };
     let (z, _) = training_data(&plan, data, 0)?;
-    // Every round, the first included, starts from an uploaded state (zero at first), so the
-    // parameters fit the resumed circuit.
-    let zero = vec![0.0; plan.features];
-    let training = Training::new(plan.kind()?, plan.config()?, &z).with_state(zero.clone(), zero);
+    let training = plan.training(&z, 0)?;
     let mut options =
         if quick { AutoOptions::insecure_toy_ring(11) } else { AutoOptions::default() };
     // Later rounds start from a trained model, whose values the zero-start run the estimator
@@ -245,12 +253,7 @@ pub fn encrypt(
     let state: Option<State> = resume.map(|d| read_json(&d.join("state.json"))).transpose()?;
     let round = state.as_ref().map_or(0, |s| s.round + 1);
     let (z, _) = training_data(&plan, data, round)?;
-    let mut cfg = plan.config()?;
-    cfg.start_iteration = round * plan.minibatches;
-    let zero = vec![0.0; plan.features];
-    let mut training = Training::new(plan.kind()?, cfg, &z)
-        .with_unit_height(plan.unit_height)
-        .with_state(zero.clone(), zero);
+    let mut training = plan.training(&z, round)?;
     if let Some(st) = state {
         if st.w.len() != plan.features || st.v.len() != plan.features {
             return Err("state.json: the state has the wrong number of weights".into());
@@ -404,13 +407,7 @@ pub fn train(server: &Path, inputs: &Path, resume: bool, out: &Path) -> Result<(
     // The server has no data: a zero matrix of the right shape stands for it in the circuit's
     // bookkeeping (shapes only).
     let shape = PlainMatrix::from_fn(plan.minibatches * plan.batch_size, plan.features, |_, _| 0.0);
-    let mut cfg = plan.config()?;
-    cfg.start_iteration = round * plan.minibatches;
-    // The state's values are in the upload; a zero one fixes the circuit's shape here.
-    let zero = vec![0.0; plan.features];
-    let training = Training::new(plan.kind()?, cfg, &shape)
-        .with_unit_height(plan.unit_height)
-        .with_state(zero.clone(), zero);
+    let training = plan.training(&shape, round)?;
     let inputs = training.inputs_from(objects).map_err(|e| e.to_string())?;
     let t = std::time::Instant::now();
     let (model, previous) =
