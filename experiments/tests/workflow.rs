@@ -59,6 +59,11 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// `train` of `inputs` into `out` (no `--resume`): whether it succeeded, and its output.
+fn train(server: &Path, inputs: &Path, out: &Path) -> (bool, String) {
+    run(&["train", "--server", s(server), "--inputs", s(inputs), "--out", s(out)])
+}
+
 /// `decrypt` of `model` into `weights`.
 fn decrypt(client: &Path, model: &Path, data: &Path, weights: &Path) {
     let (ok, log) = run(&[
@@ -131,12 +136,10 @@ fn client_server_round_trip_for_both_circuits() {
             std::fs::copy(&f, bad.join(f.file_name().unwrap())).unwrap();
         }
         std::fs::copy(client.join("secret.key"), bad.join("extra.bin")).unwrap();
-        let (ok, log) =
-            run(&["train", "--server", s(&bad), "--inputs", s(&upload), "--out", s(&model)]);
+        let (ok, log) = train(&bad, &upload, &model);
         assert!(!ok && log.contains("refusing"), "{log}");
         // The real server directory holds public material only.
-        let (ok, log) =
-            run(&["train", "--server", s(&server), "--inputs", s(&upload), "--out", s(&model)]);
+        let (ok, log) = train(&server, &upload, &model);
         assert!(ok, "{log}");
         decrypt(&client, &model, &data, &weights);
         // The decrypted model equals the in-process plaintext reference.
@@ -157,15 +160,7 @@ fn client_server_round_trip_for_both_circuits() {
             .unwrap();
         let original = std::fs::read(&tile).unwrap();
         std::fs::write(&tile, &original[..original.len() / 2]).unwrap();
-        let (ok, log) = run(&[
-            "train",
-            "--server",
-            s(&server),
-            "--inputs",
-            s(&upload),
-            "--out",
-            s(&dir.join("m2")),
-        ]);
+        let (ok, log) = train(&server, &upload, &dir.join("m2"));
         assert!(!ok && (log.contains("truncated") || log.contains("bytes")), "{log}");
         std::fs::write(&tile, &original).unwrap();
         let manifest = std::fs::read_to_string(upload.join("manifest.json")).unwrap();
@@ -174,15 +169,7 @@ fn client_server_round_trip_for_both_circuits() {
             manifest.replacen("\"tiles\": ", "\"tiles\": 9", 1),
         )
         .unwrap();
-        let (ok, log) = run(&[
-            "train",
-            "--server",
-            s(&server),
-            "--inputs",
-            s(&upload),
-            "--out",
-            s(&dir.join("m3")),
-        ]);
+        let (ok, log) = train(&server, &upload, &dir.join("m3"));
         assert!(!ok && log.contains("tiles"), "{log}");
     }
     let _ = std::fs::remove_dir_all(&root);
