@@ -8,7 +8,7 @@
 //!        10  kind         u16      1 parameters, 2 secret key, 3 public key,
 //!                                  4 relinearization key, 5 Galois keys, 6 ciphertext,
 //!                                  7 seeded ciphertext
-//!        12  reserved     u32      0
+//!        12  reserved     u32      0 (anything else is refused: a later version may use it)
 //!        16  params hash  u64      the hash of the parameters the object belongs to
 //!        24  length       u64      payload bytes
 //!        32  checksum     u64      FNV-1a of the payload (catches corruption, not tampering)
@@ -129,6 +129,9 @@ fn unframe(bytes: &[u8], kind: Kind) -> Result<(&[u8], u64)> {
     let found = u16_at(10);
     if found != kind as u16 {
         return Err(CkksError::WrongKind { expected: what, found });
+    }
+    if bytes[12..16] != [0; 4] {
+        return Err(malformed(what, "reserved header bytes 12..16 are not zero"));
     }
     let hash = u64_at(16);
     let len = u64_at(24);
