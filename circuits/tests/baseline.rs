@@ -78,6 +78,7 @@ fn resumed_rounds_continue_the_single_run() {
         let w = decode_col(model.col.as_ref().unwrap(), |v| Ok(v.real())).unwrap();
         let p = decode_col(prev.col.as_ref().unwrap(), |v| Ok(v.real())).unwrap();
         let eta = *cfg.etas().last().unwrap();
+        assert_eq!((w.len(), p.len()), (d, d));
         let v: Vec<f64> = w.iter().zip(&p).map(|(a, b)| (1.0 - eta) * a + eta * b).collect();
         (w, v)
     };

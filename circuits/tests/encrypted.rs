@@ -50,12 +50,19 @@ fn both_circuits_encrypted_match_the_reference() {
         let ctx = &params.context;
         let sk = &keys.secret_key;
         let got = decode_model(&model, d, |ct| ctx.decode(&sk.decrypt(ct)?)).unwrap();
+        assert_eq!((got.len(), want.model().len()), (d, d), "{}", kind.name());
         let err = got.iter().zip(want.model()).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
         let norm = want.model().iter().map(|v| v.abs()).fold(0.0, f64::max);
         eprintln!("{}: max weight error {err:.3e}, largest weight {norm:.3e}", kind.name());
-        // Measured: about 1e-6 of the largest weight at a 40-bit scale; bound 1e-4.
+        // The error comes from the encryption and rounding noise, so it depends on the keys and
+        // the noise drawn. Over eight seeds of data, keys and noise (these seeds are one of
+        // them) it measured 1.9e-9 to 3.6e-9 (baseline) and 2.3e-9 to 6.7e-9 (low-depth), i.e.
+        // 6.7e-9 to 2.7e-8 of the largest weight. The bound, 1e-7 of the largest weight, is
+        // about 4x the worst of those 16 runs: room for changes to the noise (e.g. another
+        // key-switching decomposition) that leave the precision as it is, while a lost bit of
+        // scale or a wrong constant (errors of 1e-6 and up) still fails.
         assert!(
-            err < 1e-4 * norm,
+            err < 1e-7 * norm,
             "{}: max weight error {err:e} (largest weight {norm:e})",
             kind.name()
         );
@@ -106,6 +113,7 @@ fn encrypted_inference_scores_plaintext_samples() {
     let la = LinAlg::new(&he);
     let scores = infer_plain(&la, &model, &xt, unit).unwrap();
     let got = decode_row(&scores, |ct| ctx.decode(&sk.decrypt(ct)?)).unwrap();
+    assert_eq!(got.len(), xt.rows());
     for (i, g) in got.iter().enumerate() {
         let want_score: f64 = xt.row(i).iter().zip(want.model()).map(|(a, b)| a * b).sum();
         assert!((g - want_score).abs() < 1e-4, "sample {i}: {g} vs {want_score}");

@@ -28,12 +28,16 @@ fn plaintext_lowdepth_equals_the_reference_trainer() {
         let model = low.run(&la, &inputs).unwrap();
         let mut got = vec![0.0; d];
         if let Some(r) = &model.row {
-            for (g, x) in got.iter_mut().zip(decode_row(r, |v| Ok(v.real())).unwrap()) {
+            let part = decode_row(r, |v| Ok(v.real())).unwrap();
+            assert_eq!(part.len(), d);
+            for (g, x) in got.iter_mut().zip(part) {
                 *g += x;
             }
         }
         if let Some(c) = &model.col {
-            for (g, x) in got.iter_mut().zip(decode_col(c, |v| Ok(v.real())).unwrap()) {
+            let part = decode_col(c, |v| Ok(v.real())).unwrap();
+            assert_eq!(part.len(), d);
+            for (g, x) in got.iter_mut().zip(part) {
                 *g += x;
             }
         }

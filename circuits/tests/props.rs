@@ -31,6 +31,7 @@ proptest! {
             let e = PlaintextEvaluator::new(ModulusChain::analysis(10, depth, 40).unwrap());
             let model = circuit.train(&e).unwrap();
             let got = decode_model(&model, d, |v| Ok(v.real())).unwrap();
+            prop_assert_eq!((got.len(), want.model().len()), (d, d));
             let diff = got.iter().zip(want.model()).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
             prop_assert!(diff <= 1e-9 * norm.max(1e-12), "{}: {diff:e} vs norm {norm:e}", kind.name());
             prop_assert_eq!(e.max_level(), depth);

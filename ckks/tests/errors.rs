@@ -593,6 +593,7 @@ fn every_error_has_a_message() {
         &["10 values", "8 slots"],
         &["1e20", "2^40.00", "too big"],
     ];
+    assert_eq!(errors.len(), mentions.len());
     for (e, m) in errors.iter().zip(mentions) {
         message_mentions(e, m);
         // The errors are plain data: comparable and clonable, and usable as std errors.

@@ -534,6 +534,7 @@ fn check_case(case: &Case, bound_bits: f64) -> std::result::Result<f64, TestCase
             q
         );
         let got = f.decrypt(ct);
+        prop_assert_eq!(got.len(), p.slots().len(), "value {}: slot count", i);
         let err = got.iter().zip(p.slots()).map(|(a, b)| (a - b).norm()).fold(0.0, f64::max);
         let rel = err / reference;
         prop_assert!(

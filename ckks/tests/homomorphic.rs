@@ -669,6 +669,7 @@ fn squaring_down_the_whole_modulus_chain() {
         assert_eq!(ct.level(), l);
         assert!(rel(ct.scale(), f.ctx.scale(l)) < 1e-9);
         let got = f.dec(&ct);
+        assert_eq!(got.len(), want.len());
         // Relative error: each squaring doubles it, plus the fresh rescale error.
         let err = got.iter().zip(&want).map(|(g, w)| ((g - w) / w).abs()).fold(0.0, f64::max);
         println!("x^(2^{}) at level {l}: max relative error 2^-{:.2}", top - l, bits(err));

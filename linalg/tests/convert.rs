@@ -16,14 +16,17 @@ fn conversions() {
         let cv = la.row_to_col(&rv, 2.0).unwrap();
         assert_eq!(la.level(&cv), 7);
         let got = decode_col(&cv, |x| Ok(x.real())).unwrap();
+        assert_eq!(got.len(), len, "{len} {mh}");
         assert!(got.iter().zip(&v).all(|(g, w)| (g - 2.0 * w).abs() < 1e-12), "{len} {mh}");
         let back = la.col_to_row(&cv, 0.5).unwrap();
         assert_eq!(la.level(&back), 5);
         let got = decode_row(&back, |x| Ok(x.real())).unwrap();
+        assert_eq!(got.len(), len, "{len} {mh}");
         assert!(got.iter().zip(&v).all(|(g, w)| (g - w).abs() < 1e-12), "{len} {mh}");
         // the row-vector layout is exact: every column of a tile is a copy
         let again = la.row_to_col(&back, 1.0).unwrap();
         let got = decode_col(&again, |x| Ok(x.real())).unwrap();
-        assert!(got.iter().zip(&v).all(|(g, w)| (g - w).abs() < 1e-12));
+        assert_eq!(got.len(), len, "{len} {mh}");
+        assert!(got.iter().zip(&v).all(|(g, w)| (g - w).abs() < 1e-12), "{len} {mh}");
     }
 }

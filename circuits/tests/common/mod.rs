@@ -18,9 +18,10 @@ pub fn data(seed: u64, n: usize, d: usize) -> PlainMatrix {
     PlainMatrix::new(n, d, rows).unwrap()
 }
 
-/// `||got - want|| / ||want||`.
+/// `||got - want|| / ||want||`, after checking that the lengths agree.
 #[allow(dead_code)]
 pub fn rel_error(got: &[f64], want: &[f64]) -> f64 {
+    assert_eq!(got.len(), want.len(), "lengths differ");
     let diff: f64 = got.iter().zip(want).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
     let norm: f64 = want.iter().map(|x| x * x).sum::<f64>().sqrt();
     diff / norm.max(1e-300)

@@ -359,6 +359,7 @@ pub fn run<E: CkksEvaluator>(
 pub fn expected(op: Op, x: &Inputs) -> Out {
     let (a, c) = (&x.a, x.c);
     let zip = |u: &[f64], w: &[f64], f: fn(f64, f64) -> f64| -> Vec<f64> {
+        assert_eq!(u.len(), w.len(), "operand lengths");
         u.iter().zip(w).map(|(&s, &t)| f(s, t)).collect()
     };
     match op {
