@@ -9,15 +9,18 @@
 //! over 200 cases of each property (the observed figure is noted next to each bound), and prints
 //! the worst error it saw as `-log2(err)` (run with `--nocapture` to see it).
 //!
-//! Keys are built once per parameter set (in a `OnceLock`) from a fixed seed; every case draws
-//! its own encryption seed, so a failure reproduces from the printed input.
+//! Keys are built once per parameter set (in a `OnceLock`) from a fixed seed, and each property's
+//! case generator is seeded from the property's name (FNV-1a), so every run draws the same cases
+//! and a failure reproduces exactly: the bounds are deterministic checks, not a flaky tail. Set
+//! `PROPTEST_RNG_SEED=<u64>` to draw other cases (the seed is printed with the worst error); at
+//! 2 bits below the observed worst a bound can then fail rarely without anything being wrong.
 
 use ckks::{
     Ciphertext, CkksError, Complex64, Context, EvaluationKeys, Evaluator, ParametersLiteral, Prng,
     PublicKey, SecretKey, Security,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{TestCaseError, TestRunner};
+use proptest::test_runner::{RngSeed, TestCaseError, TestRunner};
 use std::cell::Cell;
 use std::fmt::Debug;
 use std::sync::OnceLock;
@@ -173,12 +176,20 @@ fn check<S>(
     S: Strategy,
     S::Value: Debug,
 {
-    let config = ProptestConfig {
+    let mut config = ProptestConfig {
         cases,
         failure_persistence: None,
         max_shrink_iters: 64,
         ..ProptestConfig::default()
     };
+    // A fixed seed per property, unless PROPTEST_RNG_SEED set one (the default config reads it).
+    if config.rng_seed == RngSeed::Random {
+        let fnv = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        config.rng_seed = RngSeed::Fixed(fnv);
+    }
+    let seed = config.rng_seed;
     let mut runner = TestRunner::new(config);
     let worst = Cell::new(0.0f64);
     let bound = 2f64.powf(-bound_bits);
@@ -196,10 +207,11 @@ fn check<S>(
         Ok(())
     });
     if let Err(e) = result {
-        panic!("{name}: {e}");
+        panic!("{name} ({seed:?}): {e}");
     }
     println!(
-        "{name}: worst max-abs error {:.3e} = 2^-{:.2} over {cases} cases (bound 2^-{bound_bits})",
+        "{name}: worst max-abs error {:.3e} = 2^-{:.2} over {cases} cases (bound 2^-{bound_bits}, \
+         {seed:?})",
         worst.get(),
         bits(worst.get())
     );
