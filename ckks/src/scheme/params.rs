@@ -14,8 +14,16 @@ pub enum Security {
     InsecureToyParameters,
 }
 
-/// The HE standard's (homomorphicencryption.org, 2018) largest `log2(QP)` for 128-bit classical
-/// security with a uniform ternary secret, by `log2 N`.
+/// The largest `log2(QP)` for 128-bit classical security with a uniform ternary secret, by
+/// `log2 N`.
+///
+/// Sources: for `N = 2^10 .. 2^15`, the Homomorphic Encryption Security Standard (Albrecht et
+/// al., HomomorphicEncryption.org, November 2018), ternary-secret table, 128-bit classical
+/// column (27, 54, 109, 218, 438, 881; the same in SEAL's `hestdparms.h`). The standard stops at
+/// `N = 2^15`: the bounds for `2^16` and `2^17` (1747, 3523) are OpenFHE's lattice-estimator
+/// figures (`src/core/lib/lattice/stdlatticeparms.cpp`, `HEStd_ternary`, `HEStd_128_classic`,
+/// added in June 2024 for OpenFHE v1.2.0, which also lowered its earlier 1772 for `2^16`).
+/// `ckks/tests/security.rs` checks every entry against these numbers.
 pub fn max_log_qp_128(log_n: u32) -> Option<u32> {
     match log_n {
         10 => Some(27),
