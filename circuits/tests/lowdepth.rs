@@ -59,6 +59,8 @@ fn lowdepth_depth_is_at_most_two_and_a_half_per_minibatch() {
         low.run(&la, &inputs).unwrap();
         assert_eq!(e.depth(), low.depth(), "k = {k}");
         assert!(2 * e.depth() <= 5 * k, "k = {k}: depth {}", e.depth());
+        // The figures the README quotes.
+        assert_eq!(e.depth(), [1, 4, 7, 9, 12, 14, 17, 19][k - 1], "k = {k}");
     }
 }
 
@@ -121,5 +123,6 @@ fn resumed_rounds_continue_the_single_run_and_cost_about_three_levels_more() {
         // A full first step instead of the constant one: 5, 7, 10, 12, 15, 17, 20, 22.
         let fresh = LowDepth::new(cfg).unwrap().depth();
         assert_eq!(f.depth(), fresh + if k == 1 { 4 } else { 3 }, "k = {k}");
+        assert_eq!(f.depth(), [5, 7, 10, 12, 15, 17, 20, 22][k - 1], "k = {k}");
     }
 }
