@@ -133,9 +133,9 @@ pub fn run(opts: &Options) -> Result<Vec<Run>, String> {
         let acc = accuracy(&xt, &test_set.y, &w);
         let max_err = w.iter().zip(&w_ref).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
         let counts = watched.observer().1.counts();
-        let specs = circuit.inputs(ctx.slots(), ctx.max_level()).map_err(|e| e.to_string())?;
+        let specs = circuit.upload(ctx.slots(), ctx.max_level()).map_err(|e| e.to_string())?;
         let upload: usize = specs.iter().map(|s| s.bytes(ctx.n())).sum();
-        let input_ciphertexts: usize = specs.iter().map(|s| s.ciphertexts()).sum();
+        let input_ciphertexts: usize = specs.iter().map(|s| s.tiles()).sum();
         let changed = (0..xt.rows())
             .filter(|&i| {
                 let dot = |w: &[f64]| xt.row(i).iter().zip(w).map(|(a, b)| a * b).sum::<f64>();

@@ -14,16 +14,18 @@
 
 use crate::mnist;
 use crate::report::{write_atomic, write_atomic_with_mode, write_weights_svg};
-use circuits::lowdepth::SplitModel;
+use circuits::protocol::{
+    model_from_objects, model_objects, EncryptedObject, ObjectSpec, Objects, SplitModel,
+};
 use circuits::reference::{accuracy, TrainConfig};
 use circuits::sigmoid::SigmoidPoly;
-use circuits::training::{decode_model, Kind, Object, Training};
+use circuits::training::{decode_model, Kind, Training};
 use ckks::eval::{choose_parameters, AutoOptions, HomomorphicEvaluator};
 use ckks::{
     Ciphertext, Context, EvaluationKeys, Evaluator, GaloisKeys, Prng, RelinearizationKey,
     SecretKey, SeededCiphertext,
 };
-use linalg::{layout, ColVector, EncodingUnit, Matrix, PlainMatrix};
+use linalg::{EncodingUnit, LinAlg, PlainMatrix};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -87,26 +89,12 @@ impl Plan {
     }
 }
 
-/// One uploaded (or returned) object.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-struct Entry {
-    name: String,
-    /// `"matrix"`, `"col"` or `"row"`.
-    kind: String,
-    rows: usize,
-    cols: usize,
-    unit_height: usize,
-    unit_width: usize,
-    level: usize,
-    tiles: usize,
-}
-
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 struct Manifest {
     /// The training round (0 for the first k minibatches; each resume adds one).
     #[serde(default)]
     round: usize,
-    objects: Vec<Entry>,
+    objects: Vec<ObjectSpec>,
 }
 
 /// What the client keeps between rounds: the decrypted state `(w_k, v_k)` after `round`.
@@ -150,8 +138,8 @@ fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), String> {
     write_atomic_with_mode(path, bytes, Some(0o600)).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn file_name(name: &str, tile: usize) -> String {
-    format!("{}.{tile}.ct", name.replace('^', "T"))
+fn file_name(spec: &ObjectSpec, tile: usize) -> String {
+    format!("{}.{tile}.ct", spec.name().slug())
 }
 
 /// The training data as the plan describes it: `z_i = y_i x_i`, the first `k b` samples.
@@ -260,35 +248,20 @@ pub fn encrypt(
         }
         training = training.with_state(st.w, st.v);
     }
-    let unit = EncodingUnit::for_slots(ctx.slots(), plan.unit_height).map_err(|e| e.to_string())?;
-    let specs = training.inputs(ctx.slots(), ctx.max_level()).map_err(|e| e.to_string())?;
+    let specs = training.upload(ctx.slots(), ctx.max_level()).map_err(|e| e.to_string())?;
     let plain = training.plain_inputs().map_err(|e| e.to_string())?;
     let mut prng = Prng::from_os_entropy();
-    let mut entries = Vec::new();
     let mut bytes = 0usize;
     for s in &specs {
-        let (tiles, kind) = match &plain[&s.name] {
-            Object::Matrix(m) => (layout::matrix_tiles(m, unit), "matrix"),
-            Object::Row(v) => (layout::row_vector_tiles(v, unit), "row"),
-            Object::Col(v) => (layout::col_vector_tiles(v, unit), "col"),
-        };
+        let tiles = plain[&s.name()].tiles(s).map_err(|e| e.to_string())?;
         for (i, t) in tiles.iter().enumerate() {
-            let pt = ctx.encode_at(t, s.level).map_err(|e| e.to_string())?;
+            let pt = ctx.encode_at(t, s.level()).map_err(|e| e.to_string())?;
             let ct = sk.encrypt_seeded(&pt, &mut prng).map_err(|e| e.to_string())?.to_bytes();
             bytes += ct.len();
-            write_file(&out.join(file_name(&s.name, i)), &ct)?;
+            write_file(&out.join(file_name(s, i)), &ct)?;
         }
-        entries.push(Entry {
-            name: s.name.clone(),
-            kind: kind.into(),
-            rows: s.rows,
-            cols: s.cols,
-            unit_height: unit.height(),
-            unit_width: unit.width(),
-            level: s.level,
-            tiles: tiles.len(),
-        });
     }
+    let entries = specs.clone();
     write_json(&out.join("manifest.json"), &Manifest { round, objects: entries })?;
     println!("round {round}: {} objects, {bytes} bytes (seeded) in {}", specs.len(), out.display());
     Ok(())
@@ -331,48 +304,36 @@ fn read_ct(ctx: &Context, path: &Path) -> Result<Ciphertext, String> {
     r.map_err(|e| format!("{}: {e}", path.display()))
 }
 
-type Objects = BTreeMap<String, circuits::training::EncryptedObject<Ciphertext>>;
-
-fn read_objects(ctx: &Context, dir: &Path, unit: EncodingUnit) -> Result<(Objects, usize), String> {
+fn read_objects(
+    ctx: &Context,
+    dir: &Path,
+    unit: EncodingUnit,
+) -> Result<(Objects<Ciphertext>, usize), String> {
     let manifest: Manifest = read_json(&dir.join("manifest.json"))?;
     let mut out = BTreeMap::new();
-    for e in &manifest.objects {
-        if (e.unit_height, e.unit_width) != (unit.height(), unit.width()) {
+    for spec in &manifest.objects {
+        if spec.unit() != unit {
             return Err(format!(
-                "{}: unit {}x{} differs from the plan's {unit}",
-                e.name, e.unit_height, e.unit_width
+                "{}: unit {} differs from the plan's {unit}",
+                spec.name(),
+                spec.unit()
             ));
         }
-        let expected = match e.kind.as_str() {
-            "matrix" => e.rows.div_ceil(unit.height()) * e.cols.div_ceil(unit.width()),
-            "col" => e.rows.div_ceil(unit.width()),
-            "row" => e.rows.div_ceil(unit.height()),
-            k => return Err(format!("{}: unknown kind {k}", e.name)),
-        };
-        if e.tiles != expected || e.tiles > 1 << 16 {
-            return Err(format!(
-                "{}: {} tiles listed, the shape needs {expected}",
-                e.name, e.tiles
-            ));
+        if spec.tiles() > 1 << 16 {
+            return Err(format!("{}: {} tiles", spec.name(), spec.tiles()));
         }
-        let tiles = (0..e.tiles)
-            .map(|i| read_ct(ctx, &dir.join(file_name(&e.name, i))))
+        let tiles = (0..spec.tiles())
+            .map(|i| read_ct(ctx, &dir.join(file_name(spec, i))))
             .collect::<Result<Vec<_>, _>>()?;
-        if tiles.iter().any(|t| t.level() != e.level) {
-            return Err(format!("{}: a tile is not at the listed level {}", e.name, e.level));
+        if tiles.iter().any(|t| t.level() != spec.level()) {
+            return Err(format!(
+                "{}: a tile is not at the listed level {}",
+                spec.name(),
+                spec.level()
+            ));
         }
-        let obj = match e.kind.as_str() {
-            "matrix" => Object::Matrix(
-                Matrix::from_tiles(e.rows, e.cols, unit, tiles).map_err(|x| x.to_string())?,
-            ),
-            "row" => Object::Row(
-                linalg::RowVector::from_tiles(e.rows, unit, tiles).map_err(|x| x.to_string())?,
-            ),
-            _ => {
-                Object::Col(ColVector::from_tiles(e.rows, unit, tiles).map_err(|x| x.to_string())?)
-            }
-        };
-        out.insert(e.name.clone(), obj);
+        let obj = EncryptedObject::from_tiles(spec, tiles).map_err(|e| e.to_string())?;
+        out.insert(spec.name(), obj);
     }
     Ok((out, manifest.round))
 }
@@ -413,36 +374,14 @@ pub fn train(server: &Path, inputs: &Path, resume: bool, out: &Path) -> Result<(
     let (model, previous) =
         training.run_on_with_previous(&he, &inputs).map_err(|e| e.to_string())?;
     println!("trained in {:.2} s", t.elapsed().as_secs_f64());
+    let la = LinAlg::new(&he);
     let mut entries = Vec::new();
-    let mut put =
-        |name: &str, kind: &str, len: usize, tiles: Vec<Ciphertext>| -> Result<(), String> {
-            for (i, t) in tiles.iter().enumerate() {
-                write_file(&out.join(file_name(name, i)), &t.to_bytes())?;
-            }
-            entries.push(Entry {
-                name: name.into(),
-                kind: kind.into(),
-                rows: len,
-                cols: 1,
-                unit_height: unit.height(),
-                unit_width: unit.width(),
-                level: tiles[0].level(),
-                tiles: tiles.len(),
-            });
-            Ok(())
-        };
-    if let Some(r) = model.row {
-        put("w_row", "row", r.len(), r.into_tiles())?;
-    }
-    if let Some(c) = model.col {
-        put("w_col", "col", c.len(), c.into_tiles())?;
-    }
-    // w_{k-1}, from which the client forms v_k to resume.
-    if let Some(r) = previous.row {
-        put("w_prev_row", "row", r.len(), r.into_tiles())?;
-    }
-    if let Some(c) = previous.col {
-        put("w_prev_col", "col", c.len(), c.into_tiles())?;
+    for (name, obj) in model_objects((model, previous)) {
+        let spec = obj.spec(&la, name).map_err(|e| e.to_string())?;
+        for (i, t) in obj.into_tiles().iter().enumerate() {
+            write_file(&out.join(file_name(&spec, i)), &t.to_bytes())?;
+        }
+        entries.push(spec);
     }
     write_json(&out.join("manifest.json"), &Manifest { round, objects: entries })
 }
@@ -456,22 +395,8 @@ pub fn decrypt(
 ) -> Result<(), String> {
     let (ctx, plan, sk) = load_client(client)?;
     let unit = EncodingUnit::for_slots(ctx.slots(), plan.unit_height).map_err(|e| e.to_string())?;
-    let (mut objects, round) = read_objects(&ctx, model_dir, unit)?;
-    let mut part = |row: &str, col: &str| -> Result<SplitModel<Ciphertext>, String> {
-        let row = match objects.remove(row) {
-            Some(Object::Row(r)) => Some(r),
-            None => None,
-            Some(_) => return Err(format!("model: {row} is not a row vector")),
-        };
-        let col = match objects.remove(col) {
-            Some(Object::Col(c)) => Some(c),
-            None => None,
-            Some(_) => return Err(format!("model: {col} is not a column vector")),
-        };
-        Ok(SplitModel { row, col })
-    };
-    let model = part("w_row", "w_col")?;
-    let previous = part("w_prev_row", "w_prev_col")?;
+    let (objects, round) = read_objects(&ctx, model_dir, unit)?;
+    let (model, previous) = model_from_objects(objects).map_err(|e| e.to_string())?;
     let decode = |m: &SplitModel<Ciphertext>| {
         decode_model(m, plan.features, |ct| ctx.decode(&sk.decrypt(ct)?)).map_err(|e| e.to_string())
     };

@@ -170,7 +170,7 @@ fn client_server_round_trip_for_both_circuits() {
         )
         .unwrap();
         let (ok, log) = train(&server, &upload, &dir.join("m3"));
-        assert!(!ok && log.contains("tiles"), "{log}");
+        assert!(!ok && log.contains("tile count"), "{log}");
     }
     let _ = std::fs::remove_dir_all(&root);
 }
