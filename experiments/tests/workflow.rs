@@ -148,7 +148,9 @@ fn client_server_round_trip_for_both_circuits() {
         let got: Vec<f64> =
             got["weights"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
         let want = reference(&data);
-        let err = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        // Exactly the model's weights: the bias and the 14 x 14 pixels, not the padding.
+        assert_eq!(got.len(), 197, "{circuit}");
+        let err = got.iter().zip(&want[..197]).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
         assert!(err < 1e-6, "{circuit}: max weight difference {err:e}");
         assert!(weights.join("weights.csv").exists() && weights.join("weights.svg").exists());
 
@@ -224,7 +226,9 @@ fn resume_rounds(circuit: &str) {
                     .unwrap();
             let (rw, rv) = reference_state(&data, 3);
             for (key, want) in [("w", rw), ("v", rv)] {
-                let got = st[key].as_array().unwrap().iter().map(|v| v.as_f64().unwrap());
+                let got = st[key].as_array().unwrap();
+                assert_eq!(got.len(), want.len(), "round 0 {key}");
+                let got = got.iter().map(|v| v.as_f64().unwrap());
                 let err = got.zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
                 assert!(err < 1e-6, "round 0 {key}: {err:e}");
             }
@@ -238,6 +242,7 @@ fn resume_rounds(circuit: &str) {
     let got: Vec<f64> =
         state["w"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
     let want = reference_k(&data, 6);
+    assert_eq!(got.len(), want.len());
     let err = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
     assert!(err < 1e-6, "{circuit} after two rounds: max weight difference {err:e}");
     let _ = std::fs::remove_dir_all(&root);
