@@ -145,6 +145,15 @@ pub enum Error {
         label: u8,
     },
 
+    /// A digit asked for with no image in the file.
+    #[error("{}: no image of the digit {digit}", path.display())]
+    DigitAbsent {
+        /// The labels' file.
+        path: PathBuf,
+        /// The digit.
+        digit: u8,
+    },
+
     /// A gzipped file larger than its bound once decompressed.
     #[error("{}: more than {limit} bytes after decompression", path.display())]
     Decompressed {

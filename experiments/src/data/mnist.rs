@@ -168,7 +168,13 @@ pub(super) fn raw(dir: Option<&Path>, digits: [u8; 2]) -> Result<(Raw, Raw)> {
         });
     }
     let dir = locate(dir)?;
-    Ok((pixels(&load(&dir, "train")?, digits), pixels(&load(&dir, "t10k")?, digits)))
+    let (train, test) = (load(&dir, "train")?, load(&dir, "t10k")?);
+    for split in [&train, &test] {
+        if let Some(&digit) = digits.iter().find(|d| !split.labels.contains(d)) {
+            return Err(Error::DigitAbsent { path: split.labels_path.clone(), digit });
+        }
+    }
+    Ok((pixels(&train, digits), pixels(&test, digits)))
 }
 
 /// HELR's preprocessing of the images of `digits`, in file order: 2 x 2 block averages
