@@ -206,37 +206,78 @@ impl PlanArgs {
         self.hyper.check_against(hyper, path)
     }
 
-    /// The data to read: the plan's `planned`, or the one the flags give, which must be the same
-    /// data (only its files' places may differ).
+    /// The data to read: the plan's `planned`, its files moved where `--data`, `--train` and
+    /// `--test` say; any other data flag given must agree with the plan.
     ///
     /// # Errors
-    /// As [`DataArgs::spec`]; [`Error::PlanMismatch`].
+    /// [`Error::PlanMismatch`] naming the flag.
     pub fn data_spec(&self, planned: &DataSpec, path: &Path) -> Result<DataSpec> {
-        if self.data.is_empty() {
-            return Ok(planned.clone());
+        let d = &self.data;
+        let differ = |field: &'static str, planned: String, given: String| {
+            Err(Error::PlanMismatch { path: path.into(), field, planned, given })
+        };
+        let mut spec = planned.clone();
+        match &mut spec.source {
+            Source::Mnist { dir, digits } => {
+                if d.train.is_some() {
+                    return differ("the data", "MNIST".into(), "--train (a table)".into());
+                }
+                if let Some(given) = d.digits.as_deref().filter(|g| *g != digits.as_slice()) {
+                    return differ("--digits", format!("{digits:?}"), format!("{given:?}"));
+                }
+                if d.data.is_some() {
+                    dir.clone_from(&d.data);
+                }
+            }
+            Source::Table { train, test, label, positive, features } => {
+                if d.data.is_some() || d.digits.is_some() {
+                    return differ("the data", "a table".into(), "MNIST flags".into());
+                }
+                for (flag, planned, given) in
+                    [("--label", &*label, &d.label), ("--positive", &*positive, &d.positive)]
+                {
+                    if given.is_some() && given != planned {
+                        return differ(flag, format!("{planned:?}"), format!("{given:?}"));
+                    }
+                }
+                if d.features.is_some() && d.features != *features {
+                    return differ(
+                        "--features",
+                        format!("{features:?}"),
+                        format!("{:?}", d.features),
+                    );
+                }
+                if let Some(t) = &d.train {
+                    *train = absolute(t);
+                }
+                if let Some(t) = &d.test {
+                    *test = Some(absolute(t));
+                }
+            }
         }
-        let given = self.data.spec()?;
-        if without_paths(&given) != without_paths(planned) {
-            return Err(Error::PlanMismatch {
-                path: path.into(),
-                field: "the data flags",
-                planned: format!("{planned:?}"),
-                given: format!("{given:?}"),
-            });
+        let given_split =
+            d.test_fraction.map(|fraction| Split::Fraction { fraction, seed: d.seed.unwrap_or(0) });
+        if given_split.is_some_and(|g| g != planned.split) {
+            return differ(
+                "--test-fraction",
+                format!("{:?}", planned.split),
+                format!("{given_split:?}"),
+            );
         }
-        Ok(given)
+        if d.shuffle.is_some() && d.shuffle != planned.shuffle {
+            return differ(
+                "--shuffle",
+                format!("{:?}", planned.shuffle),
+                format!("{:?}", d.shuffle),
+            );
+        }
+        if d.scaling.is_some_and(|s| s != planned.scaling) {
+            return differ(
+                "--scaling",
+                format!("{:?}", planned.scaling),
+                format!("{:?}", d.scaling),
+            );
+        }
+        Ok(spec)
     }
-}
-
-/// `spec` with its files' places blanked.
-fn without_paths(spec: &DataSpec) -> DataSpec {
-    let mut s = spec.clone();
-    match &mut s.source {
-        Source::Mnist { dir, .. } => *dir = None,
-        Source::Table { train, test, .. } => {
-            *train = PathBuf::new();
-            *test = test.as_ref().map(|_| PathBuf::new());
-        }
-    }
-    s
 }

@@ -463,9 +463,21 @@ fn encrypt_refuses_data_that_changed_since_keygen() {
         s(&server),
     ]);
     assert!(ok, "{log}");
+    // The same data in another place is accepted; other data flags must agree with the plan.
+    let moved = root.join("moved.csv");
+    std::fs::copy(&train, &moved).unwrap();
+    let at = ["encrypt", "--client", s(&client), "--train", s(&moved), "--test", s(&moved)];
+    let (ok, log) = run(&[&at[..], &["--out", s(&upload)]].concat());
+    assert!(ok, "{log}");
+    let (ok, log) = run(&[&at[..], &["--label", "f3", "--out", s(&root.join("u2"))]].concat());
+    assert!(
+        !ok && log.contains("--label is Some(\"outcome\"), but Some(\"f3\") was given"),
+        "{log}"
+    );
+    // Changed data is refused, and nothing is written.
     write_csv(&train, 64, 5);
-    let (ok, log) = run(&["encrypt", "--client", s(&client), "--out", s(&upload)]);
+    let (ok, log) = run(&["encrypt", "--client", s(&client), "--out", s(&root.join("u3"))]);
     assert!(!ok && log.contains("plan.json: the scaling"), "{log}");
-    assert!(!upload.exists());
+    assert!(!root.join("u2").exists() && !root.join("u3").exists());
     let _ = std::fs::remove_dir_all(&root);
 }

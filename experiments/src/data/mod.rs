@@ -288,10 +288,14 @@ impl Raw {
     fn select(&self, rows: &[usize]) -> Raw {
         let f = self.names.len();
         Raw {
+            path: self.path.clone(),
+            label_path: self.label_path.clone(),
+            names: self.names.clone(),
+            columns: self.columns.clone(),
+            label_column: self.label_column.clone(),
             x: rows.iter().flat_map(|&r| self.x[r * f..(r + 1) * f].iter().copied()).collect(),
             labels: rows.iter().map(|&r| self.labels[r].clone()).collect(),
             lines: self.lines.as_ref().map(|l| rows.iter().map(|&r| l[r]).collect()),
-            ..self.clone()
         }
     }
 }
