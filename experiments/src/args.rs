@@ -20,7 +20,7 @@ pub struct DataArgs {
     /// MNIST: the positive digit, then the negative one [default: 3,8].
     #[arg(long, value_name = "A,B", value_delimiter = ',', conflicts_with = "train")]
     pub digits: Option<Vec<u8>>,
-    /// A table to train on: CSV with a header row, .npy (labels in <stem>.labels.npy beside it)
+    /// A table to train on: CSV with a header row, NAME.npy (labels in NAME.labels.npy beside it)
     /// or .npz (arrays x and y).
     #[arg(long, value_name = "FILE")]
     pub train: Option<PathBuf>,
