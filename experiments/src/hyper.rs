@@ -3,6 +3,7 @@
 use crate::error::{Error, Result};
 use circuits::reference::TrainConfig;
 use circuits::sigmoid::SigmoidPoly;
+use circuits::training::Kind;
 use serde::{Deserialize, Serialize};
 
 /// Sigmoid degrees offered (odd least-squares fits; the low-depth schedule is built for 3).
@@ -67,6 +68,23 @@ impl Hyperparameters {
         Ok(())
     }
 
+    /// Checks every value, and that `circuit` supports them.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] naming the flag.
+    pub fn check_for(&self, circuit: Kind) -> Result<()> {
+        self.check()?;
+        if circuit == Kind::LowDepth && self.sigmoid_degree != 3 {
+            return Err(Error::InvalidOption {
+                flag: "--sigmoid-degree",
+                value: self.sigmoid_degree.to_string(),
+                expected: "3 for the low-depth circuit (its schedule is built for the cubic); \
+                           use the baseline for higher degrees",
+            });
+        }
+        Ok(())
+    }
+
     /// The trainers' configuration (the sigmoid fitted here).
     ///
     /// # Errors
@@ -114,5 +132,9 @@ mod tests {
             let err = h.train_config().unwrap_err().to_string();
             assert!(err.starts_with(flag), "{err}");
         }
+        let quintic = Hyperparameters { sigmoid_degree: 5, ..base };
+        assert!(quintic.check_for(Kind::Baseline).is_ok());
+        let err = quintic.check_for(Kind::LowDepth).unwrap_err().to_string();
+        assert!(err.starts_with("--sigmoid-degree 5"), "{err}");
     }
 }

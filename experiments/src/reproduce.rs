@@ -4,7 +4,7 @@
 //! memory and accuracy.
 
 use crate::data::{self, DataSpec, Dataset, Source};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::hyper::Hyperparameters;
 use crate::progress::{stages, Progress};
 use crate::report::{write_results, write_weights_svg, Run};
@@ -53,14 +53,7 @@ pub fn run(opts: &Options) -> Result<Vec<Run>> {
     println!("training: {}", opts.hyper.describe());
     let (b, k) = (cfg.batch_size, cfg.minibatches);
     for &kind in &opts.circuits {
-        if kind == Kind::LowDepth && cfg.sigmoid.degree() != 3 {
-            return Err(Error::InvalidOption {
-                flag: "--sigmoid-degree",
-                value: cfg.sigmoid.degree().to_string(),
-                expected: "3 for the low-depth circuit (its schedule is built for the cubic); \
-                           pass --circuits baseline for higher degrees",
-            });
-        }
+        opts.hyper.check_for(kind)?;
     }
     let z = data.round(0, b * k)?;
 

@@ -356,6 +356,72 @@ mod tests {
         assert_eq!(permutation(8, 1), [1, 5, 3, 0, 4, 6, 7, 2]);
     }
 
+    fn raw(n: usize) -> Raw {
+        Raw {
+            path: "t.csv".into(),
+            label_path: "t.csv".into(),
+            names: vec!["a".into(), "b".into()],
+            columns: vec![1, 2],
+            label_column: (3, "y".into()),
+            // Row i: (i, -2 i); labels alternate.
+            x: (0..n).flat_map(|i| [i as f64, -2.0 * i as f64]).collect(),
+            labels: (0..n).map(|i| if i % 2 == 0 { "p".into() } else { "q".into() }).collect(),
+            lines: Some((0..n as u64).map(|i| i + 2).collect()),
+        }
+    }
+
+    fn spec(split: Split, shuffle: Option<u64>, scaling: Scaling) -> DataSpec {
+        let source = Source::Table {
+            train: "t.csv".into(),
+            test: None,
+            label: Some("y".into()),
+            positive: Some("q".into()),
+            features: None,
+        };
+        DataSpec { source, split, shuffle, scaling }
+    }
+
+    #[test]
+    fn split_shuffle_scaling_bias_and_padding() {
+        let n = 20;
+        let classes = || Classes::Found { positive: Some("q".into()) };
+        let split = Split::Fraction { fraction: 0.25, seed: 3 };
+        let d =
+            prepare(&spec(split, None, Scaling::MaxAbs), raw(n), None, classes(), 1024).unwrap();
+        // 5 test rows, 15 training rows, each set in file order; together every row once.
+        assert_eq!((d.prep.train_rows, d.prep.test_rows), (15, 5));
+        let first = |s: &Samples| (0..s.len()).map(|i| s.x.get(i, 1)).collect::<Vec<f64>>();
+        let max = d.prep.divisors[0];
+        let rows =
+            |s: &Samples| first(s).iter().map(|v| (v * max).round() as usize).collect::<Vec<_>>();
+        let (train, test) = (rows(&d.train), rows(&d.test));
+        // The divisors: the training set's largest absolute values (the test set's may differ).
+        assert_eq!(max, *train.iter().max().unwrap() as f64);
+        assert_eq!(d.prep.divisors, [max, 2.0 * max]);
+        assert!(train.windows(2).all(|w| w[0] < w[1]) && test.windows(2).all(|w| w[0] < w[1]));
+        let mut all: Vec<usize> = train.iter().chain(&test).copied().collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..n).collect::<Vec<_>>());
+        // Bias first, the second feature scaled by its own divisor, zeros to the width 4.
+        let i = 3;
+        assert_eq!(d.train.x.row(i), [1.0, train[i] as f64 / max, -(train[i] as f64) / max, 0.0]);
+        // Labels: q is +1 (odd rows).
+        assert_eq!(d.train.y[i], if train[i] % 2 == 1 { 1.0 } else { -1.0 });
+
+        // A shuffle reorders the training rows by the seeded permutation, nothing else.
+        let s =
+            prepare(&spec(split, Some(9), Scaling::None), raw(n), None, classes(), 1024).unwrap();
+        let shuffled = first(&s.train).iter().map(|v| *v as usize).collect::<Vec<_>>();
+        let want: Vec<usize> = permutation(15, 9).iter().map(|&k| train[k]).collect();
+        assert_eq!(shuffled, want);
+        assert!(s.prep.divisors.is_empty());
+
+        // Two features do not fit 2 slots (with the bias): the second is named.
+        let err =
+            prepare(&spec(split, None, Scaling::None), raw(n), None, classes(), 2).unwrap_err();
+        assert!(err.to_string().contains("column 2 (\"b\") is feature 2"), "{err}");
+    }
+
     #[test]
     fn labels_compare_as_text_or_numbers() {
         assert!(same("1", "1.0") && same("yes", "yes") && !same("1", "yes") && !same("0", "1"));

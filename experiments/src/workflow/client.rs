@@ -43,6 +43,7 @@ pub fn keygen(
     client: &Path,
     server: &Path,
 ) -> Result<()> {
+    hyper.check_for(circuit)?;
     let mut options = auto_options(quick);
     // Later rounds start from a trained model, whose values the zero-start run the estimator
     // sees does not show: 10 bits of headroom instead of 2.
