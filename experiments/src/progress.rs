@@ -38,9 +38,15 @@ impl Progress {
     ) -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
             let style = ProgressStyle::with_template(
-                "[{prefix}] {bar:30} {pos}/{len} key switches, {per_sec}, ETA {eta}  {msg}",
+                "[{prefix}] {bar:30} {pos}/{len} key switches, {rate}, ETA {eta}  {msg}",
             )
-            .expect("a valid template");
+            .expect("a valid template")
+            .with_key(
+                "rate",
+                |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0}/s", s.per_sec());
+                },
+            );
             ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr())
                 .with_style(style)
                 .with_prefix(name)
