@@ -18,11 +18,36 @@
 //! uploaded `v_0` is used directly. The model `w_k` ends at level `L - 5k`.
 
 use crate::error::{CircuitError, Result};
-use crate::inputs::{InputSpec, LrInputs};
 use crate::poly::{eval_odd, odd_depth};
+use crate::protocol::{
+    check_objects, encrypt_objects, take_col, take_matrix, Object, ObjectName, ObjectSpec, Objects,
+    PlainObject, StateVector, VectorLayout,
+};
 use crate::reference::TrainConfig;
 use ckks::eval::CkksEvaluator;
-use linalg::{ColVector, EncodingUnit, Kind, LinAlg, PlainMatrix};
+use linalg::{ColVector, EncodingUnit, LinAlg, Matrix, PlainMatrix};
+use std::collections::BTreeMap;
+
+/// The baseline's encrypted inputs.
+#[derive(Clone, Debug)]
+pub struct BaselineInputs<V> {
+    /// The minibatches `Z_t`.
+    pub z: Vec<Matrix<V>>,
+    /// The initial model `w_0`.
+    pub w0: ColVector<V>,
+    /// The initial `v_0`.
+    pub v0: ColVector<V>,
+}
+
+/// The upload name of the state vector `vector` (a column vector in the baseline).
+fn state(vector: StateVector) -> ObjectName {
+    ObjectName::State { vector, layout: VectorLayout::Col }
+}
+
+/// The upload name of minibatch `t` (never transposed in the baseline).
+fn minibatch(t: usize) -> ObjectName {
+    ObjectName::Minibatch { t, transposed: false }
+}
 
 /// `(w_k, w_{k-1})`.
 pub type WithPrevious<V> = (ColVector<V>, ColVector<V>);
@@ -54,17 +79,65 @@ impl Baseline {
         self.depth_per_minibatch() * self.cfg.minibatches
     }
 
+    /// The names of the uploaded objects: `Z_0 .. Z_{k-1}`, then `w_0`, `v_0` (column vectors).
+    pub fn names(&self) -> Vec<ObjectName> {
+        let mut names: Vec<ObjectName> = (0..self.cfg.minibatches).map(minibatch).collect();
+        names.extend([state(StateVector::W), state(StateVector::V)]);
+        names
+    }
+
     /// What the client uploads, for `d` padded features, unit `unit` and inputs starting at
     /// `top` (the circuit needs `top >= depth()`): `Z_t` at `top - 5t`, and `w_0`, `v_0` at `top`.
-    pub fn inputs(&self, d: usize, unit: EncodingUnit, top: usize) -> Vec<InputSpec> {
+    ///
+    /// # Errors
+    /// [`CircuitError::InvalidConfig`] if `top` is below the depth; as [`ObjectSpec::new`].
+    pub fn inputs(&self, d: usize, unit: EncodingUnit, top: usize) -> Result<Vec<ObjectSpec>> {
+        if top < self.depth() {
+            return Err(CircuitError::InvalidConfig(format!(
+                "the baseline needs {} levels, the inputs start at level {top}",
+                self.depth()
+            )));
+        }
         let b = self.cfg.batch_size;
         let per = self.depth_per_minibatch();
-        let mut specs: Vec<InputSpec> = (0..self.cfg.minibatches)
-            .map(|t| InputSpec::new(format!("Z_{t}"), Kind::Matrix, b, d, unit, top - per * t))
-            .collect();
-        specs.push(InputSpec::new("w_0".into(), Kind::Col, d, 1, unit, top));
-        specs.push(InputSpec::new("v_0".into(), Kind::Col, d, 1, unit, top));
-        specs
+        self.names()
+            .into_iter()
+            .map(|name| match name {
+                ObjectName::Minibatch { t, .. } => ObjectSpec::new(name, b, d, unit, top - per * t),
+                _ => ObjectSpec::vector(name, d, unit, top),
+            })
+            .collect()
+    }
+
+    /// The plaintext of every upload from `z` (rows `y_i x_i`) and the state `(w_0, v_0)`.
+    ///
+    /// # Errors
+    /// [`CircuitError::NotEnoughData`]; [`CircuitError::InvalidConfig`] for a state of the
+    /// wrong length.
+    pub fn plain_inputs(
+        &self,
+        z: &PlainMatrix,
+        w0: &[f64],
+        v0: &[f64],
+    ) -> Result<BTreeMap<ObjectName, PlainObject>> {
+        self.cfg.check(z.rows())?;
+        if w0.len() != z.cols() || v0.len() != z.cols() {
+            return Err(CircuitError::InvalidConfig(format!(
+                "the initial state has {} and {} weights for {} features",
+                w0.len(),
+                v0.len(),
+                z.cols()
+            )));
+        }
+        let (b, d) = (self.cfg.batch_size, z.cols());
+        let mut out = BTreeMap::new();
+        for t in 0..self.cfg.minibatches {
+            let batch = PlainMatrix::from_fn(b, d, |i, j| z.get(t * b + i, j));
+            out.insert(minibatch(t), Object::Matrix(batch));
+        }
+        out.insert(state(StateVector::W), Object::Col(w0.to_vec()));
+        out.insert(state(StateVector::V), Object::Col(v0.to_vec()));
+        Ok(out)
     }
 
     /// Encrypts (or encodes, under a simulated evaluator) the inputs from `z` (rows
@@ -80,17 +153,29 @@ impl Baseline {
         v0: &[f64],
         unit: EncodingUnit,
         top: usize,
-    ) -> Result<LrInputs<E::Value>> {
-        self.cfg.check(z.rows())?;
-        if w0.len() != z.cols() || v0.len() != z.cols() {
-            return Err(CircuitError::InvalidConfig(format!(
-                "the initial state has {} and {} weights for {} features",
-                w0.len(),
-                v0.len(),
-                z.cols()
-            )));
-        }
-        LrInputs::encrypt(la, &self.inputs(z.cols(), unit, top), z, w0, v0, self.cfg.batch_size)
+    ) -> Result<BaselineInputs<E::Value>> {
+        let mut plain = self.plain_inputs(z, w0, v0)?;
+        let specs = self.inputs(z.cols(), unit, top)?;
+        let objects = encrypt_objects(la, &specs, |s| {
+            plain.remove(&s.name()).ok_or(CircuitError::MissingObject { name: s.name() })
+        })?;
+        self.inputs_from(objects)
+    }
+
+    /// The inputs from named encrypted objects (as read back on the server), which must be
+    /// exactly [`Baseline::names`].
+    ///
+    /// # Errors
+    /// [`CircuitError::MissingObject`], [`CircuitError::UnexpectedObject`],
+    /// [`CircuitError::ValueMismatch`].
+    pub fn inputs_from<V>(&self, mut objects: Objects<V>) -> Result<BaselineInputs<V>> {
+        check_objects(&objects, &self.names())?;
+        let z = (0..self.cfg.minibatches)
+            .map(|t| take_matrix(&mut objects, minibatch(t)))
+            .collect::<Result<Vec<_>>>()?;
+        let w0 = take_col(&mut objects, state(StateVector::W))?;
+        let v0 = take_col(&mut objects, state(StateVector::V))?;
+        Ok(BaselineInputs { z, w0, v0 })
     }
 
     /// Runs `k` iterations: the encrypted model `w_k`.
@@ -100,7 +185,7 @@ impl Baseline {
     pub fn run<E: CkksEvaluator>(
         &self,
         la: &LinAlg<'_, E>,
-        inputs: &LrInputs<E::Value>,
+        inputs: &BaselineInputs<E::Value>,
     ) -> Result<ColVector<E::Value>> {
         Ok(self.run_state(la, inputs)?.0)
     }
@@ -113,7 +198,7 @@ impl Baseline {
     pub fn run_state<E: CkksEvaluator>(
         &self,
         la: &LinAlg<'_, E>,
-        inputs: &LrInputs<E::Value>,
+        inputs: &BaselineInputs<E::Value>,
     ) -> Result<WithPrevious<E::Value>> {
         let cfg = &self.cfg;
         let etas = cfg.etas();

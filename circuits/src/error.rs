@@ -24,6 +24,48 @@ pub enum CircuitError {
         available: usize,
     },
 
+    /// An object description that cannot be (an empty shape, a vector with several columns, a
+    /// kind or tile count that does not match the rest).
+    #[error("{name}: invalid object description: {reason}")]
+    InvalidSpec {
+        /// The object.
+        name: crate::protocol::ObjectName,
+        /// Why.
+        reason: &'static str,
+    },
+
+    /// An object's description differs from the one the circuit expects.
+    #[error("expected {expected}; found {found}")]
+    SpecMismatch {
+        /// What the circuit expects.
+        expected: Box<crate::protocol::ObjectSpec>,
+        /// What was given.
+        found: Box<crate::protocol::ObjectSpec>,
+    },
+
+    /// A value of another kind or shape than its object's.
+    #[error("{name}: a {kind:?} value does not fit the object (a {:?} of its shape is expected)", name.kind())]
+    ValueMismatch {
+        /// The object.
+        name: crate::protocol::ObjectName,
+        /// The kind of the value given.
+        kind: linalg::Kind,
+    },
+
+    /// An object the circuit needs is missing.
+    #[error("the object {name} is missing")]
+    MissingObject {
+        /// The object.
+        name: crate::protocol::ObjectName,
+    },
+
+    /// An object the circuit does not use.
+    #[error("the object {name} is not one this circuit uses")]
+    UnexpectedObject {
+        /// The object.
+        name: crate::protocol::ObjectName,
+    },
+
     /// A configuration value out of range.
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),

@@ -5,7 +5,8 @@
 //! - [`reference`](mod@reference): the plaintext reference trainer (plain `f64`), the ground truth.
 //! - [`baseline`]: the depth-5k circuit; [`lowdepth`]: the depth-2.5k circuit (schedule and
 //!   derivation in its docs).
-//! - [`inputs`]: what the client uploads; [`training`]: both circuits as
+//! - [`protocol`]: what the client uploads and the server returns (names, kinds, shapes,
+//!   units, levels, tile counts), defined once and serialisable; [`training`]: both circuits as
 //!   [`ckks::eval::Circuit`]s, cost reports and encrypted inference; [`poly`]: polynomials on
 //!   encrypted objects.
 //! - [`linreg`]: linear regression by gradient descent, a small second model showing how a new
@@ -15,10 +16,10 @@
 
 pub mod baseline;
 pub mod error;
-pub mod inputs;
 pub mod linreg;
 pub mod lowdepth;
 pub mod poly;
+pub mod protocol;
 pub mod reference;
 pub mod sigmoid;
 pub mod training;

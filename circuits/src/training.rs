@@ -1,21 +1,25 @@
 //! Both trainers behind one interface: as [`ckks::eval::Circuit`]s (so automatic parameters,
-//! op counting and encrypted runs treat them alike), with their upload descriptions and cost
-//! reports, and encrypted inference.
+//! op counting and encrypted runs treat them alike), with what they upload and return (in the
+//! terms of [`crate::protocol`]), their cost reports, and encrypted inference.
 
-use crate::baseline::Baseline;
+use crate::baseline::{Baseline, BaselineInputs};
 use crate::error::{CircuitError, Result};
-use crate::inputs::InputSpec;
-use crate::lowdepth::{state_input_name, LowDepth, SplitModel, STATE_VECTORS};
+use crate::lowdepth::{LowDepth, LowDepthInputs};
+use crate::protocol::{
+    model_objects, ModelAndPrevious, ObjectName, ObjectSpec, Objects, PlainObject, SplitModel,
+};
 use crate::reference::TrainConfig;
 use ckks::eval::{Circuit, CkksEvaluator, Counter, Depth, Observed, OpCounts, SymbolicEvaluator};
 use ckks::ModulusChain;
 use linalg::{
     decode_col, decode_row, ColVector, EncodingUnit, LinAlg, Matrix, PlainMatrix, RowVector,
 };
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Which circuit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// The depth-5k baseline.
     Baseline,
@@ -24,12 +28,32 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Both circuits.
+    pub const ALL: [Kind; 2] = [Kind::Baseline, Kind::LowDepth];
+
     /// `"baseline"` or `"lowdepth"`.
     pub fn name(&self) -> &'static str {
         match self {
             Kind::Baseline => "baseline",
             Kind::LowDepth => "lowdepth",
         }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Kind {
+    type Err = CircuitError;
+
+    /// `"baseline"` or `"lowdepth"`.
+    fn from_str(s: &str) -> Result<Self> {
+        Kind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
+            CircuitError::InvalidConfig(format!("unknown circuit {s:?} (baseline, lowdepth)"))
+        })
     }
 }
 
@@ -133,16 +157,41 @@ impl Training<'_> {
         Ok(unit)
     }
 
-    /// What the client uploads on `slots` slots, inputs starting at level `top`.
+    /// The names of the uploaded objects (see [`crate::protocol`]).
+    ///
+    /// # Errors
+    /// As [`Training::depth`].
+    pub fn names(&self) -> Result<Vec<ObjectName>> {
+        Ok(match self.kind {
+            Kind::Baseline => Baseline::new(self.cfg.clone()).names(),
+            Kind::LowDepth => self.low()?.names(),
+        })
+    }
+
+    /// What the client uploads on `slots` slots, inputs starting at level `top`: the one list
+    /// of names, kinds, shapes, units and levels the client encrypts and the server expects.
     ///
     /// # Errors
     /// As [`Training::unit`].
-    pub fn inputs(&self, slots: usize, top: usize) -> Result<Vec<InputSpec>> {
+    pub fn upload(&self, slots: usize, top: usize) -> Result<Vec<ObjectSpec>> {
         let unit = self.unit(slots)?;
-        Ok(match self.kind {
+        match self.kind {
             Kind::Baseline => Baseline::new(self.cfg.clone()).inputs(self.z.cols(), unit, top),
-            Kind::LowDepth => self.low()?.plan(self.z.cols(), unit, top)?,
-        })
+            Kind::LowDepth => self.low()?.plan(self.z.cols(), unit, top),
+        }
+    }
+
+    /// What the server returns on `slots` slots when the inputs start at level `top`: the parts
+    /// of `w_k` and `w_{k-1}` with their levels, from a symbolic run.
+    ///
+    /// # Errors
+    /// As [`Training::run_on_with_previous`].
+    pub fn returned(&self, slots: usize, top: usize) -> Result<Vec<ObjectSpec>> {
+        let chain = ModulusChain::analysis((2 * slots).trailing_zeros(), top, 40)?;
+        let e = SymbolicEvaluator::new(chain);
+        let objects = model_objects(self.run_on_with_previous(&e, &self.encrypt(&e)?)?);
+        let la = LinAlg::new(&e);
+        objects.iter().map(|(name, o)| o.spec(&la, *name)).collect()
     }
 
     /// Operation counts, depth and upload size at `N = 2^log_n`, from one symbolic run.
@@ -163,13 +212,13 @@ impl Training<'_> {
         );
         fixed.train(&e)?;
         let (d, counter) = e.observer();
-        let inputs = fixed.inputs(slots, depth)?;
+        let inputs = fixed.upload(slots, depth)?;
         let n = 1usize << log_n;
         Ok(CostReport {
             circuit: self.kind.name(),
             depth: d.depth(),
             counts: counter.counts(),
-            input_ciphertexts: inputs.iter().map(InputSpec::ciphertexts).sum(),
+            input_ciphertexts: inputs.iter().map(ObjectSpec::tiles).sum(),
             upload_bytes: inputs.iter().map(|s| s.bytes(n)).sum(),
             unit: fixed.unit(slots)?,
             inputs,
@@ -207,18 +256,7 @@ impl Training<'_> {
         e: &E,
         inputs: &TrainingInputs<E::Value>,
     ) -> Result<SplitModel<E::Value>> {
-        let la = LinAlg::new(e);
-        match (self.kind, inputs) {
-            (Kind::Baseline, TrainingInputs::Baseline(i)) => {
-                let base = Baseline::new(self.cfg.clone());
-                Ok(SplitModel { row: None, col: Some(base.run(&la, i)?) })
-            }
-            (Kind::LowDepth, TrainingInputs::LowDepth(i)) => self.low()?.run(&la, i),
-            _ => Err(CircuitError::InvalidConfig(format!(
-                "inputs of the other circuit given to the {} circuit",
-                self.kind.name()
-            ))),
-        }
+        Ok(self.run_both(e, inputs, false)?.0)
     }
 
     /// As [`Training::run_on`], also returning `w_{k-1}`, from which the client forms `v_k` to
@@ -231,17 +269,32 @@ impl Training<'_> {
         e: &E,
         inputs: &TrainingInputs<E::Value>,
     ) -> Result<ModelAndPrevious<E::Value>> {
+        let (w, prev) = self.run_both(e, inputs, true)?;
+        Ok((w, prev.expect("asked for")))
+    }
+
+    /// `w_k`, and `w_{k-1}` when `previous`.
+    fn run_both<E: CkksEvaluator>(
+        &self,
+        e: &E,
+        inputs: &TrainingInputs<E::Value>,
+        previous: bool,
+    ) -> Result<WithPrevious<E::Value>> {
+        let la = LinAlg::new(e);
         match (self.kind, inputs) {
             (Kind::Baseline, TrainingInputs::Baseline(i)) => {
-                let la = LinAlg::new(e);
                 let (w, prev) = Baseline::new(self.cfg.clone()).run_state(&la, i)?;
-                Ok((
-                    SplitModel { row: None, col: Some(w) },
-                    SplitModel { row: None, col: Some(prev) },
-                ))
+                let col = |v| SplitModel { row: None, col: Some(v) };
+                Ok((col(w), previous.then(|| col(prev))))
             }
             (Kind::LowDepth, TrainingInputs::LowDepth(i)) => {
-                Ok(self.low()?.run_with_previous(&LinAlg::new(e), i)?)
+                let low = self.low()?;
+                if previous {
+                    let (w, prev) = low.run_with_previous(&la, i)?;
+                    Ok((w, Some(prev)))
+                } else {
+                    Ok((low.run(&la, i)?, None))
+                }
             }
             _ => Err(CircuitError::InvalidConfig(format!(
                 "inputs of the other circuit given to the {} circuit",
@@ -270,134 +323,49 @@ impl Circuit for Training<'_> {
     }
 }
 
-/// A named uploaded object, in plaintext (client side) or encrypted (`V`).
-#[derive(Clone, Debug)]
-pub enum Object<M, R, C> {
-    /// A matrix.
-    Matrix(M),
-    /// A row vector.
-    Row(R),
-    /// A column vector.
-    Col(C),
-}
-
-/// A named plaintext upload.
-pub type PlainObject = Object<PlainMatrix, Vec<f64>, Vec<f64>>;
-
-/// A named encrypted upload.
-pub type EncryptedObject<V> = Object<Matrix<V>, RowVector<V>, ColVector<V>>;
-
 impl Training<'_> {
-    /// The plaintext of every input, by the names of [`Training::inputs`] (what the client
+    /// The plaintext of every upload, by the names of [`Training::upload`] (what the client
     /// encrypts).
     ///
     /// # Errors
-    /// [`CircuitError::NotEnoughData`].
-    pub fn plain_inputs(&self) -> Result<BTreeMap<String, PlainObject>> {
-        let mut out = BTreeMap::new();
+    /// [`CircuitError::NotEnoughData`]; [`CircuitError::InvalidConfig`].
+    pub fn plain_inputs(&self) -> Result<BTreeMap<ObjectName, PlainObject>> {
+        let (w0, v0) = self.initial()?;
         match self.kind {
-            Kind::Baseline => {
-                self.cfg.check(self.z.rows())?;
-                let (b, d) = (self.cfg.batch_size, self.z.cols());
-                for t in 0..self.cfg.minibatches {
-                    let batch = PlainMatrix::from_fn(b, d, |i, j| self.z.get(t * b + i, j));
-                    out.insert(format!("Z_{t}"), Object::Matrix(batch));
-                }
-                let (w0, v0) = self.initial()?;
-                out.insert("w_0".into(), Object::Col(w0));
-                out.insert("v_0".into(), Object::Col(v0));
-            }
+            Kind::Baseline => Baseline::new(self.cfg.clone()).plain_inputs(self.z, &w0, &v0),
             Kind::LowDepth => {
-                for (name, m) in self.low()?.plain_inputs(self.z)? {
-                    out.insert(name, Object::Matrix(m));
-                }
-                if self.state.is_some() {
-                    let (w0, v0) = self.initial()?;
-                    for (name, v) in STATE_VECTORS.into_iter().zip([w0, v0]) {
-                        out.insert(state_input_name(name, true), Object::Row(v.clone()));
-                        out.insert(state_input_name(name, false), Object::Col(v));
-                    }
-                }
+                let state = self.state.is_some().then_some((w0.as_slice(), v0.as_slice()));
+                self.low()?.plain_inputs(self.z, state)
             }
         }
-        Ok(out)
     }
 
-    /// The circuit's inputs from named encrypted objects (as read back on the server).
+    /// The circuit's inputs from named encrypted objects (as read back on the server), which
+    /// must be exactly [`Training::names`].
     ///
     /// # Errors
-    /// [`CircuitError::InvalidConfig`] for a missing object or one of the wrong kind.
-    pub fn inputs_from<V: Clone>(
-        &self,
-        mut objects: BTreeMap<String, EncryptedObject<V>>,
-    ) -> Result<TrainingInputs<V>> {
-        let mut take = |name: &str| {
-            objects.remove(name).ok_or_else(|| {
-                CircuitError::InvalidConfig(format!("the upload has no object {name}"))
-            })
-        };
-        let wrong = |name: &str| CircuitError::InvalidConfig(format!("{name} has the wrong kind"));
+    /// [`CircuitError::MissingObject`], [`CircuitError::UnexpectedObject`],
+    /// [`CircuitError::ValueMismatch`].
+    pub fn inputs_from<V: Clone>(&self, objects: Objects<V>) -> Result<TrainingInputs<V>> {
         Ok(match self.kind {
             Kind::Baseline => {
-                let mut z = Vec::new();
-                for t in 0..self.cfg.minibatches {
-                    let name = format!("Z_{t}");
-                    match take(&name)? {
-                        Object::Matrix(m) => z.push(m),
-                        _ => return Err(wrong(&name)),
-                    }
-                }
-                let mut col = |name: &str| match take(name)? {
-                    Object::Col(c) => Ok(c),
-                    _ => Err(wrong(name)),
-                };
-                let w0 = col("w_0")?;
-                let v0 = col("v_0")?;
-                TrainingInputs::Baseline(crate::inputs::LrInputs { z, w0, v0 })
+                TrainingInputs::Baseline(Baseline::new(self.cfg.clone()).inputs_from(objects)?)
             }
-            Kind::LowDepth => {
-                let low = self.low()?;
-                let mut inputs = crate::lowdepth::LowDepthInputs {
-                    matrices: BTreeMap::new(),
-                    rows: BTreeMap::new(),
-                    cols: BTreeMap::new(),
-                };
-                for name in low.plain_inputs_names(self.z.cols()) {
-                    match take(&name)? {
-                        Object::Matrix(m) => {
-                            inputs.matrices.insert(name, m);
-                        }
-                        _ => return Err(wrong(&name)),
-                    }
-                }
-                if self.state.is_some() {
-                    for name in STATE_VECTORS {
-                        let (r, c) = (state_input_name(name, true), state_input_name(name, false));
-                        match (take(&r)?, take(&c)?) {
-                            (Object::Row(rv), Object::Col(cv)) => {
-                                inputs.rows.insert(r, rv);
-                                inputs.cols.insert(c, cv);
-                            }
-                            _ => return Err(wrong(name)),
-                        }
-                    }
-                }
-                TrainingInputs::LowDepth(inputs)
-            }
+            Kind::LowDepth => TrainingInputs::LowDepth(self.low()?.inputs_from(objects)?),
         })
     }
 }
 
-/// The model `w_k` and `w_{k-1}`.
-pub type ModelAndPrevious<V> = (SplitModel<V>, SplitModel<V>);
+/// `w_k`, and `w_{k-1}` when it was asked for.
+type WithPrevious<V> = (SplitModel<V>, Option<SplitModel<V>>);
 
 /// The encrypted inputs of either circuit.
 #[derive(Clone, Debug)]
 pub enum TrainingInputs<V> {
     /// The baseline's.
-    Baseline(crate::inputs::LrInputs<V>),
+    Baseline(BaselineInputs<V>),
     /// The low-depth circuit's.
-    LowDepth(crate::lowdepth::LowDepthInputs<V>),
+    LowDepth(LowDepthInputs<V>),
 }
 
 /// What one run of a circuit costs.
@@ -410,7 +378,7 @@ pub struct CostReport {
     /// Operation counts (op counter).
     pub counts: OpCounts,
     /// The uploads.
-    pub inputs: Vec<InputSpec>,
+    pub inputs: Vec<ObjectSpec>,
     /// Ciphertexts uploaded.
     pub input_ciphertexts: usize,
     /// Bytes uploaded (no compression).

@@ -48,7 +48,7 @@ fn cost_reports_show_the_trade() {
     let low = Training::new(Kind::LowDepth, cfg, &z).cost(11).unwrap();
     assert_eq!((base.depth, low.depth), (30, 14));
     let matrices = |r: &circuits::training::CostReport| {
-        r.inputs.iter().filter(|s| s.kind == linalg::Kind::Matrix).count()
+        r.inputs.iter().filter(|s| s.kind() == linalg::Kind::Matrix).count()
     };
     // k minibatches against k minibatches plus k - 1 Gram matrices: 5/6 = 83% more matrices.
     assert_eq!((matrices(&base), matrices(&low)), (6, 11));

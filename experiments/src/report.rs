@@ -1,8 +1,10 @@
-//! Results: one record per run, written as JSON (atomically), and the learned weights drawn as
-//! 14 x 14 images in one SVG.
+//! Results: one record per run, written as JSON (atomically) with the data, its preprocessing
+//! and the hyperparameters, and the learned weights of image data drawn in one SVG.
 
+use crate::data::{DataSpec, Preprocessing};
+use crate::error::Result;
+use crate::hyper::Hyperparameters;
 use serde::Serialize;
-use std::io::Write;
 use std::path::Path;
 
 /// One row of the results table.
@@ -78,75 +80,39 @@ impl Run {
     }
 }
 
-/// Writes `contents` to `path` atomically (a temporary file in the same directory, then a
-/// rename).
+/// The results as JSON: the data and its preprocessing, the hyperparameters, and one record
+/// per run (`{"data": ..., "preprocessing": ..., "hyperparameters": ..., "runs": [...]}`).
 ///
 /// # Errors
-/// I/O errors.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    write_atomic_with_mode(path, contents, None)
-}
-
-/// [`write_atomic`], the new file created with the Unix permissions `mode` when given (the
-/// temporary file is then created fresh, so it never inherits another file's permissions).
-///
-/// # Errors
-/// I/O errors.
-pub fn write_atomic_with_mode(
+/// [`crate::Error::Io`], [`crate::Error::Json`].
+pub fn write_results(
     path: &Path,
-    contents: &[u8],
-    mode: Option<u32>,
-) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true);
-        match mode {
-            Some(_mode) => {
-                opts.create_new(true);
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::OpenOptionsExt;
-                    opts.mode(_mode);
-                }
-            }
-            None => {
-                opts.create(true).truncate(true);
-            }
-        }
-        let mut f = opts.open(&tmp)?;
-        f.write_all(contents)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)
-}
-
-/// `{"runs": [...]}`.
-///
-/// # Errors
-/// I/O errors.
-pub fn write_json(path: &Path, runs: &[Run]) -> std::io::Result<()> {
+    data: &DataSpec,
+    preprocessing: &Preprocessing,
+    hyperparameters: &Hyperparameters,
+    runs: &[Run],
+) -> Result<()> {
     #[derive(Serialize)]
     struct Doc<'a> {
+        data: &'a DataSpec,
+        preprocessing: &'a Preprocessing,
+        hyperparameters: &'a Hyperparameters,
         runs: &'a [Run],
     }
-    let text = serde_json::to_string_pretty(&Doc { runs }).map_err(std::io::Error::other)?;
-    write_atomic(path, text.as_bytes())
+    crate::files::write_json(path, &Doc { data, preprocessing, hyperparameters, runs })
 }
 
 /// The weights `w[1..=side^2]` (the bias excluded) of each model as a `side x side` image, side
 /// by side, blue for negative and red for positive, scaled to each model's largest weight.
 ///
 /// # Errors
-/// I/O errors.
-pub fn write_weights_svg(
-    path: &Path,
-    models: &[(String, Vec<f64>)],
-    side: usize,
-) -> std::io::Result<()> {
+/// [`crate::Error::Io`].
+pub fn write_weights_svg(path: &Path, models: &[(String, Vec<f64>)], side: usize) -> Result<()> {
+    crate::files::write_atomic(path, weights_svg(models, side).as_bytes())
+}
+
+/// The SVG of [`write_weights_svg`].
+pub fn weights_svg(models: &[(String, Vec<f64>)], side: usize) -> String {
     let cell = 12;
     let pad = 20;
     let img = side * cell;
@@ -175,5 +141,5 @@ pub fn write_weights_svg(
         }
     }
     s += "</svg>\n";
-    write_atomic(path, s.as_bytes())
+    s
 }

@@ -1,97 +1,80 @@
-//! `reproduce`: the paper's MNIST experiment. Trains k minibatches three ways (plaintext
-//! reference, baseline encrypted, low-depth encrypted) at automatically chosen parameters and
-//! reports depth, parameters, uploads, operations, time, memory and accuracy.
+//! `reproduce`: the paper's experiment on any binary dataset (MNIST 3 vs 8 by default). Trains k
+//! minibatches three ways (plaintext reference, baseline encrypted, low-depth encrypted) at
+//! automatically chosen parameters and reports depth, parameters, uploads, operations, time,
+//! memory and accuracy.
 
-use crate::mnist;
-use crate::progress::Progress;
-use crate::report::{write_json, write_weights_svg, Run};
-use circuits::reference::{accuracy, train, TrainConfig};
+use crate::data::{self, DataSpec, Dataset, Source};
+use crate::error::Result;
+use crate::hyper::Hyperparameters;
+use crate::progress::{stages, Progress};
+use crate::report::{write_results, write_weights_svg, Run};
+use circuits::reference::{accuracy, train};
 use circuits::training::{decode_model, Kind, Training};
-use ckks::eval::{choose_parameters, AutoOptions, Counter, Observed};
+use ckks::eval::{choose_parameters, Counter, Observed};
 use ckks::{Prng, Security};
-use linalg::PlainMatrix;
 use std::path::PathBuf;
 use std::time::Instant;
 
 /// Options of the command.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// MNIST directory (else `$MNIST_DIR`, `../shared/data/mnist`, `data/mnist`).
-    pub data: Option<PathBuf>,
-    /// Rows per minibatch.
-    pub batch_size: Option<usize>,
-    /// Minibatches.
-    pub minibatches: usize,
-    /// Small insecure parameters and small minibatches.
+    /// The data.
+    pub data: DataSpec,
+    /// The hyperparameters.
+    pub hyper: Hyperparameters,
+    /// Small INSECURE parameters (with small minibatches by default).
     pub quick: bool,
     /// Where to write the JSON results.
     pub json: Option<PathBuf>,
     /// Threads (rayon).
     pub threads: usize,
-    /// The two digits: the first is the +1 class.
-    pub digits: (u8, u8),
     /// Circuits to run.
     pub circuits: Vec<Kind>,
 }
 
-/// Padded feature width: 196 pixels + bias, rounded up to a power of two.
-pub const WIDTH: usize = 256;
+/// The test accuracy of `w` on the dataset's test set.
+fn test_accuracy(data: &Dataset, w: &[f64]) -> f64 {
+    accuracy(&data.test.x, &data.test.y, w)
+}
 
 /// Runs the experiment and prints the table.
 ///
 /// # Errors
-/// Data, parameter or evaluation errors, as text.
-pub fn run(opts: &Options) -> Result<Vec<Run>, String> {
-    let dir = mnist::locate(opts.data.as_deref()).map_err(|e| e.to_string())?;
+/// Data, parameter or evaluation errors.
+pub fn run(opts: &Options) -> Result<Vec<Run>> {
+    let options = crate::params::auto_options(opts.quick);
     let t = Instant::now();
-    let train_split = mnist::load(&dir, "train").map_err(|e| e.to_string())?;
-    let test_split = mnist::load(&dir, "t10k").map_err(|e| e.to_string())?;
-    let (pos, neg) = opts.digits;
-    let train_set = mnist::binary(&train_split, pos, neg, WIDTH);
-    let test_set = mnist::binary(&test_split, pos, neg, WIDTH);
-    println!(
-        "MNIST from {}: {} training and {} test images of digits {pos} (+1) vs {neg} (-1), \
-         {} features + bias padded to {WIDTH} ({:.1} s)",
-        dir.display(),
-        train_set.len(),
-        test_set.len(),
-        train_set.features - 1,
-        t.elapsed().as_secs_f64()
-    );
-    let b = opts.batch_size.unwrap_or(if opts.quick { 16 } else { 256 });
-    let k = opts.minibatches;
-    let cfg = TrainConfig { batch_size: b, minibatches: k, ..TrainConfig::default() };
-    cfg.check(train_set.len()).map_err(|e| e.to_string())?;
-    let n = b * k;
-    let width = train_set.width;
-    let z = PlainMatrix::from_fn(n, width, |i, j| train_set.y[i] * train_set.x[i * width + j]);
-    let xt =
-        PlainMatrix::new(test_set.len(), width, test_set.x.clone()).map_err(|e| e.to_string())?;
+    let data = data::load(&opts.data, crate::params::max_slots(&options))?;
+    println!("data: {} ({:.1} s)", describe_source(&opts.data), t.elapsed().as_secs_f64());
+    for line in data.prep.describe(&opts.data) {
+        println!("  {line}");
+    }
+    let cfg = opts.hyper.train_config()?;
+    println!("training: {}", opts.hyper.describe());
+    let (b, k) = (cfg.batch_size, cfg.minibatches);
+    for &kind in &opts.circuits {
+        opts.hyper.check_for(kind)?;
+    }
+    let z = data.round(0, b * k)?;
 
     let mut runs = Vec::new();
     // The plaintext reference.
     reset_peak_rss();
     let t = Instant::now();
-    let reference = train(&z, &cfg).map_err(|e| e.to_string())?;
+    let reference = train(&z, &cfg)?;
     let wall = t.elapsed().as_secs_f64();
     let w_ref = reference.model().to_vec();
-    let ref_acc = accuracy(&xt, &test_set.y, &w_ref);
+    let ref_acc = test_accuracy(&data, &w_ref);
     runs.push(Run::plaintext(k, b, wall, opts.threads, peak_rss(), ref_acc));
     let mut models = vec![("plaintext".to_string(), w_ref.clone())];
 
     for &kind in &opts.circuits {
         let circuit = Training::new(kind, cfg.clone(), &z);
-        let options = if opts.quick {
-            AutoOptions { max_log_scale: 40, ..AutoOptions::insecure_toy_ring(11) }
-        } else {
-            AutoOptions::default()
-        };
-        eprintln!("[{}] choosing parameters ...", kind.name());
+        eprintln!("[{kind}] choosing parameters ...");
         let t = Instant::now();
-        let params = choose_parameters(&circuit, &options).map_err(|e| e.to_string())?;
+        let params = choose_parameters(&circuit, &options)?;
         eprintln!(
-            "[{}] chosen in {:.1} s:\n  {}",
-            kind.name(),
+            "[{kind}] chosen in {:.1} s:\n  {}",
             t.elapsed().as_secs_f64(),
             params.summary().replace('\n', "\n  ")
         );
@@ -103,39 +86,38 @@ pub fn run(opts: &Options) -> Result<Vec<Run>, String> {
         // The client encrypts with its secret key (the smaller fresh noise) and evaluates
         // nothing, so it holds no evaluation keys, ...
         let client = ckks::eval::HomomorphicEvaluator::with_secret_key(
-            ckks::Evaluator::new(ctx, ckks::EvaluationKeys::default())
-                .map_err(|e| e.to_string())?,
+            ckks::Evaluator::new(ctx, ckks::EvaluationKeys::default())?,
             keys.secret_key.clone(),
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         let t = Instant::now();
-        let inputs = circuit.encrypt(&client).map_err(|e| e.to_string())?;
+        let inputs = circuit.encrypt(&client)?;
         let encrypt = t.elapsed().as_secs_f64();
         // ... the server trains with public material only (the keys are shared, not copied).
-        let server = ckks::eval::HomomorphicEvaluator::new(
-            ckks::Evaluator::new(ctx, keys.evaluation_keys.clone()).map_err(|e| e.to_string())?,
-        );
+        let server = ckks::eval::HomomorphicEvaluator::new(ckks::Evaluator::new(
+            ctx,
+            keys.evaluation_keys.clone(),
+        )?);
         let total = params.counts.key_switches();
-        let stages = stages(kind, &cfg, &circuit, ctx.slots()).map_err(|e| e.to_string())?;
+        let stages = stages(&circuit, ctx.slots())?;
         let watched = Observed::with_observer(
             server,
             (Progress::new(kind.name(), total, params.depth, stages), Counter::default()),
         );
         reset_peak_rss();
         let t = Instant::now();
-        let model = circuit.run_on(&watched, &inputs).map_err(|e| e.to_string())?;
+        let model = circuit.run_on(&watched, &inputs)?;
         let wall = t.elapsed().as_secs_f64();
         let rss = peak_rss();
         watched.observer().0.finish();
         let sk = &keys.secret_key;
-        let w = decode_model(&model, width, |ct| ctx.decode(&sk.decrypt(ct)?))
-            .map_err(|e| e.to_string())?;
-        let acc = accuracy(&xt, &test_set.y, &w);
+        let w = decode_model(&model, data.width(), |ct| ctx.decode(&sk.decrypt(ct)?))?;
+        let acc = test_accuracy(&data, &w);
         let max_err = w.iter().zip(&w_ref).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
         let counts = watched.observer().1.counts();
-        let specs = circuit.inputs(ctx.slots(), ctx.max_level()).map_err(|e| e.to_string())?;
+        let specs = circuit.upload(ctx.slots(), ctx.max_level())?;
         let upload: usize = specs.iter().map(|s| s.bytes(ctx.n())).sum();
-        let input_ciphertexts: usize = specs.iter().map(|s| s.ciphertexts()).sum();
+        let input_ciphertexts: usize = specs.iter().map(|s| s.tiles()).sum();
+        let xt = &data.test.x;
         let changed = (0..xt.rows())
             .filter(|&i| {
                 let dot = |w: &[f64]| xt.row(i).iter().zip(w).map(|(a, b)| a * b).sum::<f64>();
@@ -168,46 +150,33 @@ pub fn run(opts: &Options) -> Result<Vec<Run>, String> {
     }
     print_table(&runs, opts.quick);
     if let Some(path) = &opts.json {
-        write_json(path, &runs).map_err(|e| e.to_string())?;
-        let svg = path.with_extension("svg");
-        write_weights_svg(&svg, &models, 14).map_err(|e| e.to_string())?;
-        println!("wrote {} and {}", path.display(), svg.display());
+        write_results(path, &opts.data, &data.prep, &opts.hyper, &runs)?;
+        if let Source::Mnist { .. } = opts.data.source {
+            // The weights of the 14 x 14 pixels as images.
+            let svg = path.with_extension("svg");
+            write_weights_svg(&svg, &models, 14)?;
+            println!("wrote {} and {}", path.display(), svg.display());
+        } else {
+            println!("wrote {}", path.display());
+        }
     }
     Ok(runs)
 }
 
-/// What each depth of the circuit computes, for the progress line.
-fn stages(
-    kind: Kind,
-    cfg: &TrainConfig,
-    circuit: &Training<'_>,
-    slots: usize,
-) -> circuits::Result<Vec<(usize, String)>> {
-    let k = cfg.minibatches;
-    Ok(match kind {
-        Kind::Baseline => (0..k)
-            .flat_map(|t| {
-                let d = 5 * t;
-                [
-                    (d, format!("minibatch {}/{k}: X v", t + 1)),
-                    (d + 2, format!("minibatch {}/{k}: sigmoid", t + 1)),
-                    (d + 4, format!("minibatch {}/{k}: gradient", t + 1)),
-                ]
-            })
-            .collect(),
-        Kind::LowDepth => {
-            let low = circuits::lowdepth::LowDepth::new(cfg.clone())?;
-            low.schedule(circuit.z.cols(), circuit.unit(slots)?)?
-                .iter()
-                .flat_map(|s| {
-                    [
-                        (s.u_depth, format!("minibatch {}/{k}: G s + Z y", s.t + 1)),
-                        (s.s_depth, format!("minibatch {}/{k}: gradient", s.t + 1)),
-                    ]
-                })
-                .collect()
-        }
-    })
+/// The data's source in a few words.
+fn describe_source(spec: &DataSpec) -> String {
+    match &spec.source {
+        Source::Mnist { dir, digits } => format!(
+            "MNIST digits {} (+1) vs {} (-1) from {}",
+            digits[0],
+            digits[1],
+            data::mnist::locate(dir.as_deref()).map_or("?".into(), |d| d.display().to_string())
+        ),
+        Source::Table { train, test, .. } => match test {
+            Some(t) => format!("{} (training) and {} (test)", train.display(), t.display()),
+            None => train.display().to_string(),
+        },
+    }
 }
 
 fn print_table(runs: &[Run], quick: bool) {

@@ -4,7 +4,11 @@
 //! IDX dataset; the decrypted model must equal the plaintext reference trained in process.
 //! (`experiments/tests/workflow.rs` drives the same steps through the binary.)
 
-use experiments::workflow;
+use circuits::training::Kind;
+use experiments::args::PlanArgs;
+use experiments::data::DataSpec;
+use experiments::hyper::Hyperparameters;
+use experiments::{workflow, Error};
 use std::path::{Path, PathBuf};
 
 fn write_idx(dir: &Path, prefix: &str, count: usize) {
@@ -46,7 +50,9 @@ fn keygen_encrypt_train_decrypt_in_separate_directories() {
         root.join("model"),
         root.join("out"),
     );
-    workflow::keygen("lowdepth", 2, 16, true, Some(&data), &client, &server).unwrap();
+    let spec = DataSpec::mnist(Some(data.clone()), 3, 8);
+    let hyper = Hyperparameters { minibatches: 2, batch_size: 16, ..Hyperparameters::default() };
+    workflow::keygen(Kind::LowDepth, &hyper, &spec, true, &client, &server).unwrap();
     // The server's directory holds no secret key, and training refuses one that does.
     for entry in std::fs::read_dir(&server).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
@@ -55,25 +61,26 @@ fn keygen_encrypt_train_decrypt_in_separate_directories() {
             Some(ckks::serial::Kind::SecretKey as u16)
         );
     }
-    workflow::encrypt(&client, Some(&data), None, &upload).unwrap();
+    let same = PlanArgs::default();
+    workflow::encrypt(&client, &same, None, &upload).unwrap();
     std::fs::copy(client.join("secret.key"), upload.join("leaked.key")).unwrap();
     let err = workflow::train(&server, &upload, false, &model).unwrap_err();
-    assert!(err.contains("refusing"), "{err}");
+    assert!(matches!(err, Error::SecretKeyOnServer { .. }), "{err}");
+    assert!(!model.exists(), "nothing is written on failure");
     std::fs::remove_file(upload.join("leaked.key")).unwrap();
     workflow::train(&server, &upload, false, &model).unwrap();
-    workflow::decrypt(&client, &model, Some(&data), &out).unwrap();
+    workflow::decrypt(&client, &model, &same, &out).unwrap();
 
     let got: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("weights.json")).unwrap()).unwrap();
     let got: Vec<f64> =
         got["weights"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-    // The same preprocessing and training in process.
-    let train = experiments::mnist::load(&data, "train").unwrap();
-    let set = experiments::mnist::binary(&train, 3, 8, 256);
-    let z = linalg::PlainMatrix::from_fn(32, 256, |i, j| set.y[i] * set.x[i * 256 + j]);
-    let cfg =
-        circuits::reference::TrainConfig { batch_size: 16, minibatches: 2, ..Default::default() };
-    let want = circuits::reference::train(&z, &cfg).unwrap();
+    // The same data and training in process.
+    let set = experiments::data::load(&spec, 1024).unwrap();
+    let z = set.round(0, 32).unwrap();
+    let want = circuits::reference::train(&z, &hyper.train_config().unwrap()).unwrap();
+    // Exactly the model's weights: the bias and the 14 x 14 pixels, not the padding.
+    assert_eq!(got.len(), 197);
     let err = got.iter().zip(want.model()).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
     assert!(err < 1e-6, "max weight difference {err:e}");
     let _ = std::fs::remove_dir_all(&root);
