@@ -276,21 +276,7 @@ impl BaseConverter {
         let half = a >> 1;
         let b = bj.value();
         if a <= 2 * b {
-            #[cfg(target_arch = "x86_64")]
-            if n.is_multiple_of(8) && super::ntt::simd_enabled() {
-                // SAFETY: AVX-512F is present, the lengths are equal multiples of 8, a <= 2b,
-                // and the inputs are residues mod a.
-                unsafe { super::ntt_ifma::centred_lift_small(input, out, a, b) };
-                return;
-            }
-            // x < a <= 2b: one conditional subtraction reduces it.
-            let a_mod_b = a % b;
-            for (o, &x) in out.iter_mut().zip(input) {
-                let r = x.min(x.wrapping_sub(b));
-                let t = r.wrapping_sub(a_mod_b & ((x > half) as u64).wrapping_neg());
-                *o = t.min(t.wrapping_add(b));
-            }
-            return;
+            return super::simd::centred_lift_small(&input[..n], out, a, b);
         }
         let a_mod_b = bj.reduce(a);
         for (o, &x) in out.iter_mut().zip(input) {

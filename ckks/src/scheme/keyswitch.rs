@@ -4,7 +4,8 @@
 
 use super::context::Context;
 use super::keys::SwitchingKey;
-use crate::math::{Eval, Modulus, NttTable, RnsPoly};
+use crate::math::simd::ProductSums;
+use crate::math::{Eval, RnsPoly};
 use rayon::prelude::*;
 
 /// `ModUp` of every digit of a polynomial at one level: digit `j` as a polynomial over
@@ -52,61 +53,6 @@ fn key_limb(ctx: &Context, level: usize, t: usize) -> usize {
     }
 }
 
-/// Running sums `sum_j src_j b_j` and `sum_j src_j a_j` for one output limb, kept exact (52-bit
-/// halves on the IFMA path, 128-bit words otherwise; at most 64 digits) and reduced once.
-enum LimbSums {
-    #[cfg(target_arch = "x86_64")]
-    Ifma(Vec<u64>),
-    Scalar(Vec<u128>, Vec<u128>),
-}
-
-impl LimbSums {
-    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
-    fn new(table: &NttTable, n: usize) -> Self {
-        #[cfg(target_arch = "x86_64")]
-        if table.uses_simd() && n.is_multiple_of(8) {
-            return Self::Ifma(vec![0; 4 * n]);
-        }
-        Self::Scalar(vec![0; n], vec![0; n])
-    }
-
-    /// Adds the products of one digit's limb `src` with the key limbs `b` and `a`.
-    fn add(&mut self, src: &[u64], b: &[u64], a: &[u64]) {
-        match self {
-            // SAFETY: `Ifma` is only chosen when the table's CPU check passed (AVX-512F and
-            // IFMA) and q < 2^51; all limbs have N (a multiple of 8) entries below q, and key
-            // switching has at most 64 digits.
-            #[cfg(target_arch = "x86_64")]
-            Self::Ifma(acc) => unsafe { crate::math::ntt_ifma::mac2(src, b, a, acc) },
-            Self::Scalar(acc0, acc1) => {
-                for (((x0, x1), &v), (&bv, &av)) in
-                    acc0.iter_mut().zip(acc1.iter_mut()).zip(src).zip(b.iter().zip(a))
-                {
-                    *x0 += v as u128 * bv as u128;
-                    *x1 += v as u128 * av as u128;
-                }
-            }
-        }
-    }
-
-    /// The two sums modulo `q`.
-    fn finish(self, q: &Modulus, o0: &mut [u64], o1: &mut [u64]) {
-        match self {
-            // SAFETY: as in `add`.
-            #[cfg(target_arch = "x86_64")]
-            Self::Ifma(acc) => unsafe { crate::math::ntt_ifma::reduce_sums(&acc, q, o0, o1) },
-            Self::Scalar(acc0, acc1) => {
-                for ((x0, x1), (y0, y1)) in
-                    acc0.iter().zip(&acc1).zip(o0.iter_mut().zip(o1.iter_mut()))
-                {
-                    *y0 = q.reduce_u128(*x0);
-                    *y1 = q.reduce_u128(*x1);
-                }
-            }
-        }
-    }
-}
-
 /// `sum_j digit_j * (b_j, a_j)` over `Q_l ∪ P`. Accumulates exactly and reduces once.
 pub(crate) fn inner_product(
     ctx: &Context,
@@ -122,11 +68,11 @@ pub(crate) fn inner_product(
     out0.data_mut().par_chunks_mut(n).zip(out1.data_mut().par_chunks_mut(n)).enumerate().for_each(
         |(t, (o0, o1))| {
             let kl = key_limb(ctx, level, t);
-            let mut sums = LimbSums::new(&basis_qp[t], n);
+            let mut sums = ProductSums::new(basis_qp[t].modulus(), n);
             for (digit, (b, a)) in dec.digits.iter().zip(&key.digits) {
                 sums.add(digit.limb(t), b.limb(kl), a.limb(kl));
             }
-            sums.finish(basis_qp[t].modulus(), o0, o1);
+            sums.finish(o0, o1);
         },
     );
     (out0, out1)
@@ -191,7 +137,7 @@ pub(crate) fn key_switch(
             let table = &basis_qp[t];
             let kl = key_limb(ctx, level, t);
             let mut buf = vec![0u64; n];
-            let mut sums = LimbSums::new(table, n);
+            let mut sums = ProductSums::new(table.modulus(), n);
             for (j, (mu, (b, a))) in mod_ups.iter().zip(&key.digits).enumerate() {
                 // Digit j of d, mod-upped to prime t, in evaluation form.
                 let src = if mu.digit.contains(&t) {
@@ -204,7 +150,7 @@ pub(crate) fn key_switch(
                 };
                 sums.add(src, b.limb(kl), a.limb(kl));
             }
-            sums.finish(table.modulus(), o0, o1);
+            sums.finish(o0, o1);
         },
     );
     (mod_down(ctx, out0, level), mod_down(ctx, out1, level))

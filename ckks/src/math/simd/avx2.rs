@@ -1,0 +1,563 @@
+//! AVX2 + FMA kernels of the negacyclic NTT: the butterflies of the portable transform
+//! ([`crate::math::ntt`]), four lanes at a time, in two arithmetics.
+//!
+//! - **Double precision, `q < 2^50`** ([`FloatTables`]). The transform runs on `f64` values
+//!   (integers below `2^52`, exact). A twiddle product `y w mod q` takes the quotient estimate
+//!   `k = round(y * fl(w / q))` and the exact remainder `y w - k q` from the two-product
+//!   `h = fl(y w)`, `l = fma(y, w, -h)` (exact) and `fma(-k, q, h) + l` (exact: an integer below
+//!   `2^51`). With `|y| < 2q` the estimate is within one of `y w / q` (two roundings of relative
+//!   size `2^-53` on a value below `2^51`), and `y w / q` is never an integer unless the product
+//!   is 0 mod q, so the remainder lies in `(-q, q)`. Six floating-point operations, no 64-bit
+//!   integer product (which AVX2 lacks).
+//! - **64-bit integers, `q < 2^61`** ([`IntTables`]). Shoup products as in the portable code, the
+//!   quotient estimate from three `vpmuludq` and the low products from six more.
+//!
+//! Measured on an AMD EPYC Zen 3 (2 cores, shared): see `ckks/benches/ntt.rs` and the README.
+//!
+//! The stage layout is the one of the IFMA kernel: two stages per pass (radix 4) while the inner
+//! span is at least four lanes, then radix 2 down to span 4, then spans 2 and 1 on pairs of
+//! vectors shuffled into butterfly order. The first pass converts `u64` input into the kernel's
+//! format in registers and the last pass converts back, so the buffer holds `f64` bit patterns
+//! only inside one call.
+//!
+//! Every function is `unsafe` only because it needs AVX2 and FMA; [`super::NttKernel`] builds the
+//! tables only when [`super::Path::Avx2`] is supported.
+
+use super::Twiddles;
+use std::arch::x86_64::*;
+
+/// Widest prime of the double-precision kernel: lazy values below `4q <= 2^52` are exact `f64`s.
+pub(crate) const FLOAT_MAX_BITS: u32 = 50;
+
+// ----- the two arithmetics ------------------------------------------------------------------
+
+/// The lane arithmetic of one kernel. Registers hold the kernel's own representation (`f64` bit
+/// patterns or `u64`); forward values stay in `[0, 4q)`, inverse values in `[0, 2q)`.
+trait Arith {
+    /// `u64` residues `< q` into the kernel's representation.
+    unsafe fn input(&self, x: __m256i) -> __m256i;
+    /// Forward Harvey butterfly `(x + w y, x - w y)`, lazy.
+    unsafe fn fwd(&self, x: __m256i, y: __m256i, w: __m256i, wc: __m256i) -> (__m256i, __m256i);
+    /// A forward value in `[0, 4q)` as a canonical `u64` residue.
+    unsafe fn output(&self, x: __m256i) -> __m256i;
+    /// Inverse Gentleman-Sande butterfly `(x + y, (x - y) w)`, lazy.
+    unsafe fn inv(&self, x: __m256i, y: __m256i, w: __m256i, wc: __m256i) -> (__m256i, __m256i);
+    /// The last inverse butterfly `((x + y) n^-1, (x - y) w n^-1)` as canonical `u64` residues;
+    /// `last = [n^-1, companion, w n^-1, companion]` broadcast.
+    unsafe fn inv_last(&self, x: __m256i, y: __m256i, last: &[__m256i; 4]) -> (__m256i, __m256i);
+}
+
+#[inline(always)]
+unsafe fn pd(x: __m256i) -> __m256d {
+    _mm256_castsi256_pd(x)
+}
+
+#[inline(always)]
+unsafe fn si(x: __m256d) -> __m256i {
+    _mm256_castpd_si256(x)
+}
+
+/// `x >= m ? x - m : x` on `f64` lanes (the sign of `x - m` picks; `x - m` is never `-0`).
+#[inline(always)]
+unsafe fn csub_pd(x: __m256d, m: __m256d) -> __m256d {
+    let t = _mm256_sub_pd(x, m);
+    _mm256_blendv_pd(t, x, t)
+}
+
+/// `x >= m ? x - m : x` on `u64` lanes below `2^63`.
+#[inline(always)]
+unsafe fn csub_epi64(x: __m256i, m: __m256i) -> __m256i {
+    let t = _mm256_sub_epi64(x, m);
+    si(_mm256_blendv_pd(pd(t), pd(x), pd(t)))
+}
+
+/// Double-precision arithmetic for `q < 2^50`; companions are `fl(w / q)`.
+struct Float {
+    q: __m256d,
+    two_q: __m256d,
+    /// `2^52`, as a double and as its bit pattern: `u64 <-> f64` for values below `2^52`.
+    magic: __m256d,
+    magic_bits: __m256i,
+}
+
+impl Float {
+    #[inline(always)]
+    unsafe fn new(q: u64) -> Self {
+        let magic = _mm256_set1_pd(4503599627370496.0);
+        Self {
+            q: _mm256_set1_pd(q as f64),
+            two_q: _mm256_set1_pd((2 * q) as f64),
+            magic,
+            magic_bits: si(magic),
+        }
+    }
+
+    /// `y w - k q` in `(-q, q)`, `k = round(y wq)`, for `|y| < 2q`, `w < q`, `wq = fl(w / q)`.
+    #[inline(always)]
+    unsafe fn mul_mod(&self, y: __m256d, w: __m256d, wq: __m256d) -> __m256d {
+        let k = _mm256_round_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(
+            _mm256_mul_pd(y, wq),
+        );
+        let h = _mm256_mul_pd(y, w);
+        let l = _mm256_fmsub_pd(y, w, h);
+        _mm256_add_pd(_mm256_fnmadd_pd(k, self.q, h), l)
+    }
+
+    /// Canonical `f64` residue into `u64`.
+    #[inline(always)]
+    unsafe fn to_u64(&self, x: __m256d) -> __m256i {
+        _mm256_xor_si256(si(_mm256_add_pd(x, self.magic)), self.magic_bits)
+    }
+
+    /// `(-q, q)` to `[0, q)` (`r` is never `-0`: see [`Float::mul_mod`]'s operands).
+    #[inline(always)]
+    unsafe fn canon(&self, r: __m256d) -> __m256d {
+        _mm256_blendv_pd(r, _mm256_add_pd(r, self.q), r)
+    }
+}
+
+impl Arith for Float {
+    #[inline(always)]
+    unsafe fn input(&self, x: __m256i) -> __m256i {
+        si(_mm256_sub_pd(pd(_mm256_or_si256(x, self.magic_bits)), self.magic))
+    }
+
+    #[inline(always)]
+    unsafe fn fwd(&self, x: __m256i, y: __m256i, w: __m256i, wc: __m256i) -> (__m256i, __m256i) {
+        let x = csub_pd(pd(x), self.two_q);
+        let y = csub_pd(pd(y), self.two_q);
+        let r = self.mul_mod(y, pd(w), pd(wc));
+        // x + q in [q, 3q), r in (-q, q): both outputs in (0, 4q).
+        let xq = _mm256_add_pd(x, self.q);
+        (si(_mm256_add_pd(xq, r)), si(_mm256_sub_pd(xq, r)))
+    }
+
+    #[inline(always)]
+    unsafe fn output(&self, x: __m256i) -> __m256i {
+        self.to_u64(csub_pd(csub_pd(pd(x), self.two_q), self.q))
+    }
+
+    #[inline(always)]
+    unsafe fn inv(&self, x: __m256i, y: __m256i, w: __m256i, wc: __m256i) -> (__m256i, __m256i) {
+        let (x, y) = (pd(x), pd(y));
+        let s = csub_pd(_mm256_add_pd(x, y), self.two_q);
+        let r = self.mul_mod(_mm256_sub_pd(x, y), pd(w), pd(wc));
+        (si(s), si(_mm256_add_pd(r, self.q)))
+    }
+
+    #[inline(always)]
+    unsafe fn inv_last(&self, x: __m256i, y: __m256i, last: &[__m256i; 4]) -> (__m256i, __m256i) {
+        let (x, y) = (pd(x), pd(y));
+        let s = csub_pd(_mm256_add_pd(x, y), self.two_q);
+        let s = self.canon(self.mul_mod(s, pd(last[0]), pd(last[1])));
+        let d = self.canon(self.mul_mod(_mm256_sub_pd(x, y), pd(last[2]), pd(last[3])));
+        (self.to_u64(s), self.to_u64(d))
+    }
+}
+
+/// 64-bit integer arithmetic for `q < 2^61`; companions are Shoup's `floor(w 2^64 / q)`.
+struct Int {
+    q: __m256i,
+    two_q: __m256i,
+    q_hi: __m256i,
+}
+
+impl Int {
+    #[inline(always)]
+    unsafe fn new(q: u64) -> Self {
+        Self {
+            q: _mm256_set1_epi64x(q as i64),
+            two_q: _mm256_set1_epi64x((2 * q) as i64),
+            q_hi: _mm256_set1_epi64x((q >> 32) as i64),
+        }
+    }
+
+    /// `y w mod q` in `[0, 2q)` for any `y`, `w < q` and `wc = floor(w 2^64 / q)` (Shoup).
+    ///
+    /// The quotient `floor(y wc / 2^64)` is estimated from three of the four 32 x 32-bit partial
+    /// products, leaving out the low one and the carries of the middle ones' low halves: the
+    /// estimate is at most 2 below, so `y w - k q` lies in `[0, 4q)` (below 2^63) and one
+    /// conditional subtraction of `2q` finishes. (The exact high product, four products and the
+    /// carry chain, is also an idiom LLVM recognises and turns into four scalar `mul`s with lane
+    /// extractions: 2x slower here.)
+    #[inline(always)]
+    unsafe fn mul_shoup_lazy(&self, y: __m256i, w: __m256i, wc: __m256i) -> __m256i {
+        let y_hi = _mm256_srli_epi64::<32>(y);
+        let wc_hi = _mm256_srli_epi64::<32>(wc);
+        let lh = _mm256_mul_epu32(y, wc_hi);
+        let hl = _mm256_mul_epu32(y_hi, wc);
+        let hh = _mm256_mul_epu32(y_hi, wc_hi);
+        let k = _mm256_add_epi64(
+            hh,
+            _mm256_add_epi64(_mm256_srli_epi64::<32>(lh), _mm256_srli_epi64::<32>(hl)),
+        );
+        // y w - k q mod 2^64: the low words, and the middle words shifted up.
+        let w_hi = _mm256_srli_epi64::<32>(w);
+        let k_hi = _mm256_srli_epi64::<32>(k);
+        let lo = _mm256_sub_epi64(_mm256_mul_epu32(y, w), _mm256_mul_epu32(k, self.q));
+        let mid = _mm256_sub_epi64(
+            _mm256_add_epi64(_mm256_mul_epu32(y_hi, w), _mm256_mul_epu32(y, w_hi)),
+            _mm256_add_epi64(_mm256_mul_epu32(k_hi, self.q), _mm256_mul_epu32(k, self.q_hi)),
+        );
+        csub_epi64(_mm256_add_epi64(lo, _mm256_slli_epi64::<32>(mid)), self.two_q)
+    }
+}
+
+impl Arith for Int {
+    #[inline(always)]
+    unsafe fn input(&self, x: __m256i) -> __m256i {
+        x
+    }
+
+    #[inline(always)]
+    unsafe fn fwd(&self, x: __m256i, y: __m256i, w: __m256i, wc: __m256i) -> (__m256i, __m256i) {
+        let x = csub_epi64(x, self.two_q);
+        let v = self.mul_shoup_lazy(y, w, wc);
+        (_mm256_add_epi64(x, v), _mm256_sub_epi64(_mm256_add_epi64(x, self.two_q), v))
+    }
+
+    #[inline(always)]
+    unsafe fn output(&self, x: __m256i) -> __m256i {
+        csub_epi64(csub_epi64(x, self.two_q), self.q)
+    }
+
+    #[inline(always)]
+    unsafe fn inv(&self, x: __m256i, y: __m256i, w: __m256i, wc: __m256i) -> (__m256i, __m256i) {
+        let s = csub_epi64(_mm256_add_epi64(x, y), self.two_q);
+        let d = _mm256_sub_epi64(_mm256_add_epi64(x, self.two_q), y);
+        (s, self.mul_shoup_lazy(d, w, wc))
+    }
+
+    #[inline(always)]
+    unsafe fn inv_last(&self, x: __m256i, y: __m256i, last: &[__m256i; 4]) -> (__m256i, __m256i) {
+        let s = _mm256_add_epi64(x, y);
+        let d = _mm256_sub_epi64(_mm256_add_epi64(x, self.two_q), y);
+        (
+            csub_epi64(self.mul_shoup_lazy(s, last[0], last[1]), self.q),
+            csub_epi64(self.mul_shoup_lazy(d, last[2], last[3]), self.q),
+        )
+    }
+}
+
+// ----- tables -------------------------------------------------------------------------------
+
+/// Twiddles and companions of one kernel, as 64-bit patterns.
+#[derive(Debug)]
+struct Tables {
+    q: u64,
+    fwd: Vec<u64>,
+    fwd_c: Vec<u64>,
+    inv: Vec<u64>,
+    inv_c: Vec<u64>,
+    /// `[n^-1, companion, n^-1 psi^-brv(1), companion]`.
+    last: [u64; 4],
+}
+
+/// The double-precision kernel's tables (`q < 2^50`).
+#[derive(Debug)]
+pub(crate) struct FloatTables(Tables);
+
+/// The integer kernel's tables (`q < 2^61`).
+#[derive(Debug)]
+pub(crate) struct IntTables(Tables);
+
+impl FloatTables {
+    pub(crate) fn new(tw: &Twiddles<'_>) -> Self {
+        assert!(tw.modulus.bits() <= FLOAT_MAX_BITS && tw.fwd.len() >= 8);
+        let q = tw.modulus.value();
+        let qf = q as f64;
+        let w = |v: &[u64]| v.iter().map(|&x| (x as f64).to_bits()).collect();
+        let c = |v: &[u64]| v.iter().map(|&x| (x as f64 / qf).to_bits()).collect();
+        let pair = |x: u64| [(x as f64).to_bits(), (x as f64 / qf).to_bits()];
+        let [a, b] = pair(tw.n_inv);
+        let [d, e] = pair(tw.last_w);
+        Self(Tables {
+            q,
+            fwd: w(tw.fwd),
+            fwd_c: c(tw.fwd),
+            inv: w(tw.inv),
+            inv_c: c(tw.inv),
+            last: [a, b, d, e],
+        })
+    }
+
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    pub(crate) unsafe fn forward(&self, a: &mut [u64]) {
+        assert_eq!(a.len(), self.0.fwd.len());
+        forward_float(a, &self.0)
+    }
+
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    pub(crate) unsafe fn inverse(&self, a: &mut [u64]) {
+        assert_eq!(a.len(), self.0.inv.len());
+        inverse_float(a, &self.0)
+    }
+}
+
+impl IntTables {
+    pub(crate) fn new(tw: &Twiddles<'_>) -> Self {
+        assert!(tw.fwd.len() >= 8);
+        let m = tw.modulus;
+        Self(Tables {
+            q: m.value(),
+            fwd: tw.fwd.to_vec(),
+            fwd_c: tw.fwd_shoup.to_vec(),
+            inv: tw.inv.to_vec(),
+            inv_c: tw.inv_shoup.to_vec(),
+            last: [tw.n_inv, m.shoup(tw.n_inv), tw.last_w, m.shoup(tw.last_w)],
+        })
+    }
+
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    pub(crate) unsafe fn forward(&self, a: &mut [u64]) {
+        assert_eq!(a.len(), self.0.fwd.len());
+        forward_int(a, &self.0)
+    }
+
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    pub(crate) unsafe fn inverse(&self, a: &mut [u64]) {
+        assert_eq!(a.len(), self.0.inv.len());
+        inverse_int(a, &self.0)
+    }
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn forward_float(a: &mut [u64], t: &Tables) {
+    forward_impl(a, &Float::new(t.q), &t.fwd, &t.fwd_c)
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn inverse_float(a: &mut [u64], t: &Tables) {
+    inverse_impl(a, &Float::new(t.q), &t.inv, &t.inv_c, &t.last)
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn forward_int(a: &mut [u64], t: &Tables) {
+    forward_impl(a, &Int::new(t.q), &t.fwd, &t.fwd_c)
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn inverse_int(a: &mut [u64], t: &Tables) {
+    inverse_impl(a, &Int::new(t.q), &t.inv, &t.inv_c, &t.last)
+}
+
+// ----- the stage layout, shared by both arithmetics ------------------------------------------
+
+#[inline(always)]
+unsafe fn load(p: *const u64) -> __m256i {
+    _mm256_loadu_si256(p as *const __m256i)
+}
+
+#[inline(always)]
+unsafe fn store(p: *mut u64, v: __m256i) {
+    _mm256_storeu_si256(p as *mut __m256i, v)
+}
+
+#[inline(always)]
+unsafe fn splat(v: &[u64], k: usize) -> __m256i {
+    _mm256_set1_epi64x(*v.get_unchecked(k) as i64)
+}
+
+/// `[v[k], v[k], v[k + 1], v[k + 1]]`: the twiddles of span 2 in the order of [`span2_split`].
+#[inline(always)]
+unsafe fn pairs(v: &[u64], k: usize) -> __m256i {
+    debug_assert!(k + 2 <= v.len());
+    let two = _mm_loadu_si128(v.as_ptr().add(k) as *const __m128i);
+    _mm256_permute4x64_epi64::<0b01_01_00_00>(_mm256_castsi128_si256(two))
+}
+
+/// Entries `a = [a0 a1 a2 a3]`, `b = [b0 b1 b2 b3]` as the butterfly inputs of span 2:
+/// `x = [a0 a1 b0 b1]`, `y = [a2 a3 b2 b3]`; its own inverse.
+#[inline(always)]
+unsafe fn span2_split(a: __m256i, b: __m256i) -> (__m256i, __m256i) {
+    (_mm256_permute2x128_si256::<0x20>(a, b), _mm256_permute2x128_si256::<0x31>(a, b))
+}
+
+/// From the span-2 layout `x = [a0 a1 b0 b1]`, `y = [a2 a3 b2 b3]` to the span-1 layout
+/// `[a0 a2 b0 b2]`, `[a1 a3 b1 b3]` (butterfly groups in order); its own inverse.
+#[inline(always)]
+unsafe fn span1_split(x: __m256i, y: __m256i) -> (__m256i, __m256i) {
+    (_mm256_unpacklo_epi64(x, y), _mm256_unpackhi_epi64(x, y))
+}
+
+#[inline(always)]
+unsafe fn forward_impl<A: Arith>(a: &mut [u64], ar: &A, w: &[u64], wc: &[u64]) {
+    let n = a.len();
+    debug_assert!(n >= 8 && n.is_power_of_two() && w.len() == n && wc.len() == n);
+    let p = a.as_mut_ptr();
+    let mut t = n;
+    let mut m = 1;
+    let mut first = true;
+    // Two stages per pass (spans t/2 and t/4) while t/4 is at least one vector.
+    while t >= 16 {
+        if first {
+            fwd_radix4::<A, true>(p, m, t, ar, w, wc);
+        } else {
+            fwd_radix4::<A, false>(p, m, t, ar, w, wc);
+        }
+        first = false;
+        t >>= 2;
+        m <<= 2;
+    }
+    // At most one stage of span 4.
+    if t == 8 {
+        t = 4;
+        if first {
+            fwd_radix2::<A, true>(p, m, t, ar, w, wc);
+        } else {
+            fwd_radix2::<A, false>(p, m, t, ar, w, wc);
+        }
+        m <<= 1;
+    }
+    debug_assert_eq!(m, n / 8);
+    // Spans 2 and 1 on blocks of eight, then the reduction to [0, q).
+    for blk in (0..n).step_by(8) {
+        let (x, y) = span2_split(load(p.add(blk)), load(p.add(blk + 4)));
+        let g = n / 4 + blk / 4;
+        let (x, y) = ar.fwd(x, y, pairs(w, g), pairs(wc, g));
+        let (x, y) = span1_split(x, y);
+        let g = n / 2 + blk / 2;
+        let (x, y) = ar.fwd(x, y, load(w.as_ptr().add(g)), load(wc.as_ptr().add(g)));
+        let (x, y) = span1_split(ar.output(x), ar.output(y));
+        let (lo, hi) = span2_split(x, y);
+        store(p.add(blk), lo);
+        store(p.add(blk + 4), hi);
+    }
+}
+
+/// Stages of spans `t/2` and `t/4` over the `m` blocks of `t` entries at `p` (`t >= 16`).
+#[inline(always)]
+unsafe fn fwd_radix4<A: Arith, const FIRST: bool>(
+    p: *mut u64,
+    m: usize,
+    t: usize,
+    ar: &A,
+    w: &[u64],
+    wc: &[u64],
+) {
+    let h = t / 4;
+    for i in 0..m {
+        let (w1, w1c) = (splat(w, m + i), splat(wc, m + i));
+        let (w2, w2c) = (splat(w, 2 * m + 2 * i), splat(wc, 2 * m + 2 * i));
+        let (w3, w3c) = (splat(w, 2 * m + 2 * i + 1), splat(wc, 2 * m + 2 * i + 1));
+        let base = p.add(i * t);
+        for j in (0..h).step_by(4) {
+            // (No closures here: they would not inherit the target features and stay calls.)
+            let (p0, p1, p2, p3) =
+                (base.add(j), base.add(h + j), base.add(2 * h + j), base.add(3 * h + j));
+            let (mut x0, mut x1, mut x2, mut x3) = (load(p0), load(p1), load(p2), load(p3));
+            if FIRST {
+                (x0, x1, x2, x3) = (ar.input(x0), ar.input(x1), ar.input(x2), ar.input(x3));
+            }
+            let (x0, x2) = ar.fwd(x0, x2, w1, w1c);
+            let (x1, x3) = ar.fwd(x1, x3, w1, w1c);
+            let (x0, x1) = ar.fwd(x0, x1, w2, w2c);
+            let (x2, x3) = ar.fwd(x2, x3, w3, w3c);
+            store(p0, x0);
+            store(p1, x1);
+            store(p2, x2);
+            store(p3, x3);
+        }
+    }
+}
+
+/// One stage of span `t >= 4` over `m` groups.
+#[inline(always)]
+unsafe fn fwd_radix2<A: Arith, const FIRST: bool>(
+    p: *mut u64,
+    m: usize,
+    t: usize,
+    ar: &A,
+    w: &[u64],
+    wc: &[u64],
+) {
+    for i in 0..m {
+        let (wv, wcv) = (splat(w, m + i), splat(wc, m + i));
+        let base = p.add(2 * i * t);
+        for j in (0..t).step_by(4) {
+            let (mut x, mut y) = (load(base.add(j)), load(base.add(j + t)));
+            if FIRST {
+                (x, y) = (ar.input(x), ar.input(y));
+            }
+            let (x, y) = ar.fwd(x, y, wv, wcv);
+            store(base.add(j), x);
+            store(base.add(j + t), y);
+        }
+    }
+}
+
+#[inline(always)]
+unsafe fn inverse_impl<A: Arith>(a: &mut [u64], ar: &A, w: &[u64], wc: &[u64], last: &[u64; 4]) {
+    let n = a.len();
+    debug_assert!(n >= 8 && n.is_power_of_two() && w.len() == n && wc.len() == n);
+    let p = a.as_mut_ptr();
+    // Spans 1 and 2 first, converting the input.
+    for blk in (0..n).step_by(8) {
+        let (lo, hi) = span2_split(ar.input(load(p.add(blk))), ar.input(load(p.add(blk + 4))));
+        let (x, y) = span1_split(lo, hi);
+        let g = n / 2 + blk / 2;
+        let (x, y) = ar.inv(x, y, load(w.as_ptr().add(g)), load(wc.as_ptr().add(g)));
+        let (x, y) = span1_split(x, y);
+        let g = n / 4 + blk / 4;
+        let (x, y) = ar.inv(x, y, pairs(w, g), pairs(wc, g));
+        let (lo, hi) = span2_split(x, y);
+        store(p.add(blk), lo);
+        store(p.add(blk + 4), hi);
+    }
+    let mut t = 4;
+    let mut m = n / 8;
+    // Two stages per pass (spans t and 2t) while both have at least two groups.
+    while m >= 4 {
+        for i in 0..m / 2 {
+            let (wa, wac) = (splat(w, m + 2 * i), splat(wc, m + 2 * i));
+            let (wb, wbc) = (splat(w, m + 2 * i + 1), splat(wc, m + 2 * i + 1));
+            let (wd, wdc) = (splat(w, m / 2 + i), splat(wc, m / 2 + i));
+            let base = p.add(4 * i * t);
+            for j in (0..t).step_by(4) {
+                let (p0, p1, p2, p3) =
+                    (base.add(j), base.add(t + j), base.add(2 * t + j), base.add(3 * t + j));
+                let (y0, y1) = ar.inv(load(p0), load(p1), wa, wac);
+                let (y2, y3) = ar.inv(load(p2), load(p3), wb, wbc);
+                let (y0, y2) = ar.inv(y0, y2, wd, wdc);
+                let (y1, y3) = ar.inv(y1, y3, wd, wdc);
+                store(p0, y0);
+                store(p1, y1);
+                store(p2, y2);
+                store(p3, y3);
+            }
+        }
+        t <<= 2;
+        m >>= 2;
+    }
+    while m > 1 {
+        for i in 0..m {
+            let (wv, wcv) = (splat(w, m + i), splat(wc, m + i));
+            let base = p.add(2 * i * t);
+            for j in (0..t).step_by(4) {
+                let (x, y) = ar.inv(load(base.add(j)), load(base.add(j + t)), wv, wcv);
+                store(base.add(j), x);
+                store(base.add(j + t), y);
+            }
+        }
+        t <<= 1;
+        m >>= 1;
+    }
+    // The last stage with 1/N folded in, back to canonical u64.
+    let h = n / 2;
+    debug_assert_eq!(t, h);
+    let last = [
+        _mm256_set1_epi64x(last[0] as i64),
+        _mm256_set1_epi64x(last[1] as i64),
+        _mm256_set1_epi64x(last[2] as i64),
+        _mm256_set1_epi64x(last[3] as i64),
+    ];
+    for j in (0..h).step_by(4) {
+        let (x, y) = ar.inv_last(load(p.add(j)), load(p.add(j + h)), &last);
+        store(p.add(j), x);
+        store(p.add(j + h), y);
+    }
+}

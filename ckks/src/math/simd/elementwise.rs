@@ -1,0 +1,136 @@
+//! Element-wise kernels of key switching behind safe functions: each checks its preconditions,
+//! then runs the vector code of the process's [`path`] or the portable loop.
+
+use super::{path, Path};
+use crate::math::Modulus;
+
+/// The centred lift of residues `x < a` into `Z_b`, for `a <= 2b`: `x mod b` if `x <= a/2`, else
+/// `x - a mod b`.
+///
+/// # Panics
+/// If the lengths differ or `a > 2b`.
+pub fn centred_lift_small(input: &[u64], output: &mut [u64], a: u64, b: u64) {
+    centred_lift_small_on(path(), input, output, a, b)
+}
+
+/// [`centred_lift_small`] on a given path (the portable loop if the CPU lacks it).
+pub(crate) fn centred_lift_small_on(p: Path, input: &[u64], output: &mut [u64], a: u64, b: u64) {
+    assert!(input.len() == output.len() && a <= 2 * b && b < 1 << 62);
+    debug_assert!(input.iter().all(|&x| x < a));
+    #[cfg(target_arch = "x86_64")]
+    if p == Path::Ifma && p.is_supported() && input.len().is_multiple_of(8) {
+        // SAFETY: AVX-512F is present (the IFMA path implies it); equal lengths, a multiple of
+        // 8; a <= 2b < 2^63; the inputs are below a (the caller's contract, checked in debug).
+        unsafe { super::ifma::centred_lift_small(input, output, a, b) };
+        return;
+    }
+    let _ = p;
+    // x < a <= 2b: one conditional subtraction reduces it; branch-free (the sign is random).
+    let half = a >> 1;
+    let a_mod_b = a % b;
+    for (o, &x) in output.iter_mut().zip(input) {
+        let r = x.min(x.wrapping_sub(b));
+        let t = r.wrapping_sub(a_mod_b & ((x > half) as u64).wrapping_neg());
+        *o = t.min(t.wrapping_add(b));
+    }
+}
+
+/// Exact running sums `sum_j src_j b_j` and `sum_j src_j a_j` over one limb of `n` coefficients
+/// (the inner product of key switching), reduced once at the end. At most
+/// [`ProductSums::MAX_TERMS`] terms.
+#[derive(Debug)]
+pub struct ProductSums {
+    q: Modulus,
+    terms: usize,
+    inner: Sums,
+}
+
+#[derive(Debug)]
+enum Sums {
+    /// 52-bit halves of the products, `[lo0 | hi0 | lo1 | hi1]`.
+    #[cfg(target_arch = "x86_64")]
+    Ifma(Vec<u64>),
+    Portable(Vec<u128>, Vec<u128>),
+}
+
+impl ProductSums {
+    /// The most terms the sums stay exact for.
+    pub const MAX_TERMS: usize = 64;
+
+    /// Zero sums of `n` coefficients modulo `q`, on the process's path.
+    pub fn new(q: &Modulus, n: usize) -> Self {
+        Self::on(path(), q, n)
+    }
+
+    /// Zero sums on a given path (the portable code if the CPU lacks it or it has no kernel for
+    /// this width).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+    pub(crate) fn on(p: Path, q: &Modulus, n: usize) -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if p == Path::Ifma
+            && p.is_supported()
+            && q.bits() <= super::ifma::MAX_BITS
+            && n.is_multiple_of(8)
+        {
+            return Self { q: *q, terms: 0, inner: Sums::Ifma(vec![0; 4 * n]) };
+        }
+        Self { q: *q, terms: 0, inner: Sums::Portable(vec![0; n], vec![0; n]) }
+    }
+
+    /// Adds `src[c] b[c]` and `src[c] a[c]` to the sums.
+    ///
+    /// # Panics
+    /// If a slice is not `n` long or this is term number `MAX_TERMS + 1`. Entries must be `< q`.
+    pub fn add(&mut self, src: &[u64], b: &[u64], a: &[u64]) {
+        self.terms += 1;
+        assert!(self.terms <= Self::MAX_TERMS, "more than {} terms", Self::MAX_TERMS);
+        let qv = self.q.value();
+        debug_assert!(src.iter().chain(b).chain(a).all(|&x| x < qv));
+        match &mut self.inner {
+            #[cfg(target_arch = "x86_64")]
+            Sums::Ifma(acc) => {
+                let n = acc.len() / 4;
+                assert!(src.len() == n && b.len() == n && a.len() == n);
+                // SAFETY: this variant exists only when the IFMA path is supported and
+                // q < 2^51; the slices have n entries (a multiple of 8) below q, and at most
+                // 64 terms keep the 52-bit halves' sums below 2^64.
+                unsafe { super::ifma::mac2(src, b, a, acc) }
+            }
+            Sums::Portable(acc0, acc1) => {
+                let n = acc0.len();
+                assert!(src.len() == n && b.len() == n && a.len() == n);
+                for (((x0, x1), &v), (&bv, &av)) in
+                    acc0.iter_mut().zip(acc1.iter_mut()).zip(src).zip(b.iter().zip(a))
+                {
+                    *x0 += v as u128 * bv as u128;
+                    *x1 += v as u128 * av as u128;
+                }
+            }
+        }
+    }
+
+    /// The two sums modulo `q`, in `[0, q)`.
+    ///
+    /// # Panics
+    /// If `o0` or `o1` is not `n` long.
+    pub fn finish(self, o0: &mut [u64], o1: &mut [u64]) {
+        match self.inner {
+            #[cfg(target_arch = "x86_64")]
+            Sums::Ifma(acc) => {
+                let n = acc.len() / 4;
+                assert!(o0.len() == n && o1.len() == n);
+                // SAFETY: as in `add`.
+                unsafe { super::ifma::reduce_sums(&acc, &self.q, o0, o1) }
+            }
+            Sums::Portable(acc0, acc1) => {
+                assert!(o0.len() == acc0.len() && o1.len() == acc0.len());
+                for ((x0, x1), (y0, y1)) in
+                    acc0.iter().zip(&acc1).zip(o0.iter_mut().zip(o1.iter_mut()))
+                {
+                    *y0 = self.q.reduce_u128(*x0);
+                    *y1 = self.q.reduce_u128(*x1);
+                }
+            }
+        }
+    }
+}
