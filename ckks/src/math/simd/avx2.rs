@@ -1,14 +1,16 @@
 //! AVX2 + FMA kernels of the negacyclic NTT: the butterflies of the portable transform
 //! ([`crate::math::ntt`]), four lanes at a time, in two arithmetics.
 //!
-//! - **Double precision, `q < 2^50`** ([`FloatTables`]). The transform runs on `f64` values
-//!   (integers below `2^52`, exact). A twiddle product `y w mod q` takes the quotient estimate
-//!   `k = round(y * fl(w / q))` and the exact remainder `y w - k q` from the two-product
+//! - **Double precision, `q < 2^51`** ([`FloatTables`]). The transform runs on `f64` values
+//!   (integers below `4q < 2^53`, exact). A twiddle product `y w mod q` takes the quotient
+//!   estimate `k = round(y * fl(w / q))` and the exact remainder `y w - k q` from the two-product
 //!   `h = fl(y w)`, `l = fma(y, w, -h)` (exact) and `fma(-k, q, h) + l` (exact: an integer below
-//!   `2^51`). With `|y| < 2q` the estimate is within one of `y w / q` (two roundings of relative
-//!   size `2^-53` on a value below `2^51`), and `y w / q` is never an integer unless the product
-//!   is 0 mod q, so the remainder lies in `(-q, q)`. Six floating-point operations, no 64-bit
-//!   integer product (which AVX2 lacks).
+//!   `2^52`). With `|y w / q| < 2^51` the estimate is within one of `y w / q` (two roundings of
+//!   relative size `2^-53`), and `y w / q` is never an integer unless the product is 0 mod q, so
+//!   the remainder lies in `(-q, q)`. Six floating-point operations, no 64-bit integer product
+//!   (which AVX2 lacks). For `q < 2^50` the multiplicand may be anything below `2q`; for
+//!   `2^50 <= q < 2^51` (`WIDE`, half the primes near a 50-bit scale) it is first brought below
+//!   `q` (forward) or centred into `(-q/2, q/2]` (inverse), three more operations.
 //! - **64-bit integers, `q < 2^61`** ([`IntTables`]). Shoup products as in the portable code, the
 //!   quotient estimate from three `vpmuludq` and the low products from six more.
 //!
@@ -26,8 +28,8 @@
 use super::Twiddles;
 use std::arch::x86_64::*;
 
-/// Widest prime of the double-precision kernel: lazy values below `4q <= 2^52` are exact `f64`s.
-pub(crate) const FLOAT_MAX_BITS: u32 = 50;
+/// Widest prime of the double-precision kernel: lazy values below `4q < 2^53` are exact `f64`s.
+pub(crate) const FLOAT_MAX_BITS: u32 = 51;
 
 // ----- the two arithmetics ------------------------------------------------------------------
 
@@ -71,28 +73,43 @@ unsafe fn csub_epi64(x: __m256i, m: __m256i) -> __m256i {
     si(_mm256_blendv_pd(pd(t), pd(x), pd(t)))
 }
 
-/// Double-precision arithmetic for `q < 2^50`; companions are `fl(w / q)`.
-struct Float {
+/// Double-precision arithmetic for `q < 2^50`, or `q < 2^51` if `WIDE`; companions are
+/// `fl(w / q)`.
+struct Float<const WIDE: bool> {
     q: __m256d,
     two_q: __m256d,
+    /// `fl(1 / q)`, for the centring of `WIDE`.
+    q_inv: __m256d,
     /// `2^52`, as a double and as its bit pattern: `u64 <-> f64` for values below `2^52`.
     magic: __m256d,
     magic_bits: __m256i,
 }
 
-impl Float {
+impl<const WIDE: bool> Float<WIDE> {
     #[inline(always)]
     unsafe fn new(q: u64) -> Self {
+        debug_assert!(q < 1 << (50 + WIDE as u32));
         let magic = _mm256_set1_pd(4503599627370496.0);
         Self {
             q: _mm256_set1_pd(q as f64),
             two_q: _mm256_set1_pd((2 * q) as f64),
+            q_inv: _mm256_set1_pd(1.0 / q as f64),
             magic,
             magic_bits: si(magic),
         }
     }
 
-    /// `y w - k q` in `(-q, q)`, `k = round(y wq)`, for `|y| < 2q`, `w < q`, `wq = fl(w / q)`.
+    /// `x - k q` in `(-0.51 q, 0.51 q)`, `k = round(x / q)`, for integers `|x| < 2^53`.
+    #[inline(always)]
+    unsafe fn centre(&self, x: __m256d) -> __m256d {
+        let k = _mm256_round_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(
+            _mm256_mul_pd(x, self.q_inv),
+        );
+        _mm256_fnmadd_pd(k, self.q, x)
+    }
+
+    /// `y w - k q` in `(-q, q)`, `k = round(y wq)`, for `w < q`, `wq = fl(w / q)` and
+    /// `|y w / q| < 2^51`.
     #[inline(always)]
     unsafe fn mul_mod(&self, y: __m256d, w: __m256d, wq: __m256d) -> __m256d {
         let k = _mm256_round_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(
@@ -116,7 +133,7 @@ impl Float {
     }
 }
 
-impl Arith for Float {
+impl<const WIDE: bool> Arith for Float<WIDE> {
     #[inline(always)]
     unsafe fn input(&self, x: __m256i) -> __m256i {
         si(_mm256_sub_pd(pd(_mm256_or_si256(x, self.magic_bits)), self.magic))
@@ -126,6 +143,7 @@ impl Arith for Float {
     unsafe fn fwd(&self, x: __m256i, y: __m256i, w: __m256i, wc: __m256i) -> (__m256i, __m256i) {
         let x = csub_pd(pd(x), self.two_q);
         let y = csub_pd(pd(y), self.two_q);
+        let y = if WIDE { csub_pd(y, self.q) } else { y };
         let r = self.mul_mod(y, pd(w), pd(wc));
         // x + q in [q, 3q), r in (-q, q): both outputs in (0, 4q).
         let xq = _mm256_add_pd(x, self.q);
@@ -141,7 +159,9 @@ impl Arith for Float {
     unsafe fn inv(&self, x: __m256i, y: __m256i, w: __m256i, wc: __m256i) -> (__m256i, __m256i) {
         let (x, y) = (pd(x), pd(y));
         let s = csub_pd(_mm256_add_pd(x, y), self.two_q);
-        let r = self.mul_mod(_mm256_sub_pd(x, y), pd(w), pd(wc));
+        let d = _mm256_sub_pd(x, y);
+        let d = if WIDE { self.centre(d) } else { d };
+        let r = self.mul_mod(d, pd(w), pd(wc));
         (si(s), si(_mm256_add_pd(r, self.q)))
     }
 
@@ -149,8 +169,11 @@ impl Arith for Float {
     unsafe fn inv_last(&self, x: __m256i, y: __m256i, last: &[__m256i; 4]) -> (__m256i, __m256i) {
         let (x, y) = (pd(x), pd(y));
         let s = csub_pd(_mm256_add_pd(x, y), self.two_q);
+        let s = if WIDE { csub_pd(s, self.q) } else { s };
         let s = self.canon(self.mul_mod(s, pd(last[0]), pd(last[1])));
-        let d = self.canon(self.mul_mod(_mm256_sub_pd(x, y), pd(last[2]), pd(last[3])));
+        let d = _mm256_sub_pd(x, y);
+        let d = if WIDE { self.centre(d) } else { d };
+        let d = self.canon(self.mul_mod(d, pd(last[2]), pd(last[3])));
         (self.to_u64(s), self.to_u64(d))
     }
 }
@@ -253,7 +276,7 @@ struct Tables {
     last: [u64; 4],
 }
 
-/// The double-precision kernel's tables (`q < 2^50`).
+/// The double-precision kernel's tables (`q < 2^51`).
 #[derive(Debug)]
 pub(crate) struct FloatTables(Tables);
 
@@ -327,12 +350,20 @@ impl IntTables {
 
 #[target_feature(enable = "avx2,fma")]
 unsafe fn forward_float(a: &mut [u64], t: &Tables) {
-    forward_impl(a, &Float::new(t.q), &t.fwd, &t.fwd_c)
+    if t.q < 1 << 50 {
+        forward_impl(a, &Float::<false>::new(t.q), &t.fwd, &t.fwd_c)
+    } else {
+        forward_impl(a, &Float::<true>::new(t.q), &t.fwd, &t.fwd_c)
+    }
 }
 
 #[target_feature(enable = "avx2,fma")]
 unsafe fn inverse_float(a: &mut [u64], t: &Tables) {
-    inverse_impl(a, &Float::new(t.q), &t.inv, &t.inv_c, &t.last)
+    if t.q < 1 << 50 {
+        inverse_impl(a, &Float::<false>::new(t.q), &t.inv, &t.inv_c, &t.last)
+    } else {
+        inverse_impl(a, &Float::<true>::new(t.q), &t.inv, &t.inv_c, &t.last)
+    }
 }
 
 #[target_feature(enable = "avx2,fma")]

@@ -24,6 +24,13 @@ pub(crate) fn centred_lift_small_on(p: Path, input: &[u64], output: &mut [u64], 
         unsafe { super::ifma::centred_lift_small(input, output, a, b) };
         return;
     }
+    #[cfg(target_arch = "x86_64")]
+    if p >= Path::Avx2 && Path::Avx2.is_supported() && input.len().is_multiple_of(4) {
+        // SAFETY: AVX2 is present; equal lengths, a multiple of 4; a <= 2b < 2^63; the inputs
+        // are below a.
+        unsafe { super::avx2_elementwise::centred_lift_small(input, output, a, b) };
+        return;
+    }
     let _ = p;
     // x < a <= 2b: one conditional subtraction reduces it; branch-free (the sign is random).
     let half = a >> 1;
@@ -50,6 +57,9 @@ enum Sums {
     /// 52-bit halves of the products, `[lo0 | hi0 | lo1 | hi1]`.
     #[cfg(target_arch = "x86_64")]
     Ifma(Vec<u64>),
+    /// Integer-valued `f64` sums, kept below `2^53` (see `avx2_elementwise::mac2`).
+    #[cfg(target_arch = "x86_64")]
+    Avx2(Vec<f64>, Vec<f64>),
     Portable(Vec<u128>, Vec<u128>),
 }
 
@@ -74,6 +84,14 @@ impl ProductSums {
         {
             return Self { q: *q, terms: 0, inner: Sums::Ifma(vec![0; 4 * n]) };
         }
+        #[cfg(target_arch = "x86_64")]
+        if p >= Path::Avx2
+            && Path::Avx2.is_supported()
+            && q.bits() <= super::avx2_elementwise::SUMS_MAX_BITS
+            && n.is_multiple_of(4)
+        {
+            return Self { q: *q, terms: 0, inner: Sums::Avx2(vec![0.0; n], vec![0.0; n]) };
+        }
         Self { q: *q, terms: 0, inner: Sums::Portable(vec![0; n], vec![0; n]) }
     }
 
@@ -95,6 +113,17 @@ impl ProductSums {
                 // q < 2^51; the slices have n entries (a multiple of 8) below q, and at most
                 // 64 terms keep the 52-bit halves' sums below 2^64.
                 unsafe { super::ifma::mac2(src, b, a, acc) }
+            }
+            #[cfg(target_arch = "x86_64")]
+            Sums::Avx2(acc0, acc1) => {
+                let n = acc0.len();
+                assert!(src.len() == n && b.len() == n && a.len() == n);
+                // SAFETY: this variant exists only when AVX2 and FMA are present and
+                // q < 2^51; the slices have n entries (a multiple of 4) below q; the sums are
+                // centred every second term, as `mac2` requires.
+                unsafe {
+                    super::avx2_elementwise::mac2(src, b, a, acc0, acc1, qv, self.terms % 2 == 0)
+                }
             }
             Sums::Portable(acc0, acc1) => {
                 let n = acc0.len();
@@ -121,6 +150,15 @@ impl ProductSums {
                 assert!(o0.len() == n && o1.len() == n);
                 // SAFETY: as in `add`.
                 unsafe { super::ifma::reduce_sums(&acc, &self.q, o0, o1) }
+            }
+            #[cfg(target_arch = "x86_64")]
+            Sums::Avx2(acc0, acc1) => {
+                assert!(o0.len() == acc0.len() && o1.len() == acc0.len());
+                // SAFETY: as in `add`.
+                unsafe {
+                    super::avx2_elementwise::finish(&acc0, o0, self.q.value());
+                    super::avx2_elementwise::finish(&acc1, o1, self.q.value());
+                }
             }
             Sums::Portable(acc0, acc1) => {
                 assert!(o0.len() == acc0.len() && o1.len() == acc0.len());

@@ -25,6 +25,8 @@
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
+mod avx2_elementwise;
+#[cfg(target_arch = "x86_64")]
 pub(crate) mod ifma;
 
 use super::modulus::Modulus;
