@@ -102,13 +102,15 @@ impl Consts {
 
 /// Adds `src[c] b[c]` and `src[c] a[c]` mod `q` to the `f64` sums `acc0`, `acc1` (integers, kept
 /// within `(-3.01 q, 3.01 q)`, below `2^53`: each call adds less than `1.25 q` to a sum that was
-/// centred at most one call before; `centre` says to centre after this call's addition).
+/// centred at most one call before; `centre` says to centre after this call's addition). With
+/// `first` the sums are overwritten, not read.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA; all slices `n` long, a multiple of 4; `q < 2^51`; entries
 /// of `src`, `b`, `a` below `q`; `acc0`/`acc1` below `1.76 q` in magnitude when `centre` is false,
 /// `3.01 q` otherwise (the caller centres every second call).
 #[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn mac2(
     src: &[u64],
     b: &[u64],
@@ -116,6 +118,7 @@ pub(crate) unsafe fn mac2(
     acc0: &mut [f64],
     acc1: &mut [f64],
     q: u64,
+    first: bool,
     centre: bool,
 ) {
     let n = src.len();
@@ -127,8 +130,11 @@ pub(crate) unsafe fn mac2(
         let r0 = k.mul_mod(s, k.to_f64(load(b.as_ptr().add(c))));
         let r1 = k.mul_mod(s, k.to_f64(load(a.as_ptr().add(c))));
         let (p0, p1) = (acc0.as_mut_ptr().add(c), acc1.as_mut_ptr().add(c));
-        let mut s0 = _mm256_add_pd(_mm256_loadu_pd(p0), r0);
-        let mut s1 = _mm256_add_pd(_mm256_loadu_pd(p1), r1);
+        let (mut s0, mut s1) = if first {
+            (r0, r1)
+        } else {
+            (_mm256_add_pd(_mm256_loadu_pd(p0), r0), _mm256_add_pd(_mm256_loadu_pd(p1), r1))
+        };
         if centre {
             s0 = k.centre(s0);
             s1 = k.centre(s1);

@@ -47,6 +47,7 @@ pub(crate) fn centred_lift_small_on(p: Path, input: &[u64], output: &mut [u64], 
 /// [`ProductSums::MAX_TERMS`] terms.
 #[derive(Debug)]
 pub struct ProductSums {
+    path: Path,
     q: Modulus,
     terms: usize,
     inner: Sums,
@@ -72,6 +73,35 @@ impl ProductSums {
         Self::on(path(), q, n)
     }
 
+    /// Empties the sums for another limb of `n` coefficients modulo `q`, keeping the buffers when
+    /// the kernel stays the same (key switching reuses one per thread instead of allocating and
+    /// zeroing two limbs per prime).
+    pub fn reset(&mut self, q: &Modulus, n: usize) {
+        let fresh = Self::on(self.path, q, n);
+        if std::mem::discriminant(&fresh.inner) == std::mem::discriminant(&self.inner)
+            && self.len() == n
+        {
+            self.q = *q;
+            self.terms = 0;
+            #[cfg(target_arch = "x86_64")]
+            if let Sums::Ifma(acc) = &mut self.inner {
+                acc.fill(0);
+            }
+        } else {
+            *self = fresh;
+        }
+    }
+
+    fn len(&self) -> usize {
+        match &self.inner {
+            #[cfg(target_arch = "x86_64")]
+            Sums::Ifma(acc) => acc.len() / 4,
+            #[cfg(target_arch = "x86_64")]
+            Sums::Avx2(acc, _) => acc.len(),
+            Sums::Portable(acc, _) => acc.len(),
+        }
+    }
+
     /// Zero sums on a given path (the portable code if the CPU lacks it or it has no kernel for
     /// this width).
     #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
@@ -82,7 +112,7 @@ impl ProductSums {
             && q.bits() <= super::ifma::MAX_BITS
             && n.is_multiple_of(8)
         {
-            return Self { q: *q, terms: 0, inner: Sums::Ifma(vec![0; 4 * n]) };
+            return Self { path: p, q: *q, terms: 0, inner: Sums::Ifma(vec![0; 4 * n]) };
         }
         #[cfg(target_arch = "x86_64")]
         if p >= Path::Avx2
@@ -90,9 +120,14 @@ impl ProductSums {
             && q.bits() <= super::avx2_elementwise::SUMS_MAX_BITS
             && n.is_multiple_of(4)
         {
-            return Self { q: *q, terms: 0, inner: Sums::Avx2(vec![0.0; n], vec![0.0; n]) };
+            return Self {
+                path: p,
+                q: *q,
+                terms: 0,
+                inner: Sums::Avx2(vec![0.0; n], vec![0.0; n]),
+            };
         }
-        Self { q: *q, terms: 0, inner: Sums::Portable(vec![0; n], vec![0; n]) }
+        Self { path: p, q: *q, terms: 0, inner: Sums::Portable(vec![0; n], vec![0; n]) }
     }
 
     /// Adds `src[c] b[c]` and `src[c] a[c]` to the sums.
@@ -122,17 +157,28 @@ impl ProductSums {
                 // q < 2^51; the slices have n entries (a multiple of 4) below q; the sums are
                 // centred every second term, as `mac2` requires.
                 unsafe {
-                    super::avx2_elementwise::mac2(src, b, a, acc0, acc1, qv, self.terms % 2 == 0)
+                    super::avx2_elementwise::mac2(
+                        src,
+                        b,
+                        a,
+                        acc0,
+                        acc1,
+                        qv,
+                        self.terms == 1,
+                        self.terms.is_multiple_of(2),
+                    )
                 }
             }
             Sums::Portable(acc0, acc1) => {
                 let n = acc0.len();
                 assert!(src.len() == n && b.len() == n && a.len() == n);
+                // The first term overwrites whatever a previous limb left.
+                let keep = if self.terms == 1 { 0 } else { u128::MAX };
                 for (((x0, x1), &v), (&bv, &av)) in
                     acc0.iter_mut().zip(acc1.iter_mut()).zip(src).zip(b.iter().zip(a))
                 {
-                    *x0 += v as u128 * bv as u128;
-                    *x1 += v as u128 * av as u128;
+                    *x0 = (*x0 & keep) + v as u128 * bv as u128;
+                    *x1 = (*x1 & keep) + v as u128 * av as u128;
                 }
             }
         }
@@ -142,28 +188,29 @@ impl ProductSums {
     ///
     /// # Panics
     /// If `o0` or `o1` is not `n` long.
-    pub fn finish(self, o0: &mut [u64], o1: &mut [u64]) {
-        match self.inner {
+    pub fn finish(&self, o0: &mut [u64], o1: &mut [u64]) {
+        assert!(self.terms > 0, "no terms added since the last reset");
+        match &self.inner {
             #[cfg(target_arch = "x86_64")]
             Sums::Ifma(acc) => {
                 let n = acc.len() / 4;
                 assert!(o0.len() == n && o1.len() == n);
                 // SAFETY: as in `add`.
-                unsafe { super::ifma::reduce_sums(&acc, &self.q, o0, o1) }
+                unsafe { super::ifma::reduce_sums(acc, &self.q, o0, o1) }
             }
             #[cfg(target_arch = "x86_64")]
             Sums::Avx2(acc0, acc1) => {
                 assert!(o0.len() == acc0.len() && o1.len() == acc0.len());
                 // SAFETY: as in `add`.
                 unsafe {
-                    super::avx2_elementwise::finish(&acc0, o0, self.q.value());
-                    super::avx2_elementwise::finish(&acc1, o1, self.q.value());
+                    super::avx2_elementwise::finish(acc0, o0, self.q.value());
+                    super::avx2_elementwise::finish(acc1, o1, self.q.value());
                 }
             }
             Sums::Portable(acc0, acc1) => {
                 assert!(o0.len() == acc0.len() && o1.len() == acc0.len());
                 for ((x0, x1), (y0, y1)) in
-                    acc0.iter().zip(&acc1).zip(o0.iter_mut().zip(o1.iter_mut()))
+                    acc0.iter().zip(acc1).zip(o0.iter_mut().zip(o1.iter_mut()))
                 {
                     *y0 = self.q.reduce_u128(*x0);
                     *y1 = self.q.reduce_u128(*x1);

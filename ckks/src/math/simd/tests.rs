@@ -126,7 +126,9 @@ fn check_elementwise(path: Path) {
                 }
             }
         }
-        // Key-switching sums, 1 to 64 terms.
+        // Key-switching sums, 1 to 64 terms; one object reused through `reset` as key switching
+        // does (stale sums of another width must not leak into the next limb).
+        let mut s = ProductSums::on(path, &prime(20, 8), n);
         for bits in WIDTHS {
             let q = prime(bits, 8);
             for terms in [1usize, 3, 64] {
@@ -137,7 +139,7 @@ fn check_elementwise(path: Path) {
                     (0..terms).map(|_| residues(&mut rng, q.value(), n, shape)).collect();
                 let a: Vec<Vec<u64>> =
                     (0..terms).map(|_| residues(&mut rng, q.value(), n, 2)).collect();
-                let mut s = ProductSums::on(path, &q, n);
+                s.reset(&q, n);
                 for j in 0..terms {
                     s.add(&d[j], &b[j], &a[j]);
                 }
