@@ -392,6 +392,49 @@ mod tests {
             }
         }
 
+        /// Near `A/2` the centred lift may land on either neighbour (the estimate of `v` rounds a
+        /// sum whose fractional part is within `2^-40` of one half); elsewhere at the edges
+        /// (0, 1, `A - 1`) it is exact. Either way every target holds the same integer.
+        #[test]
+        fn base_conversion_near_half_of_a(offsets in proptest::collection::vec(-(1i64 << 20)..(1i64 << 20), 8)) {
+            let all = primes(&[50, 50, 61, 50, 61, 40]);
+            let (a, b) = all.split_at(3);
+            let n = 8;
+            let big_a = Crt::new(a).product().clone();
+            let half = BigInt::from(big_a.clone() >> 1);
+            let big_a = BigInt::from(big_a);
+            let xs: Vec<BigInt> = offsets.iter().enumerate().map(|(c, &d)| match c {
+                0 => BigInt::zero(),
+                1 => BigInt::one(),
+                2 => &big_a - 1,
+                3 => half.clone(),
+                4 => &half + 1,
+                _ => &half + d,
+            }).collect();
+            let mut input = vec![0u64; 3 * n];
+            for (c, x) in xs.iter().enumerate() {
+                for (i, q) in a.iter().enumerate() {
+                    input[i * n + c] = (x % q.value()).to_u64().unwrap();
+                }
+            }
+            let mut out = vec![0u64; b.len() * n];
+            BaseConverter::new(a, b).convert(&input, &mut out, n);
+            let residue = |v: &BigInt, q: &Modulus| {
+                let r = v % BigInt::from(q.value());
+                (if r < BigInt::zero() { r + q.value() } else { r }).to_u64().unwrap()
+            };
+            for (c, x) in xs.iter().enumerate() {
+                let reps: Vec<BigInt> = if c < 3 {
+                    // Far from A/2: exactly the centred representative.
+                    vec![if x > &half { x - &big_a } else { x.clone() }]
+                } else {
+                    vec![x.clone(), x - &big_a]
+                };
+                let hit = reps.iter().any(|r| b.iter().enumerate().all(|(j, q)| out[j * n + c] == residue(r, q)));
+                prop_assert!(hit, "coefficient {} = A/2 + {}: no single representative", c, x - &half);
+            }
+        }
+
         #[test]
         fn base_conversion_gives_the_centred_lift(words in proptest::collection::vec(any::<u64>(), 3 * 8)) {
             let all = primes(&[50, 50, 50, 61, 55]);
