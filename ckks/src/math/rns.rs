@@ -265,20 +265,28 @@ impl BaseConverter {
 
     /// One source prime `a`: the centred lift of `x in [0, a)` into `Z_b` is `x` or `x - a`.
     fn lift_single(&self, input: &[u64], bj: &Modulus, out: &mut [u64]) {
-        let n = out.len();
-        let a = self.from[0].value();
-        let half = a >> 1;
-        let b = bj.value();
-        if a <= 2 * b {
-            return super::simd::centred_lift_small(&input[..n], out, a, b);
-        }
-        let a_mod_b = bj.reduce(a);
-        for (o, &x) in out.iter_mut().zip(input) {
-            // Branch-free: the sign of the lift is random, a branch would mispredict.
-            let r = bj.reduce(x);
-            let t = r.wrapping_sub(a_mod_b & ((x > half) as u64).wrapping_neg());
-            *o = t.min(t.wrapping_add(b));
-        }
+        centred_lift(&input[..out.len()], self.from[0].value(), bj, out);
+    }
+}
+
+/// The centred lift of residues `x < a` (any odd `a`) into `Z_b`: `x mod b` if `x <= a/2`, else
+/// `x - a mod b` (rescaling and single-prime base conversion). The SIMD kernel when `a <= 2b`.
+///
+/// # Panics
+/// If the lengths differ.
+pub fn centred_lift(input: &[u64], a: u64, b: &Modulus, out: &mut [u64]) {
+    assert_eq!(input.len(), out.len());
+    let bv = b.value();
+    if a <= 2 * bv {
+        return super::simd::centred_lift_small(input, out, a, bv);
+    }
+    let half = a >> 1;
+    let a_mod_b = b.reduce(a);
+    for (o, &x) in out.iter_mut().zip(input) {
+        // Branch-free: the sign of the lift is random, a branch would mispredict.
+        let r = b.reduce(x);
+        let t = r.wrapping_sub(a_mod_b & ((x > half) as u64).wrapping_neg());
+        *o = t.min(t.wrapping_add(bv));
     }
 }
 

@@ -109,10 +109,12 @@ pub(crate) fn mod_down(ctx: &Context, mut x: RnsPoly<Eval>, level: usize) -> Rns
 /// Switches `d` (over `Q_level`) under `key`: returns `(u_0, u_1)` with
 /// `u_0 + u_1 s ~ d s'` where `key` switches `s'` to `s`.
 ///
-/// Unlike [`decompose`] + [`inner_product`] (which hoisted rotations need), this never holds
-/// the whole decomposition: each output limb mod-ups every digit into one `N`-word buffer, takes
-/// its NTT and adds its products with the key at once, so the working memory is a few limbs per
-/// thread instead of `dnum` polynomials over `Q_l P`.
+/// Unlike [`decompose`] + [`inner_product`] + [`mod_down`] (which hoisted rotations need), this
+/// never holds the whole decomposition: each output limb mod-ups every digit into one `N`-word
+/// buffer, takes its NTT and adds its products with the key at once, so the working memory is a
+/// few limbs per thread instead of `dnum` polynomials over `Q_l P`. The special primes' limbs
+/// come first; each ciphertext prime's limb is then mod-downed as soon as it is summed. The
+/// arithmetic is that of the three separate steps (tested equal).
 pub(crate) fn key_switch(
     ctx: &Context,
     d: &RnsPoly<Eval>,
@@ -125,26 +127,21 @@ pub(crate) fn key_switch(
     let d_coeff = d.clone().into_coeff(ctx.basis_q(level));
     let mod_ups = ctx.mod_up(level);
     let prepared: Vec<_> = mod_ups
-        .iter()
+        .par_iter()
         .map(|mu| {
             let input = &d_coeff.data()[mu.digit.start * n..mu.digit.end * n];
             mu.converter.prepare(input, n)
         })
         .collect();
-    let mut out0 = RnsPoly::<Eval>::zero(n, width);
-    let mut out1 = RnsPoly::<Eval>::zero(n, width);
-    // One mod-up buffer and one set of sums per rayon job, reused from limb to limb.
-    let scratch = || (vec![0u64; n], ProductSums::new(basis_qp[0].modulus(), n));
-    out0.data_mut()
-        .par_chunks_mut(n)
-        .zip(out1.data_mut().par_chunks_mut(n))
-        .enumerate()
-        .for_each_init(scratch, |(buf, sums), (t, (o0, o1))| {
+    let q_limbs = level + 1;
+    // The inner product of prime t: every digit mod-upped to t (or its own residues), in
+    // evaluation form, times the key.
+    let inner =
+        |t: usize, buf: &mut Vec<u64>, sums: &mut ProductSums, o0: &mut [u64], o1: &mut [u64]| {
             let table = &basis_qp[t];
             let kl = key_limb(ctx, level, t);
             sums.reset(table.modulus(), n);
             for (j, (mu, (b, a))) in mod_ups.iter().zip(&key.digits).enumerate() {
-                // Digit j of d, mod-upped to prime t, in evaluation form.
                 let src = if mu.digit.contains(&t) {
                     d.limb(t)
                 } else {
@@ -156,8 +153,47 @@ pub(crate) fn key_switch(
                 sums.add(src, b.limb(kl), a.limb(kl));
             }
             sums.finish(o0, o1);
+        };
+    // One mod-up buffer and one set of sums per rayon job, reused from limb to limb.
+    let scratch = || (vec![0u64; n], ProductSums::new(basis_qp[0].modulus(), n));
+    // The special primes first, back in coefficient form for the mod-down.
+    let k = width - q_limbs;
+    let (mut p0, mut p1) = (vec![0u64; k * n], vec![0u64; k * n]);
+    p0.par_chunks_mut(n).zip(p1.par_chunks_mut(n)).enumerate().for_each_init(
+        scratch,
+        |(buf, sums), (i, (o0, o1))| {
+            inner(q_limbs + i, buf, sums, o0, o1);
+            basis_qp[q_limbs + i].inverse(o0);
+            basis_qp[q_limbs + i].inverse(o1);
+        },
+    );
+    let down = ctx.mod_down_converter();
+    let (prep0, prep1) = rayon::join(|| down.prepare(&p0, n), || down.prepare(&p1, n));
+    let prep = [prep0, prep1];
+    let p_inv = ctx.p_inv_mod_q();
+    // Then each ciphertext prime, with its mod-down at once (as `mod_down`, limb by limb, while
+    // the limb is in cache): (x - conv(x_P)) P^-1.
+    let mut out = [RnsPoly::<Eval>::zero(n, q_limbs), RnsPoly::<Eval>::zero(n, q_limbs)];
+    let [out0, out1] = &mut out;
+    out0.data_mut()
+        .par_chunks_mut(n)
+        .zip(out1.data_mut().par_chunks_mut(n))
+        .enumerate()
+        .for_each_init(scratch, |(buf, sums), (t, (o0, o1))| {
+            inner(t, buf, sums, o0, o1);
+            let table = &basis_qp[t];
+            let q = table.modulus();
+            let (w, ws) = p_inv[t];
+            for (o, pr) in [o0, o1].into_iter().zip(&prep) {
+                down.finish(pr, t, buf);
+                table.forward(buf);
+                for (a, &b) in o.iter_mut().zip(buf.iter()) {
+                    *a = q.mul_shoup(*a + q.value() - b, w, ws);
+                }
+            }
         });
-    (mod_down(ctx, out0, level), mod_down(ctx, out1, level))
+    let [out0, out1] = out;
+    (out0, out1)
 }
 
 /// What one key switch ([`key_switch`], as relinearize and rotate run it) performs at one level:
@@ -248,7 +284,28 @@ impl KeySwitchCost {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ParametersLiteral;
+    use crate::{ParametersLiteral, Prng, SecretKey};
+
+    /// The fused key switch equals decomposition, inner product and mod-down done apart, at every
+    /// level, for uneven digits and several special primes.
+    #[test]
+    fn fused_key_switch_equals_the_three_steps() {
+        let ctx = ParametersLiteral::with_levels(10, 4, 50, 40, 30, 2)
+            .security(crate::Security::InsecureToyParameters)
+            .build()
+            .unwrap();
+        assert!(ctx.p_basis().len() > 1);
+        let mut prng = Prng::from_u64_seed(4);
+        let sk = SecretKey::generate(&ctx, &mut prng);
+        let rk = sk.relinearization_key(&mut prng);
+        for level in 0..=ctx.max_level() {
+            let d = prng.uniform_poly(ctx.n(), ctx.basis_q(level));
+            let (u0, u1) = key_switch(&ctx, &d, level, &rk.0);
+            let (x0, x1) = inner_product(&ctx, &decompose(&ctx, &d, level), &rk.0);
+            assert_eq!(u0, mod_down(&ctx, x0, level), "level {level}");
+            assert_eq!(u1, mod_down(&ctx, x1, level), "level {level}");
+        }
+    }
 
     /// The model against the closed forms of its documentation, on a context whose digits are
     /// uneven (7 primes in digits of 3).
