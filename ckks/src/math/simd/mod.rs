@@ -166,6 +166,10 @@ impl NttKernel {
                     NttInner::Ifma(ifma::Tables::new(tw))
                 }
                 _ if n < 8 => return None,
+                // The double-precision kernel wherever it applies: measured on the Zen 3 machine
+                // (best of 15 x 40 runs, one process), N = 2^15: 169 us forward against 287 us
+                // for the integer kernel (whose speed does not depend on the prime's width) and
+                // 265 us for tfhe-ntt; N = 2^16: 346 against 587 and 525-743 us.
                 _ if bits <= avx2::FLOAT_MAX_BITS => {
                     NttInner::Avx2Float(avx2::FloatTables::new(tw))
                 }
