@@ -1,6 +1,7 @@
 //! Residue number system tools: exact CRT reconstruction (num-bigint) and fast base conversion.
 
 use super::modulus::Modulus;
+use super::simd::SumTerm;
 use num_bigint::{BigInt, BigUint};
 use num_traits::{One, ToPrimitive, Zero};
 use rayon::prelude::*;
@@ -142,7 +143,24 @@ pub struct BaseConverter {
     a_hat_mod_b: Vec<Vec<u64>>,
     /// `A mod b_j`.
     a_mod_b: Vec<u64>,
+    /// Per target, when the vector kernel serves it: the constants of its double-precision sums.
+    fp: Vec<Option<FloatTarget>>,
+    /// Per source prime: whether it is 2^51 or more (its `y_i` enter the double-precision sums as
+    /// two 32-bit halves).
+    wide: Vec<bool>,
 }
+
+/// The constants of [`super::simd::conversion_sums`] for one target `b`: `-A mod b`,
+/// `(A/a_i) mod b` and `(A/a_i) 2^32 mod b`.
+#[derive(Clone, Debug)]
+struct FloatTarget {
+    neg_a: u64,
+    m: Vec<u64>,
+    m_hi: Vec<u64>,
+}
+
+/// Sources of this many bits or more are split into 32-bit halves for the double-precision sums.
+const WIDE_SOURCE_BITS: u32 = 52;
 
 impl BaseConverter {
     /// Precomputes the conversion from `from` to `to`.
@@ -165,7 +183,7 @@ impl BaseConverter {
                 (inv, ai.shoup(inv))
             })
             .collect();
-        let a_hat_mod_b = to
+        let a_hat_mod_b: Vec<Vec<u64>> = to
             .iter()
             .map(|bj| {
                 (0..from.len())
@@ -178,9 +196,24 @@ impl BaseConverter {
                     .collect()
             })
             .collect();
-        let a_mod_b =
+        let a_mod_b: Vec<u64> =
             to.iter().map(|bj| from.iter().fold(1u64, |acc, a| bj.mul(acc, a.value()))).collect();
-        Self { from: from.to_vec(), to: to.to_vec(), a_hat_inv, a_hat_mod_b, a_mod_b }
+        let fp = to
+            .iter()
+            .zip(a_hat_mod_b.iter().zip(&a_mod_b))
+            .map(|(bj, (m, &amb)): (&Modulus, (&Vec<u64>, &u64))| {
+                (from.len() > 1 && super::simd::conversion_sums_available(bj.bits())).then(|| {
+                    let shift = bj.reduce_u128(1 << 32);
+                    FloatTarget {
+                        neg_a: bj.neg(amb),
+                        m: m.clone(),
+                        m_hi: m.iter().map(|&x| bj.mul(x, shift)).collect(),
+                    }
+                })
+            })
+            .collect();
+        let wide = from.iter().map(|a| a.bits() >= WIDE_SOURCE_BITS).collect();
+        Self { from: from.to_vec(), to: to.to_vec(), a_hat_inv, a_hat_mod_b, a_mod_b, fp, wide }
     }
 
     /// Converts `input` (`|A|` limbs of `n` coefficients, coefficient form) into `output`, which
@@ -231,7 +264,7 @@ impl BaseConverter {
             let inv_a = 1.0 / a.value() as f64;
             for (x, f) in l.iter_mut().zip(frac.iter_mut()) {
                 *x = a.mul_shoup(*x, w, ws);
-                *f += *x as f64 * inv_a;
+                *f += *x as i64 as f64 * inv_a;
             }
         }
         let v = frac.iter().map(|f| f.round() as u64).collect();
@@ -248,6 +281,17 @@ impl BaseConverter {
         let bj = &self.to[j];
         if self.from.len() == 1 {
             return self.lift_single(prep.input, bj, out);
+        }
+        if let Some(fp) = &self.fp[j] {
+            let mut terms = vec![SumTerm { x: &prep.v, m: fp.neg_a, m_high: None }];
+            for ((x, &m), (&m_hi, &wide)) in
+                prep.y.chunks_exact(n).zip(&fp.m).zip(fp.m_hi.iter().zip(&self.wide))
+            {
+                terms.push(SumTerm { x, m, m_high: wide.then_some(m_hi) });
+            }
+            if super::simd::conversion_sums(&terms, bj, out) {
+                return;
+            }
         }
         let (m, neg_a) = (&self.a_hat_mod_b[j], bj.neg(self.a_mod_b[j]));
         // Coefficient by coefficient, the sum in registers: one 64 x 64-bit product and a
@@ -445,7 +489,8 @@ mod tests {
 
         #[test]
         fn base_conversion_gives_the_centred_lift(words in proptest::collection::vec(any::<u64>(), 3 * 8)) {
-            let all = primes(&[50, 50, 50, 61, 55]);
+            // Targets both wider and narrower than the vector sums take (51 bits), sources too.
+            let all = primes(&[50, 61, 50, 61, 55, 45, 30]);
             let (a, b) = all.split_at(3);
             let n = 8;
             let crt_a = Crt::new(a);
@@ -459,7 +504,7 @@ mod tests {
                 xs.push(x);
             }
             let conv = BaseConverter::new(a, b);
-            let mut out = vec![0u64; 2 * n];
+            let mut out = vec![0u64; b.len() * n];
             conv.convert(&input, &mut out, n);
             for (c, x) in xs.iter().enumerate() {
                 // out is the centred representative of x mod A.

@@ -1,5 +1,6 @@
 //! AVX2 + FMA element-wise kernels of key switching: the centred lift of a single-prime base
-//! conversion and the exact sums of products of the inner product with the key.
+//! conversion, the sums of a multi-prime base conversion and the exact sums of products of the
+//! inner product with the key.
 //!
 //! Every function is `unsafe` only because it needs AVX2 and FMA; the safe wrappers in
 //! `elementwise.rs` call them only when [`super::Path::Avx2`] is supported.
@@ -92,6 +93,17 @@ impl Consts {
         _mm256_add_pd(_mm256_fnmadd_pd(k, self.q, h), l)
     }
 
+    /// `x m - k q` in `(-q, q)` with `k = round(x mq)`, `mq = fl(m / q)`, for integers
+    /// `0 <= x < 2^51` and `m < q` (two roundings on a value below `2^51`: the estimate is within
+    /// one of `x m / q`, and exact when that is an integer), computed exactly as in `avx2.rs`.
+    #[inline(always)]
+    unsafe fn mul_mod_shoup(&self, x: __m256d, m: __m256d, mq: __m256d) -> __m256d {
+        let k = _mm256_round_pd::<ROUND>(_mm256_mul_pd(x, mq));
+        let h = _mm256_mul_pd(x, m);
+        let l = _mm256_fmsub_pd(x, m, h);
+        _mm256_add_pd(_mm256_fnmadd_pd(k, self.q, h), l)
+    }
+
     /// `x - round(x / q) q` in `(-0.51 q, 0.51 q)` for integers `|x| < 2^53`.
     #[inline(always)]
     unsafe fn centre(&self, x: __m256d) -> __m256d {
@@ -155,6 +167,66 @@ pub(crate) unsafe fn finish(acc: &[f64], out: &mut [u64], q: u64) {
     let zero = _mm256_setzero_pd();
     for c in (0..acc.len()).step_by(4) {
         let r = k.centre(_mm256_loadu_pd(acc.as_ptr().add(c)));
+        let neg = _mm256_cmp_pd::<_CMP_LT_OQ>(r, zero);
+        let r = _mm256_add_pd(r, _mm256_and_pd(neg, k.q));
+        let bits = _mm256_xor_si256(_mm256_castpd_si256(_mm256_add_pd(r, k.magic)), k.magic_bits);
+        store(out.as_mut_ptr().add(c), bits);
+    }
+}
+
+/// Which bits of a term's words enter [`conversion_sums`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// The whole word (below `2^51`).
+    Whole,
+    /// The low 32 bits.
+    Low,
+    /// The bits from 32 up (below `2^51`).
+    High,
+}
+
+/// One term of [`conversion_sums`]: `part(x[c]) * m mod b` for every coefficient `c`, with
+/// `mq = fl(m / b)`.
+pub(crate) struct Term<'a> {
+    pub x: &'a [u64],
+    pub part: Part,
+    pub m: f64,
+    pub mq: f64,
+}
+
+/// `sum_t part_t(x_t[c]) m_t mod b` into `out[c]` (canonical): the sums of a fast base conversion
+/// into a prime `b < 2^51`, the words converted to `f64` in registers, each product reduced in
+/// double precision as in `avx2.rs` (for `x < 2^51` and `m < b` the remainder is exact and within
+/// `(-b, b)`), the sum centred every third term (below `3.51 b < 2^53`, exact).
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA; `b < 2^51`; every `x` slice as long as `out`, a multiple
+/// of 4; every `m < b` an integer, `mq = fl(m / b)`. (Words whose part is not below `2^51` give
+/// wrong sums, not undefined behaviour.)
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn conversion_sums(terms: &[Term<'_>], b: u64, out: &mut [u64]) {
+    let n = out.len();
+    debug_assert!(n.is_multiple_of(4) && b < 1 << SUMS_MAX_BITS);
+    debug_assert!(terms.iter().all(|t| t.x.len() == n && t.m < b as f64));
+    let k = Consts::new(b);
+    let zero = _mm256_setzero_pd();
+    let low32 = _mm256_set1_epi64x(0xffff_ffff);
+    for c in (0..n).step_by(4) {
+        let mut acc = zero;
+        for (i, t) in terms.iter().enumerate() {
+            let w = load(t.x.as_ptr().add(c));
+            let w = match t.part {
+                Part::Whole => w,
+                Part::Low => _mm256_and_si256(w, low32),
+                Part::High => _mm256_srli_epi64::<32>(w),
+            };
+            let r = k.mul_mod_shoup(k.to_f64(w), _mm256_set1_pd(t.m), _mm256_set1_pd(t.mq));
+            acc = _mm256_add_pd(acc, r);
+            if i % 3 == 2 {
+                acc = k.centre(acc);
+            }
+        }
+        let r = k.centre(acc);
         let neg = _mm256_cmp_pd::<_CMP_LT_OQ>(r, zero);
         let r = _mm256_add_pd(r, _mm256_and_pd(neg, k.q));
         let bits = _mm256_xor_si256(_mm256_castpd_si256(_mm256_add_pd(r, k.magic)), k.magic_bits);

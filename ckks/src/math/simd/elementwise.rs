@@ -42,6 +42,86 @@ pub(crate) fn centred_lift_small_on(p: Path, input: &[u64], output: &mut [u64], 
     }
 }
 
+/// One term of [`conversion_sums`]: the words `x` (below `2^61`), whole or split into their low
+/// and high 32 bits (`wide`), times the constant `m < b`, or `m_high = m 2^32 mod b` for the high
+/// half.
+#[derive(Clone, Copy, Debug)]
+pub struct SumTerm<'a> {
+    /// The coefficients.
+    pub x: &'a [u64],
+    /// The constant multiplier, below the target prime.
+    pub m: u64,
+    /// `Some(m 2^32 mod b)` when the words may reach `2^51` (they enter as two halves).
+    pub m_high: Option<u64>,
+}
+
+/// Whether [`conversion_sums`] has a kernel on this process's path for target primes of `bits`
+/// bits.
+pub fn conversion_sums_available(bits: u32) -> bool {
+    conversion_sums_available_on(path(), bits)
+}
+
+fn conversion_sums_available_on(p: Path, bits: u32) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if p >= Path::Avx2
+        && Path::Avx2.is_supported()
+        && bits <= super::avx2_elementwise::SUMS_MAX_BITS
+    {
+        return true;
+    }
+    let _ = (p, bits);
+    false
+}
+
+/// `out[c] = sum_t x_t[c] m_t mod b` (canonical) for a prime `b`, the sums of a fast base
+/// conversion, on the process's path. Returns `false` (and leaves `out` alone) when there is no
+/// kernel: [`conversion_sums_available`] false, or `out.len()` not a multiple of 4. A term
+/// without `m_high` whose words reach `2^51` gives wrong sums (never undefined behaviour).
+///
+/// # Panics
+/// If a term's `x` is not as long as `out` or a constant is not below `b`.
+pub fn conversion_sums(terms: &[SumTerm<'_>], b: &Modulus, out: &mut [u64]) -> bool {
+    conversion_sums_on(path(), terms, b, out)
+}
+
+/// [`conversion_sums`] on a given path.
+pub(crate) fn conversion_sums_on(
+    p: Path,
+    terms: &[SumTerm<'_>],
+    b: &Modulus,
+    out: &mut [u64],
+) -> bool {
+    let n = out.len();
+    let bv = b.value();
+    assert!(terms.iter().all(|t| t.x.len() == n && t.m < bv && t.m_high.is_none_or(|h| h < bv)));
+    if !conversion_sums_available_on(p, b.bits()) || !n.is_multiple_of(4) {
+        return false;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        use super::avx2_elementwise::{Part, Term};
+        let bf = bv as f64;
+        let term = |x, part, m: u64| Term { x, part, m: m as f64, mq: m as f64 / bf };
+        let mut parts = Vec::with_capacity(2 * terms.len());
+        for t in terms {
+            match t.m_high {
+                None => parts.push(term(t.x, Part::Whole, t.m)),
+                Some(h) => {
+                    parts.push(term(t.x, Part::Low, t.m));
+                    parts.push(term(t.x, Part::High, h));
+                }
+            }
+        }
+        let terms = parts;
+        // SAFETY: AVX2 and FMA are present (the path is at least AVX2 and supported); b < 2^51;
+        // every slice has the length of `out`, a multiple of 4; every m < b.
+        unsafe { super::avx2_elementwise::conversion_sums(&terms, b.value(), out) };
+        true
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
 /// Exact running sums `sum_j src_j b_j` and `sum_j src_j a_j` over one limb of `n` coefficients
 /// (the inner product of key switching), reduced once at the end. At most
 /// [`ProductSums::MAX_TERMS`] terms.

@@ -225,7 +225,9 @@ impl NttKernel {
 // ----- element-wise kernels -----------------------------------------------------------------
 
 mod elementwise;
-pub use elementwise::{centred_lift_small, ProductSums};
+pub use elementwise::{
+    centred_lift_small, conversion_sums, conversion_sums_available, ProductSums, SumTerm,
+};
 
 #[cfg(test)]
 mod tests;

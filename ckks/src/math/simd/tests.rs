@@ -3,7 +3,7 @@
 //! paths the build machine runs); under `CKKS_SIMD` / `CKKS_NO_SIMD` these tests still run every
 //! path the CPU has, since they build kernels of an explicit path.
 
-use super::elementwise::centred_lift_small_on;
+use super::elementwise::{centred_lift_small_on, conversion_sums_on};
 use super::*;
 use crate::math::ntt::{naive_negacyclic_mul, NttTable};
 use crate::math::primes::largest_ntt_prime;
@@ -123,6 +123,40 @@ fn check_elementwise(path: Path) {
                 for (&xi, &oi) in x.iter().zip(&e) {
                     let c = if xi > a / 2 { xi as i128 - a as i128 } else { xi as i128 };
                     assert_eq!(oi as i128, c.rem_euclid(b as i128));
+                }
+            }
+        }
+        // Base-conversion sums into every width the kernel takes, 1 to 40 terms, inputs at the
+        // edges of [0, 2^51) and constants at the edges of [0, b).
+        for bits in WIDTHS {
+            let b = prime(bits, 8);
+            for terms in [1usize, 2, 3, 7, 40] {
+                // Words below 2^51 whole, below 2^61 split; constants at the edges of [0, b).
+                let xs: Vec<Vec<u64>> = (0..terms)
+                    .map(|j| residues(&mut rng, 1 << (51 + 10 * (j % 2)), n, (j as u32 + bits) % 5))
+                    .collect();
+                let ms: Vec<u64> = residues(&mut rng, b.value(), terms, bits % 5);
+                let shift = b.reduce_u128(1 << 32);
+                let t: Vec<SumTerm<'_>> = xs
+                    .iter()
+                    .zip(&ms)
+                    .enumerate()
+                    .map(|(j, (x, &m))| SumTerm {
+                        x,
+                        m,
+                        m_high: (j % 2 == 1).then(|| b.mul(m, shift)),
+                    })
+                    .collect();
+                let mut out = vec![u64::MAX; n];
+                let ran = conversion_sums_on(path, &t, &b, &mut out);
+                assert_eq!(ran, path >= Path::Avx2 && bits <= 51, "{bits} bits, {path}");
+                if ran {
+                    for (c, &o) in out.iter().enumerate() {
+                        let e = xs.iter().zip(&ms).fold(0u128, |s, (x, &m)| {
+                            (s + x[c] as u128 * m as u128) % b.value() as u128
+                        });
+                        assert_eq!(o as u128, e, "{bits} bits, {terms} terms, {path}");
+                    }
                 }
             }
         }
