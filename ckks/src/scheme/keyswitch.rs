@@ -196,7 +196,7 @@ pub(crate) fn key_switch(
     (out0, out1)
 }
 
-/// What one key switch ([`key_switch`], as relinearize and rotate run it) performs at one level:
+/// What one key switch (as relinearize and rotate run it) performs at one level:
 /// the kernel calls per prime of `Q_l ∪ P` (in that layout: `q_0 .. q_l`, then the special
 /// primes), and the base-conversion multiply-accumulates per coefficient.
 ///
