@@ -4,10 +4,13 @@
 //! Three paths, ordered by the instructions they need:
 //! - [`Path::Portable`]: the scalar code of [`super::ntt`], [`super::rns`] and the scheme (the
 //!   reference every kernel is tested against);
-//! - [`Path::Avx2`]: AVX2 and FMA (every x86-64 CPU since 2013-2015), module `avx2`: the NTT in
-//!   double precision for primes below 2^50 and with 64-bit integer lanes up to 2^61;
-//! - [`Path::Ifma`]: AVX-512F and AVX-512 IFMA, module `ifma`: the NTT and the key-switching
-//!   sums with 52-bit multiply-adds, for primes below 2^51 (wider primes take the AVX2 kernels).
+//! - [`Path::Avx2`]: AVX2 and FMA (every x86-64 CPU since 2013-2015), modules `avx2` (the NTT in
+//!   double precision for primes below 2^51, with 64-bit integer lanes up to 2^61) and
+//!   `avx2_elementwise` (key-switching sums, base-conversion sums and centred lifts for primes
+//!   below 2^51, in double precision);
+//! - [`Path::Ifma`]: AVX-512F and AVX-512 IFMA, module `ifma`: the NTT, the key-switching sums
+//!   and the centred lift with 52-bit multiply-adds, for primes below 2^51; everything else takes
+//!   the AVX2 kernels.
 //!
 //! The path is chosen once per process by [`path`]: the best one the CPU has, or the one named by
 //! the environment variable `CKKS_SIMD` (`portable`, `avx2` or `ifma`; `CKKS_NO_SIMD` set to
