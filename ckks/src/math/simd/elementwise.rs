@@ -28,7 +28,7 @@ pub(crate) fn centred_lift_small_on(p: Path, input: &[u64], output: &mut [u64], 
     if p >= Path::Avx2 && Path::Avx2.is_supported() && input.len().is_multiple_of(4) {
         // SAFETY: AVX2 is present; equal lengths, a multiple of 4; a <= 2b < 2^63; the inputs
         // are below a.
-        unsafe { super::avx2_elementwise::centred_lift_small(input, output, a, b) };
+        unsafe { super::avx2::elementwise::centred_lift_small(input, output, a, b) };
         return;
     }
     let _ = p;
@@ -65,7 +65,7 @@ fn conversion_sums_available_on(p: Path, bits: u32) -> bool {
     #[cfg(target_arch = "x86_64")]
     if p >= Path::Avx2
         && Path::Avx2.is_supported()
-        && bits <= super::avx2_elementwise::SUMS_MAX_BITS
+        && bits <= super::avx2::elementwise::SUMS_MAX_BITS
     {
         return true;
     }
@@ -99,7 +99,7 @@ pub(crate) fn conversion_sums_on(
     }
     #[cfg(target_arch = "x86_64")]
     {
-        use super::avx2_elementwise::{Part, Term};
+        use super::avx2::elementwise::{Part, Term};
         let bf = bv as f64;
         let term = |x, part, m: u64| Term { x, part, m: m as f64, mq: m as f64 / bf };
         let mut parts = Vec::with_capacity(2 * terms.len());
@@ -115,7 +115,7 @@ pub(crate) fn conversion_sums_on(
         let terms = parts;
         // SAFETY: AVX2 and FMA are present (the path is at least AVX2 and supported); b < 2^51;
         // every slice has the length of `out`, a multiple of 4; every m < b.
-        unsafe { super::avx2_elementwise::conversion_sums(&terms, b.value(), out) };
+        unsafe { super::avx2::elementwise::conversion_sums(&terms, b.value(), out) };
         true
     }
     #[cfg(not(target_arch = "x86_64"))]
@@ -138,7 +138,7 @@ enum Sums {
     /// 52-bit halves of the products, `[lo0 | hi0 | lo1 | hi1]`.
     #[cfg(target_arch = "x86_64")]
     Ifma(Vec<u64>),
-    /// Integer-valued `f64` sums, kept below `2^53` (see `avx2_elementwise::mac2`).
+    /// Integer-valued `f64` sums, kept below `2^53` (see `avx2::elementwise::mac2`).
     #[cfg(target_arch = "x86_64")]
     Avx2(Vec<f64>, Vec<f64>),
     Portable(Vec<u128>, Vec<u128>),
@@ -197,7 +197,7 @@ impl ProductSums {
         #[cfg(target_arch = "x86_64")]
         if p >= Path::Avx2
             && Path::Avx2.is_supported()
-            && q.bits() <= super::avx2_elementwise::SUMS_MAX_BITS
+            && q.bits() <= super::avx2::elementwise::SUMS_MAX_BITS
             && n.is_multiple_of(4)
         {
             return Self {
@@ -237,7 +237,7 @@ impl ProductSums {
                 // q < 2^51; the slices have n entries (a multiple of 4) below q; the sums are
                 // centred every second term, as `mac2` requires.
                 unsafe {
-                    super::avx2_elementwise::mac2(
+                    super::avx2::elementwise::mac2(
                         src,
                         b,
                         a,
@@ -283,8 +283,8 @@ impl ProductSums {
                 assert!(o0.len() == acc0.len() && o1.len() == acc0.len());
                 // SAFETY: as in `add`.
                 unsafe {
-                    super::avx2_elementwise::finish(acc0, o0, self.q.value());
-                    super::avx2_elementwise::finish(acc1, o1, self.q.value());
+                    super::avx2::elementwise::finish(acc0, o0, self.q.value());
+                    super::avx2::elementwise::finish(acc1, o1, self.q.value());
                 }
             }
             Sums::Portable(acc0, acc1) => {

@@ -4,9 +4,9 @@
 //! Three paths, ordered by the instructions they need:
 //! - [`Path::Portable`]: the scalar code of [`super::ntt`], [`super::rns`] and the scheme (the
 //!   reference every kernel is tested against);
-//! - [`Path::Avx2`]: AVX2 and FMA (every x86-64 CPU since 2013-2015), modules `avx2` (the NTT in
+//! - [`Path::Avx2`]: AVX2 and FMA (every x86-64 CPU since 2013-2015), module `avx2` (the NTT in
 //!   double precision for primes below 2^51, with 64-bit integer lanes up to 2^61) and
-//!   `avx2_elementwise` (key-switching sums, base-conversion sums and centred lifts for primes
+//!   `avx2::elementwise` (key-switching sums, base-conversion sums and centred lifts for primes
 //!   below 2^51, in double precision);
 //! - [`Path::Ifma`]: AVX-512F and AVX-512 IFMA, module `ifma`: the NTT, the key-switching sums
 //!   and the centred lift with 52-bit multiply-adds, for primes below 2^51; everything else takes
@@ -27,8 +27,6 @@
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
-#[cfg(target_arch = "x86_64")]
-mod avx2_elementwise;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod ifma;
 

@@ -3,7 +3,7 @@
 //! inner product with the key.
 //!
 //! Every function is `unsafe` only because it needs AVX2 and FMA; the safe wrappers in
-//! `elementwise.rs` call them only when [`super::Path::Avx2`] is supported.
+//! `simd/elementwise.rs` call them only when [`super::Path::Avx2`] is supported.
 
 use std::arch::x86_64::*;
 
@@ -84,7 +84,7 @@ impl Consts {
 
     /// `x y - k q` with `k = round(fl(x y) fl(1/q))`, for `x, y < q < 2^51`: the estimate is within
     /// 1.25 of `x y / q` (three roundings of relative size `2^-53` on a value below `2^51`), so
-    /// the result, exact (see `avx2.rs`), lies in `(-1.25 q, 1.25 q)`.
+    /// the result, exact (see `avx2/mod.rs`), lies in `(-1.25 q, 1.25 q)`.
     #[inline(always)]
     unsafe fn mul_mod(&self, x: __m256d, y: __m256d) -> __m256d {
         let h = _mm256_mul_pd(x, y);
@@ -95,7 +95,7 @@ impl Consts {
 
     /// `x m - k q` in `(-q, q)` with `k = round(x mq)`, `mq = fl(m / q)`, for integers
     /// `0 <= x < 2^51` and `m < q` (two roundings on a value below `2^51`: the estimate is within
-    /// one of `x m / q`, and exact when that is an integer), computed exactly as in `avx2.rs`.
+    /// one of `x m / q`, and exact when that is an integer), computed exactly as in `avx2/mod.rs`.
     #[inline(always)]
     unsafe fn mul_mod_shoup(&self, x: __m256d, m: __m256d, mq: __m256d) -> __m256d {
         let k = _mm256_round_pd::<ROUND>(_mm256_mul_pd(x, mq));
@@ -196,7 +196,7 @@ pub(crate) struct Term<'a> {
 
 /// `sum_t part_t(x_t[c]) m_t mod b` into `out[c]` (canonical): the sums of a fast base conversion
 /// into a prime `b < 2^51`, the words converted to `f64` in registers, each product reduced in
-/// double precision as in `avx2.rs` (for `x < 2^51` and `m < b` the remainder is exact and within
+/// double precision as in `avx2/mod.rs` (for `x < 2^51` and `m < b` the remainder is exact and within
 /// `(-b, b)`), the sum centred every third term (below `3.51 b < 2^53`, exact).
 ///
 /// # Safety
