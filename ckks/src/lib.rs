@@ -32,6 +32,8 @@
 //! # Ok::<(), ckks::CkksError>(())
 //! ```
 #![warn(missing_docs)]
+// `unsafe` lives in `math::simd` only (its kernels need CPU features checked at run time).
+#![deny(unsafe_code)]
 
 pub mod error;
 pub mod eval;

@@ -1,14 +1,13 @@
 //! Arithmetic that knows nothing of CKKS: word moduli, primes, the NTT, RNS polynomials, base
-//! conversion and sampling.
+//! conversion and sampling, and the SIMD kernels ([`simd`], the only module with `unsafe` code).
 
 pub mod modulus;
 pub mod ntt;
-#[cfg(target_arch = "x86_64")]
-pub mod ntt_ifma;
 pub mod poly;
 pub mod primes;
 pub mod rns;
 pub mod sampling;
+pub mod simd;
 
 pub use modulus::Modulus;
 pub use ntt::NttTable;

@@ -234,11 +234,34 @@ mod tests {
         (1 << 61) - 1,
     ];
 
+    /// A word drawn at the edges as often as not: 0, 1, q - 1, q, 2^64 - 1, or `raw`.
+    fn edge(q: u64, sel: u8, raw: u64) -> u64 {
+        match sel {
+            0 => 0,
+            1 => 1,
+            2 => q - 1,
+            3 => q,
+            4 => u64::MAX,
+            _ => raw,
+        }
+    }
+
     proptest! {
         #[test]
-        fn arithmetic_matches_u128(i in 0usize..4, a: u64, b: u64, x: u128) {
+        fn arithmetic_matches_u128(
+            i in 0usize..4, sa in 0u8..10, sb in 0u8..10, sx in 0u8..8, a: u64, b: u64, x: u128
+        ) {
             let m = Modulus::new(PRIMES[i]);
             let q = PRIMES[i];
+            let (a, b) = (edge(q, sa, a), edge(q, sb, b));
+            // 128-bit inputs at the edges too: 0, the largest product of residues, 2^128 - 1.
+            let x = match sx {
+                0 => 0,
+                1 => (q as u128 - 1) * (q as u128 - 1),
+                2 => u128::MAX,
+                _ => x,
+            };
+            // Residues below q: the edges of `a`, `b` other than q and 2^64 - 1 stay edges.
             let (ar, br) = (a % q, b % q);
             prop_assert_eq!(m.reduce(a), a % q);
             prop_assert_eq!(m.reduce_u128(x), (x % q as u128) as u64);

@@ -10,6 +10,7 @@
 
 use super::modulus::Modulus;
 use super::primes::primitive_root_2n;
+use super::simd::{self, NttKernel, Path, Twiddles};
 
 /// Twiddle tables for one prime and one ring degree, built once and shared behind an `Arc`.
 #[derive(Debug)]
@@ -29,34 +30,8 @@ pub struct NttTable {
     /// `n_inv * psi^-brv(1)`: the last inverse stage folds the `1/N` factor in.
     last_w: u64,
     last_w_shoup: u64,
-    /// 52-bit Shoup companions for the AVX-512 IFMA kernels, when the CPU has them, `q < 2^51`
-    /// and `N >= 16`.
-    simd: Option<Simd52>,
-}
-
-#[derive(Debug)]
-struct Simd52 {
-    fwd: Vec<u64>,
-    inv: Vec<u64>,
-    n_inv: u64,
-    last_w: u64,
-}
-
-/// Whether the vector kernels are allowed: the `CKKS_NO_SIMD` environment variable (any
-/// value) turns them off, so both paths can be exercised on one machine.
-pub(crate) fn simd_enabled() -> bool {
-    // Read once per process: this sits on per-limb paths.
-    static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ENABLED.get_or_init(|| {
-        #[cfg(target_arch = "x86_64")]
-        {
-            std::env::var_os("CKKS_NO_SIMD").is_none() && super::ntt_ifma::available()
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            false
-        }
-    })
+    /// The vector kernel, when the path has one for this prime and degree.
+    kernel: Option<NttKernel>,
 }
 
 /// Reverses the lowest `bits` bits of `x`.
@@ -70,11 +45,22 @@ pub fn bit_reverse(x: usize, bits: u32) -> usize {
 }
 
 impl NttTable {
-    /// Builds the tables for degree `n` (a power of two, at least 2) and prime `q = 1 mod 2n`.
+    /// Builds the tables for degree `n` (a power of two, at least 2) and prime `q = 1 mod 2n`,
+    /// with the vector kernel of the process's path ([`simd::path`]).
     ///
     /// # Panics
     /// If `n` is not a power of two or `q` is not `1 mod 2n`.
     pub fn new(modulus: Modulus, n: usize) -> Self {
+        Self::with_path(modulus, n, simd::path())
+    }
+
+    /// [`NttTable::new`] with the kernel of `path`; the portable code when that path has no
+    /// kernel for this prime width and degree or the CPU lacks it. Results are the same
+    /// whatever the path: for tests and side-by-side benchmarks.
+    ///
+    /// # Panics
+    /// As [`NttTable::new`].
+    pub fn with_path(modulus: Modulus, n: usize, path: Path) -> Self {
         assert!(n.is_power_of_two() && n >= 2, "ring degree {n} is not a power of two >= 2");
         let log_n = n.trailing_zeros();
         let psi = primitive_root_2n(&modulus, n);
@@ -89,11 +75,22 @@ impl NttTable {
             p = modulus.mul(p, psi);
             pi = modulus.mul(pi, psi_inv);
         }
-        let fwd_shoup = fwd.iter().map(|&w| modulus.shoup(w)).collect();
-        let inv_shoup = inv.iter().map(|&w| modulus.shoup(w)).collect();
+        let fwd_shoup: Vec<u64> = fwd.iter().map(|&w| modulus.shoup(w)).collect();
+        let inv_shoup: Vec<u64> = inv.iter().map(|&w| modulus.shoup(w)).collect();
         let n_inv = modulus.inv(n as u64).expect("q is odd");
         let last_w = modulus.mul(n_inv, inv[1]);
-        let simd = Self::simd_tables(&modulus, n, &fwd, &inv, n_inv, last_w);
+        let kernel = NttKernel::new(
+            path,
+            &Twiddles {
+                modulus,
+                fwd: &fwd,
+                inv: &inv,
+                fwd_shoup: &fwd_shoup,
+                inv_shoup: &inv_shoup,
+                n_inv,
+                last_w,
+            },
+        );
         Self {
             modulus,
             n,
@@ -107,38 +104,18 @@ impl NttTable {
             n_inv_shoup: modulus.shoup(n_inv),
             last_w,
             last_w_shoup: modulus.shoup(last_w),
-            simd,
+            kernel,
         }
     }
 
-    #[allow(unused_variables)]
-    fn simd_tables(
-        modulus: &Modulus,
-        n: usize,
-        fwd: &[u64],
-        inv: &[u64],
-        n_inv: u64,
-        last_w: u64,
-    ) -> Option<Simd52> {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use super::ntt_ifma::{shoup52, MAX_BITS};
-            let q = modulus.value();
-            if simd_enabled() && modulus.bits() <= MAX_BITS && n >= 16 {
-                return Some(Simd52 {
-                    fwd: fwd.iter().map(|&w| shoup52(w, q)).collect(),
-                    inv: inv.iter().map(|&w| shoup52(w, q)).collect(),
-                    n_inv: shoup52(n_inv, q),
-                    last_w: shoup52(last_w, q),
-                });
-            }
-        }
-        None
-    }
-
-    /// Whether this table runs the AVX-512 IFMA kernels.
+    /// Whether this table runs a vector kernel.
     pub fn uses_simd(&self) -> bool {
-        self.simd.is_some()
+        self.kernel.is_some()
+    }
+
+    /// The name of the kernel that runs: `portable`, `avx2-f64`, `avx2-u64` or `ifma`.
+    pub fn kernel_name(&self) -> &'static str {
+        self.kernel.as_ref().map_or("portable", NttKernel::name)
     }
 
     /// The prime of this table.
@@ -164,14 +141,10 @@ impl NttTable {
     /// If `a.len() != N`.
     pub fn forward(&self, a: &mut [u64]) {
         assert_eq!(a.len(), self.n);
-        #[cfg(target_arch = "x86_64")]
-        if let Some(s) = &self.simd {
-            // SAFETY: `simd` is only built when the CPU has AVX-512F and IFMA, q < 2^51 and
-            // N >= 16 is a power of two; the twiddle tables have N entries.
-            unsafe { super::ntt_ifma::forward(a, self.modulus.value(), &self.fwd, &s.fwd) };
-            return;
+        match &self.kernel {
+            Some(k) => k.forward(a),
+            None => self.forward_scalar(a),
         }
-        self.forward_scalar(a);
     }
 
     /// The portable forward transform (the reference for the vector kernel).
@@ -219,24 +192,10 @@ impl NttTable {
     /// If `a.len() != N`.
     pub fn inverse(&self, a: &mut [u64]) {
         assert_eq!(a.len(), self.n);
-        #[cfg(target_arch = "x86_64")]
-        if let Some(s) = &self.simd {
-            // SAFETY: as in `forward`.
-            unsafe {
-                super::ntt_ifma::inverse(
-                    a,
-                    self.modulus.value(),
-                    &self.inv,
-                    &s.inv,
-                    self.n_inv,
-                    s.n_inv,
-                    self.last_w,
-                    s.last_w,
-                )
-            };
-            return;
+        match &self.kernel {
+            Some(k) => k.inverse(a),
+            None => self.inverse_scalar(a),
         }
-        self.inverse_scalar(a);
     }
 
     /// The portable inverse transform (the reference for the vector kernel).
@@ -352,41 +311,6 @@ mod tests {
                 acc = q.mul_add(acc, x, c);
             }
             assert_eq!(fk, acc);
-        }
-    }
-
-    #[test]
-    fn vector_kernels_match_scalar_transforms() {
-        let mut rng = ChaCha20Rng::seed_from_u64(10);
-        let mut checked = 0;
-        for log_n in 4..=16u32 {
-            for bits in [30u32, 40, 50, 51] {
-                let n = 1 << log_n;
-                let t = table(bits, n);
-                if !t.uses_simd() {
-                    continue;
-                }
-                checked += 1;
-                let q = t.modulus().value();
-                let a = random_poly(&mut rng, q, n);
-                let (mut v, mut s) = (a.clone(), a.clone());
-                t.forward(&mut v);
-                t.forward_scalar(&mut s);
-                assert_eq!(v, s, "forward, N = 2^{log_n}, {bits} bits");
-                t.inverse(&mut v);
-                t.inverse_scalar(&mut s);
-                assert_eq!(v, s, "inverse, N = 2^{log_n}, {bits} bits");
-                assert_eq!(v, a);
-                // Extreme inputs: all q - 1.
-                let mut e = vec![q - 1; n];
-                let mut es = e.clone();
-                t.forward(&mut e);
-                t.forward_scalar(&mut es);
-                assert_eq!(e, es);
-            }
-        }
-        if checked == 0 {
-            eprintln!("no AVX-512 IFMA on this CPU (or CKKS_NO_SIMD set): vector kernels not run");
         }
     }
 

@@ -368,7 +368,6 @@ impl Evaluator {
         let basis = self.ctx.basis_q(l);
         let ql_table = &basis[l];
         let ql = *ql_table.modulus();
-        let half = ql.value() >> 1;
         let inv = self.ctx.rescale_inv(l);
         for p in &mut a.parts {
             let mut last = p.limb(l).to_vec();
@@ -379,18 +378,8 @@ impl Evaluator {
                 let t = &basis[i];
                 let q = t.modulus();
                 // Centred lift of the last limb into q_i: rounding instead of flooring.
-                let ql_mod_qi = q.reduce(ql.value());
-                let qi = q.value();
-                let mut tmp: Vec<u64> = last
-                    .iter()
-                    .map(|&v| {
-                        // Branch-free centred lift (the condition is random).
-                        let t = q
-                            .reduce(v)
-                            .wrapping_sub(ql_mod_qi & ((v > half) as u64).wrapping_neg());
-                        t.min(t.wrapping_add(qi))
-                    })
-                    .collect();
+                let mut tmp = vec![0; n];
+                crate::math::rns::centred_lift(&last, ql.value(), q, &mut tmp);
                 t.forward(&mut tmp);
                 for (x, &y) in limb.iter_mut().zip(&tmp) {
                     *x = q.mul_shoup(*x + q.value() - y, w, ws);

@@ -8,7 +8,7 @@ pub mod encoder;
 pub mod encoding;
 pub mod evaluator;
 pub mod keys;
-pub(crate) mod keyswitch;
+pub mod keyswitch;
 pub mod params;
 pub mod rules;
 pub mod serial;

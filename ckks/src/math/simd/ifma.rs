@@ -1,6 +1,6 @@
 //! AVX-512 IFMA kernels for the negacyclic NTT, for primes below 2^51.
 //!
-//! The same Harvey butterflies as the scalar transform in [`super::ntt`], eight lanes at a time,
+//! The same Harvey butterflies as the scalar transform in [`crate::math::ntt`], eight lanes at a time,
 //! with 52-bit Shoup constants `w' = floor(w 2^52 / q)`: `vpmadd52huq` gives
 //! `floor(y w' / 2^52)` and two `vpmadd52luq` give `y w - qhat q mod 2^52`, which is exact because
 //! the true value lies in `[0, 2q)`. Lazy values stay below `4q < 2^53` and are brought below
@@ -9,11 +9,13 @@
 //! and back. The wide stages run two at a time (radix 4) to halve the memory traffic.
 //!
 //! Every function here is `unsafe` only because it requires the CPU features it is compiled
-//! for; [`available`] checks them at run time and the table builder only selects this path when
-//! it returns true.
+//! for; [`available`] checks them at run time and [`super::NttKernel`] only builds [`Tables`]
+//! (and the element-wise wrappers only call in) when the path is supported.
+//!
+//! Moved unchanged from `math/ntt_ifma.rs` (tested on AVX-512 IFMA machines before the move);
+//! only the table type and the visibility are new.
 
-#![allow(unsafe_code)]
-
+use super::Twiddles;
 use std::arch::x86_64::*;
 
 /// Largest prime width this kernel accepts (multiplicands below `2q` must fit 52 bits).
@@ -28,6 +30,49 @@ pub fn available() -> bool {
 /// 52-bit Shoup companion `floor(w * 2^52 / q)`.
 pub fn shoup52(w: u64, q: u64) -> u64 {
     (((w as u128) << 52) / q as u128) as u64
+}
+
+/// The twiddles of one transform with their 52-bit Shoup companions.
+#[derive(Debug)]
+pub(crate) struct Tables {
+    q: u64,
+    fwd: Vec<u64>,
+    fwd52: Vec<u64>,
+    inv: Vec<u64>,
+    inv52: Vec<u64>,
+    /// `(n_inv, companion, last_w, companion)`.
+    last: [u64; 4],
+}
+
+impl Tables {
+    /// For `q < 2^51` and `N >= 16`.
+    pub(crate) fn new(tw: &Twiddles<'_>) -> Self {
+        let q = tw.modulus.value();
+        assert!(tw.modulus.bits() <= MAX_BITS && tw.fwd.len() >= 16);
+        Self {
+            q,
+            fwd: tw.fwd.to_vec(),
+            fwd52: tw.fwd.iter().map(|&w| shoup52(w, q)).collect(),
+            inv: tw.inv.to_vec(),
+            inv52: tw.inv.iter().map(|&w| shoup52(w, q)).collect(),
+            last: [tw.n_inv, shoup52(tw.n_inv, q), tw.last_w, shoup52(tw.last_w, q)],
+        }
+    }
+
+    /// # Safety
+    /// The CPU must support AVX-512F and IFMA.
+    pub(crate) unsafe fn forward(&self, a: &mut [u64]) {
+        assert_eq!(a.len(), self.fwd.len());
+        forward(a, self.q, &self.fwd, &self.fwd52)
+    }
+
+    /// # Safety
+    /// The CPU must support AVX-512F and IFMA.
+    pub(crate) unsafe fn inverse(&self, a: &mut [u64]) {
+        assert_eq!(a.len(), self.inv.len());
+        let [n_inv, n_inv_s, last_w, last_ws] = self.last;
+        inverse(a, self.q, &self.inv, &self.inv52, n_inv, n_inv_s, last_w, last_ws)
+    }
 }
 
 /// Lane indices (into the concatenation of two vectors) of the butterfly inputs `x` and `y`,
@@ -219,7 +264,7 @@ unsafe fn inv_butterfly<const WIDE: bool>(
 /// is a power of two of at least 16; `w`/`ws` hold the `n` twiddles `psi^brv(k)` and their
 /// 52-bit Shoup companions.
 #[target_feature(enable = "avx512f,avx512ifma")]
-pub unsafe fn forward(a: &mut [u64], q: u64, w: &[u64], ws: &[u64]) {
+unsafe fn forward(a: &mut [u64], q: u64, w: &[u64], ws: &[u64]) {
     if q < 1 << 50 {
         forward_impl::<false>(a, q, w, ws)
     } else {
@@ -300,7 +345,7 @@ unsafe fn forward_impl<const WIDE: bool>(a: &mut [u64], q: u64, w: &[u64], ws: &
 /// `n_inv`, `last_w` (`n_inv psi^-brv(1)`) and their 52-bit companions for the last stage.
 #[target_feature(enable = "avx512f,avx512ifma")]
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn inverse(
+unsafe fn inverse(
     a: &mut [u64],
     q: u64,
     w: &[u64],
@@ -409,7 +454,7 @@ unsafe fn inverse_impl<const WIDE: bool>(
 /// The CPU must support AVX-512F and IFMA ([`available`]); `src`, `b`, `a` hold `n` values
 /// below `2^51` (`n` a multiple of 8), `acc` holds `4n` words.
 #[target_feature(enable = "avx512f,avx512ifma")]
-pub unsafe fn mac2(src: &[u64], b: &[u64], a: &[u64], acc: &mut [u64]) {
+pub(crate) unsafe fn mac2(src: &[u64], b: &[u64], a: &[u64], acc: &mut [u64]) {
     let n = src.len();
     debug_assert!(b.len() == n && a.len() == n && acc.len() == 4 * n && n.is_multiple_of(8));
     let p = acc.as_mut_ptr();
@@ -429,7 +474,12 @@ pub unsafe fn mac2(src: &[u64], b: &[u64], a: &[u64], acc: &mut [u64]) {
 /// # Safety
 /// As [`mac2`], with `q < 2^51` and `o0`, `o1` of `n` words.
 #[target_feature(enable = "avx512f,avx512ifma")]
-pub unsafe fn reduce_sums(acc: &[u64], q: &super::Modulus, o0: &mut [u64], o1: &mut [u64]) {
+pub(crate) unsafe fn reduce_sums(
+    acc: &[u64],
+    q: &super::super::Modulus,
+    o0: &mut [u64],
+    o1: &mut [u64],
+) {
     let n = o0.len();
     debug_assert!(o1.len() == n && acc.len() == 4 * n && n.is_multiple_of(8));
     let red = Reduce104::new(q);
@@ -455,7 +505,7 @@ struct Reduce104 {
 
 impl Reduce104 {
     #[inline(always)]
-    unsafe fn new(q: &super::Modulus) -> Self {
+    unsafe fn new(q: &super::super::Modulus) -> Self {
         let qv = q.value();
         let c1 = q.reduce_u128(1u128 << 52);
         let c2 = q.mul(c1, c1);
@@ -490,7 +540,7 @@ impl Reduce104 {
 /// The CPU must support AVX-512F ([`available`] implies it); `input.len() == output.len()`, a
 /// multiple of 8; `a <= 2b < 2^62`; every input `< a`.
 #[target_feature(enable = "avx512f")]
-pub unsafe fn centred_lift_small(input: &[u64], output: &mut [u64], a: u64, b: u64) {
+pub(crate) unsafe fn centred_lift_small(input: &[u64], output: &mut [u64], a: u64, b: u64) {
     let n = input.len();
     debug_assert!(output.len() == n && n.is_multiple_of(8) && a <= 2 * b);
     let bv = _mm512_set1_epi64(b as i64);
@@ -514,11 +564,9 @@ mod tests {
     use crate::math::{Modulus, Prng};
 
     #[test]
+    #[cfg_attr(not(ckks_cpu_ifma), ignore = "no AVX-512 IFMA on this machine: kernel not run")]
     fn digit_sums_match_u128_reference() {
-        if !available() {
-            eprintln!("no AVX-512 IFMA on this CPU: mac2 / reduce_sums not run");
-            return;
-        }
+        assert!(available(), "built on a CPU with AVX-512 IFMA, running on one without");
         let n = 64;
         let mut prng = Prng::from_u64_seed(3);
         for bits in [30u32, 45, 50, 51] {

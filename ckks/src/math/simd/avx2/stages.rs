@@ -1,0 +1,227 @@
+//! The stage layout of the AVX2 transforms, shared by both arithmetics: two stages per pass
+//! (radix 4) while the inner span is at least four lanes, then radix 2 down to span 4, then spans
+//! 2 and 1 on pairs of vectors shuffled into butterfly order.
+
+use super::Arith;
+use std::arch::x86_64::*;
+
+#[inline(always)]
+unsafe fn load(p: *const u64) -> __m256i {
+    _mm256_loadu_si256(p as *const __m256i)
+}
+
+#[inline(always)]
+unsafe fn store(p: *mut u64, v: __m256i) {
+    _mm256_storeu_si256(p as *mut __m256i, v)
+}
+
+#[inline(always)]
+unsafe fn splat(v: &[u64], k: usize) -> __m256i {
+    _mm256_set1_epi64x(*v.get_unchecked(k) as i64)
+}
+
+/// `[v[k], v[k], v[k + 1], v[k + 1]]`: the twiddles of span 2 in the order of [`span2_split`].
+#[inline(always)]
+unsafe fn pairs(v: &[u64], k: usize) -> __m256i {
+    debug_assert!(k + 2 <= v.len());
+    let two = _mm_loadu_si128(v.as_ptr().add(k) as *const __m128i);
+    _mm256_permute4x64_epi64::<0b01_01_00_00>(_mm256_castsi128_si256(two))
+}
+
+/// Entries `a = [a0 a1 a2 a3]`, `b = [b0 b1 b2 b3]` as the butterfly inputs of span 2:
+/// `x = [a0 a1 b0 b1]`, `y = [a2 a3 b2 b3]`; its own inverse.
+#[inline(always)]
+unsafe fn span2_split(a: __m256i, b: __m256i) -> (__m256i, __m256i) {
+    (_mm256_permute2x128_si256::<0x20>(a, b), _mm256_permute2x128_si256::<0x31>(a, b))
+}
+
+/// From the span-2 layout `x = [a0 a1 b0 b1]`, `y = [a2 a3 b2 b3]` to the span-1 layout
+/// `[a0 a2 b0 b2]`, `[a1 a3 b1 b3]` (butterfly groups in order); its own inverse.
+#[inline(always)]
+unsafe fn span1_split(x: __m256i, y: __m256i) -> (__m256i, __m256i) {
+    (_mm256_unpacklo_epi64(x, y), _mm256_unpackhi_epi64(x, y))
+}
+
+#[inline(always)]
+pub(super) unsafe fn forward_impl<A: Arith>(a: &mut [u64], ar: &A, w: &[u64], wc: &[u64]) {
+    let n = a.len();
+    debug_assert!(n >= 8 && n.is_power_of_two() && w.len() == n && wc.len() == n);
+    let p = a.as_mut_ptr();
+    let mut t = n;
+    let mut m = 1;
+    let mut first = true;
+    // Two stages per pass (spans t/2 and t/4) while t/4 is at least one vector.
+    while t >= 16 {
+        if first {
+            fwd_radix4::<A, true>(p, m, t, ar, w, wc);
+        } else {
+            fwd_radix4::<A, false>(p, m, t, ar, w, wc);
+        }
+        first = false;
+        t >>= 2;
+        m <<= 2;
+    }
+    // At most one stage of span 4.
+    if t == 8 {
+        t = 4;
+        if first {
+            fwd_radix2::<A, true>(p, m, t, ar, w, wc);
+        } else {
+            fwd_radix2::<A, false>(p, m, t, ar, w, wc);
+        }
+        m <<= 1;
+    }
+    debug_assert_eq!(m, n / 8);
+    // Spans 2 and 1 on blocks of eight, then the reduction to [0, q).
+    for blk in (0..n).step_by(8) {
+        let (x, y) = span2_split(load(p.add(blk)), load(p.add(blk + 4)));
+        let g = n / 4 + blk / 4;
+        let (x, y) = ar.fwd(x, y, pairs(w, g), pairs(wc, g));
+        let (x, y) = span1_split(x, y);
+        let g = n / 2 + blk / 2;
+        let (x, y) = ar.fwd(x, y, load(w.as_ptr().add(g)), load(wc.as_ptr().add(g)));
+        let (x, y) = span1_split(ar.output(x), ar.output(y));
+        let (lo, hi) = span2_split(x, y);
+        store(p.add(blk), lo);
+        store(p.add(blk + 4), hi);
+    }
+}
+
+/// Stages of spans `t/2` and `t/4` over the `m` blocks of `t` entries at `p` (`t >= 16`).
+#[inline(always)]
+unsafe fn fwd_radix4<A: Arith, const FIRST: bool>(
+    p: *mut u64,
+    m: usize,
+    t: usize,
+    ar: &A,
+    w: &[u64],
+    wc: &[u64],
+) {
+    let h = t / 4;
+    for i in 0..m {
+        let (w1, w1c) = (splat(w, m + i), splat(wc, m + i));
+        let (w2, w2c) = (splat(w, 2 * m + 2 * i), splat(wc, 2 * m + 2 * i));
+        let (w3, w3c) = (splat(w, 2 * m + 2 * i + 1), splat(wc, 2 * m + 2 * i + 1));
+        let base = p.add(i * t);
+        for j in (0..h).step_by(4) {
+            // (No closures here: they would not inherit the target features and stay calls.)
+            let (p0, p1, p2, p3) =
+                (base.add(j), base.add(h + j), base.add(2 * h + j), base.add(3 * h + j));
+            let (mut x0, mut x1, mut x2, mut x3) = (load(p0), load(p1), load(p2), load(p3));
+            if FIRST {
+                (x0, x1, x2, x3) = (ar.input(x0), ar.input(x1), ar.input(x2), ar.input(x3));
+            }
+            let (x0, x2) = ar.fwd(x0, x2, w1, w1c);
+            let (x1, x3) = ar.fwd(x1, x3, w1, w1c);
+            let (x0, x1) = ar.fwd(x0, x1, w2, w2c);
+            let (x2, x3) = ar.fwd(x2, x3, w3, w3c);
+            store(p0, x0);
+            store(p1, x1);
+            store(p2, x2);
+            store(p3, x3);
+        }
+    }
+}
+
+/// One stage of span `t >= 4` over `m` groups.
+#[inline(always)]
+unsafe fn fwd_radix2<A: Arith, const FIRST: bool>(
+    p: *mut u64,
+    m: usize,
+    t: usize,
+    ar: &A,
+    w: &[u64],
+    wc: &[u64],
+) {
+    for i in 0..m {
+        let (wv, wcv) = (splat(w, m + i), splat(wc, m + i));
+        let base = p.add(2 * i * t);
+        for j in (0..t).step_by(4) {
+            let (mut x, mut y) = (load(base.add(j)), load(base.add(j + t)));
+            if FIRST {
+                (x, y) = (ar.input(x), ar.input(y));
+            }
+            let (x, y) = ar.fwd(x, y, wv, wcv);
+            store(base.add(j), x);
+            store(base.add(j + t), y);
+        }
+    }
+}
+
+#[inline(always)]
+pub(super) unsafe fn inverse_impl<A: Arith>(
+    a: &mut [u64],
+    ar: &A,
+    w: &[u64],
+    wc: &[u64],
+    last: &[u64; 4],
+) {
+    let n = a.len();
+    debug_assert!(n >= 8 && n.is_power_of_two() && w.len() == n && wc.len() == n);
+    let p = a.as_mut_ptr();
+    // Spans 1 and 2 first, converting the input.
+    for blk in (0..n).step_by(8) {
+        let (lo, hi) = span2_split(ar.input(load(p.add(blk))), ar.input(load(p.add(blk + 4))));
+        let (x, y) = span1_split(lo, hi);
+        let g = n / 2 + blk / 2;
+        let (x, y) = ar.inv(x, y, load(w.as_ptr().add(g)), load(wc.as_ptr().add(g)));
+        let (x, y) = span1_split(x, y);
+        let g = n / 4 + blk / 4;
+        let (x, y) = ar.inv(x, y, pairs(w, g), pairs(wc, g));
+        let (lo, hi) = span2_split(x, y);
+        store(p.add(blk), lo);
+        store(p.add(blk + 4), hi);
+    }
+    let mut t = 4;
+    let mut m = n / 8;
+    // Two stages per pass (spans t and 2t) while both have at least two groups.
+    while m >= 4 {
+        for i in 0..m / 2 {
+            let (wa, wac) = (splat(w, m + 2 * i), splat(wc, m + 2 * i));
+            let (wb, wbc) = (splat(w, m + 2 * i + 1), splat(wc, m + 2 * i + 1));
+            let (wd, wdc) = (splat(w, m / 2 + i), splat(wc, m / 2 + i));
+            let base = p.add(4 * i * t);
+            for j in (0..t).step_by(4) {
+                let (p0, p1, p2, p3) =
+                    (base.add(j), base.add(t + j), base.add(2 * t + j), base.add(3 * t + j));
+                let (y0, y1) = ar.inv(load(p0), load(p1), wa, wac);
+                let (y2, y3) = ar.inv(load(p2), load(p3), wb, wbc);
+                let (y0, y2) = ar.inv(y0, y2, wd, wdc);
+                let (y1, y3) = ar.inv(y1, y3, wd, wdc);
+                store(p0, y0);
+                store(p1, y1);
+                store(p2, y2);
+                store(p3, y3);
+            }
+        }
+        t <<= 2;
+        m >>= 2;
+    }
+    while m > 1 {
+        for i in 0..m {
+            let (wv, wcv) = (splat(w, m + i), splat(wc, m + i));
+            let base = p.add(2 * i * t);
+            for j in (0..t).step_by(4) {
+                let (x, y) = ar.inv(load(base.add(j)), load(base.add(j + t)), wv, wcv);
+                store(base.add(j), x);
+                store(base.add(j + t), y);
+            }
+        }
+        t <<= 1;
+        m >>= 1;
+    }
+    // The last stage with 1/N folded in, back to canonical u64.
+    let h = n / 2;
+    debug_assert_eq!(t, h);
+    let last = [
+        _mm256_set1_epi64x(last[0] as i64),
+        _mm256_set1_epi64x(last[1] as i64),
+        _mm256_set1_epi64x(last[2] as i64),
+        _mm256_set1_epi64x(last[3] as i64),
+    ];
+    for j in (0..h).step_by(4) {
+        let (x, y) = ar.inv_last(load(p.add(j)), load(p.add(j + h)), &last);
+        store(p.add(j), x);
+        store(p.add(j + h), y);
+    }
+}

@@ -1,0 +1,264 @@
+//! Every kernel against the portable code, on every path the machine has. A path the CPU lacks
+//! is reported by the harness as ignored, with the reason (the build script tells the tests which
+//! paths the build machine runs); under `CKKS_SIMD` / `CKKS_NO_SIMD` these tests still run every
+//! path the CPU has, since they build kernels of an explicit path.
+
+use super::elementwise::{centred_lift_small_on, conversion_sums_on};
+use super::*;
+use crate::math::ntt::{naive_negacyclic_mul, NttTable};
+use crate::math::primes::largest_ntt_prime;
+use proptest::prelude::*;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{RngCore, SeedableRng};
+
+/// Prime widths every kernel is checked at: both sides of each kernel's limits (IFMA and AVX2
+/// double precision 51 bits, the latter with a variant above 50) and the widest modulus, 61 bits.
+const WIDTHS: [u32; 14] = [17, 20, 30, 36, 40, 45, 49, 50, 51, 52, 55, 59, 60, 61];
+
+fn prime(bits: u32, n: usize) -> Modulus {
+    Modulus::new(largest_ntt_prime(bits, 2 * n as u64, &[]).expect("an NTT prime exists"))
+}
+
+/// Residues below `q` drawn from one of several shapes: uniform, all zero, all `q - 1`,
+/// alternating `0` / `q - 1`, and a random mixture of `0`, `1`, `q - 1` and uniform values.
+fn residues(rng: &mut ChaCha20Rng, q: u64, n: usize, shape: u32) -> Vec<u64> {
+    (0..n)
+        .map(|i| match shape {
+            0 => rng.next_u64() % q,
+            1 => 0,
+            2 => q - 1,
+            3 => [0, q - 1][i % 2],
+            _ => match rng.next_u64() % 4 {
+                0 => 0,
+                1 => 1,
+                2 => q - 1,
+                _ => rng.next_u64() % q,
+            },
+        })
+        .collect()
+}
+
+/// Runs the forward and inverse kernels of `path` against the portable transforms.
+fn check_ntt(path: Path, bits: u32, log_n: u32, seed: u64) {
+    let n = 1usize << log_n;
+    let q = prime(bits, n);
+    let v = NttTable::with_path(q, n, path);
+    let expected = match path {
+        Path::Portable => "portable",
+        Path::Avx2 if bits <= 51 => "avx2-f64",
+        Path::Avx2 => "avx2-u64",
+        Path::Ifma if bits <= 51 && n >= 16 => "ifma",
+        Path::Ifma if bits <= 51 => "avx2-f64",
+        Path::Ifma => "avx2-u64",
+    };
+    let expected = if n < 8 { "portable" } else { expected };
+    assert_eq!(v.kernel_name(), expected, "{bits}-bit prime, N = 2^{log_n}");
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    for shape in 0..5 {
+        let a = residues(&mut rng, q.value(), n, shape);
+        let (mut x, mut y) = (a.clone(), a.clone());
+        v.forward(&mut x);
+        v.forward_scalar(&mut y);
+        assert_eq!(x, y, "forward, {path}, {bits} bits, N = 2^{log_n}, shape {shape}");
+        v.inverse(&mut x);
+        assert_eq!(x, a, "inverse of forward, {path}, {bits} bits, N = 2^{log_n}");
+        // The inverse on arbitrary residues too (not only on transforms of the shape).
+        let (mut x, mut y) = (a.clone(), a);
+        v.inverse(&mut x);
+        v.inverse_scalar(&mut y);
+        assert_eq!(x, y, "inverse, {path}, {bits} bits, N = 2^{log_n}, shape {shape}");
+    }
+}
+
+fn check_ntt_all_sizes(path: Path) {
+    assert!(path.is_supported(), "the build machine had {path}, this one has not");
+    for log_n in 1..=16u32 {
+        for bits in WIDTHS {
+            if largest_ntt_prime(bits, 2 << log_n, &[]).is_some() {
+                check_ntt(path, bits, log_n, (log_n * 100 + bits) as u64);
+            }
+        }
+    }
+}
+
+/// Products of negacyclic polynomials through the kernels of `path`, against the schoolbook.
+fn check_convolution(path: Path) {
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    for (log_n, bits) in [(3u32, 30u32), (4, 50), (5, 51), (6, 61), (7, 40), (8, 60), (9, 49)] {
+        let n = 1 << log_n;
+        let q = prime(bits, n);
+        let t = NttTable::with_path(q, n, path);
+        for shape in [0, 2, 4] {
+            let a = residues(&mut rng, q.value(), n, shape);
+            let b = residues(&mut rng, q.value(), n, 0);
+            let (mut fa, mut fb) = (a.clone(), b.clone());
+            t.forward(&mut fa);
+            t.forward(&mut fb);
+            let mut fc: Vec<u64> = fa.iter().zip(&fb).map(|(&x, &y)| q.mul(x, y)).collect();
+            t.inverse(&mut fc);
+            assert_eq!(fc, naive_negacyclic_mul(&a, &b, &q), "{path}, N = 2^{log_n}, {bits} bits");
+        }
+    }
+}
+
+fn check_elementwise(path: Path) {
+    let mut rng = ChaCha20Rng::seed_from_u64(11);
+    for n in [8usize, 64, 200] {
+        // Centred lifts between primes of every width, the source at most twice the target.
+        for (abits, bbits) in [(40u32, 40u32), (50, 49), (60, 60), (61, 60), (30, 50), (51, 51)] {
+            let a = prime(abits, 8).value();
+            let b = largest_ntt_prime(bbits, 16, &[a]).unwrap();
+            if a > 2 * b {
+                continue;
+            }
+            for shape in 0..5 {
+                let mut x = residues(&mut rng, a, n, shape);
+                // The lift's edge: values around a / 2.
+                x[0] = a / 2;
+                x[1] = a / 2 + 1;
+                let (mut o, mut e) = (vec![0; n], vec![0; n]);
+                centred_lift_small_on(path, &x, &mut o, a, b);
+                centred_lift_small_on(Path::Portable, &x, &mut e, a, b);
+                assert_eq!(o, e, "centred lift {abits} -> {bbits} bits, {path}");
+                for (&xi, &oi) in x.iter().zip(&e) {
+                    let c = if xi > a / 2 { xi as i128 - a as i128 } else { xi as i128 };
+                    assert_eq!(oi as i128, c.rem_euclid(b as i128));
+                }
+            }
+        }
+        // Base-conversion sums into every width the kernel takes, 1 to 40 terms, inputs at the
+        // edges of [0, 2^51) and constants at the edges of [0, b).
+        for bits in WIDTHS {
+            let b = prime(bits, 8);
+            for terms in [1usize, 2, 3, 7, 40] {
+                // Words below 2^51 whole, below 2^61 split; constants at the edges of [0, b).
+                let xs: Vec<Vec<u64>> = (0..terms)
+                    .map(|j| residues(&mut rng, 1 << (51 + 10 * (j % 2)), n, (j as u32 + bits) % 5))
+                    .collect();
+                let ms: Vec<u64> = residues(&mut rng, b.value(), terms, bits % 5);
+                let shift = b.reduce_u128(1 << 32);
+                let t: Vec<SumTerm<'_>> = xs
+                    .iter()
+                    .zip(&ms)
+                    .enumerate()
+                    .map(|(j, (x, &m))| SumTerm {
+                        x,
+                        m,
+                        m_high: (j % 2 == 1).then(|| b.mul(m, shift)),
+                    })
+                    .collect();
+                let mut out = vec![u64::MAX; n];
+                let ran = conversion_sums_on(path, &t, &b, &mut out);
+                assert_eq!(ran, path >= Path::Avx2 && bits <= 51, "{bits} bits, {path}");
+                if ran {
+                    for (c, &o) in out.iter().enumerate() {
+                        let e = xs.iter().zip(&ms).fold(0u128, |s, (x, &m)| {
+                            (s + x[c] as u128 * m as u128) % b.value() as u128
+                        });
+                        assert_eq!(o as u128, e, "{bits} bits, {terms} terms, {path}");
+                    }
+                }
+            }
+        }
+        // Key-switching sums, 1 to 64 terms; one object reused through `reset` as key switching
+        // does (stale sums of another width must not leak into the next limb).
+        let mut s = ProductSums::on(path, &prime(20, 8), n);
+        for bits in WIDTHS {
+            let q = prime(bits, 8);
+            for terms in [1usize, 3, 64] {
+                let shape = (terms as u32 + bits) % 5;
+                let d: Vec<Vec<u64>> =
+                    (0..terms).map(|_| residues(&mut rng, q.value(), n, shape)).collect();
+                let b: Vec<Vec<u64>> =
+                    (0..terms).map(|_| residues(&mut rng, q.value(), n, shape)).collect();
+                let a: Vec<Vec<u64>> =
+                    (0..terms).map(|_| residues(&mut rng, q.value(), n, 2)).collect();
+                s.reset(&q, n);
+                for j in 0..terms {
+                    s.add(&d[j], &b[j], &a[j]);
+                }
+                let (mut o0, mut o1) = (vec![0; n], vec![0; n]);
+                s.finish(&mut o0, &mut o1);
+                for c in 0..n {
+                    let e0 = (0..terms).fold(0, |s, j| q.add(s, q.mul(d[j][c], b[j][c])));
+                    let e1 = (0..terms).fold(0, |s, j| q.add(s, q.mul(d[j][c], a[j][c])));
+                    assert_eq!((o0[c], o1[c]), (e0, e1), "{bits} bits, {terms} terms, {path}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_forced_path_falls_back_to_the_best_supported_below_it() {
+    use Path::*;
+    assert_eq!(resolve(None, Avx2), Avx2);
+    assert_eq!(resolve(Some(Portable), Ifma), Portable);
+    assert_eq!(resolve(Some(Avx2), Ifma), Avx2);
+    assert_eq!(resolve(Some(Ifma), Avx2), Avx2);
+    assert_eq!(resolve(Some(Ifma), Portable), Portable);
+    assert_eq!(Path::parse(" AVX2 "), Some(Avx2));
+    assert_eq!(Path::parse("sse"), None);
+    assert!(path() <= best_supported() && Portable.is_supported());
+    assert!(Path::ALL.windows(2).all(|w| !w[1].is_supported() || w[0].is_supported()));
+}
+
+#[test]
+fn portable_tables_match_convolution() {
+    check_convolution(Path::Portable);
+    check_elementwise(Path::Portable);
+}
+
+#[test]
+#[cfg_attr(not(ckks_cpu_avx2), ignore = "no AVX2 + FMA on this machine: kernels not run")]
+fn avx2_ntt_matches_portable_at_every_size_and_width() {
+    check_ntt_all_sizes(Path::Avx2);
+    check_convolution(Path::Avx2);
+}
+
+#[test]
+#[cfg_attr(not(ckks_cpu_avx2), ignore = "no AVX2 + FMA on this machine: kernels not run")]
+fn avx2_elementwise_kernels_match_portable() {
+    assert!(Path::Avx2.is_supported(), "the build machine had AVX2, this one has not");
+    check_elementwise(Path::Avx2);
+}
+
+#[test]
+#[cfg_attr(not(ckks_cpu_ifma), ignore = "no AVX-512 IFMA on this machine: kernels not run")]
+fn ifma_ntt_matches_portable_at_every_size_and_width() {
+    check_ntt_all_sizes(Path::Ifma);
+    check_convolution(Path::Ifma);
+}
+
+#[test]
+#[cfg_attr(not(ckks_cpu_ifma), ignore = "no AVX-512 IFMA on this machine: kernels not run")]
+fn ifma_elementwise_kernels_match_portable() {
+    assert!(Path::Ifma.is_supported(), "the build machine had AVX-512 IFMA, this one has not");
+    check_elementwise(Path::Ifma);
+}
+
+/// A random width, degree and input shape per case, for the paths the CPU has.
+fn random_case(path: Path, bits: u32, log_n: u32, seed: u64) -> std::result::Result<(), String> {
+    if largest_ntt_prime(bits, 2 << log_n, &[]).is_none() {
+        return Ok(());
+    }
+    std::panic::catch_unwind(|| check_ntt(path, bits, log_n, seed)).map_err(|e| {
+        e.downcast_ref::<String>().cloned().unwrap_or_else(|| "kernel mismatch".to_string())
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    #[cfg_attr(not(ckks_cpu_avx2), ignore = "no AVX2 + FMA on this machine: kernels not run")]
+    fn avx2_ntt_random_cases(bits in 17u32..=61, log_n in 3u32..=12, seed: u64) {
+        prop_assert_eq!(random_case(Path::Avx2, bits, log_n, seed), Ok(()));
+    }
+
+    #[test]
+    #[cfg_attr(not(ckks_cpu_ifma), ignore = "no AVX-512 IFMA on this machine: kernels not run")]
+    fn ifma_ntt_random_cases(bits in 17u32..=61, log_n in 3u32..=12, seed: u64) {
+        prop_assert_eq!(random_case(Path::Ifma, bits, log_n, seed), Ok(()));
+    }
+}
