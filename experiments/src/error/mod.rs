@@ -226,6 +226,25 @@ pub enum Error {
         found: usize,
     },
 
+    /// A table with more rows or values than are read.
+    #[error(
+        "{}: {rows} rows and {values} values so far, more than the {max_rows} rows and \
+         {max_values} values a table may have",
+        path.display()
+    )]
+    TableTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Rows (so far).
+        rows: usize,
+        /// Feature values (so far).
+        values: usize,
+        /// The bound on rows.
+        max_rows: usize,
+        /// The bound on values.
+        max_values: usize,
+    },
+
     /// A file with no data rows.
     #[error("{}: no data rows", path.display())]
     NoRows {

@@ -66,6 +66,21 @@ pub enum WorkflowError {
         expected: Box<Content>,
     },
 
+    /// An upload or model made under another plan than the reader's (other hyperparameters,
+    /// widths or keys: the same key set, a plan edited since).
+    #[error(
+        "{} was made under another plan than {} (the hyperparameters, widths or keys differ): \
+         training or decrypting it under this one would give another model",
+        path.display(),
+        reference.display()
+    )]
+    PlanDiffers {
+        /// The manifest.
+        path: PathBuf,
+        /// The plan.
+        reference: PathBuf,
+    },
+
     /// A secret key that is not the one the client's plan was made with.
     #[error(
         "{} is not the secret key {} was made with (its key check differs): decrypting with it \

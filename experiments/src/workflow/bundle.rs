@@ -5,7 +5,7 @@
 //! the file may be.
 
 use super::envelope::{self, Binding, Content};
-use super::identity::{Id, KeyCheck};
+use super::identity::{Digest, Id};
 use super::limits;
 use super::schema::{Party, Plan, WorkflowFile};
 use crate::error::{Error, Result, WorkflowError};
@@ -88,7 +88,7 @@ pub fn load_client(dir: &Path) -> Result<Client> {
     files::check_private(&path)?;
     let expected = binding(plan.key_set, Content::SecretKey);
     let bytes = envelope::read_secret(&path, limits::secret_key(&ctx), &expected, &plan_path)?;
-    if plan.secret_key_check != Some(KeyCheck::of(plan.key_set, &bytes)) {
+    if plan.secret_key_check != Some(Digest::key_check(plan.key_set, &bytes)) {
         return Err(WorkflowError::WrongSecretKey { path, plan: plan_path }.into());
     }
     let sk =

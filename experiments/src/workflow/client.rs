@@ -4,7 +4,7 @@
 
 use super::bundle::{self, write_sealed, Client, GALOIS, PARAMS, RELIN};
 use super::envelope::Content;
-use super::identity::{Id, KeyCheck};
+use super::identity::{Digest, Id};
 use super::limits;
 use super::schema::{self, DataRecord, KeysRecord, Plan, State, WorkflowFile};
 use super::store;
@@ -97,7 +97,7 @@ pub fn keygen(
     plan.keys =
         KeysRecord { relinearization: ek.relinearization.is_some(), galois: ek.galois.len() };
     let secret = keys.secret_key.to_bytes();
-    plan.secret_key_check = Some(KeyCheck::of(key_set, &secret));
+    plan.secret_key_check = Some(Digest::key_check(key_set, &secret));
     // What keygen writes, the readers accept: the same checks.
     plan.check(&client.join(Plan::NAME), (ctx, schema::Party::Client))?;
     let params_bytes = ctx.to_bytes();
@@ -181,7 +181,8 @@ pub fn encrypt(client: &Path, args: &PlanArgs, resume: Option<&Path>, out: &Path
         objects.push((*s, tiles));
     }
     let tiles: usize = specs.iter().map(ObjectSpec::tiles).sum();
-    let bytes = store::write_objects(&mut dir, plan.key_set, Role::Upload, round, None, objects)?;
+    let manifest = plan.manifest(Role::Upload, round, None)?;
+    let bytes = store::write_objects(&mut dir, manifest, objects)?;
     dir.commit()?;
     println!(
         "round {round}: {} objects, {tiles} ciphertexts, {bytes} bytes (seeded) in {}",

@@ -4,16 +4,19 @@
 //!   keys) and every upload, model and state made under it carries it.
 //! - An upload's or a model's [`Id`], drawn by the command that writes it: every tile carries
 //!   its directory's, so tiles of two uploads (or of two runs into one directory) never mix.
-//! - The secret key's [`KeyCheck`], kept in the client's plan: a digest of the key under its
-//!   key set's id, so a `secret.key` that is not the plan's own is refused before it decrypts
+//! - The secret key's check, kept in the client's plan: a [`Digest`] of the key under its key
+//!   set's id, so a `secret.key` that is not the plan's own is refused before it decrypts
 //!   anything (even one re-labelled with the right id).
+//! - The plan's [`Digest`] (of what the server's plan holds), in every manifest: an upload
+//!   made under one plan is not trained under another (other hyperparameters, widths or
+//!   keys), nor a model decrypted under another.
 //!
 //! These detect mix-ups and damage, not forgery: anyone can write any identity (CKKS
 //! ciphertexts are not authenticated, and the server computes the model).
 
 use crate::error::{Error, Result, WorkflowError};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 
 /// A random 128-bit identifier, written as 32 lowercase hexadecimal digits.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -92,49 +95,59 @@ impl<'de> Deserialize<'de> for Id {
     }
 }
 
-/// A digest of a secret key under its key set's id (128 bits of SHA-256), kept in the client's
-/// plan: `SHA-256("ldckks key check v1" || key set || the key file's payload)`.
+/// 128 bits of SHA-256, written as 32 lowercase hexadecimal digits.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct KeyCheck([u8; 16]);
+pub struct Digest([u8; 16]);
 
-impl KeyCheck {
-    /// The check of the serialized secret key `key` of the key set `key_set`.
-    pub fn of(key_set: Id, key: &[u8]) -> Self {
+impl Digest {
+    fn of(domain: &[u8], key_set: Id, bytes: &[u8]) -> Self {
         let mut h = Sha256::new();
-        h.update(b"ldckks key check v1");
+        h.update(domain);
         h.update(key_set.as_bytes());
-        h.update(key);
+        h.update(bytes);
         let digest = h.finalize();
         let mut out = [0u8; 16];
         out.copy_from_slice(&digest[..16]);
         Self(out)
     }
+
+    /// The check of the serialized secret key `key` of the key set `key_set`:
+    /// `SHA-256("ldckks key check v1" || key set || key)`.
+    pub fn key_check(key_set: Id, key: &[u8]) -> Self {
+        Self::of(b"ldckks key check v1", key_set, key)
+    }
+
+    /// The digest of a plan (its JSON, as the server's plan writes it):
+    /// `SHA-256("ldckks plan v1" || key set || plan)`.
+    pub fn plan(key_set: Id, plan_json: &[u8]) -> Self {
+        Self::of(b"ldckks plan v1", key_set, plan_json)
+    }
 }
 
-impl std::fmt::Display for KeyCheck {
+impl std::fmt::Display for Digest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&hex(&self.0))
     }
 }
 
-impl std::fmt::Debug for KeyCheck {
+impl std::fmt::Debug for Digest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "KeyCheck({self})")
+        write!(f, "Digest({self})")
     }
 }
 
-impl Serialize for KeyCheck {
+impl Serialize for Digest {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         s.serialize_str(&self.to_string())
     }
 }
 
-impl<'de> Deserialize<'de> for KeyCheck {
+impl<'de> Deserialize<'de> for Digest {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        unhex::<16>(&text).map(KeyCheck).ok_or_else(|| {
-            serde::de::Error::custom("a key check is 32 lowercase hexadecimal digits")
-        })
+        unhex::<16>(&text)
+            .map(Digest)
+            .ok_or_else(|| serde::de::Error::custom("a digest is 32 lowercase hexadecimal digits"))
     }
 }
 
@@ -156,11 +169,12 @@ mod tests {
         let zero = "\"00000000000000000000000000000000\"";
         assert_eq!(serde_json::from_str::<Id>(zero).unwrap(), Id::from_bytes([0; 16]));
         // The key check depends on the key set and on every byte of the key.
-        let k = KeyCheck::of(a, b"key");
-        assert_eq!(k, KeyCheck::of(a, b"key"));
-        assert_ne!(k, KeyCheck::of(b, b"key"));
-        assert_ne!(k, KeyCheck::of(a, b"kez"));
+        let k = Digest::key_check(a, b"key");
+        assert_eq!(k, Digest::key_check(a, b"key"));
+        assert_ne!(k, Digest::key_check(b, b"key"));
+        assert_ne!(k, Digest::key_check(a, b"kez"));
+        assert_ne!(k, Digest::plan(a, b"key"));
         let text = serde_json::to_string(&k).unwrap();
-        assert_eq!(serde_json::from_str::<KeyCheck>(&text).unwrap(), k);
+        assert_eq!(serde_json::from_str::<Digest>(&text).unwrap(), k);
     }
 }

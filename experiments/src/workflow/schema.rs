@@ -4,7 +4,7 @@
 //! [`super::limits`] allows and every product computed checked. Errors name the file and the
 //! field. Written through [`save`].
 
-use super::identity::{Id, KeyCheck};
+use super::identity::{Digest, Id};
 use super::limits::{self, MAX_ITERATIONS, MAX_ROUND_CELLS};
 use crate::data::{DataSpec, Preprocessing};
 use crate::error::{Error, Result, WorkflowError};
@@ -117,7 +117,7 @@ pub struct Plan {
     pub keys: KeysRecord,
     /// The secret key's check (the client's plan only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret_key_check: Option<KeyCheck>,
+    pub secret_key_check: Option<Digest>,
     /// The data (the client's plan only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<DataRecord>,
@@ -274,6 +274,30 @@ impl Plan {
     pub fn for_server(&self) -> Plan {
         Plan { data: None, secret_key_check: None, ..self.clone() }
     }
+
+    /// The digest of what both parties' plans hold (the server's plan), which every manifest
+    /// carries.
+    pub fn digest(&self) -> Digest {
+        let json = serde_json::to_vec(&self.for_server()).expect("a plan serializes");
+        Digest::plan(self.key_set, &json)
+    }
+
+    /// An empty manifest of this plan: a fresh id, the role, the round and, for a model, the
+    /// upload it was trained on.
+    ///
+    /// # Errors
+    /// [`WorkflowError::Entropy`].
+    pub fn manifest(&self, role: Role, round: usize, trained_from: Option<Id>) -> Result<Manifest> {
+        Ok(Manifest {
+            key_set: self.key_set,
+            id: Id::random()?,
+            role,
+            round,
+            trained_from,
+            plan: self.digest(),
+            objects: Vec::new(),
+        })
+    }
 }
 
 /// What an upload or a model directory holds.
@@ -291,6 +315,8 @@ pub struct Manifest {
     /// A model: the id of the upload it was trained on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trained_from: Option<Id>,
+    /// The digest of the plan it was made under ([`Plan::digest`]).
+    pub plan: Digest,
     /// The objects, each as `<slug>.<tile>.ct` files.
     pub objects: Vec<ObjectSpec>,
 }
@@ -303,6 +329,13 @@ impl WorkflowFile for Manifest {
 
     fn check(&self, path: &Path, (plan, plan_path, role): Self::Against<'_>) -> Result<()> {
         same_key_set(path, self.key_set, plan, plan_path)?;
+        if self.plan != plan.digest() {
+            return Err(WorkflowError::PlanDiffers {
+                path: path.into(),
+                reference: plan_path.into(),
+            }
+            .into());
+        }
         if self.role != role {
             return Err(invalid(
                 path,

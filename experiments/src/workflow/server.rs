@@ -57,7 +57,7 @@ pub fn train(server: &Path, inputs: &Path, resume: bool, out: &Path) -> Result<(
             Ok((spec, o.into_tiles().iter().map(|t| t.to_bytes()).collect()))
         })
         .collect::<Result<Vec<_>>>()?;
-    let from = Some(manifest.id);
-    store::write_objects(&mut dir, plan.key_set, Role::Model, round, from, objects)?;
+    let model = plan.manifest(Role::Model, round, Some(manifest.id))?;
+    store::write_objects(&mut dir, model, objects)?;
     dir.commit()
 }

@@ -7,7 +7,6 @@
 //! or key set is refused, whatever its file is called.
 
 use super::envelope::{self, Binding, Content, TileRef};
-use super::identity::Id;
 use super::limits;
 use super::schema::{self, Manifest, Plan, WorkflowFile};
 use crate::error::{Error, Result, WorkflowError};
@@ -61,20 +60,15 @@ fn tile_binding(manifest: &Manifest, spec: &ObjectSpec, index: usize) -> Binding
 }
 
 /// Writes objects (each as its spec and its tiles' bytes, in order), each tile in its envelope,
-/// and their manifest (a fresh id; the upload's for a model); the bytes written.
+/// and then `manifest` (from [`Plan::manifest`]) listing them; the bytes written.
 ///
 /// # Errors
 /// [`Error::Io`], [`Error::Json`].
 pub fn write_objects(
     out: &mut OutputDir,
-    key_set: Id,
-    role: Role,
-    round: usize,
-    trained_from: Option<Id>,
+    mut manifest: Manifest,
     objects: impl IntoIterator<Item = (ObjectSpec, Vec<Vec<u8>>)>,
 ) -> Result<usize> {
-    let mut manifest =
-        Manifest { key_set, id: Id::random()?, role, round, trained_from, objects: Vec::new() };
     let mut bytes = 0;
     for (spec, tiles) in objects {
         debug_assert_eq!(tiles.len(), spec.tiles());
