@@ -15,6 +15,15 @@ pub const MAX_GAMMA: f64 = 1024.0;
 /// The largest half-width of the sigmoid's interval accepted (the same reason).
 pub const MAX_SIGMOID_INTERVAL: f64 = 1024.0;
 
+/// `x` as a short number (scientific notation far from 1).
+fn number(x: f64) -> String {
+    if x != 0.0 && !(1e-4..1e6).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
+}
+
 /// A hyperparameter out of range.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OutOfRange {
@@ -75,7 +84,7 @@ impl Hyperparameters {
             return bad(
                 "gamma",
                 "--gamma",
-                self.gamma.to_string(),
+                number(self.gamma),
                 "a positive learning rate of at most 1024",
             );
         }
@@ -92,7 +101,7 @@ impl Hyperparameters {
             return bad(
                 "sigmoid_interval",
                 "--sigmoid-interval",
-                r.to_string(),
+                number(r),
                 "a positive half-width R of at most 1024 of the fit's interval [-R, R]",
             );
         }

@@ -98,7 +98,7 @@ pub enum WorkflowError {
     /// Decrypted values no model can have (the last line of defence against a wrong key or a
     /// damaged model, behind the identities).
     #[error(
-        "{}: decrypted weight {index} is {value:e}, outside the {room:e} the parameters can \
+        "{}: decrypted weight {index} is {value:e}, outside the {room:.3e} the parameters can \
          hold{}: a wrong secret key or a damaged model, not a result",
         path.display(),
         if *padding { " (and it is padding, which training leaves at zero)" } else { "" }

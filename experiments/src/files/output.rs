@@ -201,6 +201,9 @@ impl OutputDir {
         let dir = Self { target: target.into(), staging, committed: false, replaces };
         if kind.private {
             set_mode(&dir.staging, 0o700)?;
+        } else {
+            // The umask's permissions, but the owner may always write what it is writing.
+            set_mode(&dir.staging, mode_of(&dir.staging)? | 0o700)?;
         }
         Ok(dir)
     }
@@ -268,6 +271,20 @@ pub(super) fn set_mode(path: &Path, mode: u32) -> Result<()> {
     #[cfg(not(unix))]
     let _ = (path, mode);
     Ok(())
+}
+
+/// The Unix permissions of `path` (0o700 elsewhere).
+fn mode_of(path: &Path) -> Result<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Ok(std::fs::metadata(path).map_err(|e| Error::io(path, e))?.permissions().mode() & 0o7777)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(0o700)
+    }
 }
 
 /// Best effort: makes the renames in `dir` durable.

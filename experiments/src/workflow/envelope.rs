@@ -294,4 +294,30 @@ mod tests {
         longer.push(0);
         assert!(unseal(p, &longer).is_err());
     }
+
+    proptest::proptest! {
+        /// Any bytes, and any damage to a good envelope: an error or the envelope, never a
+        /// panic; a damaged one never reads as the original.
+        #[test]
+        fn random_and_damaged_envelopes_never_panic(
+            junk in proptest::collection::vec(proptest::num::u8::ANY, 0..400),
+            at in 0usize..600,
+            byte in proptest::num::u8::ANY,
+            cut in 0usize..600,
+        ) {
+            let p = Path::new("x.ct");
+            let _ = unseal(p, &junk);
+            let _ = peek(&junk);
+            let good = seal(&tile(1), &junk);
+            let mut bad = good.clone();
+            let i = at % bad.len();
+            if bad[i] != byte {
+                bad[i] = byte;
+                proptest::prop_assert!(unseal(p, &bad).is_err());
+            }
+            let _ = peek(&bad);
+            let cut = cut % good.len();
+            proptest::prop_assert!(unseal(p, &good[..cut]).is_err());
+        }
+    }
 }

@@ -224,21 +224,29 @@ impl Plan {
         self.hyperparameters.minibatches.saturating_mul(self.hyperparameters.batch_size)
     }
 
-    /// Checks that round `round` (of a file `path`'s field `field`) can be trained: its
-    /// iterations end within [`MAX_ITERATIONS`].
+    /// Checks that round `round` (of a file `path`'s field `field`; with `next`, the round after
+    /// it) can be trained: its iterations end within [`MAX_ITERATIONS`].
     ///
     /// # Errors
     /// [`WorkflowError::InvalidField`].
-    pub fn check_round(&self, path: &Path, field: &'static str, round: usize) -> Result<()> {
+    pub fn check_round(
+        &self,
+        path: &Path,
+        field: &'static str,
+        round: usize,
+        next: bool,
+    ) -> Result<()> {
         let k = self.hyperparameters.minibatches;
-        let end = round.checked_add(1).and_then(|r| r.checked_mul(k));
+        let train = if next { round.checked_add(1) } else { Some(round) };
+        let end = train.and_then(|r| r.checked_add(1)).and_then(|r| r.checked_mul(k));
         if end.is_none_or(|e| e > MAX_ITERATIONS) {
             return Err(invalid(
                 path,
                 field,
                 format!(
-                    "round {round} of {k} minibatches: training ends within {MAX_ITERATIONS} \
-                     iterations"
+                    "{round}: {} round of {k} minibatches would end past iteration \
+                     {MAX_ITERATIONS}, the last a plan may reach",
+                    if next { "the next" } else { "its" }
                 ),
             ));
         }
@@ -356,7 +364,7 @@ impl WorkflowFile for Manifest {
         if self.trained_from.is_some() != (self.role == Role::Model) {
             return Err(invalid(path, "trained_from", "a model's (only) names its upload"));
         }
-        plan.check_round(path, "round", self.round)
+        plan.check_round(path, "round", self.round, false)
     }
 }
 
@@ -386,7 +394,7 @@ impl WorkflowFile for State {
     fn check(&self, path: &Path, (plan, plan_path, ctx): Self::Against<'_>) -> Result<()> {
         same_key_set(path, self.key_set, plan, plan_path)?;
         // The next round must be trainable.
-        plan.check_round(path, "round", self.round.saturating_add(1))?;
+        plan.check_round(path, "round", self.round, true)?;
         let room = limits::value_room(ctx);
         for (field, values) in [("w", &self.w), ("v", &self.v)] {
             if values.len() != plan.width {
@@ -402,7 +410,7 @@ impl WorkflowFile for State {
                 return Err(invalid(
                     path,
                     field,
-                    format!("value {i} is {x:e}; the parameters hold values below {room:e}"),
+                    format!("value {i} is {x:e}; the parameters hold values below {room:.3e}"),
                 ));
             }
         }
