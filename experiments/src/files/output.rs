@@ -48,21 +48,26 @@ pub struct OutputDir {
 /// `path` made absolute with its existing part resolved (symbolic links, `..`), so that two
 /// names of one directory compare equal.
 fn resolve(path: &Path) -> PathBuf {
+    use std::path::Component;
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut existing = abs.as_path();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(c) = std::fs::canonicalize(existing) {
-            return rest.iter().rev().fold(c, |p: PathBuf, n| p.join(n));
-        }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent;
+    let parts: Vec<Component> = abs.components().collect();
+    for i in (0..=parts.len()).rev() {
+        let Ok(mut c) = std::fs::canonicalize(parts[..i].iter().collect::<PathBuf>()) else {
+            continue;
+        };
+        // What does not exist yet holds no links: `..` and `.` resolve lexically.
+        for part in &parts[i..] {
+            match part {
+                Component::ParentDir => {
+                    c.pop();
+                }
+                Component::Normal(n) => c.push(n),
+                _ => {}
             }
-            _ => return abs,
         }
+        return c;
     }
+    abs
 }
 
 /// Whether the process `pid` may still be running (`true` where that cannot be known).
@@ -406,6 +411,8 @@ mod tests {
         assert!(e.contains("would replace"), "{e}");
         let again = target.join("..").join("out");
         assert!(OutputDir::create("--out", &again, &KIND, &[&target], false).is_err());
+        let around = root.join("missing").join("..").join("out");
+        assert!(OutputDir::create("--out", &around, &KIND, &[&target], false).is_err());
         let _ = std::fs::remove_dir_all(&root);
     }
 

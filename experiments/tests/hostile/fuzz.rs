@@ -165,6 +165,7 @@ pub fn run(world: &World) {
     let rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
     let mut runner = TestRunner::new_with_rng(config, rng);
     let strategy = (0..TARGETS.len(), prop::collection::vec(mutation(), 1..4));
+    let seen = std::sync::Mutex::new(std::collections::BTreeMap::new());
     let result = runner.run(&strategy, |(target, mutations)| {
         let (file, copy, command) = TARGETS[target];
         let dir = tempdir("fuzz");
@@ -184,6 +185,7 @@ pub fn run(world: &World) {
         let (outcome, log) = run_guarded(&args);
         let unchanged = snapshot(&dir) == before;
         let _ = std::fs::remove_dir_all(&dir);
+        *seen.lock().unwrap().entry((file, outcome)).or_insert(0) += 1;
         prop_assert!(
             matches!(outcome, Outcome::Typed | Outcome::Success),
             "{file} with {mutations:?}: {outcome:?}: {log}"
@@ -194,6 +196,9 @@ pub fn run(world: &World) {
         );
         Ok(())
     });
+    for ((file, outcome), n) in seen.into_inner().unwrap() {
+        eprintln!("fuzz: {file}: {n} x {outcome:?}");
+    }
     if let Err(e) = result {
         panic!("{e}");
     }

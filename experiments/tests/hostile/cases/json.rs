@@ -127,7 +127,13 @@ pub fn json_files(t: &mut Suite) {
     );
     // Manifests.
     for (dir, pointer, value, expect, resume) in [
-        ("up1", "/round", json!(1_000_000_000_000_000u64), "round: 1000000000000000: its round", true),
+        (
+            "up1",
+            "/round",
+            json!(1_000_000_000_000_000u64),
+            "round: 1000000000000000: its round",
+            true,
+        ),
         ("up1", "/round", json!(u64::MAX), "round", true),
         ("up1", "/round", json!(-1), "invalid value", true),
         ("up1", "/round", json!(1u64 << 62), "round", true),

@@ -67,6 +67,14 @@ pub fn outputs(t: &mut Suite) {
     );
     t.fails(
         "output",
+        "train --out the inputs by way of a missing directory and ..",
+        &["up0"],
+        nothing,
+        |c| train(c, "server", "up0", "missing/../up0", false),
+        "would replace",
+    );
+    t.fails(
+        "output",
         "decrypt --out = --client",
         &["client"],
         nothing,
