@@ -155,11 +155,8 @@ pub fn write_sealed(
     }
 }
 
-/// Whether the file `path` is a secret key: by its name, its envelope, or its scheme header.
+/// Whether the file `path` is a secret key: by its envelope, or its scheme header.
 fn is_secret(path: &Path) -> bool {
-    if path.file_name().is_some_and(|n| n == SECRET_KEY) {
-        return true;
-    }
     let mut head = Vec::new();
     let read = std::fs::File::open(path).and_then(|f| {
         f.take((envelope::FIXED + envelope::MAX_BINDING + 40) as u64).read_to_end(&mut head)
@@ -183,7 +180,8 @@ fn is_secret(path: &Path) -> bool {
 pub fn refuse_secrets(dir: &Path) -> Result<()> {
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let path = entry.map_err(|e| Error::io(dir, e))?.path();
-        if path.is_file() && is_secret(&path) || path.file_name().is_some_and(|n| n == SECRET_KEY) {
+        // By name whatever it is; by content if it is a file.
+        if path.file_name().is_some_and(|n| n == SECRET_KEY) || path.is_file() && is_secret(&path) {
             return Err(WorkflowError::SecretKeyOnServer { path }.into());
         }
     }

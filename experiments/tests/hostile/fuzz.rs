@@ -172,7 +172,17 @@ pub fn run(world: &World) {
         for name in copy {
             copy_dir(&world.at(name), &dir.join(name));
         }
-        edit_json(&dir.join(file), |doc| mutations.iter().for_each(|m| apply(doc, m)));
+        let mut changed = false;
+        edit_json(&dir.join(file), |doc| {
+            let original = doc.clone();
+            mutations.iter().for_each(|m| apply(doc, m));
+            changed = *doc != original;
+        });
+        if !changed {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        // A mutation with nothing to act on (no array in a plan) is not a case.
+        prop_assume!(changed);
         let args: Vec<String> = command
             .iter()
             .map(|a| match (a.strip_prefix('@'), a.strip_prefix('%')) {
