@@ -7,6 +7,8 @@
 //! JSON files' values, identities (key sets, rounds, uploads, places), outputs, read bounds,
 //! secret keys, and damaged binary files. A property test then fuzzes the JSON files' numbers
 //! and shapes: no panic, no hang, no allocation past the cap, and failures change nothing.
+//! Unix only (`sh`, `ulimit`, permission bits).
+#![cfg(unix)]
 
 #[path = "../common/mod.rs"]
 mod common;
