@@ -9,6 +9,34 @@ use serde::{Deserialize, Serialize};
 /// Sigmoid degrees offered (odd least-squares fits; the low-depth schedule is built for 3).
 pub const SIGMOID_DEGREES: [usize; 3] = [3, 5, 7];
 
+/// The largest learning rate accepted (far beyond any that converges on scaled data; a bound
+/// keeps every product finite).
+pub const MAX_GAMMA: f64 = 1024.0;
+/// The largest half-width of the sigmoid's interval accepted (the same reason).
+pub const MAX_SIGMOID_INTERVAL: f64 = 1024.0;
+
+/// `x` as a short number (scientific notation far from 1).
+fn number(x: f64) -> String {
+    if x != 0.0 && !(1e-4..1e6).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
+}
+
+/// A hyperparameter out of range.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutOfRange {
+    /// The field (in a plan's `hyperparameters`).
+    pub field: &'static str,
+    /// The command-line flag.
+    pub flag: &'static str,
+    /// The value.
+    pub value: String,
+    /// What it must be.
+    pub expected: &'static str,
+}
+
 /// What training does with the data.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,33 +67,58 @@ impl Default for Hyperparameters {
 }
 
 impl Hyperparameters {
+    /// The first value out of range: its field, its command-line flag, the value and what it
+    /// must be.
+    pub fn out_of_range(&self) -> Option<OutOfRange> {
+        let bad = |field, flag, value: String, expected| {
+            Some(OutOfRange { field, flag, value, expected })
+        };
+        let (k, b) = (self.minibatches, self.batch_size);
+        if k == 0 {
+            return bad("minibatches", "--minibatches", "0".into(), "at least 1");
+        }
+        if b == 0 {
+            return bad("batch_size", "--batch-size", "0".into(), "at least 1");
+        }
+        if !(self.gamma.is_finite() && self.gamma > 0.0 && self.gamma <= MAX_GAMMA) {
+            return bad(
+                "gamma",
+                "--gamma",
+                number(self.gamma),
+                "a positive learning rate of at most 1024",
+            );
+        }
+        if !SIGMOID_DEGREES.contains(&self.sigmoid_degree) {
+            return bad(
+                "sigmoid_degree",
+                "--sigmoid-degree",
+                self.sigmoid_degree.to_string(),
+                "3, 5 or 7",
+            );
+        }
+        let r = self.sigmoid_interval;
+        if !(r.is_finite() && r > 0.0 && r <= MAX_SIGMOID_INTERVAL) {
+            return bad(
+                "sigmoid_interval",
+                "--sigmoid-interval",
+                number(r),
+                "a positive half-width R of at most 1024 of the fit's interval [-R, R]",
+            );
+        }
+        None
+    }
+
     /// Checks every value.
     ///
     /// # Errors
     /// [`Error::InvalidOption`] naming the flag.
     pub fn check(&self) -> Result<()> {
-        let bad =
-            |flag, value: String, expected| Err(Error::InvalidOption { flag, value, expected });
-        if self.minibatches == 0 {
-            return bad("--minibatches", "0".into(), "at least 1");
+        match self.out_of_range() {
+            Some(o) => {
+                Err(Error::InvalidOption { flag: o.flag, value: o.value, expected: o.expected })
+            }
+            None => Ok(()),
         }
-        if self.batch_size == 0 {
-            return bad("--batch-size", "0".into(), "at least 1");
-        }
-        if !(self.gamma.is_finite() && self.gamma > 0.0) {
-            return bad("--gamma", self.gamma.to_string(), "a positive learning rate");
-        }
-        if !SIGMOID_DEGREES.contains(&self.sigmoid_degree) {
-            return bad("--sigmoid-degree", self.sigmoid_degree.to_string(), "3, 5 or 7");
-        }
-        if !(self.sigmoid_interval.is_finite() && self.sigmoid_interval > 0.0) {
-            return bad(
-                "--sigmoid-interval",
-                self.sigmoid_interval.to_string(),
-                "a positive half-width R of the fit's interval [-R, R]",
-            );
-        }
-        Ok(())
     }
 
     /// Checks every value, and that `circuit` supports them.
@@ -128,6 +181,8 @@ mod tests {
             (Hyperparameters { gamma: f64::NAN, ..base.clone() }, "--gamma"),
             (Hyperparameters { sigmoid_degree: 4, ..base.clone() }, "--sigmoid-degree"),
             (Hyperparameters { sigmoid_interval: -1.0, ..base.clone() }, "--sigmoid-interval"),
+            (Hyperparameters { gamma: 1e300, ..base.clone() }, "--gamma"),
+            (Hyperparameters { sigmoid_interval: 1e9, ..base.clone() }, "--sigmoid-interval"),
         ] {
             let err = h.train_config().unwrap_err().to_string();
             assert!(err.starts_with(flag), "{err}");

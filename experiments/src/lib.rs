@@ -25,4 +25,4 @@ pub mod report;
 pub mod reproduce;
 pub mod workflow;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, WorkflowError};

@@ -62,6 +62,10 @@ enum Command {
         /// The server bundle's directory.
         #[arg(long)]
         server: PathBuf,
+        /// Replace an existing key set in --client or --server (models made under it can then
+        /// never be decrypted).
+        #[arg(long)]
+        force: bool,
     },
     /// Client: encrypt a round's inputs into an upload directory.
     Encrypt {
@@ -161,9 +165,9 @@ fn run(command: Command) -> Result<(), Error> {
             };
             reproduce::run(&opts).map(|_| ())
         }
-        Command::Keygen { circuit, data, hyper, quick, client, server } => {
+        Command::Keygen { circuit, data, hyper, quick, client, server, force } => {
             let hyper = hyper.resolve(Hyperparameters::default())?;
-            workflow::keygen(circuit, &hyper, &data.spec()?, quick, &client, &server)
+            workflow::keygen(circuit, &hyper, &data.spec()?, quick, (&client, &server), force)
         }
         Command::Encrypt { client, plan, resume_from, out } => {
             workflow::encrypt(&client, &plan, resume_from.as_deref(), &out)

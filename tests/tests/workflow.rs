@@ -8,7 +8,7 @@ use circuits::training::Kind;
 use experiments::args::PlanArgs;
 use experiments::data::DataSpec;
 use experiments::hyper::Hyperparameters;
-use experiments::{workflow, Error};
+use experiments::{workflow, Error, WorkflowError};
 use std::path::{Path, PathBuf};
 
 fn write_idx(dir: &Path, prefix: &str, count: usize) {
@@ -52,20 +52,18 @@ fn keygen_encrypt_train_decrypt_in_separate_directories() {
     );
     let spec = DataSpec::mnist(Some(data.clone()), 3, 8);
     let hyper = Hyperparameters { minibatches: 2, batch_size: 16, ..Hyperparameters::default() };
-    workflow::keygen(Kind::LowDepth, &hyper, &spec, true, &client, &server).unwrap();
+    workflow::keygen(Kind::LowDepth, &hyper, &spec, true, (&client, &server), false).unwrap();
     // The server's directory holds no secret key, and training refuses one that does.
     for entry in std::fs::read_dir(&server).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-        assert_ne!(
-            ckks::serial::peek_kind(&bytes).ok(),
-            Some(ckks::serial::Kind::SecretKey as u16)
-        );
+        let inner = workflow::envelope::peek(&bytes).map_or(&bytes[..], |(_, at)| &bytes[at..]);
+        assert_ne!(ckks::serial::peek_kind(inner).ok(), Some(ckks::serial::Kind::SecretKey as u16));
     }
     let same = PlanArgs::default();
     workflow::encrypt(&client, &same, None, &upload).unwrap();
     std::fs::copy(client.join("secret.key"), upload.join("leaked.key")).unwrap();
     let err = workflow::train(&server, &upload, false, &model).unwrap_err();
-    assert!(matches!(err, Error::SecretKeyOnServer { .. }), "{err}");
+    assert!(matches!(err, Error::Workflow(WorkflowError::SecretKeyOnServer { .. })), "{err}");
     assert!(!model.exists(), "nothing is written on failure");
     std::fs::remove_file(upload.join("leaked.key")).unwrap();
     workflow::train(&server, &upload, false, &model).unwrap();

@@ -9,7 +9,11 @@
 //!   shuffle, the scaling fitted on the training set, the bias column and the padding.
 //! - [`Dataset`]: the training and test [`Samples`] and the [`Preprocessing`] record.
 //!
-//! Every malformed input is a typed [`crate::Error`] naming the file, row and column.
+//! Every malformed input is a typed [`crate::Error`] naming the file, row and column. Every
+//! read is bounded: a file's size is checked before it is read (MNIST's IDX files at 64 MiB
+//! for images, 1 MiB for labels, after decompression too; CSV at 1 GiB; NumPy at 4 GiB), and
+//! what it holds at [`MAX_VALUES`] feature values and [`MAX_ROWS`] rows before they are
+//! stored.
 
 pub mod mnist;
 mod numpy;
@@ -17,6 +21,25 @@ mod prep;
 mod table;
 
 pub use prep::Preprocessing;
+
+/// The most feature values a table may hold (1 GiB as `f64`).
+pub const MAX_VALUES: usize = 1 << 27;
+/// The most rows a table may hold.
+pub const MAX_ROWS: usize = 1 << 24;
+
+/// Refuses a table of `rows` rows holding `values` feature values so far.
+fn check_table_size(path: &Path, rows: usize, values: usize) -> Result<()> {
+    if rows > MAX_ROWS || values > MAX_VALUES {
+        return Err(Error::TableTooLarge {
+            path: path.into(),
+            rows,
+            values,
+            max_rows: MAX_ROWS,
+            max_values: MAX_VALUES,
+        });
+    }
+    Ok(())
+}
 
 use crate::error::{Error, Location, Result};
 use linalg::PlainMatrix;

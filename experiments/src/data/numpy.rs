@@ -41,6 +41,12 @@ fn read_array(reader: impl Read, path: &Path, available: u64) -> Result<(Vec<u64
     if npy.len().checked_mul(size).is_none_or(|b| b > available) {
         return Err(bad("no more values than the file holds"));
     }
+    let rows = shape.first().copied().unwrap_or(0);
+    super::check_table_size(
+        path,
+        usize::try_from(rows).unwrap_or(usize::MAX),
+        usize::try_from(npy.len()).unwrap_or(usize::MAX),
+    )?;
     let io = |e| Error::Npy { path: path.into(), source: e };
     macro_rules! numbers {
         ($t:ty) => {

@@ -6,7 +6,7 @@ use crate::error::{Error, Location, Result};
 use std::path::Path;
 
 /// The largest CSV file read.
-pub(super) const MAX_BYTES: u64 = 1 << 32;
+pub(super) const MAX_BYTES: u64 = 1 << 30;
 
 /// Reads `path`: the label column `label`, the feature columns `features` (default: every other
 /// column, in file order).
@@ -71,6 +71,7 @@ pub(super) fn read_csv(path: &Path, label: &str, features: Option<&[String]>) ->
     let mut record = csv::StringRecord::new();
     while reader.read_record(&mut record).map_err(csv_error)? {
         let row = labels.len() + 1;
+        super::check_table_size(path, row, x.len() + feature_index.len())?;
         let line = record.position().map_or(0, |p| p.line());
         if record.len() != header.len() {
             return Err(Error::Ragged {

@@ -2,12 +2,16 @@
 //! `encrypt` (a round's uploads, seeded), `decrypt` (the model, the state for the next round,
 //! the weights by name, the test accuracy).
 
-use super::schema::{self, DataRecord, Plan, State, WorkflowFile};
+use super::bundle::{self, write_sealed, Client, GALOIS, PARAMS, RELIN};
+use super::envelope::Content;
+use super::identity::{Digest, Id};
+use super::limits;
+use super::schema::{self, DataRecord, KeysRecord, Plan, State, WorkflowFile};
 use super::store;
 use crate::args::PlanArgs;
 use crate::data::{self, DataSpec, Dataset, Source};
-use crate::error::{Error, Result};
-use crate::files::{read_bounded, OutputDir, MAX_JSON};
+use crate::error::{Error, Result, WorkflowError};
+use crate::files::{self, OutputDir, OutputKind, SECRET_KEY};
 use crate::hyper::Hyperparameters;
 use crate::params::{auto_options, max_slots};
 use circuits::protocol::{model_from_objects, ObjectSpec, Role, SplitModel};
@@ -15,11 +19,25 @@ use circuits::reference::accuracy;
 use circuits::training::{decode_model, Kind};
 use circuits::CircuitError;
 use ckks::eval::choose_parameters;
-use ckks::{Ciphertext, Context, Prng, SecretKey};
+use ckks::{Ciphertext, Prng};
 use std::path::Path;
 
-/// The largest secret-key file read.
-const MAX_SECRET_KEY: u64 = 1 << 24;
+/// The client's directory: owner-only, never replaced but by `keygen --force`.
+pub const CLIENT: OutputKind =
+    OutputKind { what: "a client directory", marker: Plan::NAME, private: true, key_set: true };
+
+/// The server's bundle: replaced only by `keygen --force`.
+pub const SERVER: OutputKind =
+    OutputKind { what: "a server directory", marker: Plan::NAME, private: false, key_set: true };
+
+/// A directory of decrypted weights.
+pub const WEIGHTS: OutputKind =
+    OutputKind { what: "a weights directory", marker: State::NAME, private: false, key_set: false };
+
+/// The largest magnitude a padding weight may have after decryption: the padding features are
+/// zero, so training leaves their weights at the scheme's noise (about 1e-8 at the test
+/// parameters).
+const PADDING_TOLERANCE: f64 = 1.0 / 1024.0;
 
 /// Prints what the data is and what was done to it.
 fn print_data(data: &Dataset) {
@@ -33,17 +51,23 @@ fn print_data(data: &Dataset) {
 /// writes the client's directory (secret key, owner-only; the plan with the data's record) and
 /// the server's (public material, the plan without the data).
 ///
+/// An existing key set (a client or server directory) is replaced only with `force`, and then
+/// with a warning: models made under it can no longer be decrypted. Both directories appear
+/// together or neither does.
+///
 /// # Errors
-/// Data, parameter and file errors.
+/// Data, parameter and file errors; [`WorkflowError::KeySetExists`] without `force`.
 pub fn keygen(
     circuit: Kind,
     hyper: &Hyperparameters,
     spec: &DataSpec,
     quick: bool,
-    client: &Path,
-    server: &Path,
+    (client, server): (&Path, &Path),
+    force: bool,
 ) -> Result<()> {
     hyper.check_for(circuit)?;
+    let mut c = OutputDir::create("--client", client, &CLIENT, &[server], force)?;
+    let mut s = OutputDir::create("--server", server, &SERVER, &[client], force)?;
     let mut options = auto_options(quick);
     // Later rounds start from a trained model, whose values the zero-start run the estimator
     // sees does not show: 10 bits of headroom instead of 2.
@@ -51,11 +75,15 @@ pub fn keygen(
     let data = data::load(spec, max_slots(&options))?;
     print_data(&data);
     println!("training: {} ({circuit})", hyper.describe());
+    let key_set = Id::random()?;
     let mut plan = Plan {
+        key_set,
         circuit,
         hyperparameters: hyper.clone(),
         unit_height: 0,
         width: data.width(),
+        keys: KeysRecord { relinearization: false, galois: 0 },
+        secret_key_check: None,
         data: Some(DataRecord { spec: spec.clone(), preprocessing: data.prep.clone() }),
     };
     let z = data.round(0, plan.rows_per_round())?;
@@ -65,58 +93,55 @@ pub fn keygen(
     plan.unit_height = training.unit(ctx.slots())?.height();
     println!("{}", params.summary());
     let keys = params.generate_keys(&mut Prng::from_os_entropy());
-    let params_bytes = ctx.to_bytes();
-    let mut c = OutputDir::create(client)?;
-    c.write_with_mode("secret.key", &keys.secret_key.to_bytes(), Some(0o600))?;
-    c.write("params.bin", &params_bytes)?;
-    schema::save(&mut c, &plan)?;
-    let mut s = OutputDir::create(server)?;
-    s.write("params.bin", &params_bytes)?;
     let ek = &keys.evaluation_keys;
+    plan.keys =
+        KeysRecord { relinearization: ek.relinearization.is_some(), galois: ek.galois.len() };
+    let secret = keys.secret_key.to_bytes();
+    plan.secret_key_check = Some(Digest::key_check(key_set, &secret));
+    // What keygen writes, the readers accept: the same checks.
+    plan.check(&client.join(Plan::NAME), (ctx, schema::Party::Client))?;
+    let params_bytes = ctx.to_bytes();
+    write_sealed(&mut c, SECRET_KEY, key_set, Content::SecretKey, &secret)?;
+    write_sealed(&mut c, PARAMS, key_set, Content::Parameters, &params_bytes)?;
+    schema::save(&mut c, &plan)?;
+    write_sealed(&mut s, PARAMS, key_set, Content::Parameters, &params_bytes)?;
     if let Some(rk) = &ek.relinearization {
-        s.write("relin.key", &rk.to_bytes())?;
+        write_sealed(&mut s, RELIN, key_set, Content::RelinearizationKey, &rk.to_bytes())?;
     }
-    s.write("galois.keys", &ek.galois.to_bytes())?;
+    write_sealed(&mut s, GALOIS, key_set, Content::GaloisKeys, &ek.galois.to_bytes())?;
     schema::save(&mut s, &plan.for_server())?;
-    c.commit()?;
-    s.commit()?;
-    println!("client files in {}, server bundle in {}", client.display(), server.display());
+    for d in [&c, &s] {
+        if d.replaces() {
+            eprintln!(
+                "warning: --force: replacing the key set in {}; models made under it can no \
+                 longer be decrypted",
+                d.target().display()
+            );
+        }
+    }
+    files::commit(vec![c, s])?;
+    println!(
+        "key set {key_set}: client files in {}, server bundle in {}",
+        client.display(),
+        server.display()
+    );
     Ok(())
-}
-
-/// The parameters of `dir`.
-///
-/// # Errors
-/// [`Error::Io`], [`Error::TooLarge`], [`Error::Object`].
-pub(super) fn load_params(dir: &Path) -> Result<Context> {
-    let path = dir.join("params.bin");
-    Context::from_bytes(&read_bounded(&path, MAX_JSON)?)
-        .map_err(|source| Error::Object { path, source })
-}
-
-/// The client's parameters, plan and secret key (the key's bytes are zeroized after use).
-fn load_client(client: &Path) -> Result<(Context, Plan, SecretKey)> {
-    let ctx = load_params(client)?;
-    let plan: Plan = schema::load(client)?;
-    let path = client.join("secret.key");
-    let bytes = zeroize::Zeroizing::new(read_bounded(&path, MAX_SECRET_KEY)?);
-    let sk =
-        SecretKey::from_bytes(&ctx, &bytes).map_err(|source| Error::Object { path, source })?;
-    Ok((ctx, plan, sk))
 }
 
 /// The client's data as the plan describes it (read again, and checked to be the same problem:
 /// features, classes, scaling and shape).
-fn client_data(client: &Path, plan: &Plan, args: &PlanArgs, slots: usize) -> Result<Dataset> {
-    let path = client.join(Plan::NAME);
+fn client_data(client: &Client, args: &PlanArgs) -> Result<Dataset> {
+    let (plan, path) = (&client.plan, client.plan_path());
     args.check_against(plan.circuit, &plan.hyperparameters, &path)?;
-    let record = plan.data.as_ref().ok_or_else(|| Error::InvalidField {
-        path: path.clone(),
-        field: "data",
-        problem: "missing: this is the server's plan, not the client's",
+    let record = plan.data.as_ref().ok_or_else(|| {
+        Error::from(WorkflowError::InvalidField {
+            path: path.clone(),
+            field: "data",
+            problem: "missing: this is the server's plan, not the client's".into(),
+        })
     })?;
     let spec = args.data_spec(&record.spec, &path)?;
-    let data = data::load(&spec, slots)?;
+    let data = data::load(&spec, client.ctx.slots())?;
     record.preprocessing.check_same(&data.prep, &path)?;
     Ok(data)
 }
@@ -127,20 +152,19 @@ fn client_data(client: &Path, plan: &Plan, args: &PlanArgs, slots: usize) -> Res
 /// # Errors
 /// Data, plan, state and file errors.
 pub fn encrypt(client: &Path, args: &PlanArgs, resume: Option<&Path>, out: &Path) -> Result<()> {
-    let (ctx, plan, sk) = load_client(client)?;
-    let data = client_data(client, &plan, args, ctx.slots())?;
-    let state: Option<State> = resume.map(schema::load).transpose()?;
+    let inputs: Vec<&Path> = std::iter::once(client).chain(resume).collect();
+    let mut dir = OutputDir::create("--out", out, &store::UPLOAD, &inputs, false)?;
+    let c = bundle::load_client(client)?;
+    let data = client_data(&c, args)?;
+    let (ctx, plan, sk) = (&c.ctx, &c.plan, &c.sk);
+    let plan_path = c.plan_path();
+    let state: Option<State> =
+        resume.map(|r| schema::load(r, (plan, plan_path.as_path(), ctx))).transpose()?;
+    // Checked on reading: the next round is within the plan's bounds.
     let round = state.as_ref().map_or(0, |s| s.round + 1);
     let z = data.round(round, plan.rows_per_round())?;
     let mut training = plan.training(&z, round)?;
     if let Some(st) = state {
-        if st.w.len() != plan.width {
-            return Err(Error::InvalidField {
-                path: resume.unwrap_or(client).join(State::NAME),
-                field: "w",
-                problem: "has another length than the plan's width",
-            });
-        }
         training = training.with_state(st.w, st.v);
     }
     let specs = training.upload(ctx.slots(), ctx.max_level())?;
@@ -157,8 +181,8 @@ pub fn encrypt(client: &Path, args: &PlanArgs, resume: Option<&Path>, out: &Path
         objects.push((*s, tiles));
     }
     let tiles: usize = specs.iter().map(ObjectSpec::tiles).sum();
-    let mut dir = OutputDir::create(out)?;
-    let bytes = store::write_objects(&mut dir, Role::Upload, round, objects)?;
+    let manifest = plan.manifest(Role::Upload, round, None)?;
+    let bytes = store::write_objects(&mut dir, manifest, objects)?;
     dir.commit()?;
     println!(
         "round {round}: {} objects, {tiles} ciphertexts, {bytes} bytes (seeded) in {}",
@@ -174,28 +198,31 @@ pub fn encrypt(client: &Path, args: &PlanArgs, resume: Option<&Path>, out: &Path
 /// # Errors
 /// Data, plan, model and file errors.
 pub fn decrypt(client: &Path, model_dir: &Path, args: &PlanArgs, out: &Path) -> Result<()> {
-    let (ctx, plan, sk) = load_client(client)?;
-    let data = client_data(client, &plan, args, ctx.slots())?;
-    let manifest = store::read_manifest(model_dir, Role::Model)?;
+    let mut dir = OutputDir::create("--out", out, &WEIGHTS, &[client, model_dir], false)?;
+    let c = bundle::load_client(client)?;
+    let data = client_data(&c, args)?;
+    let (ctx, plan, sk) = (&c.ctx, &c.plan, &c.sk);
+    let manifest = store::read_manifest(model_dir, Role::Model, plan, &c.plan_path())?;
     let round = manifest.round;
     let shape = plan.shape_only();
     let training = plan.training(&shape, round)?;
     let expected = training.returned(ctx.slots(), ctx.max_level())?;
     store::check_manifest(model_dir, &manifest, &expected)?;
-    let (model, previous) = model_from_objects(store::read_objects(&ctx, model_dir, &manifest)?)?;
+    let (model, previous) = model_from_objects(store::read_objects(ctx, model_dir, &manifest)?)?;
     let decode =
         |m: &SplitModel<Ciphertext>| decode_model(m, plan.width, |ct| ctx.decode(&sk.decrypt(ct)?));
     let w = decode(&model)?;
     // The state to resume from: v_k = (1 - eta_{k-1}) w_k + eta_{k-1} w_{k-1}.
     // (w_{k-1} is zero, with no part, only after a single minibatch from zero.)
     let prev = decode(&previous)?;
+    let names = data.weight_names();
+    plausible(model_dir, &w, names.len(), limits::value_room(ctx))?;
+    plausible(model_dir, &prev, names.len(), limits::value_room(ctx))?;
     let eta = *training.cfg.etas().last().expect("k >= 1");
     let v: Vec<f64> = w.iter().zip(&prev).map(|(a, b)| (1.0 - eta) * a + eta * b).collect();
     let acc = accuracy(&data.test.x, &data.test.y, &w);
     // Exactly the model's weights: the bias and the features, by name; not the padding.
-    let names = data.weight_names();
     let weights = &w[..names.len()];
-    let mut dir = OutputDir::create(out)?;
     dir.write("weights.csv", &weights_csv(&names, weights, &out.join("weights.csv"))?)?;
     dir.write_json(
         "weights.json",
@@ -207,7 +234,8 @@ pub fn decrypt(client: &Path, model_dir: &Path, args: &PlanArgs, out: &Path) -> 
             "round": round,
         }),
     )?;
-    schema::save(&mut dir, &State { round, w: w.clone(), v })?;
+    let state = State { key_set: plan.key_set, round, model: manifest.id, w: w.clone(), v };
+    schema::save(&mut dir, &state)?;
     if let Source::Mnist { .. } = data.spec.source {
         let svg = crate::report::weights_svg(&[("decrypted".to_string(), w.clone())], 14);
         dir.write("weights.svg", svg.as_bytes())?;
@@ -220,6 +248,27 @@ pub fn decrypt(client: &Path, model_dir: &Path, args: &PlanArgs, out: &Path) -> 
         weights.len(),
         out.display()
     );
+    Ok(())
+}
+
+/// Refuses decrypted weights no model can have: beyond what the parameters hold, or padding
+/// weights (from `features` on) away from zero. Behind the key-set identities and the key
+/// check, this catches a wrong key or a damaged model that slipped past them.
+fn plausible(model: &Path, w: &[f64], features: usize, room: f64) -> Result<()> {
+    for (index, &value) in w.iter().enumerate() {
+        let padding = index >= features;
+        let bound = if padding { PADDING_TOLERANCE } else { room };
+        if !value.is_finite() || value.abs() >= bound {
+            return Err(WorkflowError::Implausible {
+                path: model.into(),
+                index,
+                value,
+                room: bound,
+                padding,
+            }
+            .into());
+        }
+    }
     Ok(())
 }
 

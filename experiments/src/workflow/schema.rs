@@ -1,12 +1,18 @@
-//! The workflow's JSON files, one serde type each, read through [`load`] (bounded, parsed,
-//! then checked by [`WorkflowFile::check`]) and written through [`save`].
+//! The workflow's JSON files, one serde type each (unknown fields refused), read through
+//! [`load`]: bounded, parsed, then checked once by [`WorkflowFile::check`] against what it
+//! must agree with (the parameters, the plan), every number within the range
+//! [`super::limits`] allows and every product computed checked. Errors name the file and the
+//! field. Written through [`save`].
 
+use super::identity::{Digest, Id};
+use super::limits::{self, MAX_ITERATIONS, MAX_ROUND_CELLS};
 use crate::data::{DataSpec, Preprocessing};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, WorkflowError};
 use crate::files::OutputDir;
 use crate::hyper::Hyperparameters;
 use circuits::protocol::{ObjectSpec, Role};
 use circuits::training::{Kind, Training};
+use ckks::Context;
 use linalg::PlainMatrix;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -17,21 +23,24 @@ pub trait WorkflowFile: Serialize + DeserializeOwned {
     /// Its name in its directory.
     const NAME: &'static str;
 
-    /// Checks the values against each other, once, when the file is read.
+    /// What it is checked against.
+    type Against<'a>;
+
+    /// Checks every value, once, when the file is read.
     ///
     /// # Errors
-    /// [`Error::InvalidField`] (or another typed error) naming the file and field.
-    fn check(&self, path: &Path) -> Result<()>;
+    /// [`WorkflowError::InvalidField`] (or another typed error) naming the file and field.
+    fn check(&self, path: &Path, against: Self::Against<'_>) -> Result<()>;
 }
 
 /// Reads and checks the file `T::NAME` of `dir`.
 ///
 /// # Errors
 /// [`Error::Io`], [`Error::TooLarge`], [`Error::Json`], and what [`WorkflowFile::check`] finds.
-pub fn load<T: WorkflowFile>(dir: &Path) -> Result<T> {
+pub fn load<T: WorkflowFile>(dir: &Path, against: T::Against<'_>) -> Result<T> {
     let path = dir.join(T::NAME);
     let value: T = crate::files::read_json(&path)?;
-    value.check(&path)?;
+    value.check(&path, against)?;
     Ok(value)
 }
 
@@ -41,6 +50,23 @@ pub fn load<T: WorkflowFile>(dir: &Path) -> Result<T> {
 /// [`Error::Io`], [`Error::Json`].
 pub fn save<T: WorkflowFile>(out: &mut OutputDir, value: &T) -> Result<()> {
     out.write_json(T::NAME, value)
+}
+
+fn invalid(path: &Path, field: &'static str, problem: impl Into<String>) -> Error {
+    WorkflowError::InvalidField { path: path.into(), field, problem: problem.into() }.into()
+}
+
+fn same_key_set(path: &Path, found: Id, plan: &Plan, plan_path: &Path) -> Result<()> {
+    if found != plan.key_set {
+        return Err(WorkflowError::KeySetMismatch {
+            path: path.into(),
+            found,
+            reference: plan_path.into(),
+            expected: plan.key_set,
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// The data a plan was made for and what was done to it (the client's plan only: the server
@@ -54,10 +80,31 @@ pub struct DataRecord {
     pub preprocessing: Preprocessing,
 }
 
+/// The evaluation keys a server bundle holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysRecord {
+    /// Whether there is a relinearization key (`relin.key`).
+    pub relinearization: bool,
+    /// How many Galois keys `galois.keys` holds.
+    pub galois: usize,
+}
+
+/// Which side a plan is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Party {
+    /// The client: with the data's record and the secret key's check.
+    Client,
+    /// The server: without them.
+    Server,
+}
+
 /// Everything the two parties agree on besides the keys.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
+    /// The key set (drawn by `keygen`).
+    pub key_set: Id,
     /// The circuit.
     pub circuit: Kind,
     /// The training hyperparameters.
@@ -66,6 +113,11 @@ pub struct Plan {
     pub unit_height: usize,
     /// Bias and features, zero padded: the width of every uploaded object.
     pub width: usize,
+    /// The evaluation keys.
+    pub keys: KeysRecord,
+    /// The secret key's check (the client's plan only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_key_check: Option<Digest>,
     /// The data (the client's plan only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<DataRecord>,
@@ -74,18 +126,92 @@ pub struct Plan {
 impl WorkflowFile for Plan {
     const NAME: &'static str = "plan.json";
 
-    fn check(&self, path: &Path) -> Result<()> {
-        let bad = |field, problem| Err(Error::InvalidField { path: path.into(), field, problem });
-        self.hyperparameters.check()?;
-        if !self.width.is_power_of_two() || self.width < 2 {
-            return bad("width", "must be a power of two of at least 2 (bias and a feature)");
+    type Against<'a> = (&'a Context, Party);
+
+    fn check(&self, path: &Path, (ctx, party): Self::Against<'_>) -> Result<()> {
+        let bad = |field, problem: String| Err(invalid(path, field, problem));
+        if let Some(o) = self.hyperparameters.out_of_range() {
+            let field = match o.field {
+                "minibatches" => "hyperparameters.minibatches",
+                "batch_size" => "hyperparameters.batch_size",
+                "gamma" => "hyperparameters.gamma",
+                "sigmoid_degree" => "hyperparameters.sigmoid_degree",
+                _ => "hyperparameters.sigmoid_interval",
+            };
+            return bad(field, format!("{}: expected {}", o.value, o.expected));
         }
-        if !self.unit_height.is_power_of_two() {
-            return bad("unit_height", "must be a power of two");
+        let slots = ctx.slots();
+        let (k, b, d) =
+            (self.hyperparameters.minibatches, self.hyperparameters.batch_size, self.width);
+        if !d.is_power_of_two() || !(2..=slots).contains(&d) {
+            return bad(
+                "width",
+                format!("{d}: must be a power of two from 2 (bias and a feature) to {slots} slots"),
+            );
         }
-        if let Some(d) = &self.data {
-            if d.preprocessing.width != self.width {
-                return bad("data.preprocessing.width", "differs from the plan's width");
+        if !self.unit_height.is_power_of_two() || self.unit_height > slots {
+            return bad(
+                "unit_height",
+                format!("{}: must be a power of two of at most {slots} slots", self.unit_height),
+            );
+        }
+        if b > slots {
+            return bad(
+                "hyperparameters.batch_size",
+                format!("{b}: a minibatch has at most {slots} rows (the slots of a ciphertext)"),
+            );
+        }
+        if k.checked_mul(b).and_then(|r| r.checked_mul(d)).is_none_or(|c| c > MAX_ROUND_CELLS) {
+            return bad(
+                "hyperparameters.minibatches",
+                format!("{k} minibatches of {b} rows of width {d}: more than {MAX_ROUND_CELLS} cells a round"),
+            );
+        }
+        if k > MAX_ITERATIONS {
+            return bad("hyperparameters.minibatches", format!("{k}: at most {MAX_ITERATIONS}"));
+        }
+        if let Err(Error::InvalidOption { value, expected, .. }) =
+            self.hyperparameters.check_for(self.circuit)
+        {
+            return bad("hyperparameters.sigmoid_degree", format!("{value}: expected {expected}"));
+        }
+        let probe = PlainMatrix::from_fn(1, d, |_, _| 0.0);
+        let depth = self
+            .training(&probe, 0)?
+            .depth()
+            .map_err(|e| invalid(path, "circuit", e.to_string()))?;
+        if depth > ctx.max_level() {
+            return bad(
+                "hyperparameters.minibatches",
+                format!(
+                    "{k} minibatches need depth {depth}; the parameters have {} levels",
+                    ctx.max_level()
+                ),
+            );
+        }
+        if self.keys.galois > slots {
+            return bad("keys.galois", format!("{}: at most {slots}", self.keys.galois));
+        }
+        match (party, &self.secret_key_check, &self.data) {
+            (Party::Client, None, _) => {
+                return bad("secret_key_check", "missing: this is not a client's plan".into())
+            }
+            (Party::Client, _, None) => {
+                return bad("data", "missing: this is the server's plan, not the client's".into())
+            }
+            (Party::Server, Some(_), _) | (Party::Server, _, Some(_)) => {
+                return bad(
+                    "data",
+                    "the client's plan (with the data's record and the key check) where the \
+                     server's belongs"
+                        .into(),
+                )
+            }
+            _ => {}
+        }
+        if let Some(r) = &self.data {
+            if r.preprocessing.width != d {
+                return bad("data.preprocessing.width", "differs from the plan's width".into());
             }
         }
         Ok(())
@@ -93,9 +219,38 @@ impl WorkflowFile for Plan {
 }
 
 impl Plan {
-    /// Training rows per round (`k b`).
+    /// Training rows per round (`k b`; checked when the plan was read).
     pub fn rows_per_round(&self) -> usize {
-        self.hyperparameters.minibatches * self.hyperparameters.batch_size
+        self.hyperparameters.minibatches.saturating_mul(self.hyperparameters.batch_size)
+    }
+
+    /// Checks that round `round` (of a file `path`'s field `field`; with `next`, the round after
+    /// it) can be trained: its iterations end within [`MAX_ITERATIONS`].
+    ///
+    /// # Errors
+    /// [`WorkflowError::InvalidField`].
+    pub fn check_round(
+        &self,
+        path: &Path,
+        field: &'static str,
+        round: usize,
+        next: bool,
+    ) -> Result<()> {
+        let k = self.hyperparameters.minibatches;
+        let train = if next { round.checked_add(1) } else { Some(round) };
+        let end = train.and_then(|r| r.checked_add(1)).and_then(|r| r.checked_mul(k));
+        if end.is_none_or(|e| e > MAX_ITERATIONS) {
+            return Err(invalid(
+                path,
+                field,
+                format!(
+                    "{round}: {} round of {k} minibatches would end past iteration \
+                     {MAX_ITERATIONS}, the last a plan may reach",
+                    if next { "the next" } else { "its" }
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The circuit of `round` on `z`. Every round, the first included, starts from an uploaded
@@ -103,24 +258,53 @@ impl Plan {
     /// all rounds of the resumable circuit.
     ///
     /// # Errors
-    /// As [`Hyperparameters::train_config`].
+    /// As [`Hyperparameters::train_config`]; [`WorkflowError::InvalidField`] for a round
+    /// beyond [`MAX_ITERATIONS`].
     pub fn training<'a>(&self, z: &'a PlainMatrix, round: usize) -> Result<Training<'a>> {
         let mut cfg = self.hyperparameters.train_config()?;
-        cfg.start_iteration = round * self.hyperparameters.minibatches;
+        cfg.start_iteration = round
+            .checked_mul(self.hyperparameters.minibatches)
+            .filter(|s| *s <= MAX_ITERATIONS)
+            .ok_or_else(|| invalid(Path::new(Self::NAME), "round", format!("{round}: too late")))?;
         let zero = vec![0.0; self.width];
         let t = Training::new(self.circuit, cfg, z).with_state(zero.clone(), zero);
         Ok(if self.unit_height > 0 { t.with_unit_height(self.unit_height) } else { t })
     }
 
     /// A zero matrix of one round's shape: what stands for the data where only shapes matter
-    /// (the server, and the client's expectations of the returned model).
+    /// (the server, and the client's expectations of the returned model). Its size is bounded
+    /// by [`MAX_ROUND_CELLS`] once the plan is checked.
     pub fn shape_only(&self) -> PlainMatrix {
         PlainMatrix::from_fn(self.rows_per_round(), self.width, |_, _| 0.0)
     }
 
-    /// The plan the server gets: without the data's record.
+    /// The plan the server gets: without the data's record and the key check.
     pub fn for_server(&self) -> Plan {
-        Plan { data: None, ..self.clone() }
+        Plan { data: None, secret_key_check: None, ..self.clone() }
+    }
+
+    /// The digest of what both parties' plans hold (the server's plan), which every manifest
+    /// carries.
+    pub fn digest(&self) -> Digest {
+        let json = serde_json::to_vec(&self.for_server()).expect("a plan serializes");
+        Digest::plan(self.key_set, &json)
+    }
+
+    /// An empty manifest of this plan: a fresh id, the role, the round and, for a model, the
+    /// upload it was trained on.
+    ///
+    /// # Errors
+    /// [`WorkflowError::Entropy`].
+    pub fn manifest(&self, role: Role, round: usize, trained_from: Option<Id>) -> Result<Manifest> {
+        Ok(Manifest {
+            key_set: self.key_set,
+            id: Id::random()?,
+            role,
+            round,
+            trained_from,
+            plan: self.digest(),
+            objects: Vec::new(),
+        })
     }
 }
 
@@ -128,10 +312,19 @@ impl Plan {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
+    /// The key set its objects are encrypted under.
+    pub key_set: Id,
+    /// This upload's or model's id (every tile carries it).
+    pub id: Id,
     /// Upload or model.
     pub role: Role,
     /// The training round (0 for the first k minibatches; each resume adds one).
     pub round: usize,
+    /// A model: the id of the upload it was trained on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trained_from: Option<Id>,
+    /// The digest of the plan it was made under ([`Plan::digest`]).
+    pub plan: Digest,
     /// The objects, each as `<slug>.<tile>.ct` files.
     pub objects: Vec<ObjectSpec>,
 }
@@ -139,14 +332,39 @@ pub struct Manifest {
 impl WorkflowFile for Manifest {
     const NAME: &'static str = "manifest.json";
 
-    fn check(&self, path: &Path) -> Result<()> {
+    /// The plan (and its file), and the role expected.
+    type Against<'a> = (&'a Plan, &'a Path, Role);
+
+    fn check(&self, path: &Path, (plan, plan_path, role): Self::Against<'_>) -> Result<()> {
+        same_key_set(path, self.key_set, plan, plan_path)?;
+        if self.plan != plan.digest() {
+            return Err(WorkflowError::PlanDiffers {
+                path: path.into(),
+                reference: plan_path.into(),
+            }
+            .into());
+        }
+        if self.role != role {
+            return Err(invalid(
+                path,
+                "role",
+                match role {
+                    Role::Upload => "this is a model, not an upload",
+                    Role::Model => "this is an upload, not a model",
+                },
+            ));
+        }
         if let Some(o) = self.objects.iter().find(|o| o.name().role() != self.role) {
-            return Err(Error::Protocol {
+            return Err(WorkflowError::Protocol {
                 path: path.into(),
                 source: circuits::CircuitError::UnexpectedObject { name: o.name() },
-            });
+            }
+            .into());
         }
-        Ok(())
+        if self.trained_from.is_some() != (self.role == Role::Model) {
+            return Err(invalid(path, "trained_from", "a model's (only) names its upload"));
+        }
+        plan.check_round(path, "round", self.round, false)
     }
 }
 
@@ -155,8 +373,12 @@ impl WorkflowFile for Manifest {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct State {
+    /// The key set of the model it was decrypted from.
+    pub key_set: Id,
     /// The round it ends.
     pub round: usize,
+    /// The model it was decrypted from.
+    pub model: Id,
     /// `w_k`.
     pub w: Vec<f64>,
     /// `v_k`.
@@ -166,13 +388,31 @@ pub struct State {
 impl WorkflowFile for State {
     const NAME: &'static str = "state.json";
 
-    fn check(&self, path: &Path) -> Result<()> {
-        if self.w.len() != self.v.len() {
-            return Err(Error::InvalidField {
-                path: path.into(),
-                field: "v",
-                problem: "has another length than w",
-            });
+    /// The plan (and its file) and the parameters.
+    type Against<'a> = (&'a Plan, &'a Path, &'a Context);
+
+    fn check(&self, path: &Path, (plan, plan_path, ctx): Self::Against<'_>) -> Result<()> {
+        same_key_set(path, self.key_set, plan, plan_path)?;
+        // The next round must be trainable.
+        plan.check_round(path, "round", self.round, true)?;
+        let room = limits::value_room(ctx);
+        for (field, values) in [("w", &self.w), ("v", &self.v)] {
+            if values.len() != plan.width {
+                return Err(invalid(
+                    path,
+                    field,
+                    format!("{} values; the plan's width is {}", values.len(), plan.width),
+                ));
+            }
+            if let Some((i, x)) =
+                values.iter().enumerate().find(|(_, x)| !x.is_finite() || x.abs() >= room)
+            {
+                return Err(invalid(
+                    path,
+                    field,
+                    format!("value {i} is {x:e}; the parameters hold values below {room:.3e}"),
+                ));
+            }
         }
         Ok(())
     }

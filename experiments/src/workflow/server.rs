@@ -1,57 +1,42 @@
 //! The server's command: `train`, with public material only.
 
-use super::client::load_params;
-use super::schema::{self, Plan};
+use super::bundle::{self, refuse_secrets};
 use super::store;
-use crate::error::{Error, Result};
+use crate::error::{Result, WorkflowError};
 use crate::files::OutputDir;
 use crate::progress::{stages, Progress};
 use circuits::protocol::{model_objects, Role};
 use ckks::eval::{HomomorphicEvaluator, Observed};
-use ckks::{EvaluationKeys, Evaluator, GaloisKeys, RelinearizationKey};
+use ckks::Evaluator;
 use linalg::LinAlg;
 use std::path::Path;
 
-/// The largest key file read.
-const MAX_KEYS: u64 = 1 << 36;
-
 /// `train`: the server trains on the uploaded inputs with public material only; `resume` is
-/// required for (and only allowed on) the inputs of a later round.
+/// required for (and only allowed on) the inputs of a later round. The inputs must be of the
+/// server's key set, and every tile in its place.
 ///
 /// # Errors
-/// [`Error::SecretKeyOnServer`]; plan, upload, key and file errors.
+/// [`WorkflowError::SecretKeyOnServer`]; plan, upload, key and file errors.
 pub fn train(server: &Path, inputs: &Path, resume: bool, out: &Path) -> Result<()> {
-    store::refuse_secrets(server)?;
-    store::refuse_secrets(inputs)?;
-    let ctx = load_params(server)?;
-    let plan: Plan = schema::load(server)?;
-    let object = |path: std::path::PathBuf| move |source| Error::Object { path, source };
-    let relinearization = match server.join("relin.key") {
-        p if p.exists() => Some(
-            RelinearizationKey::from_bytes(&ctx, &crate::files::read_bounded(&p, MAX_KEYS)?)
-                .map_err(object(p))?,
-        ),
-        _ => None,
-    };
-    let galois_path = server.join("galois.keys");
-    let galois = GaloisKeys::from_bytes(&ctx, &crate::files::read_bounded(&galois_path, MAX_KEYS)?)
-        .map_err(object(galois_path))?;
-    let he = HomomorphicEvaluator::new(Evaluator::new(
-        &ctx,
-        EvaluationKeys { relinearization, galois },
-    )?);
-    let manifest = store::read_manifest(inputs, Role::Upload)?;
+    refuse_secrets(inputs)?;
+    let mut dir = OutputDir::create("--out", out, &store::MODEL, &[server, inputs], false)?;
+    let s = bundle::load_server(server)?;
+    let (ctx, plan) = (&s.ctx, &s.plan);
+    let manifest = store::read_manifest(inputs, Role::Upload, plan, &s.plan_path())?;
     let round = manifest.round;
     if resume != (round > 0) {
-        return Err(Error::Round { path: inputs.join("manifest.json"), round, resume });
+        return Err(
+            WorkflowError::Round { path: inputs.join("manifest.json"), round, resume }.into()
+        );
     }
     // The server has no data: a zero matrix of the right shape stands for it in the circuit's
-    // bookkeeping (shapes only).
+    // bookkeeping (shapes only; bounded by the plan's check).
     let shape = plan.shape_only();
     let training = plan.training(&shape, round)?;
     let expected = training.upload(ctx.slots(), ctx.max_level())?;
     store::check_manifest(inputs, &manifest, &expected)?;
-    let uploaded = training.inputs_from(store::read_objects(&ctx, inputs, &manifest)?)?;
+    let uploaded = training.inputs_from(store::read_objects(ctx, inputs, &manifest)?)?;
+    let he = HomomorphicEvaluator::new(Evaluator::new(ctx, s.keys)?);
     let total = training.cost(ctx.log_n())?.counts.key_switches();
     let progress = Progress::new(
         plan.circuit.name(),
@@ -72,7 +57,7 @@ pub fn train(server: &Path, inputs: &Path, resume: bool, out: &Path) -> Result<(
             Ok((spec, o.into_tiles().iter().map(|t| t.to_bytes()).collect()))
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut dir = OutputDir::create(out)?;
-    store::write_objects(&mut dir, Role::Model, round, objects)?;
+    let model = plan.manifest(Role::Model, round, Some(manifest.id))?;
+    store::write_objects(&mut dir, model, objects)?;
     dir.commit()
 }

@@ -1,72 +1,104 @@
 //! The ciphertext tiles of uploads and models on disk: one `<slug>.<tile>.ct` file per tile of
-//! each object of the upload protocol, and a manifest written last. Reading checks the manifest
-//! against the objects the circuit expects (names, kinds, shapes, units, levels, tile counts:
-//! the specs of `circuits::protocol`, compared whole), then every tile against its spec.
+//! each object of the upload protocol, each in an envelope naming its key set, its upload or
+//! model, its round, its object and its index; and the manifest. Reading checks the manifest
+//! against the plan (key set, role, round) and against the objects the circuit expects (names,
+//! kinds, shapes, units, levels, tile counts: the specs of `circuits::protocol`, compared
+//! whole), then every tile against its place: a tile of another object, index, round, upload
+//! or key set is refused, whatever its file is called.
 
-use super::schema::{self, Manifest};
-use crate::error::{Error, Result};
-use crate::files::{read_bounded, OutputDir};
+use super::envelope::{self, Binding, Content, TileRef};
+use super::limits;
+use super::schema::{self, Manifest, Plan, WorkflowFile};
+use crate::error::{Error, Result, WorkflowError};
+use crate::files::{OutputDir, OutputKind};
 use circuits::protocol::{EncryptedObject, ObjectSpec, Objects, Role};
 use circuits::CircuitError;
 use ckks::{Ciphertext, Context, SeededCiphertext};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// An upload directory.
+pub const UPLOAD: OutputKind = OutputKind {
+    what: "an upload directory",
+    marker: Manifest::NAME,
+    private: false,
+    key_set: false,
+};
+
+/// A model directory.
+pub const MODEL: OutputKind = OutputKind {
+    what: "a model directory",
+    marker: Manifest::NAME,
+    private: false,
+    key_set: false,
+};
+
+/// The output kind of `role`.
+pub fn kind_of(role: Role) -> &'static OutputKind {
+    match role {
+        Role::Upload => &UPLOAD,
+        Role::Model => &MODEL,
+    }
+}
+
 /// The file of tile `tile` of the object `spec`.
 pub fn tile_file(spec: &ObjectSpec, tile: usize) -> String {
     format!("{}.{tile}.ct", spec.name().slug())
 }
 
-/// Writes objects (each as its spec and its tiles' bytes, in order) and then their manifest.
+fn tile_binding(manifest: &Manifest, spec: &ObjectSpec, index: usize) -> Binding {
+    Binding {
+        key_set: manifest.key_set,
+        content: Content::Tile(TileRef {
+            role: manifest.role,
+            output: manifest.id,
+            round: manifest.round,
+            object: spec.name(),
+            index,
+        }),
+    }
+}
+
+/// Writes objects (each as its spec and its tiles' bytes, in order), each tile in its envelope,
+/// and then `manifest` (from [`Plan::manifest`]) listing them; the bytes written.
 ///
 /// # Errors
 /// [`Error::Io`], [`Error::Json`].
 pub fn write_objects(
     out: &mut OutputDir,
-    role: Role,
-    round: usize,
+    mut manifest: Manifest,
     objects: impl IntoIterator<Item = (ObjectSpec, Vec<Vec<u8>>)>,
 ) -> Result<usize> {
-    let mut specs = Vec::new();
     let mut bytes = 0;
     for (spec, tiles) in objects {
         debug_assert_eq!(tiles.len(), spec.tiles());
         for (i, t) in tiles.iter().enumerate() {
-            out.write(&tile_file(&spec, i), t)?;
-            bytes += t.len();
+            let sealed = envelope::seal(&tile_binding(&manifest, &spec, i), t);
+            out.write(&tile_file(&spec, i), &sealed)?;
+            bytes += sealed.len();
         }
-        specs.push(spec);
+        manifest.objects.push(spec);
     }
-    schema::save(out, &Manifest { role, round, objects: specs })?;
+    schema::save(out, &manifest)?;
     Ok(bytes)
 }
 
-/// Reads the manifest of `dir`, which must be of role `role`.
+/// Reads the manifest of `dir`, which must be of role `role` and of the plan's key set.
 ///
 /// # Errors
-/// As [`schema::load`]; [`Error::InvalidField`] for the other role.
-pub fn read_manifest(dir: &Path, role: Role) -> Result<Manifest> {
-    let manifest: Manifest = schema::load(dir)?;
-    if manifest.role != role {
-        return Err(Error::InvalidField {
-            path: dir.join(<Manifest as schema::WorkflowFile>::NAME),
-            field: "role",
-            problem: match role {
-                Role::Upload => "this is a model, not an upload",
-                Role::Model => "this is an upload, not a model",
-            },
-        });
-    }
-    Ok(manifest)
+/// As [`schema::load`].
+pub fn read_manifest(dir: &Path, role: Role, plan: &Plan, plan_path: &Path) -> Result<Manifest> {
+    schema::load(dir, (plan, plan_path, role))
 }
 
 /// Checks that the manifest lists exactly the objects `expected` (in any order).
 ///
 /// # Errors
-/// [`Error::Protocol`] naming the first object missing, differing or unexpected.
+/// [`WorkflowError::Protocol`] naming the first object missing, differing or unexpected.
 pub fn check_manifest(dir: &Path, manifest: &Manifest, expected: &[ObjectSpec]) -> Result<()> {
-    let path = dir.join(<Manifest as schema::WorkflowFile>::NAME);
-    let protocol = |source| Err(Error::Protocol { path: path.clone(), source });
+    let path = dir.join(Manifest::NAME);
+    let protocol =
+        |source| Err(Error::from(WorkflowError::Protocol { path: path.clone(), source }));
     let mut listed = BTreeMap::new();
     for s in &manifest.objects {
         if listed.insert(s.name(), s).is_some() {
@@ -94,15 +126,20 @@ pub fn check_manifest(dir: &Path, manifest: &Manifest, expected: &[ObjectSpec]) 
     Ok(())
 }
 
-/// The largest ciphertext file under `ctx`: three polynomials at the top level, and a header.
-fn ciphertext_limit(ctx: &Context) -> u64 {
-    (3 * (ctx.max_level() as u64 + 1) * ctx.n() as u64 * 8) + 4096
-}
-
-/// One ciphertext (seeded or not), at the level `level`.
-fn read_ct(ctx: &Context, path: &Path, level: usize) -> Result<Ciphertext> {
-    let bytes = read_bounded(path, ciphertext_limit(ctx))?;
-    let object = |source| Error::Object { path: path.into(), source };
+/// One tile (a ciphertext, seeded or not) of `spec`, at its level, its envelope checked
+/// against the manifest.
+fn read_tile(
+    ctx: &Context,
+    dir: &Path,
+    manifest: &Manifest,
+    spec: &ObjectSpec,
+    index: usize,
+) -> Result<Ciphertext> {
+    let path = dir.join(tile_file(spec, index));
+    let expected = tile_binding(manifest, spec, index);
+    let limit = limits::ciphertext(ctx, spec.level());
+    let bytes = envelope::read(&path, limit, &expected, &dir.join(Manifest::NAME))?;
+    let object = |source| Error::Object { path: path.clone(), source };
     let kind = ckks::serial::peek_kind(&bytes).map_err(object)?;
     let ct = if kind == ckks::serial::Kind::SeededCiphertext as u16 {
         SeededCiphertext::from_bytes(ctx, &bytes).map(|s| s.expand(ctx))
@@ -110,8 +147,10 @@ fn read_ct(ctx: &Context, path: &Path, level: usize) -> Result<Ciphertext> {
         Ciphertext::from_bytes(ctx, &bytes)
     }
     .map_err(object)?;
-    if ct.level() != level {
-        return Err(Error::TileLevel { path: path.into(), expected: level, found: ct.level() });
+    if ct.level() != spec.level() {
+        return Err(
+            WorkflowError::TileLevel { path, expected: spec.level(), found: ct.level() }.into()
+        );
     }
     Ok(ct)
 }
@@ -119,36 +158,15 @@ fn read_ct(ctx: &Context, path: &Path, level: usize) -> Result<Ciphertext> {
 /// The objects of a checked manifest (see [`check_manifest`]), every tile read and checked.
 ///
 /// # Errors
-/// [`Error::Io`], [`Error::TooLarge`], [`Error::Object`], [`Error::TileLevel`].
+/// [`Error::Io`], [`Error::TooLarge`], [`Error::Object`], the envelope's errors,
+/// [`WorkflowError::TileLevel`].
 pub fn read_objects(ctx: &Context, dir: &Path, manifest: &Manifest) -> Result<Objects<Ciphertext>> {
     let mut out = BTreeMap::new();
     for spec in &manifest.objects {
         let tiles = (0..spec.tiles())
-            .map(|i| read_ct(ctx, &dir.join(tile_file(spec, i)), spec.level()))
+            .map(|i| read_tile(ctx, dir, manifest, spec, i))
             .collect::<Result<Vec<_>>>()?;
         out.insert(spec.name(), EncryptedObject::from_tiles(spec, tiles)?);
     }
     Ok(out)
-}
-
-/// Refuses to go on if `dir` holds anything that looks like a secret key.
-///
-/// # Errors
-/// [`Error::SecretKeyOnServer`]; [`Error::Io`].
-pub fn refuse_secrets(dir: &Path) -> Result<()> {
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let path = entry.map_err(|e| Error::io(dir, e))?.path();
-        let is_secret = path.file_name().is_some_and(|n| n == "secret.key")
-            || (path.is_file()
-                && std::fs::File::open(&path).ok().and_then(|mut f| {
-                    use std::io::Read;
-                    let mut head = [0u8; 40];
-                    f.read_exact(&mut head).ok()?;
-                    ckks::serial::peek_kind(&head).ok()
-                }) == Some(ckks::serial::Kind::SecretKey as u16));
-        if is_secret {
-            return Err(Error::SecretKeyOnServer { path });
-        }
-    }
-    Ok(())
 }

@@ -1,9 +1,13 @@
 //! The one error type of the experiments: every failure of the datasets, the reproduction and
 //! the client/server workflow, each naming the file (and the row, column or field) it is about.
+//! The workflow's file errors are their own enum, [`WorkflowError`] (in `workflow.rs`).
 
 use circuits::CircuitError;
 use std::path::PathBuf;
 use thiserror::Error;
+
+mod workflow;
+pub use workflow::WorkflowError;
 
 /// Result alias of this crate.
 pub type Result<T> = std::result::Result<T, Error>;
@@ -222,6 +226,25 @@ pub enum Error {
         found: usize,
     },
 
+    /// A table with more rows or values than are read.
+    #[error(
+        "{}: {rows} rows and {values} values so far, more than the {max_rows} rows and \
+         {max_values} values a table may have",
+        path.display()
+    )]
+    TableTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Rows (so far).
+        rows: usize,
+        /// Feature values (so far).
+        values: usize,
+        /// The bound on rows.
+        max_rows: usize,
+        /// The bound on values.
+        max_values: usize,
+    },
+
     /// A file with no data rows.
     #[error("{}: no data rows", path.display())]
     NoRows {
@@ -418,7 +441,7 @@ pub enum Error {
         available: usize,
     },
 
-    // ----- options and the workflow's files ----------------------------------------------------
+    // ----- options and plans ---------------------------------------------------------------------
     /// A command-line value out of range.
     #[error("{flag} {value}: expected {expected}")]
     InvalidOption {
@@ -443,61 +466,10 @@ pub enum Error {
         given: String,
     },
 
-    /// A file's field that the rest contradicts.
-    #[error("{}: {field}: {problem}", path.display())]
-    InvalidField {
-        /// The file.
-        path: PathBuf,
-        /// The field.
-        field: &'static str,
-        /// What is wrong.
-        problem: &'static str,
-    },
-
-    /// An upload or model that differs from what the circuit exchanges.
-    #[error("{}: {source}", path.display())]
-    Protocol {
-        /// The manifest.
-        path: PathBuf,
-        /// How it differs.
-        source: CircuitError,
-    },
-
-    /// A tile at another level than its manifest says.
-    #[error("{}: at level {found}, the manifest says {expected}", path.display())]
-    TileLevel {
-        /// The tile's file.
-        path: PathBuf,
-        /// The manifest's level.
-        expected: usize,
-        /// The tile's.
-        found: usize,
-    },
-
-    /// Inputs of another round than `train` was told to expect.
-    #[error(
-        "{}: the inputs are for round {round}: {}",
-        path.display(),
-        if *resume { "--resume needs a later round's inputs" } else { "pass --resume" }
-    )]
-    Round {
-        /// The manifest.
-        path: PathBuf,
-        /// Its round.
-        round: usize,
-        /// Whether `--resume` was given.
-        resume: bool,
-    },
-
-    /// A secret key where the server's files are.
-    #[error(
-        "refusing to train: {} is a secret key; the server must hold public material only",
-        path.display()
-    )]
-    SecretKeyOnServer {
-        /// The file.
-        path: PathBuf,
-    },
+    // ----- the workflow's files ---------------------------------------------------------------
+    /// The workflow's files (see [`WorkflowError`]).
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
 
     // ----- the layers below --------------------------------------------------------------------
     /// From the scheme.
