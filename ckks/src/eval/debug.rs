@@ -3,7 +3,8 @@
 //!
 //! It decrypts, so it needs the secret key: a client-side tool for developing circuits.
 
-use super::{CkksEvaluator, HomomorphicEvaluator, KeyModel, Op, PlaintextEvaluator, SlotVector};
+use super::traits::{CkksEvaluator, Op};
+use super::{HomomorphicEvaluator, KeyModel, PlaintextEvaluator, SlotVector};
 use crate::error::Result;
 use crate::scheme::{Ciphertext, Meta, ModulusChain, Plaintext, SecretKey};
 use num_complex::Complex64;

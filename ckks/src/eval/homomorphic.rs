@@ -1,6 +1,6 @@
 //! The homomorphic evaluator: the real scheme behind the evaluator interface.
 
-use super::CkksEvaluator;
+use super::traits::CkksEvaluator;
 use crate::error::{CkksError, Result};
 use crate::math::Prng;
 use crate::scheme::{

@@ -2,7 +2,8 @@
 //! [`Observer`]. The depth finder, the op counter, the rotation collector and the scale
 //! estimator are observers; a tuple of observers watches one run for all of them at once.
 
-use super::{CkksEvaluator, Op, SymbolicEvaluator};
+use super::traits::{CkksEvaluator, Op};
+use super::SymbolicEvaluator;
 use crate::error::Result;
 use crate::scheme::{Meta, ModulusChain};
 use num_complex::Complex64;

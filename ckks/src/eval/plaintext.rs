@@ -1,7 +1,8 @@
 //! The plaintext evaluator: exact complex slot vectors, no encoding, no noise, with the scheme's
 //! level and scale bookkeeping alongside. Its results are what an encrypted run approximates.
 
-use super::{CkksEvaluator, KeyModel};
+use super::traits::CkksEvaluator;
+use super::KeyModel;
 use crate::error::Result;
 use crate::scheme::encoding::check_encodable;
 use crate::scheme::{rules, Meta, ModulusChain};

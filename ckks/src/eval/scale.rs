@@ -14,7 +14,8 @@
 //! `(l, e, log2 M)` for every value of a plaintext run and solves these inequalities for `b`
 //! (given `b_0`) or for `b_0` (given `b`).
 
-use super::{CkksEvaluator, Event, Observed, Observer, PlaintextEvaluator};
+use super::traits::CkksEvaluator;
+use super::{Event, Observed, Observer, PlaintextEvaluator};
 use crate::error::Result;
 use crate::scheme::ModulusChain;
 use std::collections::BTreeMap;

@@ -2,7 +2,8 @@
 //! circuit's bookkeeping runs at almost no cost. The base of the depth finder, the op counter
 //! and the rotation collector.
 
-use super::{CkksEvaluator, KeyModel};
+use super::traits::CkksEvaluator;
+use super::KeyModel;
 use crate::error::Result;
 use crate::scheme::encoding::check_encodable;
 use crate::scheme::{rules, Meta, ModulusChain};
