@@ -266,6 +266,7 @@ fn fit_digits(
                 log_n,
                 first_prime_bits: first,
                 data_prime_bits: vec![log_scale; levels],
+                bootstrap_prime_bits: Vec::new(),
                 special_prime_bits: vec![width; k as usize],
                 log_scale,
                 dnum,

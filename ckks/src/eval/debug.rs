@@ -258,6 +258,14 @@ impl CkksEvaluator for DebugEvaluator {
     fn mul_const(&self, a: &DebugValue, c: f64) -> Result<DebugValue> {
         self.unary(Op::MulConst, a, |e, x| e.mul_const(x, c), |e, x| e.mul_const(x, c))
     }
+    fn mul_const_at_scale(&self, a: &DebugValue, c: f64, scale: f64) -> Result<DebugValue> {
+        self.unary(
+            Op::MulConst,
+            a,
+            |e, x| e.mul_const_at_scale(x, c, scale),
+            |e, x| e.mul_const_at_scale(x, c, scale),
+        )
+    }
     fn mul_integer(&self, a: &DebugValue, k: i64) -> Result<DebugValue> {
         self.unary(Op::MulInteger, a, |e, x| e.mul_integer(x, k), |e, x| e.mul_integer(x, k))
     }

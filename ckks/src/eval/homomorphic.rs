@@ -137,6 +137,9 @@ impl CkksEvaluator for HomomorphicEvaluator {
     fn mul_const(&self, a: &Ciphertext, c: f64) -> Result<Ciphertext> {
         self.eval.mul_const(a, c)
     }
+    fn mul_const_at_scale(&self, a: &Ciphertext, c: f64, scale: f64) -> Result<Ciphertext> {
+        self.eval.mul_const_at_scale(a, c, scale)
+    }
     fn mul_integer(&self, a: &Ciphertext, k: i64) -> Result<Ciphertext> {
         self.eval.mul_integer(a, k)
     }

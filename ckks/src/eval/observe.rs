@@ -161,6 +161,9 @@ impl<E: CkksEvaluator, O: Observer<E>> CkksEvaluator for Observed<E, O> {
     fn mul_const(&self, a: &E::Value, c: f64) -> Result<E::Value> {
         self.unary(Op::MulConst, a, |e, a| e.mul_const(a, c))
     }
+    fn mul_const_at_scale(&self, a: &E::Value, c: f64, scale: f64) -> Result<E::Value> {
+        self.unary(Op::MulConst, a, |e, a| e.mul_const_at_scale(a, c, scale))
+    }
     fn mul_integer(&self, a: &E::Value, k: i64) -> Result<E::Value> {
         self.unary(Op::MulInteger, a, |e, a| e.mul_integer(a, k))
     }

@@ -169,6 +169,10 @@ impl CkksEvaluator for PlaintextEvaluator {
         Ok(self.map(rules::mul_const(&self.chain, &a.meta, c)?, a, |x| x * c))
     }
 
+    fn mul_const_at_scale(&self, a: &SlotVector, c: f64, scale: f64) -> Result<SlotVector> {
+        Ok(self.map(rules::mul_const_at_scale(&self.chain, &a.meta, c, scale)?, a, |x| x * c))
+    }
+
     fn mul_integer(&self, a: &SlotVector, k: i64) -> Result<SlotVector> {
         let meta = rules::mul_integer(&self.chain, &a.meta, k)?;
         let k = k as f64;

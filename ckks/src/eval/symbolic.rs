@@ -89,6 +89,10 @@ impl CkksEvaluator for SymbolicEvaluator {
         rules::mul_const(&self.chain, a, c)
     }
 
+    fn mul_const_at_scale(&self, a: &Meta, c: f64, scale: f64) -> Result<Meta> {
+        rules::mul_const_at_scale(&self.chain, a, c, scale)
+    }
+
     fn mul_integer(&self, a: &Meta, k: i64) -> Result<Meta> {
         rules::mul_integer(&self.chain, a, k)
     }

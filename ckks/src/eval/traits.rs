@@ -157,6 +157,14 @@ pub trait CkksEvaluator: Sync {
     /// Encoding overflow.
     fn mul_const(&self, a: &Self::Value, c: f64) -> Result<Self::Value>;
 
+    /// `a * c` for a real constant `c` encoded at an explicit `scale` (the result's scale is
+    /// `a`'s times `scale`; no rescale): for circuits that manage their own scales, such as
+    /// bootstrapping's polynomial evaluation, which aims every term of a sum at one scale.
+    ///
+    /// # Errors
+    /// Encoding overflow, or a scale below 1.
+    fn mul_const_at_scale(&self, a: &Self::Value, c: f64, scale: f64) -> Result<Self::Value>;
+
     /// `a * k` for an integer `k`: no scale change, no level.
     ///
     /// # Errors
