@@ -33,6 +33,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod boot;
 pub mod error;
 pub mod eval;
 pub mod math;

@@ -1,0 +1,3 @@
+//! Bootstrapping (work in progress).
+
+pub(crate) mod dft;
