@@ -152,4 +152,20 @@ pub enum CkksError {
         /// The version this build reads.
         supported: u16,
     },
+
+    /// The ephemeral sparse secret of bootstrapping falls outside its security claim.
+    #[error(
+        "sparse-secret encapsulation is claimed 128-bit secure only for N >= 2^16, Hamming weight \
+         >= 32 and log2(q_0 p_0) <= 121 (Bossuat et al. 2022); got N = 2^{log_n}, h = \
+         {hamming_weight}, log2(q_0 p_0) = {log_q0p0:.1}: use a smaller first or special prime, a \
+         larger ring (or, for experiments only, Security::InsecureToyParameters)"
+    )]
+    InsecureBootstrapping {
+        /// log2 of the ring degree.
+        log_n: u32,
+        /// The ephemeral secret's Hamming weight.
+        hamming_weight: usize,
+        /// log2 of the modulus of the key under the sparse secret.
+        log_q0p0: f64,
+    },
 }
