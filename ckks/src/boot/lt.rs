@@ -122,7 +122,11 @@ impl LinearTransform {
 
     /// The slot vectors to encode, per giant step and term: the diagonal of `matrix` at the
     /// term's offset rotated by `-step`, repeated to `slots` entries.
-    pub fn diagonal_values(&self, matrix: &DiagMatrix, slots: usize) -> Vec<Vec<Vec<Complex64>>> {
+    pub(crate) fn diagonal_values(
+        &self,
+        matrix: &DiagMatrix,
+        slots: usize,
+    ) -> Vec<Vec<Vec<Complex64>>> {
         let p = self.period;
         self.giants
             .iter()
@@ -142,7 +146,7 @@ impl LinearTransform {
     ///
     /// # Errors
     /// What the encoder reports (an overflow of the scaled diagonals).
-    pub fn encode<E: CkksEvaluator>(
+    pub(crate) fn encode<E: CkksEvaluator>(
         &self,
         e: &E,
         matrix: &DiagMatrix,

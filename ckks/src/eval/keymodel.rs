@@ -1,6 +1,7 @@
 //! Which evaluation keys a simulated evaluator pretends to hold, so that a plaintext or symbolic
 //! run fails on a missing key exactly as the encrypted run would.
 
+use crate::boot::BootstrapPlan;
 use crate::error::{CkksError, Result};
 use crate::scheme::{EvaluationKeys, ModulusChain};
 use std::collections::BTreeSet;
@@ -91,5 +92,22 @@ impl KeyModel {
         } else {
             Err(CkksError::MissingConjugationKey)
         }
+    }
+
+    /// Checks for the keys a bootstrapping plan lists: the relinearization key and the Galois
+    /// keys of its rotations and conjugation.
+    ///
+    /// # Errors
+    /// The missing-key error of the first key missing.
+    pub fn check_bootstrap(&self, plan: &BootstrapPlan) -> Result<()> {
+        self.check_relinearization()?;
+        let chain = plan.chain();
+        for &s in &plan.rotations().steps {
+            self.check_rotation(chain, s as i64)?;
+        }
+        if plan.rotations().conjugation {
+            self.check_conjugation(chain)?;
+        }
+        Ok(())
     }
 }

@@ -64,4 +64,4 @@ pub use observe::{
 pub use plaintext::{PlaintextEvaluator, SlotVector};
 pub use scale::{Constraint, ScaleEstimate, ScaleEstimator, ScaleRecorder};
 pub use symbolic::SymbolicEvaluator;
-pub use traits::{CkksEvaluator, Op};
+pub use traits::{CkksEvaluator, Op, Stage};

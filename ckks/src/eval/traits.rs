@@ -1,5 +1,6 @@
 //! The evaluator interface every circuit is written against, and the operations observers see.
 
+use crate::boot::BootstrapPlan;
 use crate::error::Result;
 use crate::scheme::{Meta, ModulusChain};
 use num_complex::Complex64;
@@ -50,6 +51,23 @@ pub enum Op {
     },
     /// Complex conjugation (one key switch).
     Conjugate,
+    /// A whole bootstrap (its operations are described by the plan's profile).
+    Bootstrap,
+    /// One stage of a bootstrap, as the debug evaluator compares them.
+    BootstrapStage(Stage),
+}
+
+/// The stages of bootstrapping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Stage {
+    /// Alignment to level 0, sparse-secret encapsulation and the modulus raise.
+    ModRaise,
+    /// The trace (sparse slots), CoeffsToSlots and the real parts.
+    CoeffsToSlots,
+    /// The approximate modular reduction.
+    EvalMod,
+    /// SlotsToCoeffs.
+    SlotsToCoeffs,
 }
 
 impl Op {
@@ -220,6 +238,25 @@ pub trait CkksEvaluator: Sync {
     /// # Errors
     /// A three-component value, a missing conjugation key.
     fn conjugate(&self, a: &Self::Value) -> Result<Self::Value>;
+
+    /// Refreshes `a` (two components, any level; a level-0 value at level 0's nominal scale):
+    /// the result is at the plan's output level ([`BootstrapPlan::output_level`]) and its
+    /// nominal scale, with the same slots up to the bootstrapping error (for a plan of `n < N/2`
+    /// slots, the average of the `N/2n` copies: the same slots when they repeat with period
+    /// `n`). See [`crate::boot`] for the precision contract.
+    ///
+    /// # Errors
+    /// [`CkksError::BootstrapUnavailable`](crate::CkksError) when the evaluator has no plan or
+    /// bootstrapper; [`CkksError::NeedsRelinearization`](crate::CkksError),
+    /// [`CkksError::BootstrapScale`](crate::CkksError); missing keys where the evaluator models
+    /// them; for the plaintext evaluator, [`CkksError::BootstrapRange`](crate::CkksError) for a
+    /// slot beyond the range the approximation covers.
+    fn bootstrap(&self, a: &Self::Value) -> Result<Self::Value>;
+
+    /// The bootstrapping plan this evaluator follows, if it can bootstrap.
+    fn bootstrap_plan(&self) -> Option<&BootstrapPlan> {
+        None
+    }
 
     /// Several rotations of one value (hoisted where the implementation can share work).
     ///

@@ -1,0 +1,606 @@
+//! The bootstrapping plan: a configuration resolved against a modulus chain (levels, scales,
+//! the transforms' arrangements, the modular reduction), and the stages written once against
+//! the evaluator interface so that every interpretation runs the same circuit.
+
+use super::dft::{self, DiagMatrix};
+use super::evalmod::ModReduction;
+use super::lt::LinearTransform;
+use crate::error::{CkksError, Result};
+use crate::eval::SymbolicEvaluator;
+use crate::eval::{CkksEvaluator, Counter, Observed, OpCounts, RotationSet, Rotations};
+use crate::scheme::rules::{self, Meta};
+use crate::scheme::ModulusChain;
+use num_complex::Complex64;
+use std::f64::consts::PI;
+
+/// What to bootstrap and how: slot count, level budgets, secret, modular reduction.
+///
+/// [`BootstrapConfig::default`] bootstraps all `N/2` slots with the budgets and prime widths
+/// of Lattigo's dense-secret parameter sets (CoeffsToSlots 4 levels of 56 bits, SlotsToCoeffs
+/// 3 of 39 bits, the modular reduction at the width of `q_0`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BootstrapConfig {
+    /// Slots bootstrapped: `None` for all `N/2`, or a power of two below `N/2` (sparse: the
+    /// input's slots must repeat with that period; see [`crate::boot`]).
+    pub slots: Option<usize>,
+    /// Levels (factors) of CoeffsToSlots (at most `log2` of the slot count; at least 1).
+    pub cts_levels: usize,
+    /// Levels (factors) of SlotsToCoeffs.
+    pub stc_levels: usize,
+    /// Width of the CoeffsToSlots primes.
+    pub cts_prime_bits: u32,
+    /// Width of the SlotsToCoeffs primes.
+    pub stc_prime_bits: u32,
+    /// Hamming weight `h` of the ephemeral secret (the modular reduction covers
+    /// `|I| <= (h + 1) / 2`).
+    pub hamming_weight: usize,
+    /// Double-angle steps of the modular reduction.
+    pub double_angles: u32,
+    /// Target error of the reduction's polynomial (in units of `sin(2 pi x)`).
+    pub mod_error: f64,
+    /// `log2` of the ratio `q_0 / |m|` the input is scaled to at level 0: larger keeps the
+    /// sine's cubic term smaller (error `(2 pi)^2 / 6 2^(-2 r)` at `|m| = 1`) and amplifies the
+    /// reduction's error by `2^r / (2 pi)`.
+    pub log_message_ratio: u32,
+    /// The largest slot magnitude the precision contract covers (the plaintext evaluator
+    /// refuses larger values).
+    pub input_bound: f64,
+}
+
+impl Default for BootstrapConfig {
+    fn default() -> Self {
+        Self {
+            slots: None,
+            cts_levels: 4,
+            stc_levels: 3,
+            cts_prime_bits: 56,
+            stc_prime_bits: 39,
+            hamming_weight: 32,
+            double_angles: 2,
+            mod_error: 2f64.powi(-40),
+            log_message_ratio: 12,
+            input_bound: 1.0,
+        }
+    }
+}
+
+impl BootstrapConfig {
+    /// The default configuration for `slots` slots (`None`: all).
+    pub fn with_slots(slots: Option<usize>) -> Self {
+        Self { slots, ..Self::default() }
+    }
+
+    /// The half-width `K` of the interval the modular reduction covers: `(h + 1) / 2` plus
+    /// half a unit of margin.
+    pub fn k(&self) -> f64 {
+        (self.hamming_weight as f64 + 1.0) / 2.0 + 0.5
+    }
+
+    /// The modular reduction of this configuration.
+    pub fn mod_reduction(&self) -> ModReduction {
+        ModReduction::new(self.k(), self.double_angles, self.mod_error, 255)
+    }
+
+    /// The widths of the bootstrapping primes, bottom to top (SlotsToCoeffs, the modular
+    /// reduction at `first_prime_bits`, CoeffsToSlots), for
+    /// [`ParametersLiteral::bootstrap_prime_bits`](crate::ParametersLiteral) with `N/2 = half`
+    /// slots.
+    pub fn prime_bits(&self, first_prime_bits: u32, log_n: u32) -> Vec<u32> {
+        let n = self.slots.unwrap_or(1 << (log_n - 1));
+        let stages = dft::log2(n.max(1));
+        let (c, s) =
+            (self.cts_levels.clamp(1, stages.max(1)), self.stc_levels.clamp(1, stages.max(1)));
+        let mut bits = vec![self.stc_prime_bits; s];
+        bits.extend(vec![first_prime_bits; self.mod_reduction().depth()]);
+        bits.extend(vec![self.cts_prime_bits; c]);
+        bits
+    }
+}
+
+/// Levels consumed by each stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StageLevels {
+    /// CoeffsToSlots.
+    pub coeffs_to_slots: usize,
+    /// The modular reduction.
+    pub eval_mod: usize,
+    /// SlotsToCoeffs.
+    pub slots_to_coeffs: usize,
+}
+
+impl StageLevels {
+    /// All of them.
+    pub fn total(&self) -> usize {
+        self.coeffs_to_slots + self.eval_mod + self.slots_to_coeffs
+    }
+}
+
+/// The work of one bootstrap, counted on a symbolic run of its stages: what an op counter and
+/// a rotation collector add for each bootstrap.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BootstrapProfile {
+    /// Operation counts (the two key switches of the encapsulation included).
+    pub counts: OpCounts,
+    /// Rotation steps and conjugation.
+    pub rotations: RotationSet,
+}
+
+/// The encoded constants of one plan for one evaluator: the transforms' diagonals and the
+/// plaintexts `-i` and `i` (scale 1, exact).
+#[derive(Clone, Debug)]
+pub struct Plains<P> {
+    pub(crate) cts: Vec<Vec<Vec<P>>>,
+    pub(crate) stc: Vec<Vec<Vec<P>>>,
+    pub(crate) minus_i: P,
+    pub(crate) plus_i: Option<P>,
+}
+
+/// A [`BootstrapConfig`] resolved against a modulus chain.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BootstrapPlan {
+    config: BootstrapConfig,
+    chain: ModulusChain,
+    slots: usize,
+    period: usize,
+    k: f64,
+    scale_up: i64,
+    rho: f64,
+    cts: Vec<LinearTransform>,
+    reduction: ModReduction,
+    stc: Vec<LinearTransform>,
+    trace_steps: Vec<usize>,
+    levels: StageLevels,
+    profile: BootstrapProfile,
+}
+
+/// Baby rotations cost about this fraction of a giant one (they share a decomposition).
+const BABY_COST: f64 = 0.5;
+
+impl BootstrapPlan {
+    /// Resolves `config` against `chain`.
+    ///
+    /// # Errors
+    /// [`CkksError::BootstrapSlots`] for a slot count that is not a power of two up to `N/2`;
+    /// [`CkksError::BootstrapLevels`] when the chain's bootstrapping levels are not exactly the
+    /// plan's; [`CkksError::InvalidParameters`] when `q_0` is too small for the message ratio
+    /// or a scale does not fit.
+    pub fn new(chain: &ModulusChain, config: &BootstrapConfig) -> Result<Self> {
+        let half = chain.slots();
+        let slots = config.slots.unwrap_or(half);
+        if !slots.is_power_of_two() || slots > half {
+            return Err(CkksError::BootstrapSlots { slots, max: half });
+        }
+        let stages = dft::log2(slots);
+        let c = config.cts_levels.clamp(1, stages.max(1));
+        let s = config.stc_levels.clamp(1, stages.max(1));
+        let reduction = config.mod_reduction();
+        let levels =
+            StageLevels { coeffs_to_slots: c, eval_mod: reduction.depth(), slots_to_coeffs: s };
+        if chain.bootstrap_levels() != levels.total() {
+            return Err(CkksError::BootstrapLevels {
+                needed: levels.total(),
+                available: chain.bootstrap_levels(),
+                reason: format!(
+                    "CoeffsToSlots {c}, the modular reduction {}, SlotsToCoeffs {s}: build the \
+                     parameters with BootstrapConfig::prime_bits as bootstrap_prime_bits",
+                    levels.eval_mod
+                ),
+            });
+        }
+        let top = chain.max_level();
+        let q0 = chain.q_primes()[0] as f64;
+        let s0 = chain.scale(0);
+        let scale_up = (q0 / (2f64.powi(config.log_message_ratio as i32) * s0)).round().max(1.0);
+        let rho = q0 / (scale_up * s0);
+        if rho < 4.0 * config.input_bound {
+            return Err(CkksError::InvalidParameters(format!(
+                "q_0 / (scale at level 0) = 2^{:.1} leaves no room for messages up to {}: use a \
+                 larger first prime",
+                rho.log2(),
+                config.input_bound
+            )));
+        }
+        let period = if slots == half { half } else { 2 * slots };
+        let g = chain.n() / (2 * slots);
+        let trace_steps = (0..dft::log2(g)).map(|i| slots << i).collect();
+        let cts =
+            Self::factors_offsets(&dft::encoding_stages(slots, period), period, c, slots, true)
+                .into_iter()
+                .enumerate()
+                .map(|(f, offsets)| {
+                    let level = top - f;
+                    let q = chain.q_primes()[level] as f64;
+                    LinearTransform::arrange(&offsets, period, level, q, BABY_COST)
+                })
+                .collect();
+        let mut plan = Self {
+            config: config.clone(),
+            chain: chain.clone(),
+            slots,
+            period,
+            k: config.k(),
+            scale_up: scale_up as i64,
+            rho,
+            cts,
+            reduction,
+            stc: Vec::new(),
+            trace_steps,
+            levels,
+            profile: BootstrapProfile {
+                counts: OpCounts::default(),
+                rotations: RotationSet::default(),
+            },
+        };
+        // The reduction's output scale (a symbolic run) fixes the SlotsToCoeffs scales.
+        let sym = SymbolicEvaluator::new(chain.clone());
+        let em_level = top - c;
+        let w = plan.reduction.evaluate(&sym, &Meta::fresh(em_level, q0))?;
+        let mut scale = w.scale;
+        let target = chain.scale(top - levels.total());
+        let offsets =
+            Self::factors_offsets(&dft::decoding_stages(slots, period), period, s, slots, false);
+        for (f, offsets) in offsets.into_iter().enumerate() {
+            let level = w.level - f;
+            let q = chain.q_primes()[level] as f64;
+            let sigma = q * (target / scale).powf(1.0 / (s - f) as f64);
+            if !(sigma.is_finite() && sigma >= 1.0) {
+                return Err(CkksError::InvalidParameters(format!(
+                    "SlotsToCoeffs cannot go from scale 2^{:.1} to 2^{:.1} with its primes",
+                    scale.log2(),
+                    target.log2()
+                )));
+            }
+            scale = scale * sigma / q;
+            plan.stc.push(LinearTransform::arrange(&offsets, period, level, sigma, BABY_COST));
+        }
+        plan.profile = plan.measure()?;
+        Ok(plan)
+    }
+
+    /// The diagonal offsets of the merged factors (structure only: the offsets of a product
+    /// are the sums of its factors' offsets; the sparse extras add `n`).
+    fn factors_offsets(
+        stages: &[DiagMatrix],
+        period: usize,
+        factors: usize,
+        slots: usize,
+        encoding: bool,
+    ) -> Vec<Vec<usize>> {
+        let sizes = dft::group_sizes(stages.len(), factors);
+        let mut it = stages.iter();
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(f, &size)| {
+                let mut set = std::collections::BTreeSet::from([0usize]);
+                // SlotsToCoeffs of sparse slots starts with (w_top + i w_bottom) copied to both
+                // halves: offsets 0 and n.
+                if !encoding && f == 0 && period == 2 * slots {
+                    set.insert(slots);
+                }
+                for st in it.by_ref().take(size) {
+                    set = set
+                        .iter()
+                        .flat_map(|&a| st.diags.keys().map(move |&b| (a + b) % period))
+                        .collect();
+                }
+                set.into_iter().collect()
+            })
+            .collect()
+    }
+
+    /// The factors with their values: CoeffsToSlots times `1 / (2 K g)` (the conjugate sum
+    /// doubles, the trace multiplies by `g = N / 2n`), rows of the second half times `-i` for
+    /// sparse slots; SlotsToCoeffs times `rho / (2 pi)`, after the sparse combination
+    /// `(w_top + i w_bottom)` in both halves.
+    pub(crate) fn matrices(&self) -> (Vec<DiagMatrix>, Vec<DiagMatrix>) {
+        let (n, p) = (self.slots, self.period);
+        let sparse = p == 2 * n;
+        let g = self.chain.n() / (2 * n);
+        let mut cts = dft::merge(&dft::encoding_stages(n, p), p, self.cts.len());
+        cts[0].scale(Complex64::new(1.0 / (2.0 * self.k * g as f64), 0.0));
+        if sparse {
+            let d: Vec<Complex64> = (0..p)
+                .map(|r| if r < n { Complex64::new(1.0, 0.0) } else { Complex64::new(0.0, -1.0) })
+                .collect();
+            cts.last_mut().expect("one factor at least").scale_rows(&d);
+        }
+        let mut stc = dft::merge(&dft::decoding_stages(n, p), p, self.stc.len());
+        if sparse {
+            let (one, i) = (Complex64::new(1.0, 0.0), Complex64::new(0.0, 1.0));
+            let mut combine = DiagMatrix { period: p, diags: Default::default() };
+            combine.diags.insert(0, (0..p).map(|r| if r < n { one } else { i }).collect());
+            combine.diags.insert(n, (0..p).map(|r| if r < n { i } else { one }).collect());
+            stc[0] = stc[0].mul(&combine);
+        }
+        stc[0].scale(Complex64::new(self.rho / (2.0 * PI), 0.0));
+        (cts, stc)
+    }
+
+    /// Encodes the constants of the stages with `e`.
+    ///
+    /// # Errors
+    /// What the encoder reports.
+    pub(crate) fn encode<E: CkksEvaluator>(&self, e: &E) -> Result<Plains<E::Plain>> {
+        let (cts_m, stc_m) = self.matrices();
+        let cts =
+            self.cts.iter().zip(&cts_m).map(|(lt, m)| lt.encode(e, m)).collect::<Result<_>>()?;
+        let stc =
+            self.stc.iter().zip(&stc_m).map(|(lt, m)| lt.encode(e, m)).collect::<Result<_>>()?;
+        self.unit_plains(e, cts, stc)
+    }
+
+    fn unit_plains<E: CkksEvaluator>(
+        &self,
+        e: &E,
+        cts: Vec<Vec<Vec<E::Plain>>>,
+        stc: Vec<Vec<Vec<E::Plain>>>,
+    ) -> Result<Plains<E::Plain>> {
+        let unit = |z: Complex64, level: usize| e.encode_complex(&vec![z; e.slots()], level, 1.0);
+        let em_level = self.chain.max_level() - self.levels.coeffs_to_slots;
+        let minus_i = unit(Complex64::new(0.0, -1.0), em_level)?;
+        let plus_i = if self.is_full() {
+            Some(unit(Complex64::new(0.0, 1.0), em_level - self.levels.eval_mod)?)
+        } else {
+            None
+        };
+        Ok(Plains { cts, stc, minus_i, plus_i })
+    }
+
+    /// Plaintexts of the right levels and scales for a symbolic evaluator (no values).
+    fn symbolic_plains<E: CkksEvaluator<Plain = Meta>>(&self, e: &E) -> Result<Plains<Meta>> {
+        let metas = |lts: &[LinearTransform]| {
+            lts.iter()
+                .map(|lt| {
+                    lt.giants
+                        .iter()
+                        .map(|g| vec![Meta::plain(lt.level, lt.plain_scale); g.terms.len()])
+                        .collect()
+                })
+                .collect()
+        };
+        self.unit_plains(e, metas(&self.cts), metas(&self.stc))
+    }
+
+    /// Counts the stages on a symbolic run.
+    fn measure(&self) -> Result<BootstrapProfile> {
+        let obs = Observed::with_observer(
+            SymbolicEvaluator::new(self.chain.clone()),
+            (Counter::default(), Rotations::default()),
+        );
+        let plains = self.symbolic_plains(&obs)?;
+        let raised = Meta::fresh(self.chain.max_level(), self.raised_scale());
+        let out = self.after_raise(&obs, &raised, &plains)?;
+        debug_assert_eq!(out.level, self.output_level());
+        let (_, (counter, rotations)) = obs.into_parts();
+        let mut counts = counter.counts();
+        counts.encapsulations += 2;
+        Ok(BootstrapProfile { counts, rotations: rotations.set() })
+    }
+
+    // ----- the stages, against the evaluator interface ---------------------------------
+
+    /// The trace onto the subring of the sparse slots: `x + rot_n(x)`, then `+ rot_2n`, ...,
+    /// up to `N/4` (nothing for full slots).
+    ///
+    /// # Errors
+    /// What the evaluator reports (missing rotation keys).
+    pub(crate) fn trace<E: CkksEvaluator>(&self, e: &E, x: &E::Value) -> Result<E::Value> {
+        self.trace_steps
+            .iter()
+            .try_fold(x.clone(), |acc, &k| e.add(&acc, &e.rotate(&acc, k as i64)?))
+    }
+
+    /// CoeffsToSlots on the raised (and traced) ciphertext, then the real parts: one value
+    /// for sparse slots (real and imaginary parts of the coefficients side by side), two for
+    /// full slots. Slots hold `x / K`, `x = (raised coefficient) / q_0`, in bit-reversed order.
+    ///
+    /// # Errors
+    /// What the evaluator reports.
+    pub(crate) fn coeffs_to_slots<E: CkksEvaluator>(
+        &self,
+        e: &E,
+        x: &E::Value,
+        plains: &Plains<E::Plain>,
+    ) -> Result<Vec<E::Value>> {
+        let y = self
+            .cts
+            .iter()
+            .zip(&plains.cts)
+            .try_fold(x.clone(), |v, (lt, p)| lt.apply(e, &v, p))?;
+        let conj = e.conjugate(&y)?;
+        let re = e.add(&y, &conj)?;
+        if !self.is_full() {
+            return Ok(vec![re]);
+        }
+        let im = e.mul_plain(&e.sub(&y, &conj)?, &plains.minus_i)?;
+        Ok(vec![re, im])
+    }
+
+    /// The modular reduction of one CoeffsToSlots output: slots `sin(2 pi x)`.
+    ///
+    /// # Errors
+    /// What the evaluator reports.
+    pub(crate) fn eval_mod<E: CkksEvaluator>(&self, e: &E, x: &E::Value) -> Result<E::Value> {
+        self.reduction.evaluate(e, x)
+    }
+
+    /// SlotsToCoeffs of the reduced values (one or two): the message, at the output level and
+    /// its nominal scale.
+    ///
+    /// # Errors
+    /// What the evaluator reports.
+    pub(crate) fn slots_to_coeffs<E: CkksEvaluator>(
+        &self,
+        e: &E,
+        parts: &[E::Value],
+        plains: &Plains<E::Plain>,
+    ) -> Result<E::Value> {
+        let x = match (parts, &plains.plus_i) {
+            ([re, im], Some(i)) => e.add(re, &e.mul_plain(im, i)?)?,
+            ([x], _) => x.clone(),
+            _ => {
+                return Err(CkksError::InvalidParameters(
+                    "SlotsToCoeffs takes one value for sparse slots and two for full slots".into(),
+                ))
+            }
+        };
+        self.stc.iter().zip(&plains.stc).try_fold(x, |v, (lt, p)| lt.apply(e, &v, p))
+    }
+
+    /// Every stage after the modulus raise.
+    ///
+    /// # Errors
+    /// What the evaluator reports.
+    pub(crate) fn after_raise<E: CkksEvaluator>(
+        &self,
+        e: &E,
+        raised: &E::Value,
+        plains: &Plains<E::Plain>,
+    ) -> Result<E::Value> {
+        let traced = self.trace(e, raised)?;
+        let parts = self.coeffs_to_slots(e, &traced, plains)?;
+        let reduced = parts.iter().map(|p| self.eval_mod(e, p)).collect::<Result<Vec<_>>>()?;
+        self.slots_to_coeffs(e, &reduced, plains)
+    }
+
+    // ----- rules ---------------------------------------------------------------------
+
+    /// The precondition of bootstrapping `a` and the metadata of the result, the same for
+    /// every evaluator: two components; at level 0, the nominal scale of level 0 (a value
+    /// above level 0 is aligned to it first); the result is at [`BootstrapPlan::output_level`]
+    /// and its nominal scale.
+    ///
+    /// # Errors
+    /// [`CkksError::NeedsRelinearization`], [`CkksError::BootstrapScale`].
+    pub fn check_input(&self, a: &Meta) -> Result<Meta> {
+        rules::check_linear(a, "bootstrapping")?;
+        if a.level == 0 && !rules::scales_match(a.scale, self.chain.scale(0)) {
+            return Err(CkksError::BootstrapScale {
+                found_log2: a.scale.log2(),
+                expected_log2: self.chain.scale(0).log2(),
+            });
+        }
+        let level = self.output_level();
+        Ok(Meta::fresh(level, self.chain.scale(level)))
+    }
+
+    /// Checks that an evaluator's chain is the plan's.
+    ///
+    /// # Errors
+    /// [`CkksError::InvalidParameters`].
+    pub fn check_chain(&self, chain: &ModulusChain) -> Result<()> {
+        if chain != &self.chain {
+            return Err(CkksError::InvalidParameters(
+                "the bootstrapping plan was made for another parameter set".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The projection bootstrapping computes, on exact slots: identity for full slots; for
+    /// `n` sparse slots, the average of the `N / 2n` copies (identity on `n`-periodic slots).
+    ///
+    /// # Errors
+    /// [`CkksError::BootstrapRange`] for a slot beyond the configuration's input bound.
+    pub fn ideal(&self, slots: &[Complex64]) -> Result<Vec<Complex64>> {
+        let max = slots.iter().map(|z| z.norm()).fold(0.0, f64::max);
+        if max.is_nan() || max > self.config.input_bound {
+            return Err(CkksError::BootstrapRange { value: max, bound: self.config.input_bound });
+        }
+        let n = self.slots;
+        let copies = slots.len() / n;
+        let avg: Vec<Complex64> = (0..n)
+            .map(|j| (0..copies).map(|c| slots[j + c * n]).sum::<Complex64>() / copies as f64)
+            .collect();
+        Ok((0..slots.len()).map(|r| avg[r % n]).collect())
+    }
+
+    // ----- accessors -----------------------------------------------------------------
+
+    /// The configuration.
+    pub fn config(&self) -> &BootstrapConfig {
+        &self.config
+    }
+
+    /// The chain it was resolved against.
+    pub fn chain(&self) -> &ModulusChain {
+        &self.chain
+    }
+
+    /// Slots bootstrapped.
+    pub fn slots(&self) -> usize {
+        self.slots
+    }
+
+    /// Whether all `N/2` slots are bootstrapped (two modular reductions).
+    pub fn is_full(&self) -> bool {
+        self.slots == self.chain.slots()
+    }
+
+    /// The level bootstrapping leaves its output at (the top circuit level).
+    pub fn output_level(&self) -> usize {
+        self.chain.max_level() - self.levels.total()
+    }
+
+    /// Levels consumed per stage.
+    pub fn levels(&self) -> StageLevels {
+        self.levels
+    }
+
+    /// The interval half-width `K` of the modular reduction.
+    pub fn k(&self) -> f64 {
+        self.k
+    }
+
+    /// The integer a level-0 input is multiplied by (no level) to bring `q_0 / scale` near
+    /// `2^log_message_ratio`.
+    pub fn scale_up(&self) -> i64 {
+        self.scale_up
+    }
+
+    /// The message ratio `rho = q_0 / (scale_up s_0)`: a slot value `z` is `z / rho` of `q_0`
+    /// during the modular reduction.
+    pub fn message_ratio(&self) -> f64 {
+        self.rho
+    }
+
+    /// The scale given to the raised ciphertext: `q_0` (its slots hold coefficients over `q_0`).
+    pub fn raised_scale(&self) -> f64 {
+        self.chain.q_primes()[0] as f64
+    }
+
+    /// The modular reduction.
+    pub fn reduction(&self) -> &ModReduction {
+        &self.reduction
+    }
+
+    /// The CoeffsToSlots and SlotsToCoeffs factors, arranged.
+    pub fn transforms(&self) -> (&[LinearTransform], &[LinearTransform]) {
+        (&self.cts, &self.stc)
+    }
+
+    /// The rotations of the trace (sparse slots).
+    pub fn trace_steps(&self) -> &[usize] {
+        &self.trace_steps
+    }
+
+    /// The work of one bootstrap.
+    pub fn profile(&self) -> &BootstrapProfile {
+        &self.profile
+    }
+
+    /// The rotation steps (and conjugation) whose Galois keys bootstrapping needs.
+    pub fn rotations(&self) -> &RotationSet {
+        &self.profile.rotations
+    }
+
+    /// The worst-case error bound of the approximation on a message of magnitude at most
+    /// `input_bound`, in slot units, before noise: the sine's cubic term
+    /// `(2 pi)^2 / 6 (B / rho)^3 rho` and the polynomial's error times `rho / (2 pi)`.
+    pub fn approximation_error(&self) -> f64 {
+        let b = self.config.input_bound;
+        let cubic = (2.0 * PI).powi(2) / 6.0 * (b / self.rho).powi(3) * self.rho;
+        cubic + self.reduction.max_error() * self.rho / (2.0 * PI)
+    }
+}
