@@ -51,3 +51,50 @@ fn full_slots_round_trip() {
     assert!(err < 2f64.powi(-15));
     let _ = Complex64::new(0.0, 0.0);
 }
+
+#[test]
+fn sparse_slots_round_trip() {
+    for slots in [1usize, 2, 8, 64, 128] {
+        let s = setup(10, Some(slots), 1);
+        let eval = Evaluator::new(&s.ctx, EvaluationKeys::default()).unwrap();
+        let he = HomomorphicEvaluator::with_secret_key(eval, s.sk.clone())
+            .unwrap()
+            .with_bootstrapper(s.bt.clone())
+            .unwrap();
+        let n = he.slots();
+        let mut p = Prng::from_u64_seed(3);
+        let base: Vec<f64> = (0..slots).map(|_| (p.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0).collect();
+        let xs: Vec<f64> = (0..n).map(|i| base[i % slots]).collect();
+        let ct = he.encrypt(&xs, 0).unwrap();
+        let t = std::time::Instant::now();
+        let out = he.bootstrap(&ct).unwrap();
+        let got = s.ctx.decode(&s.sk.decrypt(&out).unwrap()).unwrap();
+        let err = got.iter().zip(&xs).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        eprintln!("slots {slots}: bootstrap {:?}, level {}, max error 2^{:.2}", t.elapsed(), out.level(), err.log2());
+        assert!(err < 2f64.powi(-15));
+    }
+}
+
+#[test]
+fn debug_stages() {
+    use ckks::eval::DebugEvaluator;
+    for (log_n, slots) in [(12u32, None), (12, Some(64))] {
+        let s = setup(log_n, slots, 1);
+        let eval = Evaluator::new(&s.ctx, EvaluationKeys::default()).unwrap();
+        let he = HomomorphicEvaluator::with_secret_key(eval, s.sk.clone())
+            .unwrap()
+            .with_bootstrapper(s.bt.clone())
+            .unwrap();
+        let dbg = DebugEvaluator::new(he, s.sk.clone(), 1e-3).unwrap();
+        let n = dbg.slots();
+        let period = slots.unwrap_or(n);
+        let mut p = Prng::from_u64_seed(3);
+        let base: Vec<f64> = (0..period).map(|_| (p.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0).collect();
+        let xs: Vec<f64> = (0..n).map(|i| base[i % period]).collect();
+        let ct = dbg.encrypt(&xs, 0).unwrap();
+        dbg.bootstrap(&ct).unwrap();
+        for t in dbg.trace() {
+            eprintln!("{log_n} {slots:?}: {t}");
+        }
+    }
+}

@@ -97,6 +97,69 @@ impl BootstrapConfig {
     }
 }
 
+impl BootstrapConfig {
+    /// A parameter set for circuits that bootstrap with this configuration: `q_0` of
+    /// `first_prime_bits` (the modular reduction runs at that scale), `circuit_levels` levels
+    /// of `log_scale` bits, the bootstrapping primes of [`BootstrapConfig::prime_bits`], and
+    /// 61-bit special primes with the number of digits that gives the smallest switching keys
+    /// within `security`'s bound on `log2(QP)`.
+    ///
+    /// # Errors
+    /// [`CkksError::InvalidParameters`] when no digit count fits the bound; the errors of
+    /// [`ParametersLiteral::build`](crate::ParametersLiteral::build).
+    pub fn parameters(
+        &self,
+        log_n: u32,
+        circuit_levels: usize,
+        first_prime_bits: u32,
+        log_scale: u32,
+        security: crate::Security,
+    ) -> Result<crate::ParametersLiteral> {
+        let boot = self.prime_bits(first_prime_bits, log_n);
+        let widths: Vec<u32> = std::iter::once(first_prime_bits)
+            .chain(std::iter::repeat_n(log_scale, circuit_levels))
+            .chain(boot.iter().copied())
+            .collect();
+        let bound = match security {
+            crate::Security::HeStandard128 => {
+                crate::max_log_qp_128(log_n).map(f64::from).unwrap_or(0.0)
+            }
+            crate::Security::InsecureToyParameters => f64::INFINITY,
+        };
+        let q_bits: u32 = widths.iter().sum();
+        let mut best: Option<(usize, crate::ParametersLiteral)> = None;
+        for dnum in 1..=widths.len() {
+            let alpha = widths.len().div_ceil(dnum);
+            let digit = widths.chunks(alpha).map(|c| c.iter().sum::<u32>()).max().unwrap_or(0);
+            let k = (digit as usize).div_ceil(61);
+            let literal = crate::ParametersLiteral {
+                log_n,
+                first_prime_bits,
+                data_prime_bits: vec![log_scale; circuit_levels],
+                bootstrap_prime_bits: boot.clone(),
+                special_prime_bits: vec![61; k],
+                log_scale,
+                dnum,
+                security,
+            };
+            if (q_bits as usize + 61 * k) as f64 > bound + 1.0 {
+                continue;
+            }
+            let bytes = widths.len().div_ceil(alpha) * (widths.len() + k);
+            if best.as_ref().is_none_or(|(b, _)| bytes < *b) && literal.build().is_ok() {
+                best = Some((bytes, literal));
+            }
+        }
+        best.map(|(_, l)| l).ok_or_else(|| {
+            CkksError::InvalidParameters(format!(
+                "no digit count fits {} bits of ciphertext modulus under the bound of {bound} bits \
+                 at N = 2^{log_n}: use fewer circuit levels or a larger ring",
+                q_bits
+            ))
+        })
+    }
+}
+
 /// Levels consumed by each stage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StageLevels {
@@ -593,6 +656,54 @@ impl BootstrapPlan {
     /// The rotation steps (and conjugation) whose Galois keys bootstrapping needs.
     pub fn rotations(&self) -> &RotationSet {
         &self.profile.rotations
+    }
+
+    /// A printable explanation: stages and levels, the modular reduction, the secret, the
+    /// work of one bootstrap.
+    pub fn summary(&self) -> String {
+        let c = &self.profile.counts;
+        let l = &self.levels;
+        let (cts, stc) = (&self.cts, &self.stc);
+        let diags = |lts: &[LinearTransform]| {
+            lts.iter().map(|t| t.diagonals().to_string()).collect::<Vec<_>>().join("+")
+        };
+        format!(
+            "bootstrapping {slots} slots ({kind}): levels {top} -> {out}; CoeffsToSlots {c1} levels \
+             ({d1} diagonals), modular reduction {e} levels (cosine of degree {deg} on [-{k}, {k}], \
+             {r} double angles, approximation error 2^{err:.1}), SlotsToCoeffs {s1} levels ({d2} \
+             diagonals)\n\
+             secret: uniform ternary, encapsulated at level 0 in an ephemeral secret of Hamming \
+             weight {h} (|I| <= {ib}, failure probability 0); message ratio q_0 / |m| = 2^{rho:.2} \
+             (input x {up}); error bound before noise for |z| <= {bound}: 2^{apx:.1}\n\
+             one bootstrap: {ks} key switches ({rot} rotations, {hr} of them hoisted, {cj} \
+             conjugations, {rl} relinearizations, {en} encapsulation), {rotk} rotation keys",
+            slots = self.slots,
+            kind = if self.is_full() { "full" } else { "sparse" },
+            top = self.chain.max_level(),
+            out = self.output_level(),
+            c1 = l.coeffs_to_slots,
+            d1 = diags(cts),
+            e = l.eval_mod,
+            deg = self.reduction.poly.degree(),
+            k = self.k,
+            r = self.reduction.double_angles,
+            err = self.reduction.max_error().log2(),
+            s1 = l.slots_to_coeffs,
+            d2 = diags(stc),
+            h = self.config.hamming_weight,
+            ib = (self.config.hamming_weight as f64 + 1.0) / 2.0,
+            rho = self.rho.log2(),
+            up = self.scale_up,
+            bound = self.config.input_bound,
+            apx = self.approximation_error().log2(),
+            ks = c.key_switches(),
+            rot = c.rotations,
+            hr = c.hoisted_rotations,
+            cj = c.conjugations,
+            rl = c.relinearizations,
+            en = c.encapsulations,
+            rotk = self.profile.rotations.steps.len(),
+        )
     }
 
     /// The worst-case error bound of the approximation on a message of magnitude at most

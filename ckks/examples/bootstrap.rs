@@ -1,0 +1,69 @@
+//! Bootstrapping at 128-bit parameters: full slots and 256 slots at N = 2^16, each with 9
+//! levels of 40 bits left for the circuit.
+//!
+//! `cargo run --release -p ckks --example bootstrap [-- slots...]` (slots: `full` or a power of
+//! two; default `full 256`). Prints the parameters, the key and constant sizes, then one line
+//! per configuration:
+//! `bootstrap slots=<n> N=2^<log N> levels_after=<l> seconds=<median> max_error_bits=<bits>`.
+//! `BOOT_REPS` sets the number of timed bootstraps (default 3); `BOOT_LOG_N` the ring.
+use ckks::boot::{BootstrapConfig, BootstrapPlan, Bootstrapper};
+use ckks::eval::{CkksEvaluator, HomomorphicEvaluator};
+use ckks::{EvaluationKeys, Evaluator, Prng, SecretKey, Security};
+use std::sync::Arc;
+use std::time::Instant;
+
+fn main() -> ckks::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let configs: Vec<Option<usize>> = if args.is_empty() {
+        vec![None, Some(256)]
+    } else {
+        args.iter().map(|a| if a == "full" { None } else { a.parse().ok() }).collect()
+    };
+    let reps: usize = std::env::var("BOOT_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let log_n: u32 = std::env::var("BOOT_LOG_N").ok().and_then(|v| v.parse().ok()).unwrap_or(16);
+    let mib = |b: usize| b as f64 / (1 << 20) as f64;
+    for slots in configs {
+        let config = BootstrapConfig::with_slots(slots);
+        let literal = config.parameters(log_n, 9, 60, 40, Security::HeStandard128)?;
+        let ctx = literal.build()?;
+        let plan = Arc::new(BootstrapPlan::new(ctx.chain(), &config)?);
+        println!("{}", ctx.summary());
+        println!("{}", plan.summary());
+        let mut prng = Prng::from_os_entropy();
+        let t = Instant::now();
+        let sk = Arc::new(SecretKey::generate(&ctx, &mut prng));
+        let bt = Arc::new(Bootstrapper::generate(&sk, plan.clone(), &mut prng)?);
+        println!(
+            "keys and constants: {:.1} s; bootstrapping keys {:.1} MiB ({} bytes), encoded constants {:.1} MiB",
+            t.elapsed().as_secs_f64(),
+            mib(bt.key_bytes()),
+            bt.key_bytes(),
+            mib(bt.constant_bytes())
+        );
+        let eval = Evaluator::new(&ctx, EvaluationKeys::default())?;
+        let he = HomomorphicEvaluator::with_secret_key(eval, sk.clone())?.with_bootstrapper(bt)?;
+        let n = plan.slots();
+        let values: Vec<f64> =
+            (0..n).map(|_| (prng.next_u64() >> 11) as f64 / (1u64 << 52) as f64 * 2.0 - 1.0).collect();
+        let xs: Vec<f64> = (0..he.slots()).map(|i| values[i % n]).collect();
+        let ct = he.encrypt(&xs, 0)?;
+        let mut times = Vec::new();
+        let mut max_err = 0.0f64;
+        let mut level = 0;
+        for _ in 0..reps.max(1) {
+            let t = Instant::now();
+            let out = he.bootstrap(&ct)?;
+            times.push(t.elapsed().as_secs_f64());
+            let got = ctx.decode(&sk.decrypt(&out)?)?;
+            max_err = got.iter().zip(&xs).map(|(a, b)| (a - b).abs()).fold(max_err, f64::max);
+            level = out.level();
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "bootstrap slots={n} N=2^{log_n} levels_after={level} seconds={:.3} max_error_bits={:.2}",
+            times[times.len() / 2],
+            -max_err.log2()
+        );
+    }
+    Ok(())
+}
