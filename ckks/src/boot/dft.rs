@@ -62,7 +62,6 @@ impl DiagMatrix {
     }
 
     /// The matrix applied to `v` (of length `period`).
-    #[cfg(test)]
     pub fn apply(&self, v: &[Complex64]) -> Vec<Complex64> {
         let p = self.period;
         let mut out = vec![Complex64::default(); p];

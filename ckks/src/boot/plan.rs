@@ -210,10 +210,26 @@ pub struct BootstrapPlan {
     rho: f64,
     cts: Vec<LinearTransform>,
     reduction: ModReduction,
+    reduced_scale: f64,
     stc: Vec<LinearTransform>,
     trace_steps: Vec<usize>,
     levels: StageLevels,
     profile: BootstrapProfile,
+}
+
+/// How SlotsToCoeffs spreads a change of scale of `log_ratio` bits (negative: down) over its
+/// `factors` factors, as `log2(sigma_f / q_f)`. A diagonal's rounding error is absolute, so a
+/// factor may lose as many bits as its inputs are small: the first factor's inputs (the
+/// reduced values, `2 pi / rho` of the message) take `log_small` more of the drop than the
+/// others, which share the rest evenly.
+fn stc_scale_shares(log_ratio: f64, factors: usize, log_small: f64) -> Vec<f64> {
+    if factors == 1 || log_ratio >= 0.0 {
+        return vec![log_ratio / factors as f64; factors];
+    }
+    // first = rest + log_small, first + (factors - 1) rest = log_ratio.
+    let rest = ((log_ratio - log_small) / factors as f64).min(0.0);
+    let first = log_ratio - rest * (factors - 1) as f64;
+    std::iter::once(first).chain(std::iter::repeat_n(rest, factors - 1)).collect()
 }
 
 /// Baby rotations cost about this fraction of a giant one (they share a decomposition).
@@ -286,6 +302,7 @@ impl BootstrapPlan {
             rho,
             cts,
             reduction,
+            reduced_scale: 0.0,
             stc: Vec::new(),
             trace_steps,
             levels,
@@ -298,14 +315,16 @@ impl BootstrapPlan {
         let sym = SymbolicEvaluator::new(chain.clone());
         let em_level = top - c;
         let w = plan.reduction.evaluate(&sym, &Meta::fresh(em_level, q0))?;
+        plan.reduced_scale = w.scale;
         let mut scale = w.scale;
         let target = chain.scale(top - levels.total());
         let offsets =
             Self::factors_offsets(&dft::decoding_stages(slots, period), period, s, slots, false);
+        let shares = stc_scale_shares((target / scale).log2(), s, (2.0 * PI / rho).log2());
         for (f, offsets) in offsets.into_iter().enumerate() {
             let level = w.level - f;
             let q = chain.q_primes()[level] as f64;
-            let sigma = q * (target / scale).powf(1.0 / (s - f) as f64);
+            let sigma = if f + 1 == s { q * target / scale } else { q * shares[f].exp2() };
             if !(sigma.is_finite() && sigma >= 1.0) {
                 return Err(CkksError::InvalidParameters(format!(
                     "SlotsToCoeffs cannot go from scale 2^{:.1} to 2^{:.1} with its primes",
@@ -352,7 +371,7 @@ impl BootstrapPlan {
             .collect()
     }
 
-    /// The factors with their values: CoeffsToSlots times `1 / (2 K g)` (the conjugate sum
+    /// The factors with their values: CoeffsToSlots (last factor) times `1 / (2 K g)` (the conjugate sum
     /// doubles, the trace multiplies by `g = N / 2n`), rows of the second half times `-i` for
     /// sparse slots; SlotsToCoeffs times `rho / (2 pi)`, after the sparse combination
     /// `(w_top + i w_bottom)` in both halves.
@@ -361,7 +380,10 @@ impl BootstrapPlan {
         let sparse = p == 2 * n;
         let g = self.chain.n() / (2 * n);
         let mut cts = dft::merge(&dft::encoding_stages(n, p), p, self.cts.len());
-        cts[0].scale(Complex64::new(1.0 / (2.0 * self.k * g as f64), 0.0));
+        // The constant goes into the last factor: the diagonals' rounding error is absolute, and
+        // the first factor's inputs (the raised slots, about K sqrt(N)) are the largest.
+        let last = cts.len() - 1;
+        cts[last].scale(Complex64::new(1.0 / (2.0 * self.k * g as f64), 0.0));
         if sparse {
             let d: Vec<Complex64> = (0..p)
                 .map(|r| if r < n { Complex64::new(1.0, 0.0) } else { Complex64::new(0.0, -1.0) })
@@ -633,6 +655,16 @@ impl BootstrapPlan {
         self.chain.q_primes()[0] as f64
     }
 
+    /// The level of the modular reduction's input (CoeffsToSlots' output).
+    pub fn reduction_level(&self) -> usize {
+        self.chain.max_level() - self.levels.coeffs_to_slots
+    }
+
+    /// The level and scale of the modular reduction's output (SlotsToCoeffs' input).
+    pub fn reduced(&self) -> (usize, f64) {
+        (self.reduction_level() - self.levels.eval_mod, self.reduced_scale)
+    }
+
     /// The modular reduction.
     pub fn reduction(&self) -> &ModReduction {
         &self.reduction
@@ -713,5 +745,55 @@ impl BootstrapPlan {
         let b = self.config.input_bound;
         let cubic = (2.0 * PI).powi(2) / 6.0 * (b / self.rho).powi(3) * self.rho;
         cubic + self.reduction.max_error() * self.rho / (2.0 * PI)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ParametersLiteral;
+
+    #[test]
+    fn factor_matrices_compose_to_the_embedding() {
+        for slots in [None, Some(8)] {
+            let config = BootstrapConfig { slots, cts_levels: 2, stc_levels: 2, ..BootstrapConfig::default() };
+            let mut lit = ParametersLiteral::with_levels(8, 1, 60, 40, 61, 1);
+            lit.bootstrap_prime_bits = config.prime_bits(60, 8);
+            let chain = ModulusChain::from_literal(&lit).unwrap();
+            let plan = BootstrapPlan::new(&chain, &config).unwrap();
+            let (cts, stc) = plan.matrices();
+            let (n, p) = (plan.slots, plan.period);
+            let mut prng = crate::Prng::from_u64_seed(2);
+            let mut f = || (prng.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0;
+            let u: Vec<Complex64> = (0..n).map(|_| Complex64::new(f(), f())).collect();
+            let z = dft::decoding_stages(n, n).iter().fold(dft::bit_reversed(&u), |v, s| s.apply(&v));
+            // StC of the real and imaginary parts (sparse: side by side) gives z rho / 2 pi.
+            let k = plan.rho / (2.0 * PI);
+            let input: Vec<Complex64> = if p == 2 * n {
+                u.iter().map(|x| Complex64::new(x.re, 0.0)).chain(u.iter().map(|x| Complex64::new(x.im, 0.0))).collect()
+            } else {
+                u.clone()
+            };
+            let input = if p == 2 * n {
+                let b = dft::bit_reversed(&u);
+                b.iter().map(|x| Complex64::new(x.re, 0.0)).chain(b.iter().map(|x| Complex64::new(x.im, 0.0))).collect()
+            } else {
+                dft::bit_reversed(&input)
+            };
+            let out = stc.iter().fold(input, |v, m| m.apply(&v));
+            for r in 0..p {
+                assert!((out[r] - z[r % n] * k).norm() < 1e-9 * k, "StC slot {r}: {} vs {}", out[r], z[r % n] * k);
+            }
+            // CtS: from z (repeated to the period) back to the packed coefficients / 2K g.
+            let zz: Vec<Complex64> = (0..p).map(|r| z[r % n]).collect();
+            let back = cts.iter().fold(zz, |v, m| m.apply(&v));
+            let g = chain.n() / (2 * n);
+            let c = 1.0 / (2.0 * plan.k * g as f64);
+            let b = dft::bit_reversed(&u);
+            for r in 0..p {
+                let want = if r < n { b[r] } else { b[r - n] * Complex64::new(0.0, -1.0) } * c;
+                assert!((back[r] - want).norm() < 1e-12, "CtS slot {r}");
+            }
+        }
     }
 }

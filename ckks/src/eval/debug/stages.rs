@@ -5,7 +5,8 @@ use super::{DebugEvaluator, DebugValue};
 use crate::boot::dft::bit_reversed;
 use crate::error::{CkksError, Result};
 use crate::eval::traits::{CkksEvaluator, Op, Stage};
-use crate::scheme::{Ciphertext, Encoder};
+use crate::boot::dft::decoding_stages;
+use crate::scheme::Ciphertext;
 use num_complex::Complex64;
 use std::f64::consts::PI;
 
@@ -82,14 +83,15 @@ impl DebugEvaluator {
         let w: Vec<Vec<Complex64>> =
             reduced.iter().map(|r| self.slots_of(r)).collect::<Result<_>>()?;
         let c = rho / (2.0 * PI);
+        // The complex values (their imaginary parts are noise the transform carries along).
+        let i = Complex64::new(0.0, 1.0);
         let packed: Vec<Complex64> = if plan.is_full() {
-            (0..n).map(|j| Complex64::new(w[0][j].re, w[1][j].re) * c).collect()
+            (0..n).map(|j| (w[0][j] + i * w[1][j]) * c).collect()
         } else {
-            (0..n).map(|j| Complex64::new(w[0][j].re, w[0][j + n].re) * c).collect()
+            (0..n).map(|j| (w[0][j] + i * w[0][j + n]) * c).collect()
         };
         let u = bit_reversed(&packed);
-        let coeffs: Vec<f64> = u.iter().map(|z| z.re).chain(u.iter().map(|z| z.im)).collect();
-        let z = Encoder::new(2 * n).coeffs_to_slots(&coeffs);
+        let z = decode(&u);
         let want: Vec<Complex64> = (0..half).map(|r| z[r % n]).collect();
         let out = bt.slots_to_coeffs(&reduced)?;
         self.record(
@@ -104,4 +106,11 @@ impl DebugEvaluator {
         self.record(Op::Bootstrap, v.ct.meta(), v.expected.slots(), &actual, 1.0);
         Ok(v)
     }
+}
+
+/// The canonical embedding of complex packed coefficients `u` (not bit-reversed): the
+/// decoding stages applied to `u` in bit-reversed order.
+fn decode(u: &[Complex64]) -> Vec<Complex64> {
+    let n = u.len();
+    decoding_stages(n, n).iter().fold(bit_reversed(u), |v, s| s.apply(&v))
 }

@@ -1,0 +1,126 @@
+//! Each bootstrapping stage against its plaintext definition, at small insecure parameters:
+//! CoeffsToSlots and SlotsToCoeffs against the canonical embedding evaluated naively in the
+//! test, the modular reduction against `f64`.
+
+use ckks::boot::{BootstrapConfig, BootstrapPlan, Bootstrapper};
+use ckks::{Complex64, Context, ParametersLiteral, Prng, SecretKey, Security};
+use std::f64::consts::PI;
+use std::sync::Arc;
+
+struct Setup {
+    ctx: Context,
+    sk: SecretKey,
+    bt: Bootstrapper,
+    prng: Prng,
+}
+
+fn setup(log_n: u32, slots: Option<usize>) -> Setup {
+    let config = BootstrapConfig { slots, cts_levels: 2, stc_levels: 2, ..BootstrapConfig::default() };
+    let lit = config.parameters(log_n, 1, 60, 40, Security::InsecureToyParameters).unwrap();
+    let ctx = lit.build().unwrap();
+    let plan = Arc::new(BootstrapPlan::new(ctx.chain(), &config).unwrap());
+    let mut prng = Prng::from_u64_seed(11);
+    let sk = SecretKey::generate(&ctx, &mut prng);
+    let bt = Bootstrapper::generate(&sk, plan, &mut prng).unwrap();
+    Setup { ctx, sk, bt, prng }
+}
+
+fn uniform(p: &mut Prng) -> f64 {
+    (p.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+}
+
+/// The canonical embedding of `n` slots, naively: `z_j = sum_k u_k w^(5^j k)`,
+/// `w = exp(2 pi i / 4n)`.
+fn naive_decode(u: &[Complex64]) -> Vec<Complex64> {
+    let n = u.len();
+    let m = 4 * n;
+    let mut g = 1usize;
+    (0..n)
+        .map(|_| {
+            let z = u.iter().enumerate().fold(Complex64::new(0.0, 0.0), |acc, (k, &x)| {
+                let e = (g * k) % m;
+                acc + x * Complex64::from_polar(1.0, 2.0 * PI * e as f64 / m as f64)
+            });
+            g = g * 5 % m;
+            z
+        })
+        .collect()
+}
+
+fn bit_reversed<T: Copy>(v: &[T]) -> Vec<T> {
+    let bits = v.len().trailing_zeros();
+    (0..v.len()).map(|i| v[i.reverse_bits() >> (usize::BITS - bits)]).collect()
+}
+
+fn max_diff(a: &[Complex64], b: &[Complex64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y).norm()).fold(0.0, f64::max)
+}
+
+#[test]
+fn slots_to_coeffs_is_the_embedding() {
+    for slots in [None, Some(32)] {
+        let mut s = setup(11, slots);
+        let plan = s.bt.plan().clone();
+        let (n, half) = (plan.slots(), s.ctx.slots());
+        let (level, scale) = plan.reduced();
+        // Reduced values as sin(2 pi c / rho) for the coefficients c of slots in [-1, 1]
+        // (about 1 / sqrt(n)): small, as SlotsToCoeffs sees them.
+        let c = 2.0 * PI / plan.message_ratio() / (n as f64).sqrt();
+        let parts: Vec<Vec<Complex64>> = (0..if plan.is_full() { 2 } else { 1 })
+            .map(|_| (0..half).map(|_| Complex64::new(c * uniform(&mut s.prng), 0.0)).collect())
+            .collect();
+        let cts: Vec<_> = parts
+            .iter()
+            .map(|p| {
+                // Sparse: the 2n real values repeat with period 2n.
+                let v: Vec<Complex64> = (0..half).map(|r| p[r % (2 * n).min(half)]).collect();
+                s.sk.encrypt(&s.ctx.encode_complex(&v, level, scale).unwrap(), &mut s.prng).unwrap()
+            })
+            .collect();
+        let out = s.bt.slots_to_coeffs(&cts).unwrap();
+        assert_eq!(out.level(), plan.output_level());
+        assert_eq!(out.scale(), s.ctx.scale(plan.output_level()));
+        let got = s.ctx.decode_complex(&s.sk.decrypt(&out).unwrap()).unwrap();
+        // The definition: packed coefficients (bit-reversed) times rho / 2 pi.
+        let k = plan.message_ratio() / (2.0 * PI);
+        let packed: Vec<Complex64> = (0..n)
+            .map(|j| {
+                let (re, im) = if plan.is_full() {
+                    (parts[0][j].re, parts[1][j].re)
+                } else {
+                    (parts[0][j].re, parts[0][j + n].re)
+                };
+                Complex64::new(re, im) * k
+            })
+            .collect();
+        let z = naive_decode(&bit_reversed(&packed));
+        let want: Vec<Complex64> = (0..half).map(|r| z[r % n]).collect();
+        let err = max_diff(&got, &want);
+        eprintln!("SlotsToCoeffs, {n} slots: 2^{:.1}", err.log2());
+        assert!(err < 2f64.powi(-20));
+    }
+}
+
+#[test]
+fn modular_reduction_is_the_sine() {
+    let mut s = setup(11, None);
+    let plan = s.bt.plan().clone();
+    let half = s.ctx.slots();
+    let k = plan.k();
+    // x = I + m: integers up to (h + 1) / 2 plus a small fraction, over K.
+    let ints = ((plan.config().hamming_weight + 1) / 2) as f64;
+    let x: Vec<f64> = (0..half)
+        .map(|_| (uniform(&mut s.prng) * ints).round() + uniform(&mut s.prng) / 256.0)
+        .collect();
+    let v: Vec<f64> = x.iter().map(|&x| x / k).collect();
+    let level = plan.reduction_level();
+    let ct = s.sk.encrypt(&s.ctx.encode(&v, level, plan.raised_scale()).unwrap(), &mut s.prng).unwrap();
+    let out = s.bt.eval_mod(&ct).unwrap();
+    assert_eq!(out.level(), plan.reduced().0);
+    assert_eq!(out.scale(), plan.reduced().1);
+    let got = s.ctx.decode(&s.sk.decrypt(&out).unwrap()).unwrap();
+    let err = got.iter().zip(&x).map(|(g, &x)| (g - (2.0 * PI * x).sin()).abs()).fold(0.0, f64::max);
+    // And x mod 1 from it: sin(2 pi m) / 2 pi = m - (2 pi)^2 m^3 / 6 + ...
+    eprintln!("modular reduction: 2^{:.1} (approximation 2^{:.1})", err.log2(), plan.reduction().max_error().log2());
+    assert!(err < 2f64.powi(-32));
+}
