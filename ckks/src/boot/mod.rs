@@ -2,6 +2,8 @@
 
 mod bootstrapper;
 pub(crate) mod dft;
+mod hoisted;
+pub mod keys;
 pub mod evalmod;
 pub mod lt;
 pub mod plan;
@@ -9,6 +11,7 @@ pub mod poly;
 pub(crate) mod raise;
 pub mod sse;
 
-pub use bootstrapper::{evaluation_keys, Bootstrapper};
+pub use bootstrapper::Bootstrapper;
+pub use keys::{BootstrapKeys, TransformKeys};
 pub use plan::{BootstrapConfig, BootstrapPlan, BootstrapProfile, StageLevels};
 pub use sse::EncapsulationKeys;

@@ -188,6 +188,17 @@ pub struct BootstrapProfile {
     pub rotations: RotationSet,
 }
 
+/// One of the two linear transforms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Transform {
+    CoeffsToSlots,
+    SlotsToCoeffs,
+}
+
+/// How the stages evaluate factor `f` of a transform.
+pub(crate) type Apply<'a, E> =
+    dyn Fn(Transform, usize, &<E as CkksEvaluator>::Value) -> Result<<E as CkksEvaluator>::Value> + 'a;
+
 /// The encoded constants of one plan for one evaluator: the transforms' diagonals and the
 /// plaintexts `-i` and `i` (scale 1, exact).
 #[derive(Clone, Debug)]
@@ -415,7 +426,7 @@ impl BootstrapPlan {
         self.unit_plains(e, cts, stc)
     }
 
-    fn unit_plains<E: CkksEvaluator>(
+    pub(crate) fn unit_plains<E: CkksEvaluator>(
         &self,
         e: &E,
         cts: Vec<Vec<Vec<E::Plain>>>,
@@ -453,9 +464,9 @@ impl BootstrapPlan {
             SymbolicEvaluator::new(self.chain.clone()),
             (Counter::default(), Rotations::default()),
         );
-        let plains = self.symbolic_plains(&obs)?;
+        let plains = self.symbolic_plains(obs.inner())?;
         let raised = Meta::fresh(self.chain.max_level(), self.raised_scale());
-        let out = self.after_raise(&obs, &raised, &plains)?;
+        let out = self.after_raise(&obs, &raised, &plains, &self.generic(&obs, &plains))?;
         debug_assert_eq!(out.level, self.output_level());
         let (_, (counter, rotations)) = obs.into_parts();
         let mut counts = counter.counts();
@@ -487,12 +498,10 @@ impl BootstrapPlan {
         e: &E,
         x: &E::Value,
         plains: &Plains<E::Plain>,
+        apply: &Apply<'_, E>,
     ) -> Result<Vec<E::Value>> {
-        let y = self
-            .cts
-            .iter()
-            .zip(&plains.cts)
-            .try_fold(x.clone(), |v, (lt, p)| lt.apply(e, &v, p))?;
+        let y = (0..self.cts.len())
+            .try_fold(x.clone(), |v, f| apply(Transform::CoeffsToSlots, f, &v))?;
         let conj = e.conjugate(&y)?;
         let re = e.add(&y, &conj)?;
         if !self.is_full() {
@@ -520,6 +529,7 @@ impl BootstrapPlan {
         e: &E,
         parts: &[E::Value],
         plains: &Plains<E::Plain>,
+        apply: &Apply<'_, E>,
     ) -> Result<E::Value> {
         let x = match (parts, &plains.plus_i) {
             ([re, im], Some(i)) => e.add(re, &e.mul_plain(im, i)?)?,
@@ -530,7 +540,7 @@ impl BootstrapPlan {
                 ))
             }
         };
-        self.stc.iter().zip(&plains.stc).try_fold(x, |v, (lt, p)| lt.apply(e, &v, p))
+        (0..self.stc.len()).try_fold(x, |v, f| apply(Transform::SlotsToCoeffs, f, &v))
     }
 
     /// Every stage after the modulus raise.
@@ -542,11 +552,52 @@ impl BootstrapPlan {
         e: &E,
         raised: &E::Value,
         plains: &Plains<E::Plain>,
+        apply: &Apply<'_, E>,
     ) -> Result<E::Value> {
         let traced = self.trace(e, raised)?;
-        let parts = self.coeffs_to_slots(e, &traced, plains)?;
+        let parts = self.coeffs_to_slots(e, &traced, plains, apply)?;
         let reduced = parts.iter().map(|p| self.eval_mod(e, p)).collect::<Result<Vec<_>>>()?;
-        self.slots_to_coeffs(e, &reduced, plains)
+        self.slots_to_coeffs(e, &reduced, plains, apply)
+    }
+
+    /// The transforms evaluated against the evaluator interface with the encoded diagonals of
+    /// `plains` ([`LinearTransform::apply`]).
+    pub(crate) fn generic<'a, E: CkksEvaluator>(
+        &'a self,
+        e: &'a E,
+        plains: &'a Plains<E::Plain>,
+    ) -> impl Fn(Transform, usize, &E::Value) -> Result<E::Value> + 'a {
+        move |t, f, v| match t {
+            Transform::CoeffsToSlots => self.cts[f].apply(e, v, &plains.cts[f]),
+            Transform::SlotsToCoeffs => self.stc[f].apply(e, v, &plains.stc[f]),
+        }
+    }
+
+    /// The transform `t`'s factors, arranged.
+    pub(crate) fn factors(&self, t: Transform) -> &[LinearTransform] {
+        match t {
+            Transform::CoeffsToSlots => &self.cts,
+            Transform::SlotsToCoeffs => &self.stc,
+        }
+    }
+
+    /// The rotations of the linear transforms, each with the highest level it is used at: the
+    /// bootstrapper's own keys ([`super::keys::TransformKeys`]), restricted to those levels.
+    pub fn transform_rotations(&self) -> std::collections::BTreeMap<usize, usize> {
+        let mut out = std::collections::BTreeMap::new();
+        for lt in self.cts.iter().chain(&self.stc) {
+            for s in lt.rotations() {
+                let l = out.entry(s).or_insert(lt.level);
+                *l = (*l).max(lt.level);
+            }
+        }
+        out
+    }
+
+    /// The rotations (the trace's) and conjugation the evaluation keys must cover, besides the
+    /// relinearization key.
+    pub fn evaluator_rotations(&self) -> RotationSet {
+        RotationSet { steps: self.trace_steps.iter().copied().collect(), conjugation: true }
     }
 
     // ----- rules ---------------------------------------------------------------------

@@ -43,12 +43,14 @@ pub(crate) fn decompose(ctx: &Context, d: &RnsPoly<Eval>, level: usize) -> Decom
     Decomposition { level, digits }
 }
 
-/// Where limb `t` of the `Q_l ∪ P` layout lives in a key stored over `Q_L ∪ P`.
-fn key_limb(ctx: &Context, level: usize, t: usize) -> usize {
+/// Where limb `t` of the `Q_l ∪ P` layout lives in `key`, stored over `Q_K ∪ P` for its top
+/// level `K >= l` (`K = L` but for keys restricted to the levels they are used at).
+fn key_limb(ctx: &Context, key: &SwitchingKey, level: usize, t: usize) -> usize {
     if t <= level {
         t
     } else {
-        ctx.max_level() + 1 + (t - level - 1)
+        let key_q = key.digits[0].0.num_limbs() - ctx.p_basis().len();
+        key_q + (t - level - 1)
     }
 }
 
@@ -121,7 +123,7 @@ pub(crate) fn inner_product(
     let mut out1 = RnsPoly::<Eval>::zero(n, width);
     out0.data_mut().par_chunks_mut(n).zip(out1.data_mut().par_chunks_mut(n)).enumerate().for_each(
         |(t, (o0, o1))| {
-            let kl = key_limb(ctx, level, t);
+            let kl = key_limb(ctx, key, level, t);
             let mut sums = LimbSums::new(&basis_qp[t], n);
             for (digit, (b, a)) in dec.digits.iter().zip(&key.digits) {
                 sums.add(digit.limb(t), b.limb(kl), a.limb(kl));
@@ -189,7 +191,7 @@ pub(crate) fn key_switch(
     out0.data_mut().par_chunks_mut(n).zip(out1.data_mut().par_chunks_mut(n)).enumerate().for_each(
         |(t, (o0, o1))| {
             let table = &basis_qp[t];
-            let kl = key_limb(ctx, level, t);
+            let kl = key_limb(ctx, key, level, t);
             let mut buf = vec![0u64; n];
             let mut sums = LimbSums::new(table, n);
             for (j, (mu, (b, a))) in mod_ups.iter().zip(&key.digits).enumerate() {

@@ -1,0 +1,192 @@
+//! The encrypted linear transform with double hoisting (Bossuat, Mouchet, Troncoso-Pastoriza,
+//! Hubaux, EUROCRYPT 2021): the baby rotations share one decomposition and stay in the extended
+//! basis `Q_l P` (no division by `P`), the diagonals are encoded over `Q_l P` too, each giant
+//! step's inner sum is divided by `P` once before its own rotation, whose result stays in
+//! `Q_l P` as well, and the sum of the giant steps is divided by `P` once at the end.
+//!
+//! Against [`LinearTransform::apply`] (one decomposition, but a division by `P` per rotation),
+//! this saves two divisions by `P` (each `k` inverse and `l + 1` forward NTTs) per baby step
+//! and per giant step, less two. The values are the same up to the key-switching noise.
+
+use super::keys::TransformKeys;
+use super::lt::LinearTransform;
+use crate::error::Result;
+use crate::math::poly::for_each_limb;
+use crate::math::{Basis, Eval, RnsPoly};
+use crate::scheme::encoding::ScaledInt;
+use crate::scheme::keyswitch::{decompose, inner_product, mod_down};
+use crate::scheme::{Ciphertext, Context};
+use num_complex::Complex64;
+use rayon::prelude::*;
+
+/// `values` encoded at `level` and `scale` over `Q_level P` (evaluation form).
+///
+/// # Errors
+/// [`crate::CkksError::EncodingOverflow`] if a scaled coefficient does not fit half of
+/// `Q_level`.
+pub(crate) fn encode_qp(
+    ctx: &Context,
+    values: &[Complex64],
+    level: usize,
+    scale: f64,
+) -> Result<RnsPoly<Eval>> {
+    let coeffs = ctx.encoder().slots_to_coeffs(values);
+    let max_log2 = ctx.chain().log_q(level) - 1.0;
+    let ints = coeffs
+        .iter()
+        .map(|&c| ScaledInt::round(c * scale, max_log2, c, scale))
+        .collect::<Result<Vec<_>>>()?;
+    let basis = ctx.basis_qp(level);
+    let n = ctx.n();
+    let mut poly = RnsPoly::<Eval>::zero(n, basis.len());
+    for_each_limb(poly.data_mut(), n, basis, |l, t| {
+        for (x, c) in l.iter_mut().zip(&ints) {
+            *x = c.residue(t.modulus());
+        }
+        t.forward(l);
+    });
+    Ok(poly)
+}
+
+/// `P c` over `Q_l P`: the `Q_l` limbs times `P`, zero modulo `P`.
+fn extend(ctx: &Context, c: &RnsPoly<Eval>, level: usize) -> RnsPoly<Eval> {
+    let n = ctx.n();
+    let mut out = RnsPoly::<Eval>::zero(n, level + 1 + ctx.p_basis().len());
+    let basis = ctx.basis_q(level);
+    out.data_mut()[..(level + 1) * n]
+        .par_chunks_mut(n)
+        .zip(c.data().par_chunks(n))
+        .enumerate()
+        .for_each(|(i, (o, x))| {
+            let q = basis[i].modulus();
+            let p = ctx.p_mod_q()[i];
+            let ps = q.shoup(p);
+            for (o, &x) in o.iter_mut().zip(x) {
+                *o = q.mul_shoup(x, p, ps);
+            }
+        });
+    out
+}
+
+/// `sum_j a_j o b_j` for both components `b_j = (b0_j, b1_j)`, limb by limb, the products
+/// accumulated exactly in 128 bits and reduced once (at most 64 terms).
+fn dot(
+    basis: &Basis,
+    terms: &[(&RnsPoly<Eval>, &(RnsPoly<Eval>, RnsPoly<Eval>))],
+) -> (RnsPoly<Eval>, RnsPoly<Eval>) {
+    let n = terms[0].0.n();
+    let limbs = basis.len();
+    let mut out0 = RnsPoly::<Eval>::zero(n, limbs);
+    let mut out1 = RnsPoly::<Eval>::zero(n, limbs);
+    const CHUNK: usize = 256;
+    let len = CHUNK.min(n);
+    out0.data_mut().par_chunks_mut(n).zip(out1.data_mut().par_chunks_mut(n)).enumerate().for_each(
+        |(t, (o0, o1))| {
+            let q = basis[t].modulus();
+            let (mut s0, mut s1) = ([0u128; CHUNK], [0u128; CHUNK]);
+            for c0 in (0..n).step_by(len) {
+                let (s0, s1) = (&mut s0[..len], &mut s1[..len]);
+                s0.fill(0);
+                s1.fill(0);
+                for chunk in terms.chunks(64) {
+                    for (a, (b0, b1)) in chunk {
+                        let a = &a.limb(t)[c0..c0 + len];
+                        let b0 = &b0.limb(t)[c0..c0 + len];
+                        let b1 = &b1.limb(t)[c0..c0 + len];
+                        for i in 0..len {
+                            s0[i] += a[i] as u128 * b0[i] as u128;
+                            s1[i] += a[i] as u128 * b1[i] as u128;
+                        }
+                    }
+                    for i in 0..len {
+                        s0[i] = q.reduce_u128(s0[i]) as u128;
+                        s1[i] = q.reduce_u128(s1[i]) as u128;
+                    }
+                }
+                for i in 0..len {
+                    o0[c0 + i] = s0[i] as u64;
+                    o1[c0 + i] = s1[i] as u64;
+                }
+            }
+        },
+    );
+    (out0, out1)
+}
+
+/// `x + y` over `basis`, componentwise.
+fn add_pair(
+    x: (RnsPoly<Eval>, RnsPoly<Eval>),
+    y: &(RnsPoly<Eval>, RnsPoly<Eval>),
+    basis: &Basis,
+) -> (RnsPoly<Eval>, RnsPoly<Eval>) {
+    let (mut a, mut b) = x;
+    a.add_assign(&y.0, basis);
+    b.add_assign(&y.1, basis);
+    (a, b)
+}
+
+/// `x` (level `lt.level`) times the transform, by double hoisting, without the final rescale:
+/// scale `x.scale * lt.plain_scale`. `diags[g][j]` is giant step `g`'s `j`-th diagonal over
+/// `Q_l P` ([`encode_qp`] of [`LinearTransform::diagonal_values`]).
+///
+/// # Errors
+/// [`crate::CkksError::MissingRotationKey`] for a rotation without a key of that level.
+pub(crate) fn apply(
+    ctx: &Context,
+    x: &Ciphertext,
+    lt: &LinearTransform,
+    diags: &[Vec<RnsPoly<Eval>>],
+    keys: &TransformKeys,
+) -> Result<Ciphertext> {
+    let l = lt.level;
+    assert_eq!(x.level, l, "the transform's input level");
+    let basis = ctx.basis_qp(l);
+    let (c0, c1) = (&x.parts[0], &x.parts[1]);
+    let ext0 = extend(ctx, c0, l);
+    // Rotating (c_0, c_1) by sigma in Q_l P: sigma(P c_0 + u_0, u_1), (u_0, u_1) the inner
+    // product of c_1's decomposition with the key (stored as sigma^-1 of itself).
+    let rotate_ext = |ext0: &RnsPoly<Eval>, c1: &RnsPoly<Eval>, step: usize| {
+        let key = keys.get(ctx, step, l)?;
+        let dec = decompose(ctx, c1, l);
+        let (mut u0, u1) = inner_product(ctx, &dec, &key.key);
+        u0.add_assign(ext0, basis);
+        Ok::<_, crate::CkksError>((u0.permute(&key.permutation), u1.permute(&key.permutation)))
+    };
+    let dec = decompose(ctx, c1, l);
+    let babies = lt
+        .babies
+        .par_iter()
+        .map(|&b| {
+            if b == 0 {
+                return Ok((ext0.clone(), extend(ctx, c1, l)));
+            }
+            let key = keys.get(ctx, b, l)?;
+            let (mut u0, u1) = inner_product(ctx, &dec, &key.key);
+            u0.add_assign(&ext0, basis);
+            Ok((u0.permute(&key.permutation), u1.permute(&key.permutation)))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    drop(dec);
+    let mut total: Option<(RnsPoly<Eval>, RnsPoly<Eval>)> = None;
+    for (g, diags) in lt.giants.iter().zip(diags) {
+        let terms: Vec<_> = g.terms.iter().zip(diags).map(|(&(b, _), d)| (d, &babies[b])).collect();
+        let inner = dot(basis, &terms);
+        let contribution = if g.step == 0 {
+            inner
+        } else {
+            let (d0, d1) = (mod_down(ctx, inner.0, l), mod_down(ctx, inner.1, l));
+            rotate_ext(&extend(ctx, &d0, l), &d1, g.step)?
+        };
+        total = Some(match total {
+            None => contribution,
+            Some(t) => add_pair(t, &contribution, basis),
+        });
+    }
+    let (t0, t1) = total.expect("a transform has diagonals");
+    Ok(Ciphertext {
+        parts: vec![mod_down(ctx, t0, l), mod_down(ctx, t1, l)],
+        level: l,
+        scale: x.scale * lt.plain_scale,
+        params_hash: x.params_hash,
+    })
+}
