@@ -8,7 +8,14 @@ fn main() -> ckks::Result<()> {
         let plan = BootstrapPlan::new(&chain, &config)?;
         println!("dnum {} special {:?}\n{}", lit.dnum, lit.special_prime_bits, plan.summary());
         let (c, s) = plan.transforms();
-        for t in c.iter().chain(s) { println!("level {} babies {:?} giants {:?}", t.level, t.babies, t.giants.iter().map(|g| g.step).collect::<Vec<_>>()); }
+        for t in c.iter().chain(s) {
+            println!(
+                "level {} babies {:?} giants {:?}",
+                t.level,
+                t.babies,
+                t.giants.iter().map(|g| g.step).collect::<Vec<_>>()
+            );
+        }
     }
     Ok(())
 }

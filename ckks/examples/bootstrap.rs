@@ -5,7 +5,8 @@
 //! two; default `full 256`). Prints the parameters, the key and constant sizes, then one line
 //! per configuration:
 //! `bootstrap slots=<n> N=2^<log N> levels_after=<l> seconds=<median> max_error_bits=<bits>`.
-//! `BOOT_REPS` sets the number of timed bootstraps (default 3); `BOOT_LOG_N` the ring.
+//! `BOOT_REPS` sets the number of timed bootstraps (default 3); `BOOT_LOG_N` the ring (below
+//! 16, with insecure toy parameters).
 use ckks::boot::{BootstrapConfig, BootstrapPlan, Bootstrapper};
 use ckks::eval::{CkksEvaluator, HomomorphicEvaluator};
 use ckks::{EvaluationKeys, Evaluator, Prng, SecretKey, Security};
@@ -24,7 +25,10 @@ fn main() -> ckks::Result<()> {
     let mib = |b: usize| b as f64 / (1 << 20) as f64;
     for slots in configs {
         let config = BootstrapConfig::with_slots(slots);
-        let literal = config.parameters(log_n, 9, 60, 40, Security::HeStandard128)?;
+        // Below N = 2^16 these levels do not fit 128-bit security: insecure, for quick looks.
+        let security =
+            if log_n >= 16 { Security::HeStandard128 } else { Security::InsecureToyParameters };
+        let literal = config.parameters(log_n, 9, 60, 40, security)?;
         let ctx = literal.build()?;
         let plan = Arc::new(BootstrapPlan::new(ctx.chain(), &config)?);
         println!("{}", ctx.summary());
@@ -41,10 +45,12 @@ fn main() -> ckks::Result<()> {
             mib(bt.constant_bytes())
         );
         let eval = Evaluator::new(&ctx, EvaluationKeys::default())?;
-        let he = HomomorphicEvaluator::with_secret_key(eval, sk.clone())?.with_bootstrapper(bt)?;
+        let he = HomomorphicEvaluator::with_secret_key(eval, sk.clone())?
+            .with_bootstrapper(bt.clone())?;
         let n = plan.slots();
-        let values: Vec<f64> =
-            (0..n).map(|_| (prng.next_u64() >> 11) as f64 / (1u64 << 52) as f64 * 2.0 - 1.0).collect();
+        let values: Vec<f64> = (0..n)
+            .map(|_| (prng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0)
+            .collect();
         let xs: Vec<f64> = (0..he.slots()).map(|i| values[i % n]).collect();
         let ct = he.encrypt(&xs, 0)?;
         let mut times = Vec::new();
@@ -59,6 +65,24 @@ fn main() -> ckks::Result<()> {
             level = out.level();
         }
         times.sort_by(f64::total_cmp);
+        if std::env::var_os("BOOT_STAGES").is_some() {
+            // One more bootstrap, stage by stage.
+            let t = Instant::now();
+            let raised = bt.mod_raise(&ct)?;
+            let t1 = t.elapsed().as_secs_f64();
+            let parts = bt.coeffs_to_slots(&raised)?;
+            let t2 = t.elapsed().as_secs_f64();
+            let reduced = parts.iter().map(|p| bt.eval_mod(p)).collect::<ckks::Result<Vec<_>>>()?;
+            let t3 = t.elapsed().as_secs_f64();
+            bt.slots_to_coeffs(&reduced)?;
+            let t4 = t.elapsed().as_secs_f64();
+            println!(
+                "stages: raise {t1:.2} s, CoeffsToSlots {:.2} s, modular reduction {:.2} s, SlotsToCoeffs {:.2} s",
+                t2 - t1,
+                t3 - t2,
+                t4 - t3
+            );
+        }
         println!(
             "bootstrap slots={n} N=2^{log_n} levels_after={level} seconds={:.3} max_error_bits={:.2}",
             times[times.len() / 2],

@@ -14,13 +14,23 @@ struct Setup {
 }
 
 fn setup(log_n: u32, slots: Option<usize>, circuit: usize) -> Setup {
-    let config =
-        BootstrapConfig { slots, cts_levels: 2, stc_levels: 2, ..BootstrapConfig::default() };
-    let mut lit = ParametersLiteral::with_levels(log_n, circuit, 60, 40, 61, 5)
-        .security(Security::InsecureToyParameters);
-    lit.bootstrap_prime_bits = config.prime_bits(60, log_n);
-    lit.dnum = 5;
-    lit.special_prime_bits = vec![61; 3];
+    let env = |k: &str, d: u32| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    let config = BootstrapConfig {
+        slots,
+        cts_levels: env("CTS", 2) as usize,
+        stc_levels: env("STC", 2) as usize,
+        log_message_ratio: env("RATIO", 8),
+        arcsine: env("ASIN", 1) == 1,
+        double_angles: env("DA", 2),
+        ..BootstrapConfig::default()
+    };
+    let config = if std::env::var_os("DEFAULTCFG").is_some() {
+        BootstrapConfig { slots, ..BootstrapConfig::default() }
+    } else {
+        config
+    };
+    let circuit = env("CIRCUIT", circuit as u32) as usize;
+    let lit = config.parameters(log_n, circuit, 60, 40, Security::InsecureToyParameters).unwrap();
     let ctx = lit.build().unwrap();
     let plan = Arc::new(BootstrapPlan::new(ctx.chain(), &config).unwrap());
     let mut prng = Prng::from_u64_seed(1);
@@ -63,14 +73,20 @@ fn sparse_slots_round_trip() {
             .unwrap();
         let n = he.slots();
         let mut p = Prng::from_u64_seed(3);
-        let base: Vec<f64> = (0..slots).map(|_| (p.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0).collect();
+        let base: Vec<f64> =
+            (0..slots).map(|_| (p.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0).collect();
         let xs: Vec<f64> = (0..n).map(|i| base[i % slots]).collect();
         let ct = he.encrypt(&xs, 0).unwrap();
         let t = std::time::Instant::now();
         let out = he.bootstrap(&ct).unwrap();
         let got = s.ctx.decode(&s.sk.decrypt(&out).unwrap()).unwrap();
         let err = got.iter().zip(&xs).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-        eprintln!("slots {slots}: bootstrap {:?}, level {}, max error 2^{:.2}", t.elapsed(), out.level(), err.log2());
+        eprintln!(
+            "slots {slots}: bootstrap {:?}, level {}, max error 2^{:.2}",
+            t.elapsed(),
+            out.level(),
+            err.log2()
+        );
         assert!(err < 2f64.powi(-15));
     }
 }
@@ -78,7 +94,8 @@ fn sparse_slots_round_trip() {
 #[test]
 fn debug_stages() {
     use ckks::eval::DebugEvaluator;
-    for (log_n, slots) in [(12u32, None)] {
+    let log_n: u32 = std::env::var("LOGN").ok().and_then(|v| v.parse().ok()).unwrap_or(12);
+    for slots in [None] {
         let s = setup(log_n, slots, 1);
         let eval = Evaluator::new(&s.ctx, EvaluationKeys::default()).unwrap();
         let he = HomomorphicEvaluator::with_secret_key(eval, s.sk.clone())
@@ -89,7 +106,8 @@ fn debug_stages() {
         let n = dbg.slots();
         let period = slots.unwrap_or(n);
         let mut p = Prng::from_u64_seed(3);
-        let base: Vec<f64> = (0..period).map(|_| (p.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0).collect();
+        let base: Vec<f64> =
+            (0..period).map(|_| (p.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0).collect();
         let xs: Vec<f64> = (0..n).map(|i| base[i % period]).collect();
         let amp: f64 = std::env::var("AMP").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0);
         let xs: Vec<f64> = xs.iter().map(|x| x * amp).collect();

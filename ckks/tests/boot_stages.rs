@@ -3,7 +3,7 @@
 //! test, the modular reduction against `f64`.
 
 use ckks::boot::{BootstrapConfig, BootstrapPlan, Bootstrapper};
-use ckks::{Complex64, Context, ParametersLiteral, Prng, SecretKey, Security};
+use ckks::{Complex64, Context, Prng, SecretKey, Security};
 use std::f64::consts::PI;
 use std::sync::Arc;
 
@@ -15,7 +15,8 @@ struct Setup {
 }
 
 fn setup(log_n: u32, slots: Option<usize>) -> Setup {
-    let config = BootstrapConfig { slots, cts_levels: 2, stc_levels: 2, ..BootstrapConfig::default() };
+    let config =
+        BootstrapConfig { slots, cts_levels: 2, stc_levels: 2, ..BootstrapConfig::default() };
     let lit = config.parameters(log_n, 1, 60, 40, Security::InsecureToyParameters).unwrap();
     let ctx = lit.build().unwrap();
     let plan = Arc::new(BootstrapPlan::new(ctx.chain(), &config).unwrap());
@@ -114,13 +115,19 @@ fn modular_reduction_is_the_sine() {
         .collect();
     let v: Vec<f64> = x.iter().map(|&x| x / k).collect();
     let level = plan.reduction_level();
-    let ct = s.sk.encrypt(&s.ctx.encode(&v, level, plan.raised_scale()).unwrap(), &mut s.prng).unwrap();
+    let ct =
+        s.sk.encrypt(&s.ctx.encode(&v, level, plan.raised_scale()).unwrap(), &mut s.prng).unwrap();
     let out = s.bt.eval_mod(&ct).unwrap();
     assert_eq!(out.level(), plan.reduced().0);
     assert_eq!(out.scale(), plan.reduced().1);
     let got = s.ctx.decode(&s.sk.decrypt(&out).unwrap()).unwrap();
-    let err = got.iter().zip(&x).map(|(g, &x)| (g - (2.0 * PI * x).sin()).abs()).fold(0.0, f64::max);
+    let err =
+        got.iter().zip(&x).map(|(g, &x)| (g - (2.0 * PI * x).sin()).abs()).fold(0.0, f64::max);
     // And x mod 1 from it: sin(2 pi m) / 2 pi = m - (2 pi)^2 m^3 / 6 + ...
-    eprintln!("modular reduction: 2^{:.1} (approximation 2^{:.1})", err.log2(), plan.reduction().max_error().log2());
+    eprintln!(
+        "modular reduction: 2^{:.1} (approximation 2^{:.1})",
+        err.log2(),
+        plan.reduction().max_error().log2()
+    );
     assert!(err < 2f64.powi(-32));
 }

@@ -9,6 +9,12 @@
 //! + ...`; the factor `1 / (2 pi)` is left to SlotsToCoeffs. The interpolation degree is the
 //! smallest that keeps `|p o double angles - sin(2 pi K v)|` below the target over `[-1, 1]`,
 //! and the baby-step size the one with the fewest ciphertext products.
+//!
+//! Optionally (Lee et al., "High-precision bootstrapping ... inverse sine function", 2021),
+//! `y = sin(2 pi m)` is corrected by the start of `arcsin`'s series, `y + y^3 / 6`, which is
+//! `2 pi m + 3 (2 pi m)^5 / 40 + ...` instead of `2 pi m - (2 pi m)^3 / 6 + ...`: two more
+//! levels, and the error of a message `|m| <= B / rho` falls from `(2 pi)^2 B^3 / 6 rho^2` to
+//! `3 (2 pi)^4 B^5 / 40 rho^4` (in message units).
 
 use super::poly::Chebyshev;
 use crate::error::Result;
@@ -27,6 +33,8 @@ pub struct ModReduction {
     pub poly: Chebyshev,
     /// `log2` of the baby-step size of its evaluation.
     pub baby_log: u32,
+    /// The arcsine correction `y + y^3 / 6` (in the Chebyshev basis), if used.
+    pub arcsine: Option<Chebyshev>,
 }
 
 /// Points of the grid the approximation error is measured on.
@@ -36,10 +44,19 @@ impl ModReduction {
     /// The reduction for `|x| <= k` with `double_angles` steps, of the least degree (up to
     /// `max_degree`) whose error after the double-angle steps is at most `max_error`
     /// (in units of `sin(2 pi x)`).
-    pub fn new(k: f64, double_angles: u32, max_error: f64, max_degree: usize) -> Self {
+    pub fn new(
+        k: f64,
+        double_angles: u32,
+        max_error: f64,
+        max_degree: usize,
+        arcsine: bool,
+    ) -> Self {
         let r = double_angles;
         let f = move |v: f64| (2.0 * PI * (k * v - 0.25) / 2f64.powi(r as i32)).cos();
-        let mut m = Self { k, double_angles, poly: Chebyshev { coeffs: vec![0.0] }, baby_log: 1 };
+        // y + y^3 / 6 = (1 + 1/8) T_1 + T_3 / 24.
+        let arcsine = arcsine.then(|| Chebyshev { coeffs: vec![0.0, 1.125, 0.0, 1.0 / 24.0] });
+        let mut m =
+            Self { k, double_angles, poly: Chebyshev { coeffs: vec![0.0] }, baby_log: 1, arcsine };
         // The Chebyshev coefficients of cos(w v) decay fast beyond e w / 2: start there.
         let w = 2.0 * PI * k / 2f64.powi(r as i32);
         let start = ((std::f64::consts::E * w / 2.0) as usize).clamp(1, max_degree);
@@ -69,9 +86,19 @@ impl ModReduction {
             .fold(0.0, f64::max)
     }
 
-    /// Levels consumed: the polynomial's and one per double-angle step.
+    /// Levels consumed: the polynomial's, one per double-angle step, and the correction's.
     pub fn depth(&self) -> usize {
-        self.poly.depth() + self.double_angles as usize
+        self.poly.depth()
+            + self.double_angles as usize
+            + self.arcsine.as_ref().map_or(0, |a| a.depth())
+    }
+
+    /// The error in message units of the sine's series for a message `|m| <= b / rho` (the
+    /// reduction is exact up to it and [`ModReduction::max_error`] times `rho / 2 pi`).
+    pub fn series_error(&self, b: f64, rho: f64) -> f64 {
+        let x = 2.0 * PI * b / rho;
+        let e = if self.arcsine.is_some() { 3.0 * x.powi(5) / 40.0 } else { x.powi(3) / 6.0 };
+        e * rho / (2.0 * PI)
     }
 
     /// The baby-step size with the fewest relinearizations (counted symbolically).
@@ -93,7 +120,8 @@ impl ModReduction {
             .unwrap_or(1)
     }
 
-    /// Evaluates the reduction on `x` (slots `v` in `[-1, 1]`): slots `sin(2 pi K v)`, the
+    /// Evaluates the reduction on `x` (slots `v` in `[-1, 1]`): slots `sin(2 pi K v)` (then
+    /// corrected towards `2 pi (Kv mod 1)` when the arcsine correction is on), the
     /// polynomial's result aimed at `x`'s scale (each double-angle step then squares it and
     /// divides by its prime).
     ///
@@ -105,7 +133,10 @@ impl ModReduction {
             let sq = e.rescale(&e.square_relin(&y)?)?;
             y = e.add_const(&e.mul_integer(&sq, 2)?, -1.0)?;
         }
-        Ok(y)
+        match &self.arcsine {
+            Some(a) => a.evaluate(e, &y, 1, e.scale(&y)),
+            None => Ok(y),
+        }
     }
 }
 
@@ -118,7 +149,7 @@ mod tests {
     fn reduction_matches_sine_over_its_range() {
         // (The reference sin(2 pi K v) itself is computed to about 2^-46 in f64.)
         for (k, r) in [(17.0, 2), (17.0, 3), (12.0, 2), (4.0, 1)] {
-            let m = ModReduction::new(k, r, 2f64.powi(-40), 255);
+            let m = ModReduction::new(k, r, 2f64.powi(-40), 255, false);
             assert!(m.max_error() <= 2f64.powi(-40), "K = {k}, r = {r}: {}", m.max_error());
             eprintln!(
                 "K = {k}, r = {r}: degree {}, depth {}, baby 2^{}, error 2^{:.1}",
@@ -132,7 +163,7 @@ mod tests {
 
     #[test]
     fn homomorphic_form_matches_f64() {
-        let m = ModReduction::new(17.0, 2, 2f64.powi(-40), 255);
+        let m = ModReduction::new(17.0, 2, 2f64.powi(-40), 255, false);
         let mut lit = ParametersLiteral::with_levels(6, 0, 60, 40, 60, 1);
         lit.bootstrap_prime_bits = vec![60; m.depth() + 2];
         let chain = ModulusChain::from_literal(&lit).unwrap();

@@ -190,3 +190,79 @@ pub(crate) fn apply(
         params_hash: x.params_hash,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::boot::keys::TransformKeys;
+    use crate::boot::plan::Transform;
+    use crate::boot::{BootstrapConfig, BootstrapPlan};
+    use crate::eval::{CkksEvaluator, HomomorphicEvaluator};
+    use crate::{EvaluationKeys, Evaluator, Prng, SecretKey, Security};
+    use std::sync::Arc;
+
+    /// Double hoisting against the transform evaluated through the evaluator interface (one
+    /// decomposition, a division by P per rotation): the same values up to noise, at the same
+    /// level and scale.
+    #[test]
+    fn double_hoisting_matches_the_generic_transform() {
+        for slots in [None, Some(16)] {
+            let config = BootstrapConfig {
+                slots,
+                cts_levels: 2,
+                stc_levels: 2,
+                ..BootstrapConfig::default()
+            };
+            let lit = config.parameters(10, 1, 60, 40, Security::InsecureToyParameters).unwrap();
+            let ctx = lit.build().unwrap();
+            let plan = BootstrapPlan::new(ctx.chain(), &config).unwrap();
+            let mut prng = Prng::from_u64_seed(5);
+            let sk = Arc::new(SecretKey::generate(&ctx, &mut prng));
+            let steps: Vec<i64> = plan.transform_rotations().keys().map(|&s| s as i64).collect();
+            let keys = EvaluationKeys {
+                relinearization: None,
+                galois: sk.galois_keys(&steps, true, &mut prng),
+            };
+            let he = HomomorphicEvaluator::with_secret_key(
+                Evaluator::new(&ctx, keys).unwrap(),
+                sk.clone(),
+            )
+            .unwrap();
+            let tk = TransformKeys::generate(&sk, &plan.transform_rotations(), &mut prng);
+            let plains = plan.encode(&he).unwrap();
+            let (cts_m, stc_m) = plan.matrices();
+            for (t, ms) in [(Transform::CoeffsToSlots, &cts_m), (Transform::SlotsToCoeffs, &stc_m)]
+            {
+                for (f, (lt, m)) in plan.factors(t).iter().zip(ms).enumerate() {
+                    let values: Vec<f64> =
+                        (0..ctx.slots()).map(|i| ((i * 7 + f) % 13) as f64 / 13.0 - 0.5).collect();
+                    let x = he.encrypt(&values, lt.level).unwrap();
+                    let diags: Vec<Vec<RnsPoly<Eval>>> = lt
+                        .diagonal_values(m, ctx.slots())
+                        .iter()
+                        .map(|g| {
+                            g.iter()
+                                .map(|v| encode_qp(&ctx, v, lt.level, lt.plain_scale).unwrap())
+                                .collect()
+                        })
+                        .collect();
+                    let fast = he.rescale(&apply(&ctx, &x, lt, &diags, &tk).unwrap()).unwrap();
+                    let plain = match t {
+                        Transform::CoeffsToSlots => &plains.cts[f],
+                        Transform::SlotsToCoeffs => &plains.stc[f],
+                    };
+                    let slow = lt.apply(&he, &x, plain).unwrap();
+                    assert_eq!((fast.level(), fast.scale()), (slow.level(), slow.scale()));
+                    let a = ctx.decode_complex(&sk.decrypt(&fast).unwrap()).unwrap();
+                    let b = ctx.decode_complex(&sk.decrypt(&slow).unwrap()).unwrap();
+                    let mag = b.iter().map(|z| z.norm()).fold(0.0, f64::max);
+                    let err = a.iter().zip(&b).map(|(x, y)| (x - y).norm()).fold(0.0, f64::max);
+                    assert!(
+                        err < 1e-6 * mag.max(1e-3),
+                        "{t:?} factor {f}: {err} (magnitude {mag})"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -2,9 +2,9 @@
 
 mod bootstrapper;
 pub(crate) mod dft;
+pub mod evalmod;
 mod hoisted;
 pub mod keys;
-pub mod evalmod;
 pub mod lt;
 pub mod plan;
 pub mod poly;

@@ -38,10 +38,13 @@ pub struct BootstrapConfig {
     pub double_angles: u32,
     /// Target error of the reduction's polynomial (in units of `sin(2 pi x)`).
     pub mod_error: f64,
-    /// `log2` of the ratio `q_0 / |m|` the input is scaled to at level 0: larger keeps the
-    /// sine's cubic term smaller (error `(2 pi)^2 / 6 2^(-2 r)` at `|m| = 1`) and amplifies the
-    /// reduction's error by `2^r / (2 pi)`.
+    /// `log2` of the ratio `rho = q_0 / |m|` the input is scaled to at level 0: the sine's
+    /// series error falls with it ([`ModReduction::series_error`]), while the reduction's
+    /// arithmetic error is amplified by `rho / (2 pi)`.
     pub log_message_ratio: u32,
+    /// Whether the reduction's output is corrected by the arcsine's series (two more levels;
+    /// see [`super::evalmod`]).
+    pub arcsine: bool,
     /// The largest slot magnitude the precision contract covers (the plaintext evaluator
     /// refuses larger values).
     pub input_bound: f64,
@@ -58,7 +61,8 @@ impl Default for BootstrapConfig {
             hamming_weight: 32,
             double_angles: 2,
             mod_error: 2f64.powi(-40),
-            log_message_ratio: 12,
+            log_message_ratio: 8,
+            arcsine: true,
             input_bound: 1.0,
         }
     }
@@ -78,7 +82,7 @@ impl BootstrapConfig {
 
     /// The modular reduction of this configuration.
     pub fn mod_reduction(&self) -> ModReduction {
-        ModReduction::new(self.k(), self.double_angles, self.mod_error, 255)
+        ModReduction::new(self.k(), self.double_angles, self.mod_error, 255, self.arcsine)
     }
 
     /// The widths of the bootstrapping primes, bottom to top (SlotsToCoeffs, the modular
@@ -196,8 +200,8 @@ pub(crate) enum Transform {
 }
 
 /// How the stages evaluate factor `f` of a transform.
-pub(crate) type Apply<'a, E> =
-    dyn Fn(Transform, usize, &<E as CkksEvaluator>::Value) -> Result<<E as CkksEvaluator>::Value> + 'a;
+pub(crate) type Apply<'a, E> = dyn Fn(Transform, usize, &<E as CkksEvaluator>::Value) -> Result<<E as CkksEvaluator>::Value>
+    + 'a;
 
 /// The encoded constants of one plan for one evaluator: the transforms' diagonals and the
 /// plaintexts `-i` and `i` (scale 1, exact).
@@ -753,7 +757,7 @@ impl BootstrapPlan {
         format!(
             "bootstrapping {slots} slots ({kind}): levels {top} -> {out}; CoeffsToSlots {c1} levels \
              ({d1} diagonals), modular reduction {e} levels (cosine of degree {deg} on [-{k}, {k}], \
-             {r} double angles, approximation error 2^{err:.1}), SlotsToCoeffs {s1} levels ({d2} \
+             {r} double angles{asin}, approximation error 2^{err:.1}), SlotsToCoeffs {s1} levels ({d2} \
              diagonals)\n\
              secret: uniform ternary, encapsulated at level 0 in an ephemeral secret of Hamming \
              weight {h} (|I| <= {ib}, failure probability 0); message ratio q_0 / |m| = 2^{rho:.2} \
@@ -770,6 +774,7 @@ impl BootstrapPlan {
             deg = self.reduction.poly.degree(),
             k = self.k,
             r = self.reduction.double_angles,
+            asin = if self.reduction.arcsine.is_some() { ", arcsine correction" } else { "" },
             err = self.reduction.max_error().log2(),
             s1 = l.slots_to_coeffs,
             d2 = diags(stc),
@@ -790,12 +795,12 @@ impl BootstrapPlan {
     }
 
     /// The worst-case error bound of the approximation on a message of magnitude at most
-    /// `input_bound`, in slot units, before noise: the sine's cubic term
-    /// `(2 pi)^2 / 6 (B / rho)^3 rho` and the polynomial's error times `rho / (2 pi)`.
+    /// `input_bound`, in slot units, before noise: the sine's series term
+    /// ([`ModReduction::series_error`]) and the polynomial's error times `rho / (2 pi)`.
     pub fn approximation_error(&self) -> f64 {
         let b = self.config.input_bound;
-        let cubic = (2.0 * PI).powi(2) / 6.0 * (b / self.rho).powi(3) * self.rho;
-        cubic + self.reduction.max_error() * self.rho / (2.0 * PI)
+        self.reduction.series_error(b, self.rho)
+            + self.reduction.max_error() * self.rho / (2.0 * PI)
     }
 }
 
@@ -807,7 +812,12 @@ mod tests {
     #[test]
     fn factor_matrices_compose_to_the_embedding() {
         for slots in [None, Some(8)] {
-            let config = BootstrapConfig { slots, cts_levels: 2, stc_levels: 2, ..BootstrapConfig::default() };
+            let config = BootstrapConfig {
+                slots,
+                cts_levels: 2,
+                stc_levels: 2,
+                ..BootstrapConfig::default()
+            };
             let mut lit = ParametersLiteral::with_levels(8, 1, 60, 40, 61, 1);
             lit.bootstrap_prime_bits = config.prime_bits(60, 8);
             let chain = ModulusChain::from_literal(&lit).unwrap();
@@ -817,23 +827,35 @@ mod tests {
             let mut prng = crate::Prng::from_u64_seed(2);
             let mut f = || (prng.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0;
             let u: Vec<Complex64> = (0..n).map(|_| Complex64::new(f(), f())).collect();
-            let z = dft::decoding_stages(n, n).iter().fold(dft::bit_reversed(&u), |v, s| s.apply(&v));
+            let z =
+                dft::decoding_stages(n, n).iter().fold(dft::bit_reversed(&u), |v, s| s.apply(&v));
             // StC of the real and imaginary parts (sparse: side by side) gives z rho / 2 pi.
             let k = plan.rho / (2.0 * PI);
             let input: Vec<Complex64> = if p == 2 * n {
-                u.iter().map(|x| Complex64::new(x.re, 0.0)).chain(u.iter().map(|x| Complex64::new(x.im, 0.0))).collect()
+                u.iter()
+                    .map(|x| Complex64::new(x.re, 0.0))
+                    .chain(u.iter().map(|x| Complex64::new(x.im, 0.0)))
+                    .collect()
             } else {
                 u.clone()
             };
             let input = if p == 2 * n {
                 let b = dft::bit_reversed(&u);
-                b.iter().map(|x| Complex64::new(x.re, 0.0)).chain(b.iter().map(|x| Complex64::new(x.im, 0.0))).collect()
+                b.iter()
+                    .map(|x| Complex64::new(x.re, 0.0))
+                    .chain(b.iter().map(|x| Complex64::new(x.im, 0.0)))
+                    .collect()
             } else {
                 dft::bit_reversed(&input)
             };
             let out = stc.iter().fold(input, |v, m| m.apply(&v));
             for r in 0..p {
-                assert!((out[r] - z[r % n] * k).norm() < 1e-9 * k, "StC slot {r}: {} vs {}", out[r], z[r % n] * k);
+                assert!(
+                    (out[r] - z[r % n] * k).norm() < 1e-9 * k,
+                    "StC slot {r}: {} vs {}",
+                    out[r],
+                    z[r % n] * k
+                );
             }
             // CtS: from z (repeated to the period) back to the packed coefficients / 2K g.
             let zz: Vec<Complex64> = (0..p).map(|r| z[r % n]).collect();

@@ -108,11 +108,10 @@ impl DebugEvaluator {
     /// [`crate::CkksError::ContextMismatch`] if `sk` belongs to other parameters.
     pub fn new(he: HomomorphicEvaluator, sk: Arc<SecretKey>, threshold: f64) -> Result<Self> {
         crate::scheme::ciphertext::check_hash(he.context(), sk.context().hash())?;
-        let mut plain = PlaintextEvaluator::new(he.context().chain().clone())
-            .with_keys(
-                KeyModel::from_keys(he.evaluator().keys())
-                    .with_bootstrapping(he.bootstrapper().is_some()),
-            );
+        let mut plain = PlaintextEvaluator::new(he.context().chain().clone()).with_keys(
+            KeyModel::from_keys(he.evaluator().keys())
+                .with_bootstrapping(he.bootstrapper().is_some()),
+        );
         if let Some(b) = he.bootstrapper() {
             plain = plain.with_bootstrap(b.plan().clone())?;
         }

@@ -3,9 +3,9 @@
 
 use super::{DebugEvaluator, DebugValue};
 use crate::boot::dft::bit_reversed;
+use crate::boot::dft::decoding_stages;
 use crate::error::{CkksError, Result};
 use crate::eval::traits::{CkksEvaluator, Op, Stage};
-use crate::boot::dft::decoding_stages;
 use crate::scheme::Ciphertext;
 use num_complex::Complex64;
 use std::f64::consts::PI;
@@ -64,12 +64,15 @@ impl DebugEvaluator {
                 k * rho,
             );
         }
-        // Stage 3: sin(2 pi K v) of the decrypted input.
+        // Stage 3: sin(2 pi K v) of the decrypted input (and its arcsine correction).
         for p in &parts {
             let v = self.slots_of(p)?;
             let out = bt.eval_mod(p)?;
-            let want: Vec<Complex64> =
-                v.iter().map(|z| Complex64::new((2.0 * PI * k * z.re).sin(), 0.0)).collect();
+            let ideal = |v: f64| {
+                let y = (2.0 * PI * k * v).sin();
+                plan.reduction().arcsine.as_ref().map_or(y, |a| a.eval(y))
+            };
+            let want: Vec<Complex64> = v.iter().map(|z| Complex64::new(ideal(z.re), 0.0)).collect();
             self.record(
                 Op::BootstrapStage(Stage::EvalMod),
                 out.meta(),
