@@ -106,7 +106,8 @@ impl BootstrapConfig {
     /// `first_prime_bits` (the modular reduction runs at that scale), `circuit_levels` levels
     /// of `log_scale` bits, the bootstrapping primes of [`BootstrapConfig::prime_bits`], and
     /// 61-bit special primes with the number of digits that gives the smallest switching keys
-    /// within `security`'s bound on `log2(QP)`.
+    /// within `security`'s bound on `log2(QP)` (for toy parameters, the bound at `N = 2^16`, so
+    /// that they key-switch as the 128-bit set does).
     ///
     /// # Errors
     /// [`CkksError::InvalidParameters`] when no digit count fits the bound; the errors of
@@ -128,7 +129,11 @@ impl BootstrapConfig {
             crate::Security::HeStandard128 => {
                 crate::max_log_qp_128(log_n).map(f64::from).unwrap_or(0.0)
             }
-            crate::Security::InsecureToyParameters => f64::INFINITY,
+            // The digits and special primes of the 128-bit set at N = 2^16: toy runs with the
+            // same key-switching shape.
+            crate::Security::InsecureToyParameters => {
+                crate::max_log_qp_128(log_n.max(16)).map(f64::from).unwrap_or(f64::INFINITY)
+            }
         };
         let q_bits: u32 = widths.iter().sum();
         let mut best: Option<(usize, crate::ParametersLiteral)> = None;
@@ -448,7 +453,7 @@ impl BootstrapPlan {
     }
 
     /// Plaintexts of the right levels and scales for a symbolic evaluator (no values).
-    fn symbolic_plains<E: CkksEvaluator<Plain = Meta>>(&self, e: &E) -> Result<Plains<Meta>> {
+    pub(crate) fn symbolic_plains<E: CkksEvaluator<Plain = Meta>>(&self, e: &E) -> Result<Plains<Meta>> {
         let metas = |lts: &[LinearTransform]| {
             lts.iter()
                 .map(|lt| {
