@@ -195,7 +195,19 @@ impl Bootstrapper {
     /// # Errors
     /// What the evaluator reports.
     pub fn slots_to_coeffs(&self, parts: &[Ciphertext]) -> Result<Ciphertext> {
-        self.plan.slots_to_coeffs(&self.he, parts, &self.plains, &|t, f, x| self.apply(t, f, x))
+        let out = self
+            .plan
+            .slots_to_coeffs(&self.he, parts, &self.plains, &|t, f, x| self.apply(t, f, x))?;
+        Ok(self.snap(out))
+    }
+
+    /// The output's scale is the output level's nominal scale up to the last bit of the
+    /// `f64` products that aimed at it: set it to exactly that.
+    fn snap(&self, mut out: Ciphertext) -> Ciphertext {
+        let nominal = self.plan.chain().scale(out.level());
+        debug_assert!(crate::scheme::rules::scales_match(out.scale(), nominal));
+        out.scale = nominal;
+        out
     }
 
     /// The four stages: `ct` refreshed to [`BootstrapPlan::output_level`] at its nominal scale.
@@ -204,6 +216,9 @@ impl Bootstrapper {
     /// As the stages.
     pub fn bootstrap(&self, ct: &Ciphertext) -> Result<Ciphertext> {
         let raised = self.mod_raise(ct)?;
-        self.plan.after_raise(&self.he, &raised, &self.plains, &|t, f, x| self.apply(t, f, x))
+        let out = self
+            .plan
+            .after_raise(&self.he, &raised, &self.plains, &|t, f, x| self.apply(t, f, x))?;
+        Ok(self.snap(out))
     }
 }

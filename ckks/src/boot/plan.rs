@@ -31,8 +31,7 @@ pub struct BootstrapConfig {
     pub cts_prime_bits: u32,
     /// Width of the SlotsToCoeffs primes.
     pub stc_prime_bits: u32,
-    /// Hamming weight `h` of the ephemeral secret (the modular reduction covers
-    /// `|I| <= (h + 1) / 2`).
+    /// Hamming weight `h` of the ephemeral secret (the overflow term is `|I| <= h / 2`).
     pub hamming_weight: usize,
     /// Double-angle steps of the modular reduction.
     pub double_angles: u32,
@@ -75,7 +74,7 @@ impl BootstrapConfig {
     }
 
     /// The half-width `K` of the interval the modular reduction covers: `(h + 1) / 2` plus
-    /// half a unit of margin.
+    /// half a unit, one unit of margin over the overflow term's bound `h / 2`.
     pub fn k(&self) -> f64 {
         (self.hamming_weight as f64 + 1.0) / 2.0 + 0.5
     }
@@ -193,7 +192,9 @@ impl StageLevels {
 pub struct BootstrapProfile {
     /// Operation counts (the two key switches of the encapsulation included).
     pub counts: OpCounts,
-    /// Rotation steps and conjugation.
+    /// The rotations (the trace's) and conjugation whose keys the evaluation key set must
+    /// hold, which a rotation collector reports; the transforms' rotations are the
+    /// bootstrapper's own keys ([`BootstrapPlan::transform_rotations`]).
     pub rotations: RotationSet,
 }
 
@@ -453,7 +454,10 @@ impl BootstrapPlan {
     }
 
     /// Plaintexts of the right levels and scales for a symbolic evaluator (no values).
-    pub(crate) fn symbolic_plains<E: CkksEvaluator<Plain = Meta>>(&self, e: &E) -> Result<Plains<Meta>> {
+    pub(crate) fn symbolic_plains<E: CkksEvaluator<Plain = Meta>>(
+        &self,
+        e: &E,
+    ) -> Result<Plains<Meta>> {
         let metas = |lts: &[LinearTransform]| {
             lts.iter()
                 .map(|lt| {
@@ -480,7 +484,15 @@ impl BootstrapPlan {
         let (_, (counter, rotations)) = obs.into_parts();
         let mut counts = counter.counts();
         counts.encapsulations += 2;
-        Ok(BootstrapProfile { counts, rotations: rotations.set() })
+        // Every rotation the stages made is either the evaluator's or a transform's.
+        let evaluator = self.evaluator_rotations();
+        let transforms = self.transform_rotations();
+        debug_assert!(rotations
+            .set()
+            .steps
+            .iter()
+            .all(|s| evaluator.steps.contains(s) || transforms.contains_key(s)));
+        Ok(BootstrapProfile { counts, rotations: evaluator })
     }
 
     // ----- the stages, against the evaluator interface ---------------------------------
@@ -745,7 +757,8 @@ impl BootstrapPlan {
         &self.profile
     }
 
-    /// The rotation steps (and conjugation) whose Galois keys bootstrapping needs.
+    /// The rotation steps (the trace's) and conjugation whose Galois keys the evaluation key
+    /// set must hold ([`BootstrapProfile::rotations`]).
     pub fn rotations(&self) -> &RotationSet {
         &self.profile.rotations
     }
@@ -768,7 +781,9 @@ impl BootstrapPlan {
              weight {h} (|I| <= {ib}, failure probability 0); message ratio q_0 / |m| = 2^{rho:.2} \
              (input x {up}); error bound before noise for |z| <= {bound}: 2^{apx:.1}\n\
              one bootstrap: {ks} key switches ({rot} rotations, {hr} of them hoisted, {cj} \
-             conjugations, {rl} relinearizations, {en} encapsulation), {rotk} rotation keys",
+             conjugations, {rl} relinearizations, {en} encapsulation); keys: {tk} rotation keys of \
+             the transforms (each restricted to its level), {ek} of the trace, conjugation, \
+             relinearization, encapsulation",
             slots = self.slots,
             kind = if self.is_full() { "full" } else { "sparse" },
             top = self.chain.max_level(),
@@ -784,7 +799,7 @@ impl BootstrapPlan {
             s1 = l.slots_to_coeffs,
             d2 = diags(stc),
             h = self.config.hamming_weight,
-            ib = (self.config.hamming_weight as f64 + 1.0) / 2.0,
+            ib = self.config.hamming_weight / 2,
             rho = self.rho.log2(),
             up = self.scale_up,
             bound = self.config.input_bound,
@@ -795,7 +810,8 @@ impl BootstrapPlan {
             cj = c.conjugations,
             rl = c.relinearizations,
             en = c.encapsulations,
-            rotk = self.profile.rotations.steps.len(),
+            tk = self.transform_rotations().len(),
+            ek = self.profile.rotations.steps.len(),
         )
     }
 

@@ -15,8 +15,9 @@
 //!   HE-standard bound.
 //!
 //! Raised under `s'`, the plaintext is `c_0 + c_1 s' = m + q_0 I` over the integers with
-//! `|c_0|, |c_1| <= q_0 / 2` (centred residues), so `|I| <= (h + 1) / 2` always: the
-//! modular-reduction interval `[-K, K]` with `K >= (h + 1) / 2 + 1/2` never fails.
+//! `c_0 = [m - c_1 s']_{q_0}` and `|c_1| <= q_0 / 2` (centred residues), so
+//! `I = round(c_1 s' / q_0)` and `|I| <= h / 2` always: the modular-reduction interval
+//! `[-K, K]` with `K >= h / 2 + 1/2` never fails.
 
 use crate::error::{CkksError, Result};
 use crate::math::{Basis, Eval, NttTable, Prng, RnsPoly};
