@@ -146,6 +146,7 @@ impl LinearTransform {
     ///
     /// # Errors
     /// What the encoder reports (an overflow of the scaled diagonals).
+    #[cfg(test)]
     pub(crate) fn encode<E: CkksEvaluator>(
         &self,
         e: &E,

@@ -423,10 +423,12 @@ impl BootstrapPlan {
         (cts, stc)
     }
 
-    /// Encodes the constants of the stages with `e`.
+    /// Encodes the constants of the stages with `e` (the encrypted bootstrapper encodes its
+    /// diagonals over `Q_l P` instead).
     ///
     /// # Errors
     /// What the encoder reports.
+    #[cfg(test)]
     pub(crate) fn encode<E: CkksEvaluator>(&self, e: &E) -> Result<Plains<E::Plain>> {
         let (cts_m, stc_m) = self.matrices();
         let cts =
