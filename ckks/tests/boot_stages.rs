@@ -187,8 +187,8 @@ fn modular_reduction_is_the_sine() {
     let plan = s.bt.plan().clone();
     let half = s.ctx.slots();
     let k = plan.k();
-    // x = I + m: integers up to (h + 1) / 2 plus a small fraction, over K.
-    let ints = ((plan.config().hamming_weight + 1) / 2) as f64;
+    // x = I + m: integers up to h / 2 plus a small fraction, over K.
+    let ints = (plan.config().hamming_weight / 2) as f64;
     let x: Vec<f64> = (0..half)
         .map(|_| (uniform(&mut s.prng) * ints).round() + uniform(&mut s.prng) / 256.0)
         .collect();

@@ -6,7 +6,7 @@
 //! interpolant `p` of `cos(2 pi (K v - 1/4) / 2^r)` is evaluated at optimal depth, then `r`
 //! double-angle steps `y -> 2 y^2 - 1` give `cos(2 pi x - pi/2) = sin(2 pi x)`. For
 //! `x = I + m` with `I` an integer and `|m|` small, `sin(2 pi x) / (2 pi) = m - (2 pi)^2 m^3 / 6
-//! + ...`; the factor `1 / (2 pi)` is left to SlotsToCoeffs. The interpolation degree is the
+//! `+ ...`; the factor `1 / (2 pi)` is left to SlotsToCoeffs. The interpolation degree is the
 //! smallest that keeps `|p o double angles - sin(2 pi K v)|` below the target over `[-1, 1]`,
 //! and the baby-step size the one with the fewest ciphertext products.
 //!

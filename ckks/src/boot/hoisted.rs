@@ -68,12 +68,12 @@ fn extend(ctx: &Context, c: &RnsPoly<Eval>, level: usize) -> RnsPoly<Eval> {
     out
 }
 
+/// A ciphertext over `Q_l P`: its two components.
+type Pair = (RnsPoly<Eval>, RnsPoly<Eval>);
+
 /// `sum_j a_j o b_j` for both components `b_j = (b0_j, b1_j)`, limb by limb, the products
 /// accumulated exactly in 128 bits and reduced once (at most 64 terms).
-fn dot(
-    basis: &Basis,
-    terms: &[(&RnsPoly<Eval>, &(RnsPoly<Eval>, RnsPoly<Eval>))],
-) -> (RnsPoly<Eval>, RnsPoly<Eval>) {
+fn dot(basis: &Basis, terms: &[(&RnsPoly<Eval>, &Pair)]) -> Pair {
     let n = terms[0].0.n();
     let limbs = basis.len();
     let mut out0 = RnsPoly::<Eval>::zero(n, limbs);
@@ -114,11 +114,7 @@ fn dot(
 }
 
 /// `x + y` over `basis`, componentwise.
-fn add_pair(
-    x: (RnsPoly<Eval>, RnsPoly<Eval>),
-    y: &(RnsPoly<Eval>, RnsPoly<Eval>),
-    basis: &Basis,
-) -> (RnsPoly<Eval>, RnsPoly<Eval>) {
+fn add_pair(x: Pair, y: &Pair, basis: &Basis) -> Pair {
     let (mut a, mut b) = x;
     a.add_assign(&y.0, basis);
     b.add_assign(&y.1, basis);
@@ -167,7 +163,7 @@ pub(crate) fn apply(
         })
         .collect::<Result<Vec<_>>>()?;
     drop(dec);
-    let mut total: Option<(RnsPoly<Eval>, RnsPoly<Eval>)> = None;
+    let mut total: Option<Pair> = None;
     for (g, diags) in lt.giants.iter().zip(diags) {
         let terms: Vec<_> = g.terms.iter().zip(diags).map(|(&(b, _), d)| (d, &babies[b])).collect();
         let inner = dot(basis, &terms);

@@ -156,7 +156,7 @@ mod tests {
         assert_eq!(em, (10, 19, 0));
         let stc = stage(top - 14, &|e, x| {
             let apply = plan.generic(e, &plains);
-            let parts = [x.clone(), x.clone()];
+            let parts = [*x, *x];
             vec![plan.slots_to_coeffs(e, &parts, &plains, &apply).unwrap()]
         });
         assert_eq!(stc, (3, 38, 21));

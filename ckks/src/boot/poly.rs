@@ -208,14 +208,14 @@ impl<E: CkksEvaluator> Evaluation<'_, E> {
         let tg = self.at_level(&tg, level + 1)?;
         let q_scale = scale * e.chain().q_primes()[level + 1] as f64 / e.scale(&tg);
         let prod = match self.eval(&qc, level + 1, q_scale)? {
-            Term::Const(a) if a == 0.0 => None,
+            Term::Const(0.0) => None,
             Term::Const(a) => Some(e.rescale(&e.mul_const_at_scale(&tg, a, q_scale)?)?),
             Term::Value(qv) => Some(e.rescale(&e.relinearize(&e.mul(&qv, &tg)?)?)?),
         };
         let rest = self.eval(&rc, level, scale)?;
         Ok(match (prod, rest) {
             (None, r) => r,
-            (Some(p), Term::Const(a)) if a == 0.0 => Term::Value(p),
+            (Some(p), Term::Const(0.0)) => Term::Value(p),
             (Some(p), Term::Const(a)) => Term::Value(e.add_const(&p, a)?),
             (Some(p), Term::Value(r)) => Term::Value(e.add(&p, &r)?),
         })
