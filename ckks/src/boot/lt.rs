@@ -164,7 +164,7 @@ impl LinearTransform {
     }
 
     /// Evaluates the transform on `x` with the encoded diagonals `plains` (from
-    /// [`LinearTransform::encode`]): one level, scale times `plain_scale / q_level`.
+    /// `LinearTransform::encode`): one level, scale times `plain_scale / q_level`.
     ///
     /// # Errors
     /// What the evaluator reports: missing rotation keys, a level or scale mismatch.

@@ -4,7 +4,7 @@
 //! # Stages
 //! A ciphertext at level 0 decrypts to `m + e` modulo `q_0`. Read modulo the whole chain
 //! `Q_L`, the same ciphertext decrypts to `m + e + q_0 I` for an integer polynomial `I`
-//! ([`raise`]); the rest of bootstrapping removes `q_0 I` homomorphically:
+//! (the `raise` module); the rest of bootstrapping removes `q_0 I` homomorphically:
 //!
 //! 1. **Modulus raise** ([`Bootstrapper::mod_raise`]): the input is aligned to level 0 (at its
 //!    nominal scale), multiplied by the integer [`BootstrapPlan::scale_up`] so that
@@ -13,7 +13,7 @@
 //!    slots are the canonical embedding of `x = m / q_0 + I`.
 //! 2. **CoeffsToSlots** ([`Bootstrapper::coeffs_to_slots`]): for sparse slots, first the trace
 //!    onto the subring of the `n` slots (`log2(N / 2n)` rotations); then the inverse of the
-//!    canonical embedding ([`dft`]: the butterfly stages, merged into `cts_levels` factors,
+//!    canonical embedding (the `dft` module: the butterfly stages, merged into `cts_levels` factors,
 //!    each a baby-step giant-step linear transform ([`lt`]), double-hoisted); then the real
 //!    parts by one conjugation: two ciphertexts for full slots (real and imaginary parts of the
 //!    packed coefficients), one for sparse slots (both side by side in `2n` slots). Slots hold

@@ -15,11 +15,19 @@
 //! | [`DebugEvaluator`] | ciphertext and plaintext side by side | the first operation whose decryption diverges |
 //!
 //! Every implementation applies the scheme's rules ([`crate::scheme::rules`]) to the same
-//! [`ModulusChain`], so a level, scale, size or key precondition fails with the same
+//! [`ModulusChain`](crate::ModulusChain), so a level, scale, size or key precondition fails with the same
 //! [`CkksError`](crate::CkksError) under all of them: a circuit that runs cleanly in plaintext
 //! also runs encrypted. (Simulated evaluators hold every key unless given a [`KeyModel`]; build
 //! it with [`KeyModel::from_keys`] to meet missing keys where the encrypted run would.)
 //! [`auto`] goes from a circuit to parameters and keys.
+//!
+//! [`CkksEvaluator::bootstrap`] refreshes a value under every interpretation
+//! ([`crate::boot`]): the homomorphic evaluator runs its [`Bootstrapper`](crate::boot::Bootstrapper);
+//! the plaintext evaluator returns the slots (averaged over the copies for sparse slots) and
+//! refuses values beyond the approximation's range; the symbolic evaluators reset the level to
+//! the plan's output level, so the depth finder counts depth per segment, the op counter adds
+//! each bootstrap's operations and key switches, and the rotation collector the rotations the
+//! evaluation keys must hold; the debug evaluator compares stage by stage.
 //!
 //! ```
 //! use ckks::eval::{CkksEvaluator, DepthFinder, OpCounter, PlaintextEvaluator};
