@@ -6,7 +6,8 @@
 //! per configuration:
 //! `bootstrap slots=<n> N=2^<log N> levels_after=<l> seconds=<median> max_error_bits=<bits>`.
 //! `BOOT_REPS` sets the number of timed bootstraps (default 3); `BOOT_LOG_N` the ring (below
-//! 16, with insecure toy parameters).
+//! 16, with insecure toy parameters); `BOOT_CTS`, `BOOT_STC` the transforms' level budgets;
+//! `BOOT_STAGES=1` times the stages separately.
 use ckks::boot::{BootstrapConfig, BootstrapPlan, Bootstrapper};
 use ckks::eval::{CkksEvaluator, HomomorphicEvaluator};
 use ckks::{EvaluationKeys, Evaluator, Prng, SecretKey, Security};
@@ -24,7 +25,11 @@ fn main() -> ckks::Result<()> {
     let log_n: u32 = std::env::var("BOOT_LOG_N").ok().and_then(|v| v.parse().ok()).unwrap_or(16);
     let mib = |b: usize| b as f64 / (1 << 20) as f64;
     for slots in configs {
-        let config = BootstrapConfig::with_slots(slots);
+        let mut config = BootstrapConfig::with_slots(slots);
+        // Level budgets of the transforms (defaults 4 and 3).
+        let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse().ok());
+        config.cts_levels = env("BOOT_CTS").unwrap_or(config.cts_levels);
+        config.stc_levels = env("BOOT_STC").unwrap_or(config.stc_levels);
         // Below N = 2^16 these levels do not fit 128-bit security: insecure, for quick looks.
         let security =
             if log_n >= 16 { Security::HeStandard128 } else { Security::InsecureToyParameters };
@@ -54,6 +59,7 @@ fn main() -> ckks::Result<()> {
         let xs: Vec<f64> = (0..he.slots()).map(|i| values[i % n]).collect();
         let ct = he.encrypt(&xs, 0)?;
         let mut times = Vec::new();
+        let cpu0 = cpu_seconds();
         let mut max_err = 0.0f64;
         let mut level = 0;
         for _ in 0..reps.max(1) {
@@ -64,6 +70,7 @@ fn main() -> ckks::Result<()> {
             max_err = got.iter().zip(&xs).map(|(a, b)| (a - b).abs()).fold(max_err, f64::max);
             level = out.level();
         }
+        let cpu = cpu_seconds().map(|c| (c - cpu0.unwrap_or(0.0)) / reps.max(1) as f64);
         times.sort_by(f64::total_cmp);
         if std::env::var_os("BOOT_STAGES").is_some() {
             // One more bootstrap, stage by stage.
@@ -83,6 +90,10 @@ fn main() -> ckks::Result<()> {
                 t4 - t3
             );
         }
+        if let Some(cpu) = cpu {
+            // The machines are shared: CPU time is what the process got, whatever the load.
+            println!("cpu seconds per bootstrap (all threads, decryption included): {cpu:.3}");
+        }
         println!(
             "bootstrap slots={n} N=2^{log_n} levels_after={level} seconds={:.3} max_error_bits={:.2}",
             times[times.len() / 2],
@@ -90,4 +101,13 @@ fn main() -> ckks::Result<()> {
         );
     }
     Ok(())
+}
+
+/// This process's user and system CPU time in seconds (Linux `/proc/self/stat`, 100 Hz ticks).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }
