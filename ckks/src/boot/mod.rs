@@ -96,6 +96,7 @@
 //! ```
 
 mod bootstrapper;
+pub mod config;
 pub(crate) mod dft;
 pub mod evalmod;
 mod hoisted;
@@ -107,8 +108,9 @@ pub(crate) mod raise;
 pub mod sse;
 
 pub use bootstrapper::Bootstrapper;
+pub use config::BootstrapConfig;
 pub use keys::{BootstrapKeys, TransformKeys};
-pub use plan::{BootstrapConfig, BootstrapPlan, BootstrapProfile, StageLevels};
+pub use plan::{BootstrapPlan, BootstrapProfile, StageLevels};
 pub use sse::EncapsulationKeys;
 
 #[cfg(test)]
