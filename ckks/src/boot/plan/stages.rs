@@ -9,6 +9,7 @@ use crate::error::{CkksError, Result};
 use crate::eval::{CkksEvaluator, Counter, Observed, RotationSet, Rotations, SymbolicEvaluator};
 use crate::scheme::rules::Meta;
 use num_complex::Complex64;
+use rayon::prelude::*;
 
 /// One of the two linear transforms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -188,7 +189,8 @@ impl BootstrapPlan {
     ) -> Result<E::Value> {
         let traced = self.trace(e, raised)?;
         let parts = self.coeffs_to_slots(e, &traced, plains, apply)?;
-        let reduced = parts.iter().map(|p| self.eval_mod(e, p)).collect::<Result<Vec<_>>>()?;
+        // The two reductions of full slots are independent: one per thread when there are two.
+        let reduced = parts.par_iter().map(|p| self.eval_mod(e, p)).collect::<Result<Vec<_>>>()?;
         self.slots_to_coeffs(e, &reduced, plains, apply)
     }
 
