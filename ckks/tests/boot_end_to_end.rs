@@ -130,3 +130,15 @@ fn debug_evaluator_compares_every_stage() {
     let first = dbg.first_divergence().unwrap();
     assert!(matches!(first.op, Op::Encrypt | Op::BootstrapStage(_)), "{first}");
 }
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let s = setup(10, None, 1);
+    let xs = periodic(s.he.slots(), s.he.slots(), 8);
+    let ct = s.he.encrypt(&xs, 0).unwrap();
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| s.he.bootstrap(&ct).unwrap())
+    };
+    assert_eq!(run(1), run(4));
+}
