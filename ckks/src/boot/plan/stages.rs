@@ -216,7 +216,7 @@ impl BootstrapPlan {
     }
 
     /// The rotations of the linear transforms, each with the highest level it is used at: the
-    /// bootstrapper's own keys ([`super::keys::TransformKeys`]), restricted to those levels.
+    /// bootstrapper's own keys ([`crate::boot::TransformKeys`]), restricted to those levels.
     pub fn transform_rotations(&self) -> std::collections::BTreeMap<usize, usize> {
         let mut out = std::collections::BTreeMap::new();
         for lt in self.cts.iter().chain(&self.stc) {
