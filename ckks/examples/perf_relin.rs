@@ -12,6 +12,7 @@ fn main() -> Result<()> {
         log_n,
         first_prime_bits: 60,
         data_prime_bits: vec![bits; levels],
+        bootstrap_prime_bits: Vec::new(),
         special_prime_bits: vec![60],
         log_scale: bits,
         dnum: levels + 1,

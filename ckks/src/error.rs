@@ -152,4 +152,67 @@ pub enum CkksError {
         /// The version this build reads.
         supported: u16,
     },
+
+    /// The ephemeral sparse secret of bootstrapping falls outside its security claim.
+    #[error(
+        "sparse-secret encapsulation is claimed 128-bit secure only for N >= 2^16, Hamming weight \
+         >= 32 and log2(q_0 p_0) <= 121 (Bossuat et al. 2022); got N = 2^{log_n}, h = \
+         {hamming_weight}, log2(q_0 p_0) = {log_q0p0:.1}: use a smaller first or special prime, a \
+         larger ring (or, for experiments only, Security::InsecureToyParameters)"
+    )]
+    InsecureBootstrapping {
+        /// log2 of the ring degree.
+        log_n: u32,
+        /// The ephemeral secret's Hamming weight.
+        hamming_weight: usize,
+        /// log2 of the modulus of the key under the sparse secret.
+        log_q0p0: f64,
+    },
+
+    /// Bootstrapping asked of an evaluator that has none configured (no bootstrapper, or a
+    /// simulated evaluator without a bootstrapping plan).
+    #[error("this evaluator cannot bootstrap: build it with a bootstrapper (HomomorphicEvaluator::with_bootstrapper) or a plan (with_bootstrap) for the simulated evaluators")]
+    BootstrapUnavailable,
+
+    /// A slot count bootstrapping cannot handle.
+    #[error("cannot bootstrap {slots} slots: the slot count must be a power of two between 1 and N/2 = {max}")]
+    BootstrapSlots {
+        /// The slot count asked for.
+        slots: usize,
+        /// `N / 2`.
+        max: usize,
+    },
+
+    /// The parameters do not have the levels bootstrapping needs.
+    #[error("bootstrapping needs {needed} levels above the circuit's, the parameters have {available}: {reason}")]
+    BootstrapLevels {
+        /// Levels the bootstrapping plan consumes.
+        needed: usize,
+        /// Bootstrapping levels of the parameters.
+        available: usize,
+        /// What to do.
+        reason: String,
+    },
+
+    /// A level-0 input whose scale is not the nominal scale bootstrapping expects.
+    #[error(
+        "bootstrapping a level-0 ciphertext needs the nominal scale 2^{expected_log2:.4}, found \
+         2^{found_log2:.4}: bootstrap from a higher level (it is aligned to level 0 first) or \
+         keep values at their levels' nominal scales"
+    )]
+    BootstrapScale {
+        /// log2 of the input's scale.
+        found_log2: f64,
+        /// log2 of the nominal scale at level 0.
+        expected_log2: f64,
+    },
+
+    /// A value outside the range the modular reduction's approximation covers.
+    #[error("a slot of magnitude {value:e} lies outside the bootstrapping range |z| <= {bound}: scale the values down before bootstrapping")]
+    BootstrapRange {
+        /// The largest magnitude found.
+        value: f64,
+        /// The bound of the configuration.
+        bound: f64,
+    },
 }

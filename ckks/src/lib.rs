@@ -35,6 +35,7 @@
 // `unsafe` lives in `math::simd` only (its kernels need CPU features checked at run time).
 #![deny(unsafe_code)]
 
+pub mod boot;
 pub mod error;
 pub mod eval;
 pub mod math;

@@ -426,6 +426,7 @@ fn base() -> ParametersLiteral {
         log_n: 12,
         first_prime_bits: 50,
         data_prime_bits: vec![40, 40],
+        bootstrap_prime_bits: Vec::new(),
         special_prime_bits: vec![50],
         log_scale: 40,
         dnum: 3,

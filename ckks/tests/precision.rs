@@ -42,6 +42,7 @@ fn seal_like() -> ParametersLiteral {
         log_n: 14,
         first_prime_bits: 60,
         data_prime_bits: vec![40; 7],
+        bootstrap_prime_bits: Vec::new(),
         special_prime_bits: vec![60],
         log_scale: 40,
         dnum: 8,

@@ -52,6 +52,7 @@ fn literal_with_total_bits(log_n: u32, total: u32) -> ParametersLiteral {
         log_n,
         first_prime_bits: first,
         data_prime_bits: vec![base; levels as usize],
+        bootstrap_prime_bits: Vec::new(),
         special_prime_bits: vec![special],
         log_scale: if levels == 0 { 20 } else { base },
         dnum: levels as usize + 1,

@@ -180,6 +180,12 @@ impl CkksEvaluator for Timed<'_> {
     fn mul_const(&self, a: &Ciphertext, c: f64) -> R<Ciphertext> {
         self.time(false, |e| e.mul_const(a, c))
     }
+    fn bootstrap(&self, a: &Ciphertext) -> R<Ciphertext> {
+        self.time(false, |e| e.bootstrap(a))
+    }
+    fn mul_const_at_scale(&self, a: &Ciphertext, c: f64, scale: f64) -> R<Ciphertext> {
+        self.time(false, |e| e.mul_const_at_scale(a, c, scale))
+    }
     fn mul_integer(&self, a: &Ciphertext, k: i64) -> R<Ciphertext> {
         self.time(false, |e| e.mul_integer(a, k))
     }

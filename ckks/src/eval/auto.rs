@@ -16,14 +16,22 @@
 //! The choice is then checked on the real chain (the circuit runs symbolically without error,
 //! every recorded magnitude fits) and explained by [`AutoParameters::summary`].
 //!
+//! With [`AutoOptions::bootstrap`], the circuit may call [`CkksEvaluator::bootstrap`]: the
+//! analysis chain carries the bootstrapping primes above its circuit levels, the depth is the
+//! deepest segment's (levels below the top circuit level, where bootstraps leave their output),
+//! `q_0` is the modular reduction's 60-bit prime, the chain is the circuit's levels plus the
+//! bootstrapping levels ([`BootstrapConfig::parameters`]), and the keys include the
+//! bootstrapping key set.
+//!
 //! Circuits should address levels relative to [`CkksEvaluator::max_level`] (or to their
 //! inputs' levels): the analysis runs on a tall chain and the real one has exactly the levels
 //! the circuit consumes.
 
 use super::{
-    CkksEvaluator, Counter, Depth, HomomorphicEvaluator, Observed, OpCounts, RotationSet,
-    Rotations, ScaleEstimate, ScaleEstimator, SymbolicEvaluator,
+    CkksEvaluator, Counter, Depth, HomomorphicEvaluator, Observed, OpCounts, PlaintextEvaluator,
+    RotationSet, Rotations, ScaleEstimate, ScaleEstimator, SymbolicEvaluator,
 };
+use crate::boot::{sse, BootstrapConfig, BootstrapKeys, BootstrapPlan, Bootstrapper};
 use crate::error::{CkksError, Result};
 use crate::math::Prng;
 use crate::scheme::{
@@ -68,6 +76,8 @@ pub struct AutoOptions {
     /// Security check: [`Security::InsecureToyParameters`] takes the smallest ring that has
     /// enough slots, whatever the modulus (tests only).
     pub security: Security,
+    /// Bootstrapping, for circuits that call [`CkksEvaluator::bootstrap`].
+    pub bootstrap: Option<BootstrapConfig>,
 }
 
 impl Default for AutoOptions {
@@ -82,6 +92,7 @@ impl Default for AutoOptions {
             margin_bits: 2.0,
             analysis_levels: 60,
             security: Security::HeStandard128,
+            bootstrap: None,
         }
     }
 }
@@ -115,6 +126,8 @@ pub struct AutoParameters {
     pub max_log_scale: u32,
     /// The options used.
     pub options: AutoOptions,
+    /// The bootstrapping plan on the chosen chain, with [`AutoOptions::bootstrap`].
+    pub bootstrap: Option<Arc<BootstrapPlan>>,
 }
 
 /// Keys for an automatically parametrised circuit.
@@ -126,14 +139,48 @@ pub struct KeySet {
     /// Relinearization key (if the circuit multiplies ciphertexts) and exactly the Galois keys
     /// of its rotations, shared (an [`Evaluator`] takes the `Arc` without copying the keys).
     pub evaluation_keys: Arc<EvaluationKeys>,
+    /// The bootstrapping key set (its evaluation keys are `evaluation_keys`), with
+    /// [`AutoOptions::bootstrap`].
+    pub bootstrap: Option<BootstrapKeys>,
 }
 
 type Analysis = Observed<SymbolicEvaluator, (Depth, Counter, Rotations)>;
 
-fn analyse<C: Circuit>(circuit: &C, chain: ModulusChain) -> Result<Analysis> {
-    let a = Observed::with_observer(SymbolicEvaluator::new(chain), Default::default());
+fn analyse<C: Circuit>(
+    circuit: &C,
+    chain: ModulusChain,
+    plan: Option<&Arc<BootstrapPlan>>,
+) -> Result<Analysis> {
+    let mut sym = SymbolicEvaluator::new(chain);
+    if let Some(plan) = plan {
+        sym = sym.with_bootstrap(plan.clone())?;
+    }
+    let a = Observed::with_observer(sym, Default::default());
     circuit.run(&a)?;
     Ok(a)
+}
+
+/// The levels a run consumed below the top circuit level (the deepest segment's, when every
+/// segment starts there).
+fn circuit_levels(a: &Analysis) -> usize {
+    let chain = a.inner().chain();
+    let lowest = a.observer().0.lowest_level().unwrap_or(chain.max_level());
+    chain.circuit_top().saturating_sub(lowest)
+}
+
+/// The analysis chain of ring `log_n`: tall, and with the bootstrapping primes of `boot` above.
+fn analysis_chain(
+    log_n: u32,
+    options: &AutoOptions,
+) -> Result<(ModulusChain, Option<Arc<BootstrapPlan>>)> {
+    let chain = ModulusChain::analysis(log_n, options.analysis_levels, 40)?;
+    let Some(config) = &options.bootstrap else { return Ok((chain, None)) };
+    let mut literal = ParametersLiteral::with_levels(log_n, options.analysis_levels, 60, 40, 60, 1);
+    literal.bootstrap_prime_bits = config.prime_bits(60, log_n);
+    literal.special_prime_bits = vec![60];
+    let chain = ModulusChain::from_literal(&literal)?;
+    let plan = Arc::new(BootstrapPlan::new(&chain, config)?);
+    Ok((chain, Some(plan)))
 }
 
 /// Chooses parameters for `circuit` (see the module docs).
@@ -145,45 +192,73 @@ fn analyse<C: Circuit>(circuit: &C, chain: ModulusChain) -> Result<Analysis> {
 pub fn choose_parameters<C: Circuit>(circuit: &C, options: &AutoOptions) -> Result<AutoParameters> {
     let mut last_reason = String::from("no ring degree in range");
     for log_n in options.min_log_n..=options.max_log_n {
-        let analysis_chain = ModulusChain::analysis(log_n, options.analysis_levels, 40)?;
-        let analysis = match analyse(circuit, analysis_chain.clone()) {
+        if options.bootstrap.is_some()
+            && options.security == Security::HeStandard128
+            && log_n < sse::MIN_LOG_N
+        {
+            last_reason = format!(
+                "bootstrapping's ephemeral secret is claimed secure from N = 2^{} on",
+                sse::MIN_LOG_N
+            );
+            continue;
+        }
+        let (analysis_chain, analysis_plan) = analysis_chain(log_n, options)?;
+        let analysis = match analyse(circuit, analysis_chain.clone(), analysis_plan.as_ref()) {
             Err(CkksError::TooManyValues { given, slots }) => {
                 last_reason = format!("the circuit needs {given} slots, N = 2^{log_n} has {slots}");
                 continue;
             }
             other => other?,
         };
-        let lowest = analysis.observer().0.lowest_level().unwrap_or(analysis_chain.max_level());
-        let levels = analysis_chain.max_level() - lowest;
+        let levels = circuit_levels(&analysis);
+        let boot_bits: u32 =
+            options.bootstrap.as_ref().map_or(0, |c| c.prime_bits(60, log_n).iter().sum());
         // Skip the plaintext run where even the smallest scale cannot fit: levels + 1 primes and
         // at least one special prime, all at least min_log_scale bits wide.
         if options.security == Security::HeStandard128 {
-            let floor = ((levels + 2) as u32 * options.min_log_scale) as f64;
+            let floor = ((levels + 2) as u32 * options.min_log_scale + boot_bits) as f64;
             if floor > max_log_qp_128(log_n).map(f64::from).unwrap_or(0.0) {
                 last_reason =
                     format!("at N = 2^{log_n}, {levels} levels cannot fit the 128-bit bound");
                 continue;
             }
         }
-        let scale = ScaleEstimator::new(analysis_chain);
+        let mut plain = PlaintextEvaluator::new(analysis_chain);
+        if let Some(plan) = &analysis_plan {
+            plain = plain.with_bootstrap(plan.clone())?;
+        }
+        let scale = ScaleEstimator::wrap(plain);
         circuit.run(&scale)?;
         let estimate = scale.estimate(options.margin_bits);
         debug_assert_eq!(estimate.levels, levels);
-        let max_b = estimate
-            .max_log_scale(options.max_first_prime_bits, options.min_log_scale, 60)
-            .ok_or_else(|| {
+        // Bootstrapping fixes q_0 at the modular reduction's 60 bits.
+        let max_first = if options.bootstrap.is_some() { 60 } else { options.max_first_prime_bits };
+        let max_b =
+            estimate.max_log_scale(max_first, options.min_log_scale, 60).ok_or_else(|| {
                 CkksError::InvalidParameters(format!(
                     "the circuit's values (up to {:.3e}) do not fit a {}-bit first prime even at \
-                     scale 2^{}",
-                    estimate.max_magnitude, options.max_first_prime_bits, options.min_log_scale
+                 scale 2^{}",
+                    estimate.max_magnitude, max_first, options.min_log_scale
                 ))
             })?;
         let b = max_b.min(options.max_log_scale);
         let mut first = (estimate.required_first_prime_bits(b).ceil() as u32).max(b + 1);
         first = first.max(crate::scheme::params::MIN_PRIME_BITS.max(log_n + 2));
+        let firsts: Vec<u32> = match options.bootstrap {
+            Some(_) => vec![60],
+            None => [first, first + 1].into_iter().filter(|&f| f <= 61).collect(),
+        };
         // Prime widths are nominal: try one more bit if the real primes fall short.
-        for first in [first, first + 1].into_iter().filter(|&f| f <= 61) {
-            let Some(context) = fit_digits(log_n, levels, first, b, options)? else {
+        for first in firsts {
+            let context = match &options.bootstrap {
+                Some(config) => config
+                    .parameters(log_n, levels, first, b, options.security)
+                    .and_then(|l| l.build())
+                    .ok()
+                    .filter(|ctx| sse::check_security(ctx, config.hamming_weight).is_ok()),
+                None => fit_digits(log_n, levels, first, b, options)?,
+            };
+            let Some(context) = context else {
                 last_reason = format!(
                     "at N = 2^{log_n}, {levels} levels of 2^{b} do not fit the 128-bit bound"
                 );
@@ -192,26 +267,30 @@ pub fn choose_parameters<C: Circuit>(circuit: &C, options: &AutoOptions) -> Resu
             if estimate.check_chain(context.chain()).is_err() {
                 continue;
             }
+            let plan = match &options.bootstrap {
+                Some(config) => Some(Arc::new(BootstrapPlan::new(context.chain(), config)?)),
+                None => None,
+            };
             // The circuit must run on the real chain as on the analysis chain; this run's
             // counts have the real levels (input sizes).
-            let real = analyse(circuit, context.chain().clone())?;
-            let (depth_obs, counter, rotations) = real.observer();
-            if depth_obs.depth() != analysis.observer().0.depth() {
+            let real = analyse(circuit, context.chain().clone(), plan.as_ref())?;
+            let (_, counter, rotations) = real.observer();
+            if circuit_levels(&real) != levels {
                 return Err(CkksError::InvalidParameters(format!(
-                    "the circuit has depth {} on the analysis chain but {} on the chosen one: \
-                     it must address levels relative to max_level()",
-                    analysis.observer().0.depth(),
-                    depth_obs.depth()
+                    "the circuit has depth {levels} on the analysis chain but {} on the chosen \
+                     one: it must address levels relative to max_level()",
+                    circuit_levels(&real)
                 )));
             }
             return Ok(AutoParameters {
                 context,
-                depth: depth_obs.depth(),
+                depth: levels,
                 counts: counter.counts(),
                 rotations: rotations.set(),
                 scale_estimate: estimate,
                 max_log_scale: max_b,
                 options: options.clone(),
+                bootstrap: plan,
             });
         }
     }
@@ -266,6 +345,7 @@ fn fit_digits(
                 log_n,
                 first_prime_bits: first,
                 data_prime_bits: vec![log_scale; levels],
+                bootstrap_prime_bits: Vec::new(),
                 special_prime_bits: vec![width; k as usize],
                 log_scale,
                 dnum,
@@ -293,23 +373,48 @@ impl AutoParameters {
     pub fn generate_keys(&self, prng: &mut Prng) -> KeySet {
         let sk = SecretKey::generate(&self.context, prng);
         let public_key = sk.public_key(prng);
-        let relinearization =
-            (self.counts.relinearizations > 0).then(|| sk.relinearization_key(prng));
-        let galois = sk.galois_keys(&self.rotations.steps_i64(), self.rotations.conjugation, prng);
-        KeySet {
-            secret_key: Arc::new(sk),
-            public_key,
-            evaluation_keys: Arc::new(EvaluationKeys { relinearization, galois }),
+        let relinearization = (self.counts.relinearizations > 0 || self.bootstrap.is_some())
+            .then(|| sk.relinearization_key(prng));
+        let mut rotations = self.rotations.clone();
+        if let Some(plan) = &self.bootstrap {
+            rotations.steps.extend(&plan.rotations().steps);
+            rotations.conjugation |= plan.rotations().conjugation;
         }
+        let galois = sk.galois_keys(&rotations.steps_i64(), rotations.conjugation, prng);
+        let evaluation_keys = Arc::new(EvaluationKeys { relinearization, galois });
+        let bootstrap = self.bootstrap.as_ref().map(|plan| BootstrapKeys {
+            evaluation: evaluation_keys.clone(),
+            transforms: crate::boot::TransformKeys::generate(
+                &sk,
+                &plan.transform_rotations(),
+                prng,
+            ),
+            encapsulation: sse::EncapsulationKeys::generate(
+                &sk,
+                plan.config().hamming_weight,
+                prng,
+            )
+            .expect("choose_parameters checked the encapsulation's security"),
+        });
+        KeySet { secret_key: Arc::new(sk), public_key, evaluation_keys, bootstrap }
     }
 
-    /// A homomorphic evaluator with `keys`, encrypting with the public key.
+    /// A homomorphic evaluator with `keys`, encrypting with the public key (and bootstrapping,
+    /// with [`AutoOptions::bootstrap`]: its constants are encoded here).
     ///
     /// # Errors
     /// [`CkksError::ContextMismatch`] for keys of other parameters.
     pub fn homomorphic(&self, keys: &KeySet) -> Result<HomomorphicEvaluator> {
         let eval = Evaluator::new(&self.context, keys.evaluation_keys.clone())?;
-        HomomorphicEvaluator::with_public_key(eval, keys.public_key.clone())
+        let he = HomomorphicEvaluator::with_public_key(eval, keys.public_key.clone())?;
+        match (&self.bootstrap, &keys.bootstrap) {
+            (Some(plan), Some(bk)) => he.with_bootstrapper(Arc::new(Bootstrapper::new(
+                &self.context,
+                plan.clone(),
+                bk.clone(),
+            )?)),
+            _ => Ok(he),
+        }
     }
 
     /// Bytes of one key-switching key (`dnum` pairs of polynomials over `Q_L P`).
@@ -338,6 +443,24 @@ impl AutoParameters {
         };
         let steps: Vec<String> = self.rotations.steps.iter().map(|s| s.to_string()).collect();
         let steps = if steps.is_empty() { "none".to_string() } else { steps.join(", ") };
+        let boot = match &self.bootstrap {
+            None => String::new(),
+            Some(plan) => {
+                let l = plan.levels();
+                format!(
+                    "\nchain: {c} circuit levels of 2^{b} above q_0, then {t} bootstrapping levels \
+                     (SlotsToCoeffs {s}, modular reduction {e}, CoeffsToSlots {k}); a bootstrap \
+                     leaves its output at level {c}\n{summary}",
+                    c = plan.output_level(),
+                    b = lit.log_scale,
+                    t = l.total(),
+                    s = l.slots_to_coeffs,
+                    e = l.eval_mod,
+                    k = l.coeffs_to_slots,
+                    summary = plan.summary(),
+                )
+            }
+        };
         format!(
             "circuit: depth {depth}; {enc} input ciphertexts; {mul} multiplications ({ct} ciphertext, \
              {pt} plaintext, {cm} constant), {rl} relinearizations, {rs} rescales, {ro} rotations, \
@@ -349,7 +472,7 @@ impl AutoParameters {
              ring: N = 2^{logn} ({slots} slots), L = {levels}, dnum = {dnum}, special primes {k} x {sp} \
              bits, log2 QP = {logqp:.1} {bound}\n\
              keys: switching key {ksk:.2} MiB each; relinearization {relin} + Galois {galois} = \
-             {total:.2} MiB; input ciphertexts {inputs:.2} MiB",
+             {total:.2} MiB; input ciphertexts {inputs:.2} MiB{boot}",
             depth = self.depth,
             enc = c.encryptions,
             mul = c.multiplications(),

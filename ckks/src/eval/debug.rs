@@ -2,8 +2,14 @@
 //! operation, so the first gate where precision is lost is found without guessing.
 //!
 //! It decrypts, so it needs the secret key: a client-side tool for developing circuits.
+//! A bootstrap is compared stage by stage (see [`Stage`](super::Stage)), each stage against
+//! its definition applied to the decryption of its own input, its error converted to slot
+//! units, so the first divergence names the stage that lost the precision.
 
-use super::{CkksEvaluator, HomomorphicEvaluator, KeyModel, Op, PlaintextEvaluator, SlotVector};
+mod stages;
+
+use super::traits::{CkksEvaluator, Op};
+use super::{HomomorphicEvaluator, KeyModel, PlaintextEvaluator, SlotVector};
 use crate::error::Result;
 use crate::scheme::{Ciphertext, Meta, ModulusChain, Plaintext, SecretKey};
 use num_complex::Complex64;
@@ -102,8 +108,13 @@ impl DebugEvaluator {
     /// [`crate::CkksError::ContextMismatch`] if `sk` belongs to other parameters.
     pub fn new(he: HomomorphicEvaluator, sk: Arc<SecretKey>, threshold: f64) -> Result<Self> {
         crate::scheme::ciphertext::check_hash(he.context(), sk.context().hash())?;
-        let plain = PlaintextEvaluator::new(he.context().chain().clone())
-            .with_keys(KeyModel::from_keys(he.evaluator().keys()));
+        let mut plain = PlaintextEvaluator::new(he.context().chain().clone()).with_keys(
+            KeyModel::from_keys(he.evaluator().keys())
+                .with_bootstrapping(he.bootstrapper().is_some()),
+        );
+        if let Some(b) = he.bootstrapper() {
+            plain = plain.with_bootstrap(b.plan().clone())?;
+        }
         Ok(Self { he, plain, sk, threshold, trace: Mutex::new(Vec::new()) })
     }
 
@@ -128,15 +139,22 @@ impl DebugEvaluator {
     fn check(&self, op: Op, ct: Ciphertext, expected: SlotVector) -> Result<DebugValue> {
         let v = DebugValue { ct, expected };
         let actual = self.decrypt(&v)?;
+        self.record(op, v.ct.meta(), v.expected.slots(), &actual, 1.0);
+        Ok(v)
+    }
+
+    /// Records the comparison of `actual` with `expected`, the difference times `factor`
+    /// (which converts a stage's own units into slot units).
+    fn record(&self, op: Op, m: Meta, expected: &[Complex64], actual: &[Complex64], factor: f64) {
         let (mut slot, mut max_error) = (0, 0.0f64);
-        for (i, (a, e)) in actual.iter().zip(v.expected.slots()).enumerate() {
-            let d = (a - e).norm();
+        for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
+            let d = (a - e).norm() * factor;
             // The first NaN wins over any number.
             if d > max_error || (d.is_nan() && !max_error.is_nan()) {
                 (slot, max_error) = (i, d);
             }
         }
-        let m = v.ct.meta();
+        let max_expected = expected.iter().map(|z| z.norm()).fold(0.0, f64::max);
         let mut trace = self.trace.lock().expect("trace lock");
         let index = trace.len();
         trace.push(TraceEntry {
@@ -146,11 +164,10 @@ impl DebugEvaluator {
             log_scale: m.scale.log2(),
             max_error,
             slot,
-            expected: v.expected.slots()[slot],
+            expected: expected[slot],
             actual: actual[slot],
-            max_expected: v.expected.max_abs(),
+            max_expected,
         });
-        Ok(v)
     }
 
     fn unary(
@@ -257,6 +274,14 @@ impl CkksEvaluator for DebugEvaluator {
     fn mul_const(&self, a: &DebugValue, c: f64) -> Result<DebugValue> {
         self.unary(Op::MulConst, a, |e, x| e.mul_const(x, c), |e, x| e.mul_const(x, c))
     }
+    fn mul_const_at_scale(&self, a: &DebugValue, c: f64, scale: f64) -> Result<DebugValue> {
+        self.unary(
+            Op::MulConst,
+            a,
+            |e, x| e.mul_const_at_scale(x, c, scale),
+            |e, x| e.mul_const_at_scale(x, c, scale),
+        )
+    }
     fn mul_integer(&self, a: &DebugValue, k: i64) -> Result<DebugValue> {
         self.unary(Op::MulInteger, a, |e, x| e.mul_integer(x, k), |e, x| e.mul_integer(x, k))
     }
@@ -289,6 +314,12 @@ impl CkksEvaluator for DebugEvaluator {
     }
     fn conjugate(&self, a: &DebugValue) -> Result<DebugValue> {
         self.unary(Op::Conjugate, a, |e, x| e.conjugate(x), |e, x| e.conjugate(x))
+    }
+    fn bootstrap(&self, a: &DebugValue) -> Result<DebugValue> {
+        self.bootstrap_stages(a)
+    }
+    fn bootstrap_plan(&self) -> Option<&crate::boot::BootstrapPlan> {
+        self.he.bootstrap_plan()
     }
     fn rotate_hoisted(&self, a: &DebugValue, steps: &[i64]) -> Result<Vec<DebugValue>> {
         let expected = self.plain.rotate_hoisted(&a.expected, steps)?;

@@ -1,6 +1,7 @@
 //! The homomorphic evaluator: the real scheme behind the evaluator interface.
 
-use super::CkksEvaluator;
+use super::traits::CkksEvaluator;
+use crate::boot::{BootstrapPlan, Bootstrapper};
 use crate::error::{CkksError, Result};
 use crate::math::Prng;
 use crate::scheme::{
@@ -27,6 +28,7 @@ pub struct HomomorphicEvaluator {
     eval: Evaluator,
     encryptor: Encryptor,
     prng: Mutex<Prng>,
+    bootstrapper: Option<Arc<Bootstrapper>>,
 }
 
 impl std::fmt::Debug for HomomorphicEvaluator {
@@ -43,7 +45,12 @@ impl std::fmt::Debug for HomomorphicEvaluator {
 impl HomomorphicEvaluator {
     /// An evaluator that cannot encrypt (inputs come from elsewhere).
     pub fn new(eval: Evaluator) -> Self {
-        Self { eval, encryptor: Encryptor::None, prng: Mutex::new(Prng::from_os_entropy()) }
+        Self {
+            eval,
+            encryptor: Encryptor::None,
+            prng: Mutex::new(Prng::from_os_entropy()),
+            bootstrapper: None,
+        }
     }
 
     /// An evaluator that encrypts inputs with the public key.
@@ -68,6 +75,24 @@ impl HomomorphicEvaluator {
     pub fn with_prng(mut self, prng: Prng) -> Self {
         self.prng = Mutex::new(prng);
         self
+    }
+
+    /// The same evaluator, bootstrapping with `bootstrapper`.
+    ///
+    /// # Errors
+    /// [`CkksError::ContextMismatch`] if it belongs to other parameters.
+    pub fn with_bootstrapper(mut self, bootstrapper: Arc<Bootstrapper>) -> Result<Self> {
+        crate::scheme::ciphertext::check_hash(
+            self.eval.context(),
+            bootstrapper.evaluator().context().hash(),
+        )?;
+        self.bootstrapper = Some(bootstrapper);
+        Ok(self)
+    }
+
+    /// The bootstrapper, if any.
+    pub fn bootstrapper(&self) -> Option<&Arc<Bootstrapper>> {
+        self.bootstrapper.as_ref()
     }
 
     /// The underlying scheme evaluator.
@@ -137,6 +162,9 @@ impl CkksEvaluator for HomomorphicEvaluator {
     fn mul_const(&self, a: &Ciphertext, c: f64) -> Result<Ciphertext> {
         self.eval.mul_const(a, c)
     }
+    fn mul_const_at_scale(&self, a: &Ciphertext, c: f64, scale: f64) -> Result<Ciphertext> {
+        self.eval.mul_const_at_scale(a, c, scale)
+    }
     fn mul_integer(&self, a: &Ciphertext, k: i64) -> Result<Ciphertext> {
         self.eval.mul_integer(a, k)
     }
@@ -166,6 +194,12 @@ impl CkksEvaluator for HomomorphicEvaluator {
     }
     fn rotate_hoisted(&self, a: &Ciphertext, steps: &[i64]) -> Result<Vec<Ciphertext>> {
         self.eval.rotate_hoisted(a, steps)
+    }
+    fn bootstrap(&self, a: &Ciphertext) -> Result<Ciphertext> {
+        self.bootstrapper.as_ref().ok_or(CkksError::BootstrapUnavailable)?.bootstrap(a)
+    }
+    fn bootstrap_plan(&self) -> Option<&BootstrapPlan> {
+        self.bootstrapper.as_ref().map(|b| &**b.plan())
     }
     fn add_assign(&self, a: &mut Ciphertext, b: &Ciphertext) -> Result<()> {
         self.eval.add_assign(a, b)

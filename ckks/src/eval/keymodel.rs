@@ -12,6 +12,8 @@ pub struct KeyModel {
     relinearization: bool,
     /// Galois elements with a key; `None`: all.
     galois: Option<BTreeSet<usize>>,
+    /// Whether a bootstrapper (with its own keys) is held.
+    bootstrapping: bool,
 }
 
 impl Default for KeyModel {
@@ -23,12 +25,12 @@ impl Default for KeyModel {
 impl KeyModel {
     /// Every key.
     pub fn all() -> Self {
-        Self { relinearization: true, galois: None }
+        Self { relinearization: true, galois: None, bootstrapping: true }
     }
 
     /// No key at all.
     pub fn none() -> Self {
-        Self { relinearization: false, galois: Some(BTreeSet::new()) }
+        Self { relinearization: false, galois: Some(BTreeSet::new()), bootstrapping: false }
     }
 
     /// The relinearization key and Galois keys for the left rotations by `steps` (normalised
@@ -39,14 +41,16 @@ impl KeyModel {
         if conjugation {
             galois.insert(chain.conjugation_galois_element());
         }
-        Self { relinearization: true, galois: Some(galois) }
+        Self { relinearization: true, galois: Some(galois), bootstrapping: true }
     }
 
-    /// Exactly the keys in `keys`.
+    /// Exactly the keys in `keys` (and no bootstrapper: see
+    /// [`KeyModel::with_bootstrapping`]).
     pub fn from_keys(keys: &EvaluationKeys) -> Self {
         Self {
             relinearization: keys.relinearization.is_some(),
             galois: Some(keys.galois.galois_elements().into_iter().collect()),
+            bootstrapping: false,
         }
     }
 
@@ -90,6 +94,25 @@ impl KeyModel {
             Ok(())
         } else {
             Err(CkksError::MissingConjugationKey)
+        }
+    }
+
+    /// The same model, with or without a bootstrapper (which holds the keys its plan lists:
+    /// see [`crate::boot::Bootstrapper`]).
+    pub fn with_bootstrapping(mut self, present: bool) -> Self {
+        self.bootstrapping = present;
+        self
+    }
+
+    /// Checks for a bootstrapper.
+    ///
+    /// # Errors
+    /// [`CkksError::BootstrapUnavailable`].
+    pub fn check_bootstrap(&self) -> Result<()> {
+        if self.bootstrapping {
+            Ok(())
+        } else {
+            Err(CkksError::BootstrapUnavailable)
         }
     }
 }

@@ -2,7 +2,9 @@
 //! [`Observer`]. The depth finder, the op counter, the rotation collector and the scale
 //! estimator are observers; a tuple of observers watches one run for all of them at once.
 
-use super::{CkksEvaluator, Op, SymbolicEvaluator};
+use super::traits::{CkksEvaluator, Op};
+use super::SymbolicEvaluator;
+use crate::boot::{BootstrapPlan, BootstrapProfile};
 use crate::error::Result;
 use crate::scheme::{Meta, ModulusChain};
 use num_complex::Complex64;
@@ -19,6 +21,9 @@ pub struct Event<'a> {
     pub operands: &'a [Meta],
     /// The result's metadata.
     pub result: Meta,
+    /// For [`Op::Bootstrap`], the work of one bootstrap (its operations are not reported one
+    /// by one).
+    pub bootstrap: Option<&'a BootstrapProfile>,
 }
 
 /// Something that watches the operations of an evaluator `E`.
@@ -72,7 +77,11 @@ impl<E: CkksEvaluator, O: Observer<E>> Observed<E, O> {
     }
 
     fn emit(&self, op: Op, operands: &[Meta], value: &E::Value) {
-        let event = Event { op, operands, result: self.inner.meta(value) };
+        let bootstrap = match op {
+            Op::Bootstrap => self.inner.bootstrap_plan().map(|p| p.profile()),
+            _ => None,
+        };
+        let event = Event { op, operands, result: self.inner.meta(value), bootstrap };
         self.observer.observe(&event, Some(value));
     }
 
@@ -132,7 +141,12 @@ impl<E: CkksEvaluator, O: Observer<E>> CkksEvaluator for Observed<E, O> {
     }
     fn encode_complex(&self, values: &[Complex64], level: usize, scale: f64) -> Result<E::Plain> {
         let r = self.inner.encode_complex(values, level, scale)?;
-        let event = Event { op: Op::Encode, operands: &[], result: self.inner.plain_meta(&r) };
+        let event = Event {
+            op: Op::Encode,
+            operands: &[],
+            result: self.inner.plain_meta(&r),
+            bootstrap: None,
+        };
         self.observer.observe(&event, None);
         Ok(r)
     }
@@ -159,6 +173,9 @@ impl<E: CkksEvaluator, O: Observer<E>> CkksEvaluator for Observed<E, O> {
     }
     fn mul_const(&self, a: &E::Value, c: f64) -> Result<E::Value> {
         self.unary(Op::MulConst, a, |e, a| e.mul_const(a, c))
+    }
+    fn mul_const_at_scale(&self, a: &E::Value, c: f64, scale: f64) -> Result<E::Value> {
+        self.unary(Op::MulConst, a, |e, a| e.mul_const_at_scale(a, c, scale))
     }
     fn mul_integer(&self, a: &E::Value, k: i64) -> Result<E::Value> {
         self.unary(Op::MulInteger, a, |e, a| e.mul_integer(a, k))
@@ -196,6 +213,12 @@ impl<E: CkksEvaluator, O: Observer<E>> CkksEvaluator for Observed<E, O> {
     }
     fn conjugate(&self, a: &E::Value) -> Result<E::Value> {
         self.unary(Op::Conjugate, a, E::conjugate)
+    }
+    fn bootstrap(&self, a: &E::Value) -> Result<E::Value> {
+        self.unary(Op::Bootstrap, a, E::bootstrap)
+    }
+    fn bootstrap_plan(&self) -> Option<&BootstrapPlan> {
+        self.inner.bootstrap_plan()
     }
     fn rotate_hoisted(&self, a: &E::Value, steps: &[i64]) -> Result<Vec<E::Value>> {
         let rs = self.inner.rotate_hoisted(a, steps)?;
@@ -253,7 +276,8 @@ impl<E: CkksEvaluator> Observer<E> for Depth {
     fn observe(&self, event: &Event<'_>, _value: Option<&E::Value>) {
         match event.op {
             Op::Encode => {}
-            Op::Encrypt => {
+            // A bootstrap starts a segment as an input does.
+            Op::Encrypt | Op::Bootstrap => {
                 self.top.fetch_max(event.result.level, Ordering::Relaxed);
                 self.lowest.fetch_min(event.result.level, Ordering::Relaxed);
             }
@@ -325,6 +349,10 @@ pub struct OpCounts {
     /// Alignments to a lower level (each one constant multiplication and one rescale, not
     /// counted again above).
     pub alignments: usize,
+    /// Bootstraps (their operations are counted in the fields above).
+    pub bootstraps: usize,
+    /// Key switches of sparse-secret encapsulation (two per bootstrap).
+    pub encapsulations: usize,
 }
 
 impl OpCounts {
@@ -333,9 +361,10 @@ impl OpCounts {
         self.const_multiplications + self.plain_multiplications + self.ct_multiplications
     }
 
-    /// Key switches: relinearizations, rotations and conjugations.
+    /// Key switches: relinearizations, rotations, conjugations and those of bootstrapping's
+    /// sparse-secret encapsulation.
     pub fn key_switches(&self) -> usize {
-        self.relinearizations + self.rotations + self.conjugations
+        self.relinearizations + self.rotations + self.conjugations + self.encapsulations
     }
 
     /// Bytes of the encrypted inputs for ring degree `n` (8-byte words, no compression).
@@ -365,7 +394,33 @@ impl OpCounts {
                 self.hoisted_rotations += usize::from(hoisted);
             }
             Op::Conjugate => self.conjugations += 1,
+            Op::Bootstrap => self.bootstraps += 1,
+            Op::BootstrapStage(_) => {}
         }
+    }
+
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &OpCounts) {
+        self.encryptions += other.encryptions;
+        for (&l, &c) in &other.encryptions_by_level {
+            *self.encryptions_by_level.entry(l).or_default() += c;
+        }
+        self.encodings += other.encodings;
+        self.additions += other.additions;
+        self.plain_additions += other.plain_additions;
+        self.negations += other.negations;
+        self.const_multiplications += other.const_multiplications;
+        self.plain_multiplications += other.plain_multiplications;
+        self.ct_multiplications += other.ct_multiplications;
+        self.relinearizations += other.relinearizations;
+        self.rescales += other.rescales;
+        self.rotations += other.rotations;
+        self.hoisted_rotations += other.hoisted_rotations;
+        self.conjugations += other.conjugations;
+        self.level_drops += other.level_drops;
+        self.alignments += other.alignments;
+        self.bootstraps += other.bootstraps;
+        self.encapsulations += other.encapsulations;
     }
 }
 
@@ -382,7 +437,11 @@ impl Counter {
 
 impl<E: CkksEvaluator> Observer<E> for Counter {
     fn observe(&self, event: &Event<'_>, _value: Option<&E::Value>) {
-        self.0.lock().expect("counter lock").record(event.op, &event.result);
+        let mut counts = self.0.lock().expect("counter lock");
+        counts.record(event.op, &event.result);
+        if let Some(profile) = event.bootstrap {
+            counts.add(&profile.counts);
+        }
     }
 }
 
@@ -445,6 +504,13 @@ impl<E: CkksEvaluator> Observer<E> for Rotations {
                 self.0.lock().expect("rotation lock").steps.insert(step);
             }
             Op::Conjugate => self.0.lock().expect("rotation lock").conjugation = true,
+            Op::Bootstrap => {
+                if let Some(profile) = event.bootstrap {
+                    let mut set = self.0.lock().expect("rotation lock");
+                    set.steps.extend(&profile.rotations.steps);
+                    set.conjugation |= profile.rotations.conjugation;
+                }
+            }
             _ => {}
         }
     }

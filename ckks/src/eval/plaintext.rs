@@ -1,12 +1,15 @@
 //! The plaintext evaluator: exact complex slot vectors, no encoding, no noise, with the scheme's
 //! level and scale bookkeeping alongside. Its results are what an encrypted run approximates.
 
-use super::{CkksEvaluator, KeyModel};
-use crate::error::Result;
+use super::traits::CkksEvaluator;
+use super::KeyModel;
+use crate::boot::BootstrapPlan;
+use crate::error::{CkksError, Result};
 use crate::scheme::encoding::check_encodable;
 use crate::scheme::{rules, Meta, ModulusChain};
 use num_complex::Complex64;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// A vector of `N/2` complex slots with the metadata an encrypted value would have.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,6 +52,7 @@ impl SlotVector {
 pub struct PlaintextEvaluator {
     chain: ModulusChain,
     keys: KeyModel,
+    bootstrap: Option<Arc<BootstrapPlan>>,
     /// Bits of the largest magnitude so far (non-negative `f64`s order like their bits).
     max_abs: AtomicU64,
 }
@@ -58,6 +62,7 @@ impl Clone for PlaintextEvaluator {
         Self {
             chain: self.chain.clone(),
             keys: self.keys.clone(),
+            bootstrap: self.bootstrap.clone(),
             max_abs: AtomicU64::new(self.max_abs.load(Ordering::Relaxed)),
         }
     }
@@ -66,13 +71,24 @@ impl Clone for PlaintextEvaluator {
 impl PlaintextEvaluator {
     /// A plaintext evaluator for `chain` holding every key.
     pub fn new(chain: ModulusChain) -> Self {
-        Self { chain, keys: KeyModel::all(), max_abs: AtomicU64::new(0) }
+        Self { chain, keys: KeyModel::all(), bootstrap: None, max_abs: AtomicU64::new(0) }
     }
 
     /// The same evaluator with only the keys of `keys`.
     pub fn with_keys(mut self, keys: KeyModel) -> Self {
         self.keys = keys;
         self
+    }
+
+    /// The same evaluator, bootstrapping with `plan` (exactly: the identity on the slots the
+    /// plan covers, with its range check).
+    ///
+    /// # Errors
+    /// [`CkksError::InvalidParameters`] for a plan of another chain.
+    pub fn with_bootstrap(mut self, plan: Arc<BootstrapPlan>) -> Result<Self> {
+        plan.check_chain(&self.chain)?;
+        self.bootstrap = Some(plan);
+        Ok(self)
     }
 
     /// The largest slot magnitude any value (input or intermediate) has reached.
@@ -168,6 +184,10 @@ impl CkksEvaluator for PlaintextEvaluator {
         Ok(self.map(rules::mul_const(&self.chain, &a.meta, c)?, a, |x| x * c))
     }
 
+    fn mul_const_at_scale(&self, a: &SlotVector, c: f64, scale: f64) -> Result<SlotVector> {
+        Ok(self.map(rules::mul_const_at_scale(&self.chain, &a.meta, c, scale)?, a, |x| x * c))
+    }
+
     fn mul_integer(&self, a: &SlotVector, k: i64) -> Result<SlotVector> {
         let meta = rules::mul_integer(&self.chain, &a.meta, k)?;
         let k = k as f64;
@@ -213,5 +233,16 @@ impl CkksEvaluator for PlaintextEvaluator {
         let meta = rules::automorphism(&a.meta, "conjugating")?;
         self.keys.check_conjugation(&self.chain)?;
         Ok(self.map(meta, a, |x| x.conj()))
+    }
+
+    fn bootstrap(&self, a: &SlotVector) -> Result<SlotVector> {
+        let plan = self.bootstrap.as_ref().ok_or(CkksError::BootstrapUnavailable)?;
+        let meta = plan.check_input(&a.meta)?;
+        self.keys.check_bootstrap()?;
+        Ok(self.make(meta, plan.ideal(&a.slots)?))
+    }
+
+    fn bootstrap_plan(&self) -> Option<&BootstrapPlan> {
+        self.bootstrap.as_deref()
     }
 }

@@ -14,7 +14,8 @@
 //! `(l, e, log2 M)` for every value of a plaintext run and solves these inequalities for `b`
 //! (given `b_0`) or for `b_0` (given `b`).
 
-use super::{CkksEvaluator, Event, Observed, Observer, PlaintextEvaluator};
+use super::traits::CkksEvaluator;
+use super::{Event, Observed, Observer, PlaintextEvaluator};
 use crate::error::Result;
 use crate::scheme::ModulusChain;
 use std::collections::BTreeMap;
@@ -45,7 +46,12 @@ pub type ScaleEstimator = Observed<PlaintextEvaluator, ScaleRecorder>;
 impl ScaleEstimator {
     /// A scale estimator on an analysis `chain` (for instance [`ModulusChain::analysis`]).
     pub fn new(chain: ModulusChain) -> Self {
-        Observed::with_observer(PlaintextEvaluator::new(chain), ScaleRecorder::default())
+        Self::wrap(PlaintextEvaluator::new(chain))
+    }
+
+    /// A scale estimator over `plain` (for instance one that bootstraps).
+    pub fn wrap(plain: PlaintextEvaluator) -> Self {
+        Observed::with_observer(plain, ScaleRecorder::default())
     }
 
     /// The constraints recorded so far, with levels counted from the lowest level reached and
@@ -67,7 +73,7 @@ impl ScaleEstimator {
         ScaleEstimate {
             constraints,
             margin_bits,
-            levels: chain.max_level() - lowest,
+            levels: chain.circuit_top().saturating_sub(lowest),
             max_magnitude: self.inner().max_magnitude(),
         }
     }
@@ -91,8 +97,9 @@ pub struct ScaleEstimate {
     pub constraints: Vec<Constraint>,
     /// Headroom in bits on top of every magnitude.
     pub margin_bits: f64,
-    /// Levels the circuit consumes counted from the top of the chain it ran on (the number of
-    /// data primes the parameters need when inputs are encrypted relative to the top level).
+    /// Levels the circuit consumes counted from the top circuit level of the chain it ran on
+    /// (the number of data primes the parameters need when inputs are encrypted relative to the
+    /// top level; see [`ModulusChain::circuit_top`]).
     pub levels: usize,
     /// The largest slot magnitude seen.
     pub max_magnitude: f64,

@@ -2,29 +2,43 @@
 //! circuit's bookkeeping runs at almost no cost. The base of the depth finder, the op counter
 //! and the rotation collector.
 
-use super::{CkksEvaluator, KeyModel};
-use crate::error::Result;
+use super::traits::CkksEvaluator;
+use super::KeyModel;
+use crate::boot::BootstrapPlan;
+use crate::error::{CkksError, Result};
 use crate::scheme::encoding::check_encodable;
 use crate::scheme::{rules, Meta, ModulusChain};
 use num_complex::Complex64;
+use std::sync::Arc;
 
 /// Runs a circuit on [`Meta`] values only, with the scheme's rules and a [`KeyModel`].
 #[derive(Clone, Debug)]
 pub struct SymbolicEvaluator {
     chain: ModulusChain,
     keys: KeyModel,
+    bootstrap: Option<Arc<BootstrapPlan>>,
 }
 
 impl SymbolicEvaluator {
     /// A symbolic evaluator for `chain` holding every key.
     pub fn new(chain: ModulusChain) -> Self {
-        Self { chain, keys: KeyModel::all() }
+        Self { chain, keys: KeyModel::all(), bootstrap: None }
     }
 
     /// The same evaluator with only the keys of `keys`.
     pub fn with_keys(mut self, keys: KeyModel) -> Self {
         self.keys = keys;
         self
+    }
+
+    /// The same evaluator, bootstrapping with `plan`.
+    ///
+    /// # Errors
+    /// [`CkksError::InvalidParameters`] for a plan of another chain.
+    pub fn with_bootstrap(mut self, plan: Arc<BootstrapPlan>) -> Result<Self> {
+        plan.check_chain(&self.chain)?;
+        self.bootstrap = Some(plan);
+        Ok(self)
     }
 }
 
@@ -88,6 +102,10 @@ impl CkksEvaluator for SymbolicEvaluator {
         rules::mul_const(&self.chain, a, c)
     }
 
+    fn mul_const_at_scale(&self, a: &Meta, c: f64, scale: f64) -> Result<Meta> {
+        rules::mul_const_at_scale(&self.chain, a, c, scale)
+    }
+
     fn mul_integer(&self, a: &Meta, k: i64) -> Result<Meta> {
         rules::mul_integer(&self.chain, a, k)
     }
@@ -129,5 +147,16 @@ impl CkksEvaluator for SymbolicEvaluator {
         let m = rules::automorphism(a, "conjugating")?;
         self.keys.check_conjugation(&self.chain)?;
         Ok(m)
+    }
+
+    fn bootstrap(&self, a: &Meta) -> Result<Meta> {
+        let plan = self.bootstrap.as_ref().ok_or(CkksError::BootstrapUnavailable)?;
+        let m = plan.check_input(a)?;
+        self.keys.check_bootstrap()?;
+        Ok(m)
+    }
+
+    fn bootstrap_plan(&self) -> Option<&BootstrapPlan> {
+        self.bootstrap.as_deref()
     }
 }

@@ -10,14 +10,18 @@ use crate::math::primes::{largest_ntt_prime, nearest_ntt_prime};
 
 /// Primes and nominal scales of one parameter set.
 ///
-/// Level `l` uses `Q_l = q_0 q_1 ... q_l`. The nominal scales satisfy `s_L = 2^log_scale` and
-/// `s_{l-1} = s_l^2 / q_l`, so a product of two values at nominal scale `s_l`, rescaled by `q_l`,
-/// lands exactly on `s_{l-1}`.
+/// Level `l` uses `Q_l = q_0 q_1 ... q_l`. The nominal scales satisfy `s_C = 2^log_scale` at the
+/// top circuit level `C` and `s_{l-1} = s_l^2 / q_l` at every level, so a product of two values
+/// at nominal scale `s_l`, rescaled by `q_l`, lands exactly on `s_{l-1}`. Without bootstrapping
+/// primes `C = L`; with them (see [`ParametersLiteral::bootstrap_prime_bits`]) the levels above
+/// `C` take `s_l = sqrt(s_{l-1} q_l)`, which tends to the width of their primes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModulusChain {
     log_n: u32,
     q: Vec<u64>,
     special: Vec<u64>,
+    /// The top circuit level `C` (below the bootstrapping primes).
+    circuit_top: usize,
     scales: Vec<f64>,
     /// `log2 Q_l`, cumulative.
     log_q: Vec<f64>,
@@ -28,8 +32,9 @@ impl ModulusChain {
     /// [`ParametersLiteral::build`] for those).
     ///
     /// Special primes and `q_0` are the largest NTT primes (`= 1 mod 2N`) of their widths; the
-    /// data primes are chosen from the top level down, each the NTT prime nearest to the value
-    /// that brings the next scale back to `2^log_scale`.
+    /// data primes are chosen from the top circuit level down, each the NTT prime nearest to the
+    /// value that brings the next scale back to `2^log_scale`; bootstrapping primes are the NTT
+    /// primes nearest to `2^bits`.
     ///
     /// # Errors
     /// [`CkksError::InvalidParameters`] if there are not enough NTT primes of a width.
@@ -67,6 +72,14 @@ impl ModulusChain {
             scales[l - 1] = scales[l] * scales[l] / p as f64;
         }
         q[0] = q0;
+        for &bits in &literal.bootstrap_prime_bits {
+            let p = nearest_ntt_prime(2f64.powi(bits as i32), two_n, MAX_MODULUS_BITS, &used)
+                .ok_or_else(|| none("bootstrapping", bits))?;
+            used.push(p);
+            let below = *scales.last().expect("level 0 exists");
+            q.push(p);
+            scales.push((below * p as f64).sqrt());
+        }
         let log_q = q
             .iter()
             .scan(0.0, |acc, &p| {
@@ -74,7 +87,7 @@ impl ModulusChain {
                 Some(*acc)
             })
             .collect();
-        Ok(Self { log_n: literal.log_n, q, special, scales, log_q })
+        Ok(Self { log_n: literal.log_n, q, special, circuit_top: levels, scales, log_q })
     }
 
     /// A chain for simulation only (depth finding, op counting, plaintext dry runs): `N = 2^log_n`,
@@ -114,6 +127,17 @@ impl ModulusChain {
     /// The top level `L`.
     pub fn max_level(&self) -> usize {
         self.q.len() - 1
+    }
+
+    /// The top circuit level `C`: the top level below the bootstrapping primes (where
+    /// bootstrapping leaves its output), `L` for parameters without them.
+    pub fn circuit_top(&self) -> usize {
+        self.circuit_top
+    }
+
+    /// The number of bootstrapping levels above the circuit's, `L - C`.
+    pub fn bootstrap_levels(&self) -> usize {
+        self.max_level() - self.circuit_top
     }
 
     /// The ciphertext primes `q_0 .. q_L`.
@@ -264,6 +288,37 @@ mod tests {
             );
             assert!(worst < 2f64.powf(bound), "N = 2^{log_n}: 2^{:.1}", worst.log2());
         }
+    }
+
+    #[test]
+    fn bootstrapping_primes_sit_above_the_circuit_levels() {
+        let mut lit = ParametersLiteral::with_levels(12, 3, 60, 40, 60, 2)
+            .security(Security::InsecureToyParameters);
+        lit.bootstrap_prime_bits = vec![39, 39, 60, 60, 60, 56, 56];
+        lit.special_prime_bits = vec![60; 5];
+        let chain = ModulusChain::from_literal(&lit).unwrap();
+        assert_eq!((chain.circuit_top(), chain.max_level(), chain.bootstrap_levels()), (3, 10, 7));
+        // The circuit's levels are those of the literal without bootstrapping primes.
+        let plain = ModulusChain::from_literal(&ParametersLiteral {
+            bootstrap_prime_bits: Vec::new(),
+            ..lit.clone()
+        })
+        .unwrap();
+        assert_eq!(&chain.q_primes()[..4], plain.q_primes());
+        assert_eq!(chain.scale(3), 2f64.powi(40));
+        for l in 1..=chain.max_level() {
+            let want = chain.scale(l) * chain.scale(l) / chain.q_primes()[l] as f64;
+            assert!((chain.scale(l - 1) / want - 1.0).abs() < 1e-12, "level {l}");
+        }
+        for (l, bits) in (4..=10).zip([39, 39, 60, 60, 60, 56, 56]) {
+            assert!(((chain.q_primes()[l] as f64).log2() - bits as f64).abs() < 0.01);
+        }
+        // Towards the width of the primes: 2^40 -> 2^39.5 -> 2^39.25 -> ~2^49.6 -> ...
+        assert!((chain.scale(6).log2() - 49.6).abs() < 0.1 && chain.scale(8).log2() > 57.0);
+        let ctx = lit.build().unwrap();
+        let back = crate::Context::from_bytes(&ctx.to_bytes()).unwrap();
+        assert_eq!(back.chain(), ctx.chain());
+        assert_eq!(back.literal(), ctx.literal());
     }
 
     #[test]

@@ -329,8 +329,27 @@ impl Context {
             ),
             Security::InsecureToyParameters => "NONE: insecure toy parameters".to_string(),
         };
+        let chain = self.chain();
+        let boot = if chain.bootstrap_levels() == 0 {
+            String::new()
+        } else {
+            // The key under bootstrapping's ephemeral sparse secret lives modulo q_0 p_0.
+            let q0p0 =
+                (self.q_primes()[0] as f64).log2() + (self.special_primes()[0] as f64).log2();
+            format!(
+                "\n  bootstrapping: levels {} ..= {} above the circuit's 0 ..= {} (scale 2^{:.4} at \
+                 level {}); uniform ternary secret, sparse-secret encapsulation modulo q_0 p_0 = \
+                 2^{q0p0:.1} (claimed 128-bit for an ephemeral secret of weight >= 32 at N >= 2^16 \
+                 up to 2^121: Bossuat, Troncoso-Pastoriza, Hubaux, ACNS 2022)",
+                chain.circuit_top() + 1,
+                chain.max_level(),
+                chain.circuit_top(),
+                self.scale(chain.circuit_top()).log2(),
+                chain.circuit_top(),
+            )
+        };
         format!(
-            "N = 2^{} ({} slots), L = {}, dnum = {}, log2 QP = {:.1}, security: {}\n  q bits: [{}]\n  p bits: [{}]\n  scale: 2^{:.4} at level L, 2^{:.4} at level 0",
+            "N = 2^{} ({} slots), L = {}, dnum = {}, log2 QP = {:.1}, security: {}\n  q bits: [{}]\n  p bits: [{}]\n  scale: 2^{:.4} at level L, 2^{:.4} at level 0{boot}",
             self.log_n(),
             self.slots(),
             self.max_level(),

@@ -251,16 +251,27 @@ impl Evaluator {
     /// [`CkksError::ContextMismatch`].
     pub fn mul_const(&self, a: &Ciphertext, c: f64) -> Result<Ciphertext> {
         self.check_ct(a)?;
+        self.mul_const_at_scale(a, c, rules::const_scale(self.ctx.chain(), &a.meta()))
+    }
+
+    /// `a * c` for a real constant `c` encoded at an explicit `scale`: the result's scale is
+    /// `a.scale * scale`, no level consumed (rescale afterwards as the scale requires).
+    ///
+    /// # Errors
+    /// [`CkksError::EncodingOverflow`] if the scaled constant does not fit or the scale is not
+    /// at least 1, [`CkksError::ContextMismatch`].
+    pub fn mul_const_at_scale(&self, a: &Ciphertext, c: f64, scale: f64) -> Result<Ciphertext> {
+        self.check_ct(a)?;
+        let m = rules::mul_const_at_scale(self.ctx.chain(), &a.meta(), c, scale)?;
         let l = a.level;
-        let const_scale = rules::const_scale(self.ctx.chain(), &a.meta());
-        let v = ScaledInt::round(c * const_scale, self.ctx.log_q(l) - 1.0, c, const_scale)?;
+        let v = ScaledInt::round(c * scale, self.ctx.log_q(l) - 1.0, c, scale)?;
         let basis = self.ctx.basis_q(l);
         let scalars: Vec<u64> = basis.iter().map(|t| v.residue(t.modulus())).collect();
         let mut r = a.clone();
         for p in &mut r.parts {
             p.mul_scalar_assign(&scalars, basis);
         }
-        r.scale = a.scale * const_scale;
+        r.scale = m.scale;
         Ok(r)
     }
 

@@ -227,7 +227,7 @@ impl SecretKey {
     }
 
     /// A switching key from `s_prime` (over the full `QP` basis, evaluation form) to `s`.
-    fn switching_key(&self, s_prime: &RnsPoly<Eval>, prng: &mut Prng) -> SwitchingKey {
+    pub(crate) fn switching_key(&self, s_prime: &RnsPoly<Eval>, prng: &mut Prng) -> SwitchingKey {
         let ctx = &self.ctx;
         let basis = ctx.basis_qp_top();
         let n = ctx.n();

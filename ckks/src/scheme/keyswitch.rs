@@ -45,12 +45,14 @@ pub(crate) fn decompose(ctx: &Context, d: &RnsPoly<Eval>, level: usize) -> Decom
     Decomposition { level, digits }
 }
 
-/// Where limb `t` of the `Q_l ∪ P` layout lives in a key stored over `Q_L ∪ P`.
-fn key_limb(ctx: &Context, level: usize, t: usize) -> usize {
+/// Where limb `t` of the `Q_l ∪ P` layout lives in `key`, stored over `Q_K ∪ P` for its top
+/// level `K >= l` (`K = L` but for keys restricted to the levels they are used at).
+fn key_limb(ctx: &Context, key: &SwitchingKey, level: usize, t: usize) -> usize {
     if t <= level {
         t
     } else {
-        ctx.max_level() + 1 + (t - level - 1)
+        let key_q = key.digits[0].0.num_limbs() - ctx.p_basis().len();
+        key_q + (t - level - 1)
     }
 }
 
@@ -68,7 +70,7 @@ pub(crate) fn inner_product(
     let mut out1 = RnsPoly::<Eval>::zero(n, width);
     out0.data_mut().par_chunks_mut(n).zip(out1.data_mut().par_chunks_mut(n)).enumerate().for_each(
         |(t, (o0, o1))| {
-            let kl = key_limb(ctx, level, t);
+            let kl = key_limb(ctx, key, level, t);
             let mut sums = ProductSums::new(basis_qp[t].modulus(), n);
             for (digit, (b, a)) in dec.digits.iter().zip(&key.digits) {
                 sums.add(digit.limb(t), b.limb(kl), a.limb(kl));
@@ -139,7 +141,7 @@ pub(crate) fn key_switch(
     let inner =
         |t: usize, buf: &mut Vec<u64>, sums: &mut ProductSums, o0: &mut [u64], o1: &mut [u64]| {
             let table = &basis_qp[t];
-            let kl = key_limb(ctx, level, t);
+            let kl = key_limb(ctx, key, level, t);
             sums.reset(table.modulus(), n);
             for (j, (mu, (b, a))) in mod_ups.iter().zip(&key.digits).enumerate() {
                 let src = if mu.digit.contains(&t) {

@@ -62,6 +62,11 @@ pub struct ParametersLiteral {
     pub first_prime_bits: u32,
     /// Bit sizes of `q_1 .. q_L` (one per level above 0), usually all equal to `log_scale`.
     pub data_prime_bits: Vec<u32>,
+    /// Bit sizes of the primes above the circuit's levels that bootstrapping consumes, bottom
+    /// to top (see the bootstrapping module); empty for parameters without bootstrapping. Level `l` of
+    /// the chain is then `q_0 .. q_l` over all of them: the circuit's levels are
+    /// `0 ..= data_prime_bits.len()` and the bootstrapping levels sit above.
+    pub bootstrap_prime_bits: Vec<u32>,
     /// Bit sizes of the special primes `p_j`.
     pub special_prime_bits: Vec<u32>,
     /// `log2` of the scale at the top level.
@@ -93,6 +98,7 @@ impl ParametersLiteral {
             log_n,
             first_prime_bits,
             data_prime_bits: vec![log_scale; levels],
+            bootstrap_prime_bits: Vec::new(),
             special_prime_bits: vec![special_bits; k],
             log_scale,
             dnum,
@@ -106,9 +112,9 @@ impl ParametersLiteral {
         self
     }
 
-    /// The top level `L` (the number of rescales available).
+    /// The top level `L` (the number of rescales available), bootstrapping levels included.
     pub fn max_level(&self) -> usize {
-        self.data_prime_bits.len()
+        self.data_prime_bits.len() + self.bootstrap_prime_bits.len()
     }
 
     /// Validates the description and builds the immutable context (primes, NTT tables, per-level
@@ -140,6 +146,7 @@ impl ParametersLiteral {
         let min_bits = MIN_PRIME_BITS.max(self.log_n + 2);
         let all = std::iter::once(("first", self.first_prime_bits))
             .chain(self.data_prime_bits.iter().map(|&b| ("data", b)))
+            .chain(self.bootstrap_prime_bits.iter().map(|&b| ("bootstrapping", b)))
             .chain(self.special_prime_bits.iter().map(|&b| ("special", b)));
         for (what, b) in all {
             if b < min_bits || b > MAX_MODULUS_BITS {
@@ -148,7 +155,7 @@ impl ParametersLiteral {
                 ));
             }
         }
-        let total = 1 + self.data_prime_bits.len() + self.special_prime_bits.len();
+        let total = 1 + self.max_level() + self.special_prime_bits.len();
         if total > MAX_PRIMES {
             return bad(format!("{total} primes in all; at most {MAX_PRIMES} are supported"));
         }
@@ -171,7 +178,7 @@ impl ParametersLiteral {
                 self.log_scale
             ));
         }
-        let q_count = self.data_prime_bits.len() + 1;
+        let q_count = self.max_level() + 1;
         if self.dnum == 0 || self.dnum > q_count {
             return bad(format!(
                 "dnum = {} must be between 1 and the number of ciphertext primes ({q_count})",

@@ -159,9 +159,26 @@ pub fn const_scale(chain: &ModulusChain, a: &Meta) -> f64 {
 /// # Errors
 /// [`CkksError::EncodingOverflow`].
 pub fn mul_const(chain: &ModulusChain, a: &Meta, c: f64) -> Result<Meta> {
-    let s = const_scale(chain, a);
-    check_constant(chain, c, s, a.level)?;
-    Ok(Meta { scale: a.scale * s, ..*a })
+    mul_const_at_scale(chain, a, c, const_scale(chain, a))
+}
+
+/// `a * c` for a real constant encoded at an explicit `scale`: the result's scale is
+/// `a.scale * scale` (for circuits that manage their scales themselves, such as
+/// bootstrapping's polynomial evaluation).
+///
+/// # Errors
+/// [`CkksError::EncodingOverflow`] if `c * scale` does not fit in half of `Q_l`, or `scale`
+/// is not a finite number of at least 1.
+pub fn mul_const_at_scale(chain: &ModulusChain, a: &Meta, c: f64, scale: f64) -> Result<Meta> {
+    if !(scale.is_finite() && scale >= 1.0) {
+        return Err(CkksError::EncodingOverflow {
+            value: c,
+            scale_log2: scale.log2(),
+            reason: "the scale must be a finite number of at least 1",
+        });
+    }
+    check_constant(chain, c, scale, a.level)?;
+    Ok(Meta { scale: a.scale * scale, ..*a })
 }
 
 /// `a * k` for an integer `k`: the scale is unchanged, and `k` must fit in half of `Q_l` (a

@@ -235,6 +235,12 @@ impl Context {
         p.extend(l.log_scale.to_le_bytes());
         p.extend((l.dnum as u32).to_le_bytes());
         p.push(u8::from(l.security == Security::InsecureToyParameters));
+        // Bootstrapping primes, only when there are some (so that parameter sets without them
+        // keep their version-1 bytes).
+        if !l.bootstrap_prime_bits.is_empty() {
+            p.extend((l.bootstrap_prime_bits.len() as u32).to_le_bytes());
+            l.bootstrap_prime_bits.iter().for_each(|b| p.extend(b.to_le_bytes()));
+        }
         frame(Kind::Parameters, self.hash(), &p)
     }
 
@@ -265,11 +271,21 @@ impl Context {
             1 => Security::InsecureToyParameters,
             s => return Err(malformed("parameter set", format!("security code {s}"))),
         };
+        let bootstrap_prime_bits = if r.buf.is_empty() {
+            Vec::new()
+        } else {
+            let count = r.u32()? as usize;
+            if count == 0 || count > 64 {
+                return Err(malformed("parameter set", format!("{count} bootstrapping primes")));
+            }
+            (0..count).map(|_| r.u32()).collect::<Result<Vec<_>>>()?
+        };
         r.end()?;
         let ctx = ParametersLiteral {
             log_n,
             first_prime_bits,
             data_prime_bits,
+            bootstrap_prime_bits,
             special_prime_bits,
             log_scale,
             dnum,

@@ -1,0 +1,113 @@
+//! Bootstrapping at 128-bit parameters: full slots and 256 slots at N = 2^16, each with 9
+//! levels of 40 bits left for the circuit.
+//!
+//! `cargo run --release -p ckks --example bootstrap [-- slots...]` (slots: `full` or a power of
+//! two; default `full 256`). Prints the parameters, the key and constant sizes, then one line
+//! per configuration:
+//! `bootstrap slots=<n> N=2^<log N> levels_after=<l> seconds=<median> max_error_bits=<bits>`.
+//! `BOOT_REPS` sets the number of timed bootstraps (default 3); `BOOT_LOG_N` the ring (below
+//! 16, with insecure toy parameters); `BOOT_CTS`, `BOOT_STC` the transforms' level budgets;
+//! `BOOT_STAGES=1` times the stages separately.
+use ckks::boot::{BootstrapConfig, BootstrapPlan, Bootstrapper};
+use ckks::eval::{CkksEvaluator, HomomorphicEvaluator};
+use ckks::{EvaluationKeys, Evaluator, Prng, SecretKey, Security};
+use std::sync::Arc;
+use std::time::Instant;
+
+fn main() -> ckks::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let configs: Vec<Option<usize>> = if args.is_empty() {
+        vec![None, Some(256)]
+    } else {
+        args.iter().map(|a| if a == "full" { None } else { a.parse().ok() }).collect()
+    };
+    let reps: usize = std::env::var("BOOT_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let log_n: u32 = std::env::var("BOOT_LOG_N").ok().and_then(|v| v.parse().ok()).unwrap_or(16);
+    let mib = |b: usize| b as f64 / (1 << 20) as f64;
+    for slots in configs {
+        let mut config = BootstrapConfig::with_slots(slots);
+        // Level budgets of the transforms (defaults 4 and 3).
+        let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse().ok());
+        config.cts_levels = env("BOOT_CTS").unwrap_or(config.cts_levels);
+        config.stc_levels = env("BOOT_STC").unwrap_or(config.stc_levels);
+        // Below N = 2^16 these levels do not fit 128-bit security: insecure, for quick looks.
+        let security =
+            if log_n >= 16 { Security::HeStandard128 } else { Security::InsecureToyParameters };
+        let literal = config.parameters(log_n, 9, 60, 40, security)?;
+        let ctx = literal.build()?;
+        let plan = Arc::new(BootstrapPlan::new(ctx.chain(), &config)?);
+        println!("{}", ctx.summary());
+        println!("{}", plan.summary());
+        let mut prng = Prng::from_os_entropy();
+        let t = Instant::now();
+        let sk = Arc::new(SecretKey::generate(&ctx, &mut prng));
+        let bt = Arc::new(Bootstrapper::generate(&sk, plan.clone(), &mut prng)?);
+        println!(
+            "keys and constants: {:.1} s; bootstrapping keys {:.1} MiB ({} bytes), encoded constants {:.1} MiB",
+            t.elapsed().as_secs_f64(),
+            mib(bt.key_bytes()),
+            bt.key_bytes(),
+            mib(bt.constant_bytes())
+        );
+        let eval = Evaluator::new(&ctx, EvaluationKeys::default())?;
+        let he = HomomorphicEvaluator::with_secret_key(eval, sk.clone())?
+            .with_bootstrapper(bt.clone())?;
+        let n = plan.slots();
+        let values: Vec<f64> = (0..n)
+            .map(|_| (prng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0)
+            .collect();
+        let xs: Vec<f64> = (0..he.slots()).map(|i| values[i % n]).collect();
+        let ct = he.encrypt(&xs, 0)?;
+        let mut times = Vec::new();
+        let cpu0 = cpu_seconds();
+        let mut max_err = 0.0f64;
+        let mut level = 0;
+        for _ in 0..reps.max(1) {
+            let t = Instant::now();
+            let out = he.bootstrap(&ct)?;
+            times.push(t.elapsed().as_secs_f64());
+            let got = ctx.decode(&sk.decrypt(&out)?)?;
+            max_err = got.iter().zip(&xs).map(|(a, b)| (a - b).abs()).fold(max_err, f64::max);
+            level = out.level();
+        }
+        let cpu = cpu_seconds().map(|c| (c - cpu0.unwrap_or(0.0)) / reps.max(1) as f64);
+        times.sort_by(f64::total_cmp);
+        if std::env::var_os("BOOT_STAGES").is_some() {
+            // One more bootstrap, stage by stage.
+            let t = Instant::now();
+            let raised = bt.mod_raise(&ct)?;
+            let t1 = t.elapsed().as_secs_f64();
+            let parts = bt.coeffs_to_slots(&raised)?;
+            let t2 = t.elapsed().as_secs_f64();
+            let reduced = parts.iter().map(|p| bt.eval_mod(p)).collect::<ckks::Result<Vec<_>>>()?;
+            let t3 = t.elapsed().as_secs_f64();
+            bt.slots_to_coeffs(&reduced)?;
+            let t4 = t.elapsed().as_secs_f64();
+            println!(
+                "stages: raise {t1:.2} s, CoeffsToSlots {:.2} s, modular reduction {:.2} s, SlotsToCoeffs {:.2} s",
+                t2 - t1,
+                t3 - t2,
+                t4 - t3
+            );
+        }
+        if let Some(cpu) = cpu {
+            // The machines are shared: CPU time is what the process got, whatever the load.
+            println!("cpu seconds per bootstrap (all threads, decryption included): {cpu:.3}");
+        }
+        println!(
+            "bootstrap slots={n} N=2^{log_n} levels_after={level} seconds={:.3} max_error_bits={:.2}",
+            times[times.len() / 2],
+            -max_err.log2()
+        );
+    }
+    Ok(())
+}
+
+/// This process's user and system CPU time in seconds (Linux `/proc/self/stat`, 100 Hz ticks).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}

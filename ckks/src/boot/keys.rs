@@ -1,0 +1,114 @@
+//! The bootstrapping key set: the evaluation keys (relinearization, conjugation and the
+//! trace's rotations, which may be shared with the circuit's evaluator), the Galois keys of
+//! the linear transforms restricted to the levels they are used at, and the encapsulation keys.
+//!
+//! A Galois key used only at level `l` needs only the primes `q_0 .. q_l` and `P`, and only the
+//! key-switching digits that start at or below `l`: SlotsToCoeffs' keys, at the bottom of the
+//! bootstrapping levels, are about a third of a full key.
+
+use super::plan::BootstrapPlan;
+use super::sse::EncapsulationKeys;
+use crate::error::{CkksError, Result};
+use crate::math::{Prng, RnsPoly};
+use crate::scheme::{Context, EvaluationKeys, GaloisKey, SecretKey, SwitchingKey};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Galois keys restricted to a level: `(level, key)` by Galois element.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TransformKeys {
+    pub(crate) keys: BTreeMap<usize, (usize, GaloisKey)>,
+}
+
+/// `key` with only the limbs and digits level `level` uses.
+fn restrict(ctx: &Context, key: &SwitchingKey, level: usize) -> SwitchingKey {
+    let n = ctx.n();
+    let total = ctx.max_level() + 1 + ctx.p_basis().len();
+    let keep = |p: &RnsPoly<crate::math::Eval>| {
+        let mut data = p.data()[..(level + 1) * n].to_vec();
+        data.extend_from_slice(&p.data()[(ctx.max_level() + 1) * n..total * n]);
+        RnsPoly::from_data(n, data)
+    };
+    let digits = ctx
+        .digits()
+        .iter()
+        .zip(&key.digits)
+        .filter(|(d, _)| d.start <= level)
+        .map(|(_, (b, a))| (keep(b), keep(a)))
+        .collect();
+    SwitchingKey { digits, seeds: None, params_hash: key.params_hash }
+}
+
+impl TransformKeys {
+    /// The keys of `rotations` (step -> the highest level it is used at), each restricted to
+    /// its level.
+    pub fn generate(sk: &SecretKey, rotations: &BTreeMap<usize, usize>, prng: &mut Prng) -> Self {
+        let ctx = sk.context();
+        let keys = rotations
+            .iter()
+            .map(|(&step, &level)| {
+                let g = ctx.rotation_galois_element(step as i64);
+                let full = sk.galois_key(g, prng);
+                let key = GaloisKey { key: restrict(ctx, &full.key, level), ..full };
+                (g, (level, key))
+            })
+            .collect();
+        Self { keys }
+    }
+
+    /// The key of a left rotation by `step` for use at `level`.
+    ///
+    /// # Errors
+    /// [`CkksError::MissingRotationKey`] without a key of at least that level.
+    pub(crate) fn get(&self, ctx: &Context, step: usize, level: usize) -> Result<&GaloisKey> {
+        let g = ctx.rotation_galois_element(step as i64);
+        match self.keys.get(&g) {
+            Some((l, k)) if *l >= level => Ok(k),
+            _ => Err(CkksError::MissingRotationKey { step, galois_element: g }),
+        }
+    }
+
+    /// Size in bytes of the keys' residues.
+    pub fn byte_size(&self) -> usize {
+        self.keys.values().map(|(_, k)| k.key.byte_size()).sum()
+    }
+
+    /// The number of keys.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// Everything bootstrapping needs, public material only.
+#[derive(Clone, Debug)]
+pub struct BootstrapKeys {
+    /// Relinearization, conjugation and the trace's rotations
+    /// ([`BootstrapPlan::evaluator_rotations`]); may be the circuit's own key set.
+    pub evaluation: Arc<EvaluationKeys>,
+    /// The linear transforms' rotations ([`BootstrapPlan::transform_rotations`]).
+    pub transforms: TransformKeys,
+    /// Sparse-secret encapsulation.
+    pub encapsulation: EncapsulationKeys,
+}
+
+impl BootstrapKeys {
+    /// Generates exactly the keys `plan` lists (client side).
+    ///
+    /// # Errors
+    /// As [`EncapsulationKeys::generate`].
+    pub fn generate(sk: &SecretKey, plan: &BootstrapPlan, prng: &mut Prng) -> Result<Self> {
+        let r = plan.evaluator_rotations();
+        let evaluation = EvaluationKeys {
+            relinearization: Some(sk.relinearization_key(prng)),
+            galois: sk.galois_keys(&r.steps_i64(), r.conjugation, prng),
+        };
+        let transforms = TransformKeys::generate(sk, &plan.transform_rotations(), prng);
+        let encapsulation = EncapsulationKeys::generate(sk, plan.config().hamming_weight, prng)?;
+        Ok(Self { evaluation: Arc::new(evaluation), transforms, encapsulation })
+    }
+}

@@ -1,0 +1,522 @@
+//! The bootstrapping plan: a configuration resolved against a modulus chain (levels, scales,
+//! the transforms' arrangements, the modular reduction, the work of one bootstrap), and the
+//! rules every evaluator applies to a bootstrap.
+
+use super::config::BootstrapConfig;
+use super::dft::{self, DiagMatrix};
+use super::evalmod::ModReduction;
+use super::lt::LinearTransform;
+use crate::error::{CkksError, Result};
+use crate::eval::{OpCounts, RotationSet, SymbolicEvaluator};
+use crate::scheme::rules::{self, Meta};
+use crate::scheme::ModulusChain;
+use num_complex::Complex64;
+use std::f64::consts::PI;
+
+mod stages;
+pub(crate) use stages::{Plains, Transform};
+
+/// Levels consumed by each stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StageLevels {
+    /// CoeffsToSlots.
+    pub coeffs_to_slots: usize,
+    /// The modular reduction.
+    pub eval_mod: usize,
+    /// SlotsToCoeffs.
+    pub slots_to_coeffs: usize,
+}
+
+impl StageLevels {
+    /// All of them.
+    pub fn total(&self) -> usize {
+        self.coeffs_to_slots + self.eval_mod + self.slots_to_coeffs
+    }
+}
+
+/// The work of one bootstrap, counted on a symbolic run of its stages: what an op counter and
+/// a rotation collector add for each bootstrap.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BootstrapProfile {
+    /// Operation counts (the two key switches of the encapsulation included).
+    pub counts: OpCounts,
+    /// The rotations (the trace's) and conjugation whose keys the evaluation key set must
+    /// hold, which a rotation collector reports; the transforms' rotations are the
+    /// bootstrapper's own keys ([`BootstrapPlan::transform_rotations`]).
+    pub rotations: RotationSet,
+}
+
+/// A [`BootstrapConfig`] resolved against a modulus chain.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BootstrapPlan {
+    config: BootstrapConfig,
+    chain: ModulusChain,
+    slots: usize,
+    period: usize,
+    k: f64,
+    scale_up: i64,
+    rho: f64,
+    cts: Vec<LinearTransform>,
+    reduction: ModReduction,
+    reduced_scale: f64,
+    stc: Vec<LinearTransform>,
+    trace_steps: Vec<usize>,
+    levels: StageLevels,
+    profile: BootstrapProfile,
+}
+
+/// How SlotsToCoeffs spreads a change of scale of `log_ratio` bits (negative: down) over its
+/// `factors` factors, as `log2(sigma_f / q_f)`. A diagonal's rounding error is absolute, so a
+/// factor may lose as many bits as its inputs are small: the first factor's inputs (the
+/// reduced values, `2 pi / rho` of the message) take `log_small` more of the drop than the
+/// others, which share the rest evenly.
+fn stc_scale_shares(log_ratio: f64, factors: usize, log_small: f64) -> Vec<f64> {
+    if factors == 1 || log_ratio >= 0.0 {
+        return vec![log_ratio / factors as f64; factors];
+    }
+    // first = rest + log_small, first + (factors - 1) rest = log_ratio.
+    let rest = ((log_ratio - log_small) / factors as f64).min(0.0);
+    let first = log_ratio - rest * (factors - 1) as f64;
+    std::iter::once(first).chain(std::iter::repeat_n(rest, factors - 1)).collect()
+}
+
+/// Baby rotations cost about this fraction of a giant one (they share a decomposition).
+const BABY_COST: f64 = 0.5;
+
+impl BootstrapPlan {
+    /// Resolves `config` against `chain`.
+    ///
+    /// # Errors
+    /// [`CkksError::BootstrapSlots`] for a slot count that is not a power of two up to `N/2`;
+    /// [`CkksError::BootstrapLevels`] when the chain's bootstrapping levels are not exactly the
+    /// plan's; [`CkksError::InvalidParameters`] when `q_0` is too small for the message ratio
+    /// or a scale does not fit.
+    pub fn new(chain: &ModulusChain, config: &BootstrapConfig) -> Result<Self> {
+        let half = chain.slots();
+        let slots = config.slots.unwrap_or(half);
+        if !slots.is_power_of_two() || slots > half {
+            return Err(CkksError::BootstrapSlots { slots, max: half });
+        }
+        let stages = dft::log2(slots);
+        let c = config.cts_levels.clamp(1, stages.max(1));
+        let s = config.stc_levels.clamp(1, stages.max(1));
+        let reduction = config.mod_reduction();
+        let levels =
+            StageLevels { coeffs_to_slots: c, eval_mod: reduction.depth(), slots_to_coeffs: s };
+        if chain.bootstrap_levels() != levels.total() {
+            return Err(CkksError::BootstrapLevels {
+                needed: levels.total(),
+                available: chain.bootstrap_levels(),
+                reason: format!(
+                    "CoeffsToSlots {c}, the modular reduction {}, SlotsToCoeffs {s}: build the \
+                     parameters with BootstrapConfig::prime_bits as bootstrap_prime_bits",
+                    levels.eval_mod
+                ),
+            });
+        }
+        let top = chain.max_level();
+        let q0 = chain.q_primes()[0] as f64;
+        let s0 = chain.scale(0);
+        let scale_up = (q0 / (2f64.powi(config.log_message_ratio as i32) * s0)).round().max(1.0);
+        let rho = q0 / (scale_up * s0);
+        if rho < 4.0 * config.input_bound {
+            return Err(CkksError::InvalidParameters(format!(
+                "q_0 / (scale at level 0) = 2^{:.1} leaves no room for messages up to {}: use a \
+                 larger first prime",
+                rho.log2(),
+                config.input_bound
+            )));
+        }
+        let period = if slots == half { half } else { 2 * slots };
+        let g = chain.n() / (2 * slots);
+        let trace_steps = (0..dft::log2(g)).map(|i| slots << i).collect();
+        let cts =
+            Self::factors_offsets(&dft::encoding_stages(slots, period), period, c, slots, true)
+                .into_iter()
+                .enumerate()
+                .map(|(f, offsets)| {
+                    let level = top - f;
+                    let q = chain.q_primes()[level] as f64;
+                    LinearTransform::arrange(&offsets, period, level, q, BABY_COST)
+                })
+                .collect();
+        let mut plan = Self {
+            config: config.clone(),
+            chain: chain.clone(),
+            slots,
+            period,
+            k: config.k(),
+            scale_up: scale_up as i64,
+            rho,
+            cts,
+            reduction,
+            reduced_scale: 0.0,
+            stc: Vec::new(),
+            trace_steps,
+            levels,
+            profile: BootstrapProfile {
+                counts: OpCounts::default(),
+                rotations: RotationSet::default(),
+            },
+        };
+        // The reduction's output scale (a symbolic run) fixes the SlotsToCoeffs scales.
+        let sym = SymbolicEvaluator::new(chain.clone());
+        let em_level = top - c;
+        let w = plan.reduction.evaluate(&sym, &Meta::fresh(em_level, q0))?;
+        plan.reduced_scale = w.scale;
+        let mut scale = w.scale;
+        let target = chain.scale(top - levels.total());
+        let offsets =
+            Self::factors_offsets(&dft::decoding_stages(slots, period), period, s, slots, false);
+        let shares = stc_scale_shares((target / scale).log2(), s, (2.0 * PI / rho).log2());
+        for (f, offsets) in offsets.into_iter().enumerate() {
+            let level = w.level - f;
+            let q = chain.q_primes()[level] as f64;
+            let sigma = if f + 1 == s { q * target / scale } else { q * shares[f].exp2() };
+            if !(sigma.is_finite() && sigma >= 1.0) {
+                return Err(CkksError::InvalidParameters(format!(
+                    "SlotsToCoeffs cannot go from scale 2^{:.1} to 2^{:.1} with its primes",
+                    scale.log2(),
+                    target.log2()
+                )));
+            }
+            scale = scale * sigma / q;
+            plan.stc.push(LinearTransform::arrange(&offsets, period, level, sigma, BABY_COST));
+        }
+        plan.profile = plan.measure()?;
+        Ok(plan)
+    }
+
+    /// The diagonal offsets of the merged factors (structure only: the offsets of a product
+    /// are the sums of its factors' offsets; the sparse extras add `n`).
+    fn factors_offsets(
+        stages: &[DiagMatrix],
+        period: usize,
+        factors: usize,
+        slots: usize,
+        encoding: bool,
+    ) -> Vec<Vec<usize>> {
+        let sizes = dft::group_sizes(stages.len(), factors);
+        let mut it = stages.iter();
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(f, &size)| {
+                let mut set = std::collections::BTreeSet::from([0usize]);
+                // SlotsToCoeffs of sparse slots starts with (w_top + i w_bottom) copied to both
+                // halves: offsets 0 and n.
+                if !encoding && f == 0 && period == 2 * slots {
+                    set.insert(slots);
+                }
+                for st in it.by_ref().take(size) {
+                    set = set
+                        .iter()
+                        .flat_map(|&a| st.diags.keys().map(move |&b| (a + b) % period))
+                        .collect();
+                }
+                set.into_iter().collect()
+            })
+            .collect()
+    }
+
+    /// The factors with their values: CoeffsToSlots (last factor) times `1 / (2 K g)` (the conjugate sum
+    /// doubles, the trace multiplies by `g = N / 2n`), rows of the second half times `-i` for
+    /// sparse slots; SlotsToCoeffs times `rho / (2 pi)`, after the sparse combination
+    /// `(w_top + i w_bottom)` in both halves.
+    pub(crate) fn matrices(&self) -> (Vec<DiagMatrix>, Vec<DiagMatrix>) {
+        let (n, p) = (self.slots, self.period);
+        let sparse = p == 2 * n;
+        let g = self.chain.n() / (2 * n);
+        let mut cts = dft::merge(&dft::encoding_stages(n, p), p, self.cts.len());
+        // The constant goes into the last factor: the diagonals' rounding error is absolute, and
+        // the first factor's inputs (the raised slots, about K sqrt(N)) are the largest.
+        let last = cts.len() - 1;
+        cts[last].scale(Complex64::new(1.0 / (2.0 * self.k * g as f64), 0.0));
+        if sparse {
+            let d: Vec<Complex64> = (0..p)
+                .map(|r| if r < n { Complex64::new(1.0, 0.0) } else { Complex64::new(0.0, -1.0) })
+                .collect();
+            cts.last_mut().expect("one factor at least").scale_rows(&d);
+        }
+        let mut stc = dft::merge(&dft::decoding_stages(n, p), p, self.stc.len());
+        if sparse {
+            let (one, i) = (Complex64::new(1.0, 0.0), Complex64::new(0.0, 1.0));
+            let mut combine = DiagMatrix { period: p, diags: Default::default() };
+            combine.diags.insert(0, (0..p).map(|r| if r < n { one } else { i }).collect());
+            combine.diags.insert(n, (0..p).map(|r| if r < n { i } else { one }).collect());
+            stc[0] = stc[0].mul(&combine);
+        }
+        stc[0].scale(Complex64::new(self.rho / (2.0 * PI), 0.0));
+        (cts, stc)
+    }
+
+    // ----- rules ---------------------------------------------------------------------
+
+    /// The precondition of bootstrapping `a` and the metadata of the result, the same for
+    /// every evaluator: two components; at level 0, the nominal scale of level 0 (a value
+    /// above level 0 is aligned to it first); the result is at [`BootstrapPlan::output_level`]
+    /// and its nominal scale.
+    ///
+    /// # Errors
+    /// [`CkksError::NeedsRelinearization`], [`CkksError::BootstrapScale`].
+    pub fn check_input(&self, a: &Meta) -> Result<Meta> {
+        rules::check_linear(a, "bootstrapping")?;
+        if a.level == 0 && !rules::scales_match(a.scale, self.chain.scale(0)) {
+            return Err(CkksError::BootstrapScale {
+                found_log2: a.scale.log2(),
+                expected_log2: self.chain.scale(0).log2(),
+            });
+        }
+        let level = self.output_level();
+        Ok(Meta::fresh(level, self.chain.scale(level)))
+    }
+
+    /// Checks that an evaluator's chain is the plan's.
+    ///
+    /// # Errors
+    /// [`CkksError::InvalidParameters`].
+    pub fn check_chain(&self, chain: &ModulusChain) -> Result<()> {
+        if chain != &self.chain {
+            return Err(CkksError::InvalidParameters(
+                "the bootstrapping plan was made for another parameter set".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The projection bootstrapping computes, on exact slots: identity for full slots; for
+    /// `n` sparse slots, the average of the `N / 2n` copies (identity on `n`-periodic slots).
+    ///
+    /// # Errors
+    /// [`CkksError::BootstrapRange`] for a slot beyond the configuration's input bound.
+    pub fn ideal(&self, slots: &[Complex64]) -> Result<Vec<Complex64>> {
+        let max = slots.iter().map(|z| z.norm()).fold(0.0, f64::max);
+        if max.is_nan() || max > self.config.input_bound {
+            return Err(CkksError::BootstrapRange { value: max, bound: self.config.input_bound });
+        }
+        let n = self.slots;
+        let copies = slots.len() / n;
+        let avg: Vec<Complex64> = (0..n)
+            .map(|j| (0..copies).map(|c| slots[j + c * n]).sum::<Complex64>() / copies as f64)
+            .collect();
+        Ok((0..slots.len()).map(|r| avg[r % n]).collect())
+    }
+
+    // ----- accessors -----------------------------------------------------------------
+
+    /// The configuration.
+    pub fn config(&self) -> &BootstrapConfig {
+        &self.config
+    }
+
+    /// The chain it was resolved against.
+    pub fn chain(&self) -> &ModulusChain {
+        &self.chain
+    }
+
+    /// Slots bootstrapped.
+    pub fn slots(&self) -> usize {
+        self.slots
+    }
+
+    /// Whether all `N/2` slots are bootstrapped (two modular reductions).
+    pub fn is_full(&self) -> bool {
+        self.slots == self.chain.slots()
+    }
+
+    /// The level bootstrapping leaves its output at (the top circuit level).
+    pub fn output_level(&self) -> usize {
+        self.chain.max_level() - self.levels.total()
+    }
+
+    /// Levels consumed per stage.
+    pub fn levels(&self) -> StageLevels {
+        self.levels
+    }
+
+    /// The interval half-width `K` of the modular reduction.
+    pub fn k(&self) -> f64 {
+        self.k
+    }
+
+    /// The integer a level-0 input is multiplied by (no level) to bring `q_0 / scale` near
+    /// `2^log_message_ratio`.
+    pub fn scale_up(&self) -> i64 {
+        self.scale_up
+    }
+
+    /// The message ratio `rho = q_0 / (scale_up s_0)`: a slot value `z` is `z / rho` of `q_0`
+    /// during the modular reduction.
+    pub fn message_ratio(&self) -> f64 {
+        self.rho
+    }
+
+    /// The scale given to the raised ciphertext: `q_0` (its slots hold coefficients over `q_0`).
+    pub fn raised_scale(&self) -> f64 {
+        self.chain.q_primes()[0] as f64
+    }
+
+    /// The level of the modular reduction's input (CoeffsToSlots' output).
+    pub fn reduction_level(&self) -> usize {
+        self.chain.max_level() - self.levels.coeffs_to_slots
+    }
+
+    /// The level and scale of the modular reduction's output (SlotsToCoeffs' input).
+    pub fn reduced(&self) -> (usize, f64) {
+        (self.reduction_level() - self.levels.eval_mod, self.reduced_scale)
+    }
+
+    /// The modular reduction.
+    pub fn reduction(&self) -> &ModReduction {
+        &self.reduction
+    }
+
+    /// The CoeffsToSlots and SlotsToCoeffs factors, arranged.
+    pub fn transforms(&self) -> (&[LinearTransform], &[LinearTransform]) {
+        (&self.cts, &self.stc)
+    }
+
+    /// The rotations of the trace (sparse slots).
+    pub fn trace_steps(&self) -> &[usize] {
+        &self.trace_steps
+    }
+
+    /// The work of one bootstrap.
+    pub fn profile(&self) -> &BootstrapProfile {
+        &self.profile
+    }
+
+    /// The rotation steps (the trace's) and conjugation whose Galois keys the evaluation key
+    /// set must hold ([`BootstrapProfile::rotations`]).
+    pub fn rotations(&self) -> &RotationSet {
+        &self.profile.rotations
+    }
+
+    /// A printable explanation: stages and levels, the modular reduction, the secret, the
+    /// work of one bootstrap.
+    pub fn summary(&self) -> String {
+        let c = &self.profile.counts;
+        let l = &self.levels;
+        let (cts, stc) = (&self.cts, &self.stc);
+        let diags = |lts: &[LinearTransform]| {
+            lts.iter().map(|t| t.diagonals().to_string()).collect::<Vec<_>>().join("+")
+        };
+        format!(
+            "bootstrapping {slots} slots ({kind}): levels {top} -> {out}; CoeffsToSlots {c1} levels \
+             ({d1} diagonals), modular reduction {e} levels (cosine of degree {deg} on [-{k}, {k}], \
+             {r} double angles{asin}, approximation error 2^{err:.1}), SlotsToCoeffs {s1} levels ({d2} \
+             diagonals)\n\
+             secret: uniform ternary, encapsulated at level 0 in an ephemeral secret of Hamming \
+             weight {h} (|I| <= {ib}, failure probability 0); message ratio q_0 / |m| = 2^{rho:.2} \
+             (input x {up}); error bound before noise for |z| <= {bound}: 2^{apx:.1}\n\
+             one bootstrap: {ks} key switches ({rot} rotations, {hr} of them hoisted, {cj} \
+             conjugations, {rl} relinearizations, {en} encapsulation); keys: {tk} rotation keys of \
+             the transforms (each restricted to its level), {ek} of the trace, conjugation, \
+             relinearization, encapsulation",
+            slots = self.slots,
+            kind = if self.is_full() { "full" } else { "sparse" },
+            top = self.chain.max_level(),
+            out = self.output_level(),
+            c1 = l.coeffs_to_slots,
+            d1 = diags(cts),
+            e = l.eval_mod,
+            deg = self.reduction.poly.degree(),
+            k = self.k,
+            r = self.reduction.double_angles,
+            asin = if self.reduction.arcsine.is_some() { ", arcsine correction" } else { "" },
+            err = self.reduction.max_error().log2(),
+            s1 = l.slots_to_coeffs,
+            d2 = diags(stc),
+            h = self.config.hamming_weight,
+            ib = self.config.hamming_weight / 2,
+            rho = self.rho.log2(),
+            up = self.scale_up,
+            bound = self.config.input_bound,
+            apx = self.approximation_error().log2(),
+            ks = c.key_switches(),
+            rot = c.rotations,
+            hr = c.hoisted_rotations,
+            cj = c.conjugations,
+            rl = c.relinearizations,
+            en = c.encapsulations,
+            tk = self.transform_rotations().len(),
+            ek = self.profile.rotations.steps.len(),
+        )
+    }
+
+    /// The worst-case error bound of the approximation on a message of magnitude at most
+    /// `input_bound`, in slot units, before noise: the sine's series term
+    /// ([`ModReduction::series_error`]) and the polynomial's error times `rho / (2 pi)`.
+    pub fn approximation_error(&self) -> f64 {
+        let b = self.config.input_bound;
+        self.reduction.series_error(b, self.rho)
+            + self.reduction.max_error() * self.rho / (2.0 * PI)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ParametersLiteral;
+
+    #[test]
+    fn factor_matrices_compose_to_the_embedding() {
+        for slots in [None, Some(8)] {
+            let config = BootstrapConfig {
+                slots,
+                cts_levels: 2,
+                stc_levels: 2,
+                ..BootstrapConfig::default()
+            };
+            let mut lit = ParametersLiteral::with_levels(8, 1, 60, 40, 61, 1);
+            lit.bootstrap_prime_bits = config.prime_bits(60, 8);
+            let chain = ModulusChain::from_literal(&lit).unwrap();
+            let plan = BootstrapPlan::new(&chain, &config).unwrap();
+            let (cts, stc) = plan.matrices();
+            let (n, p) = (plan.slots, plan.period);
+            let mut prng = crate::Prng::from_u64_seed(2);
+            let mut f = || (prng.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0;
+            let u: Vec<Complex64> = (0..n).map(|_| Complex64::new(f(), f())).collect();
+            let z =
+                dft::decoding_stages(n, n).iter().fold(dft::bit_reversed(&u), |v, s| s.apply(&v));
+            // StC of the real and imaginary parts (sparse: side by side) gives z rho / 2 pi.
+            let k = plan.rho / (2.0 * PI);
+            let input: Vec<Complex64> = if p == 2 * n {
+                u.iter()
+                    .map(|x| Complex64::new(x.re, 0.0))
+                    .chain(u.iter().map(|x| Complex64::new(x.im, 0.0)))
+                    .collect()
+            } else {
+                u.clone()
+            };
+            let input = if p == 2 * n {
+                let b = dft::bit_reversed(&u);
+                b.iter()
+                    .map(|x| Complex64::new(x.re, 0.0))
+                    .chain(b.iter().map(|x| Complex64::new(x.im, 0.0)))
+                    .collect()
+            } else {
+                dft::bit_reversed(&input)
+            };
+            let out = stc.iter().fold(input, |v, m| m.apply(&v));
+            for r in 0..p {
+                assert!(
+                    (out[r] - z[r % n] * k).norm() < 1e-9 * k,
+                    "StC slot {r}: {} vs {}",
+                    out[r],
+                    z[r % n] * k
+                );
+            }
+            // CtS: from z (repeated to the period) back to the packed coefficients / 2K g.
+            let zz: Vec<Complex64> = (0..p).map(|r| z[r % n]).collect();
+            let back = cts.iter().fold(zz, |v, m| m.apply(&v));
+            let g = chain.n() / (2 * n);
+            let c = 1.0 / (2.0 * plan.k * g as f64);
+            let b = dft::bit_reversed(&u);
+            for r in 0..p {
+                let want = if r < n { b[r] } else { b[r - n] * Complex64::new(0.0, -1.0) } * c;
+                assert!((back[r] - want).norm() < 1e-12, "CtS slot {r}");
+            }
+        }
+    }
+}
