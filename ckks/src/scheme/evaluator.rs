@@ -10,6 +10,7 @@ use super::keyswitch::{decompose, inner_product, key_switch, mod_down};
 use super::rules;
 use crate::error::{CkksError, Result};
 use crate::math::poly::for_each_limb;
+use crate::math::simd::pointwise;
 use crate::math::{Basis, Eval, RnsPoly};
 use std::sync::Arc;
 
@@ -381,9 +382,7 @@ impl Evaluator {
                 let mut tmp = vec![0; n];
                 crate::math::rns::centred_lift(&last, ql.value(), q, &mut tmp);
                 t.forward(&mut tmp);
-                for (x, &y) in limb.iter_mut().zip(&tmp) {
-                    *x = q.mul_shoup(*x + q.value() - y, w, ws);
-                }
+                pointwise::sub_mul_const(limb, Some(&tmp), (w, ws), None, q);
             });
         }
         a.level = m.level;

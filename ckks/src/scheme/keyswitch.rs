@@ -5,7 +5,7 @@
 
 use super::context::Context;
 use super::keys::SwitchingKey;
-use crate::math::simd::ProductSums;
+use crate::math::simd::{pointwise, ProductSums};
 use crate::math::{Eval, RnsPoly};
 use rayon::prelude::*;
 
@@ -96,11 +96,8 @@ pub(crate) fn mod_down(ctx: &Context, mut x: RnsPoly<Eval>, level: usize) -> Rns
             let t = &basis_q[i];
             t.forward(ci);
             let q = t.modulus();
-            let (w, ws) = p_inv[i];
-            for (a, &b) in xi.iter_mut().zip(ci.iter()) {
-                // (x - conv) * P^-1; x - conv + 2q keeps the lazy product input positive.
-                *a = q.mul_shoup(*a + q.value() - b, w, ws);
-            }
+            // (x - conv) * P^-1.
+            pointwise::sub_mul_const(xi, Some(ci), p_inv[i], None, q);
         },
     );
     x
@@ -183,13 +180,10 @@ pub(crate) fn key_switch(
             inner(t, buf, sums, o0, o1);
             let table = &basis_qp[t];
             let q = table.modulus();
-            let (w, ws) = p_inv[t];
             for (o, pr) in [o0, o1].into_iter().zip(&prep) {
                 down.finish(pr, t, buf);
                 table.forward(buf);
-                for (a, &b) in o.iter_mut().zip(buf.iter()) {
-                    *a = q.mul_shoup(*a + q.value() - b, w, ws);
-                }
+                pointwise::sub_mul_const(o, Some(buf), p_inv[t], None, q);
             }
         });
     let [out0, out1] = out;

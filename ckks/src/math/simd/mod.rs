@@ -227,8 +227,10 @@ impl NttKernel {
 
 mod elementwise;
 pub use elementwise::{
-    centred_lift_small, conversion_sums, conversion_sums_available, ProductSums, SumTerm,
+    centred_lift, centred_lift_on, centred_lift_small, centred_lift_small_on, conversion_sums,
+    conversion_sums_available, conversion_sums_on, ProductSums, SumTerm,
 };
+pub mod pointwise;
 
 #[cfg(test)]
 mod tests;

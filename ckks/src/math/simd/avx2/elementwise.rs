@@ -56,9 +56,9 @@ pub(crate) unsafe fn centred_lift_small(input: &[u64], output: &mut [u64], a: u6
     }
 }
 
-/// Constants of the double-precision sums for one prime `q < 2^51`.
-struct Consts {
-    q: __m256d,
+/// Constants of the double-precision arithmetic for one prime `q < 2^51`.
+pub(super) struct Consts {
+    pub(super) q: __m256d,
     q_inv: __m256d,
     magic: __m256d,
     magic_bits: __m256i,
@@ -66,7 +66,7 @@ struct Consts {
 
 impl Consts {
     #[inline(always)]
-    unsafe fn new(q: u64) -> Self {
+    pub(super) unsafe fn new(q: u64) -> Self {
         let magic = _mm256_set1_pd(4503599627370496.0);
         Self {
             q: _mm256_set1_pd(q as f64),
@@ -78,7 +78,7 @@ impl Consts {
 
     /// `u64` lanes below `2^52` as `f64`.
     #[inline(always)]
-    unsafe fn to_f64(&self, x: __m256i) -> __m256d {
+    pub(super) unsafe fn to_f64(&self, x: __m256i) -> __m256d {
         _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(x, self.magic_bits)), self.magic)
     }
 
@@ -86,7 +86,7 @@ impl Consts {
     /// 1.25 of `x y / q` (three roundings of relative size `2^-53` on a value below `2^51`), so
     /// the result, exact (see `avx2/mod.rs`), lies in `(-1.25 q, 1.25 q)`.
     #[inline(always)]
-    unsafe fn mul_mod(&self, x: __m256d, y: __m256d) -> __m256d {
+    pub(super) unsafe fn mul_mod(&self, x: __m256d, y: __m256d) -> __m256d {
         let h = _mm256_mul_pd(x, y);
         let l = _mm256_fmsub_pd(x, y, h);
         let k = _mm256_round_pd::<ROUND>(_mm256_mul_pd(h, self.q_inv));
@@ -97,16 +97,31 @@ impl Consts {
     /// `0 <= x < 2^51` and `m < q` (two roundings on a value below `2^51`: the estimate is within
     /// one of `x m / q`, and exact when that is an integer), computed exactly as in `avx2/mod.rs`.
     #[inline(always)]
-    unsafe fn mul_mod_shoup(&self, x: __m256d, m: __m256d, mq: __m256d) -> __m256d {
+    pub(super) unsafe fn mul_mod_shoup(&self, x: __m256d, m: __m256d, mq: __m256d) -> __m256d {
         let k = _mm256_round_pd::<ROUND>(_mm256_mul_pd(x, mq));
         let h = _mm256_mul_pd(x, m);
         let l = _mm256_fmsub_pd(x, m, h);
         _mm256_add_pd(_mm256_fnmadd_pd(k, self.q, h), l)
     }
 
+    /// An integer `|x| < 2^53` as its residue in `[0, q)`, in `u64` lanes: centred, then `q` added
+    /// where negative.
+    #[inline(always)]
+    pub(super) unsafe fn canonical(&self, x: __m256d) -> __m256i {
+        let r = self.centre(x);
+        let neg = _mm256_cmp_pd::<_CMP_LT_OQ>(r, _mm256_setzero_pd());
+        self.to_u64(_mm256_add_pd(r, _mm256_and_pd(neg, self.q)))
+    }
+
+    /// Canonical `f64` residues (integers in `[0, q)`) as `u64`.
+    #[inline(always)]
+    pub(super) unsafe fn to_u64(&self, x: __m256d) -> __m256i {
+        _mm256_xor_si256(_mm256_castpd_si256(_mm256_add_pd(x, self.magic)), self.magic_bits)
+    }
+
     /// `x - round(x / q) q` in `(-0.51 q, 0.51 q)` for integers `|x| < 2^53`.
     #[inline(always)]
-    unsafe fn centre(&self, x: __m256d) -> __m256d {
+    pub(super) unsafe fn centre(&self, x: __m256d) -> __m256d {
         let k = _mm256_round_pd::<ROUND>(_mm256_mul_pd(x, self.q_inv));
         _mm256_fnmadd_pd(k, self.q, x)
     }
@@ -164,13 +179,8 @@ pub(crate) unsafe fn mac2(
 pub(crate) unsafe fn finish(acc: &[f64], out: &mut [u64], q: u64) {
     debug_assert!(acc.len() == out.len() && acc.len().is_multiple_of(4));
     let k = Consts::new(q);
-    let zero = _mm256_setzero_pd();
     for c in (0..acc.len()).step_by(4) {
-        let r = k.centre(_mm256_loadu_pd(acc.as_ptr().add(c)));
-        let neg = _mm256_cmp_pd::<_CMP_LT_OQ>(r, zero);
-        let r = _mm256_add_pd(r, _mm256_and_pd(neg, k.q));
-        let bits = _mm256_xor_si256(_mm256_castpd_si256(_mm256_add_pd(r, k.magic)), k.magic_bits);
-        store(out.as_mut_ptr().add(c), bits);
+        store(out.as_mut_ptr().add(c), k.canonical(_mm256_loadu_pd(acc.as_ptr().add(c))));
     }
 }
 
@@ -209,27 +219,45 @@ pub(crate) unsafe fn conversion_sums(terms: &[Term<'_>], b: u64, out: &mut [u64]
     debug_assert!(n.is_multiple_of(4) && b < 1 << SUMS_MAX_BITS);
     debug_assert!(terms.iter().all(|t| t.x.len() == n && t.m < b as f64));
     let k = Consts::new(b);
-    let zero = _mm256_setzero_pd();
-    let low32 = _mm256_set1_epi64x(0xffff_ffff);
-    for c in (0..n).step_by(4) {
-        let mut acc = zero;
+    // Two blocks of four coefficients at a time: two independent chains of additions (one chain
+    // is latency-bound), the same arithmetic per coefficient.
+    let pairs = n / 8 * 8;
+    for c in (0..pairs).step_by(8) {
+        let (mut acc0, mut acc1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
         for (i, t) in terms.iter().enumerate() {
-            let w = load(t.x.as_ptr().add(c));
-            let w = match t.part {
-                Part::Whole => w,
-                Part::Low => _mm256_and_si256(w, low32),
-                Part::High => _mm256_srli_epi64::<32>(w),
-            };
-            let r = k.mul_mod_shoup(k.to_f64(w), _mm256_set1_pd(t.m), _mm256_set1_pd(t.mq));
+            let (m, mq) = (_mm256_set1_pd(t.m), _mm256_set1_pd(t.mq));
+            let x0 = part(t.part, load(t.x.as_ptr().add(c)));
+            let x1 = part(t.part, load(t.x.as_ptr().add(c + 4)));
+            acc0 = _mm256_add_pd(acc0, k.mul_mod_shoup(k.to_f64(x0), m, mq));
+            acc1 = _mm256_add_pd(acc1, k.mul_mod_shoup(k.to_f64(x1), m, mq));
+            if i % 3 == 2 {
+                acc0 = k.centre(acc0);
+                acc1 = k.centre(acc1);
+            }
+        }
+        store(out.as_mut_ptr().add(c), k.canonical(acc0));
+        store(out.as_mut_ptr().add(c + 4), k.canonical(acc1));
+    }
+    for c in (pairs..n).step_by(4) {
+        let mut acc = _mm256_setzero_pd();
+        for (i, t) in terms.iter().enumerate() {
+            let x = part(t.part, load(t.x.as_ptr().add(c)));
+            let r = k.mul_mod_shoup(k.to_f64(x), _mm256_set1_pd(t.m), _mm256_set1_pd(t.mq));
             acc = _mm256_add_pd(acc, r);
             if i % 3 == 2 {
                 acc = k.centre(acc);
             }
         }
-        let r = k.centre(acc);
-        let neg = _mm256_cmp_pd::<_CMP_LT_OQ>(r, zero);
-        let r = _mm256_add_pd(r, _mm256_and_pd(neg, k.q));
-        let bits = _mm256_xor_si256(_mm256_castpd_si256(_mm256_add_pd(r, k.magic)), k.magic_bits);
-        store(out.as_mut_ptr().add(c), bits);
+        store(out.as_mut_ptr().add(c), k.canonical(acc));
+    }
+}
+
+/// The bits of `w` that `p` names.
+#[inline(always)]
+unsafe fn part(p: Part, w: __m256i) -> __m256i {
+    match p {
+        Part::Whole => w,
+        Part::Low => _mm256_and_si256(w, _mm256_set1_epi64x(0xffff_ffff)),
+        Part::High => _mm256_srli_epi64::<32>(w),
     }
 }

@@ -26,7 +26,9 @@
 //! tables only when [`super::Path::Avx2`] is supported.
 
 pub(crate) mod elementwise;
+pub(crate) mod pointwise;
 mod stages;
+pub(crate) mod wide;
 
 use super::Twiddles;
 use stages::{forward_impl, inverse_impl};
@@ -72,7 +74,7 @@ unsafe fn csub_pd(x: __m256d, m: __m256d) -> __m256d {
 
 /// `x >= m ? x - m : x` on `u64` lanes below `2^63`.
 #[inline(always)]
-unsafe fn csub_epi64(x: __m256i, m: __m256i) -> __m256i {
+pub(super) unsafe fn csub_epi64(x: __m256i, m: __m256i) -> __m256i {
     let t = _mm256_sub_epi64(x, m);
     si(_mm256_blendv_pd(pd(t), pd(x), pd(t)))
 }
@@ -183,15 +185,15 @@ impl<const WIDE: bool> Arith for Float<WIDE> {
 }
 
 /// 64-bit integer arithmetic for `q < 2^61`; companions are Shoup's `floor(w 2^64 / q)`.
-struct Int {
-    q: __m256i,
-    two_q: __m256i,
-    q_hi: __m256i,
+pub(super) struct Int {
+    pub(super) q: __m256i,
+    pub(super) two_q: __m256i,
+    pub(super) q_hi: __m256i,
 }
 
 impl Int {
     #[inline(always)]
-    unsafe fn new(q: u64) -> Self {
+    pub(super) unsafe fn new(q: u64) -> Self {
         Self {
             q: _mm256_set1_epi64x(q as i64),
             two_q: _mm256_set1_epi64x((2 * q) as i64),
@@ -208,7 +210,7 @@ impl Int {
     /// carry chain, is also an idiom LLVM recognises and turns into four scalar `mul`s with lane
     /// extractions: 2x slower here.)
     #[inline(always)]
-    unsafe fn mul_shoup_lazy(&self, y: __m256i, w: __m256i, wc: __m256i) -> __m256i {
+    pub(super) unsafe fn mul_shoup_lazy(&self, y: __m256i, w: __m256i, wc: __m256i) -> __m256i {
         let y_hi = _mm256_srli_epi64::<32>(y);
         let wc_hi = _mm256_srli_epi64::<32>(wc);
         let lh = _mm256_mul_epu32(y, wc_hi);
