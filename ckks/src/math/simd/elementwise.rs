@@ -175,6 +175,83 @@ pub struct ProductSums {
     q: Modulus,
     terms: usize,
     inner: Sums,
+    /// The buffers of the other kernels used since this object was made.
+    spare: Vec<Sums>,
+}
+
+/// Which kernel sums the products.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    #[cfg(target_arch = "x86_64")]
+    Ifma,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx2Wide,
+    Portable,
+}
+
+impl Kind {
+    /// The kernel of path `p` for `n` coefficients modulo `q` (the portable code if the CPU lacks
+    /// the path or it has no kernel for this width).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+    fn of(p: Path, q: &Modulus, n: usize) -> Kind {
+        #[cfg(target_arch = "x86_64")]
+        if p == Path::Ifma
+            && p.is_supported()
+            && q.bits() <= super::ifma::MAX_BITS
+            && n.is_multiple_of(8)
+        {
+            return Kind::Ifma;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if p >= Path::Avx2 && Path::Avx2.is_supported() && n.is_multiple_of(4) {
+            return if q.bits() <= super::avx2::elementwise::SUMS_MAX_BITS {
+                Kind::Avx2
+            } else {
+                Kind::Avx2Wide
+            };
+        }
+        Kind::Portable
+    }
+}
+
+impl Sums {
+    fn new(kind: Kind, n: usize) -> Self {
+        match kind {
+            #[cfg(target_arch = "x86_64")]
+            Kind::Ifma => Sums::Ifma(vec![0; 4 * n]),
+            #[cfg(target_arch = "x86_64")]
+            Kind::Avx2 => Sums::Avx2(vec![0.0; n], vec![0.0; n]),
+            #[cfg(target_arch = "x86_64")]
+            Kind::Avx2Wide => Sums::Avx2Wide(vec![0; 4 * n]),
+            Kind::Portable => Sums::Portable(vec![0; n], vec![0; n]),
+        }
+    }
+
+    fn kind(&self) -> Kind {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Sums::Ifma(_) => Kind::Ifma,
+            #[cfg(target_arch = "x86_64")]
+            Sums::Avx2(..) => Kind::Avx2,
+            #[cfg(target_arch = "x86_64")]
+            Sums::Avx2Wide(_) => Kind::Avx2Wide,
+            Sums::Portable(..) => Kind::Portable,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Sums::Ifma(acc) => acc.len() / 4,
+            #[cfg(target_arch = "x86_64")]
+            Sums::Avx2(acc, _) => acc.len(),
+            #[cfg(target_arch = "x86_64")]
+            Sums::Avx2Wide(acc) => acc.len() / 4,
+            Sums::Portable(acc, _) => acc.len(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -201,67 +278,35 @@ impl ProductSums {
         Self::on(path(), q, n)
     }
 
-    /// Empties the sums for another limb of `n` coefficients modulo `q`, keeping the buffers when
-    /// the kernel stays the same (key switching reuses one per thread instead of allocating and
-    /// zeroing two limbs per prime).
+    /// Empties the sums for another limb of `n` coefficients modulo `q`, keeping the buffers of
+    /// every kernel used so far (key switching reuses one per thread over primes of several
+    /// widths instead of allocating and zeroing two limbs per prime).
     pub fn reset(&mut self, q: &Modulus, n: usize) {
-        let fresh = Self::on(self.path, q, n);
-        if std::mem::discriminant(&fresh.inner) == std::mem::discriminant(&self.inner)
-            && self.len() == n
-        {
-            self.q = *q;
-            self.terms = 0;
-            #[cfg(target_arch = "x86_64")]
-            if let Sums::Ifma(acc) = &mut self.inner {
-                acc.fill(0);
+        let want = Kind::of(self.path, q, n);
+        if self.inner.kind() != want || self.inner.len() != n {
+            let next = match self.spare.iter().position(|s| s.kind() == want && s.len() == n) {
+                Some(i) => self.spare.swap_remove(i),
+                None => Sums::new(want, n),
+            };
+            let old = std::mem::replace(&mut self.inner, next);
+            self.spare.retain(|s| s.len() == n);
+            if old.len() == n {
+                self.spare.push(old);
             }
-        } else {
-            *self = fresh;
         }
-    }
-
-    fn len(&self) -> usize {
-        match &self.inner {
-            #[cfg(target_arch = "x86_64")]
-            Sums::Ifma(acc) => acc.len() / 4,
-            #[cfg(target_arch = "x86_64")]
-            Sums::Avx2(acc, _) => acc.len(),
-            #[cfg(target_arch = "x86_64")]
-            Sums::Avx2Wide(acc) => acc.len() / 4,
-            Sums::Portable(acc, _) => acc.len(),
+        self.q = *q;
+        self.terms = 0;
+        #[cfg(target_arch = "x86_64")]
+        if let Sums::Ifma(acc) = &mut self.inner {
+            acc.fill(0);
         }
     }
 
     /// Zero sums on a given path (the portable code if the CPU lacks it or it has no kernel for
     /// this width).
-    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
     pub fn on(p: Path, q: &Modulus, n: usize) -> Self {
-        #[cfg(target_arch = "x86_64")]
-        if p == Path::Ifma
-            && p.is_supported()
-            && q.bits() <= super::ifma::MAX_BITS
-            && n.is_multiple_of(8)
-        {
-            return Self { path: p, q: *q, terms: 0, inner: Sums::Ifma(vec![0; 4 * n]) };
-        }
-        #[cfg(target_arch = "x86_64")]
-        if p >= Path::Avx2
-            && Path::Avx2.is_supported()
-            && q.bits() <= super::avx2::elementwise::SUMS_MAX_BITS
-            && n.is_multiple_of(4)
-        {
-            return Self {
-                path: p,
-                q: *q,
-                terms: 0,
-                inner: Sums::Avx2(vec![0.0; n], vec![0.0; n]),
-            };
-        }
-        #[cfg(target_arch = "x86_64")]
-        if p >= Path::Avx2 && Path::Avx2.is_supported() && n.is_multiple_of(4) {
-            return Self { path: p, q: *q, terms: 0, inner: Sums::Avx2Wide(vec![0; 4 * n]) };
-        }
-        Self { path: p, q: *q, terms: 0, inner: Sums::Portable(vec![0; n], vec![0; n]) }
+        let inner = Sums::new(Kind::of(p, q, n), n);
+        Self { path: p, q: *q, terms: 0, inner, spare: Vec::new() }
     }
 
     /// Adds `src[c] b[c]` and `src[c] a[c]` to the sums.

@@ -169,31 +169,70 @@ pub fn sub_mul_const(
     sub_mul_const_on(path(), x, y, w, z, q)
 }
 
+/// [`sub_mul_const`] into another slice: `out = (x - y) w + z`.
+///
+/// # Panics
+/// As [`sub_mul_const`], and if `out` is not as long as `x`.
+pub fn sub_mul_const_into(
+    x: &[u64],
+    y: Option<&[u64]>,
+    w: (u64, u64),
+    z: Option<&[u64]>,
+    q: &Modulus,
+    out: &mut [u64],
+) {
+    assert_eq!(x.len(), out.len());
+    sub_mul_const_impl(path(), Src::Other(x), y, w, z, q, out)
+}
+
 /// [`sub_mul_const`] on a given path (the portable loop where the CPU lacks it): for tests and
 /// side-by-side benchmarks.
 pub fn sub_mul_const_on(
     p: Path,
     x: &mut [u64],
     y: Option<&[u64]>,
-    (w, ws): (u64, u64),
+    w: (u64, u64),
     z: Option<&[u64]>,
     q: &Modulus,
 ) {
-    let n = x.len();
+    sub_mul_const_impl(p, Src::Out, y, w, z, q, x)
+}
+
+/// Where [`sub_mul_const_impl`] reads `x`: the output itself, or another slice.
+enum Src<'a> {
+    Out,
+    Other(&'a [u64]),
+}
+
+fn sub_mul_const_impl(
+    p: Path,
+    x: Src<'_>,
+    y: Option<&[u64]>,
+    (w, ws): (u64, u64),
+    z: Option<&[u64]>,
+    q: &Modulus,
+    out: &mut [u64],
+) {
+    let n = out.len();
     assert!(y.is_none_or(|y| y.len() == n) && z.is_none_or(|z| z.len() == n) && w < q.value());
     debug_assert_eq!(ws, q.shoup(w));
     let v = vector_len(p, n);
     #[cfg(target_arch = "x86_64")]
     if v > 0 {
         let c = k::Constant { w, w_shoup: ws };
-        // SAFETY: AVX2 and FMA are present; every slice holds at least v entries, v a multiple
-        // of 4, below q < 2^61; out = x; w < q with its Shoup companion.
+        let xp = match x {
+            Src::Out => out.as_ptr(),
+            Src::Other(x) => x.as_ptr(),
+        };
+        // SAFETY: AVX2 and FMA are present; every slice holds at least v entries (x's length is
+        // out's), v a multiple of 4, below q < 2^61; out is x or a distinct slice; w < q with
+        // its Shoup companion.
         unsafe {
             k::sub_mul_const(
-                x.as_ptr(),
+                xp,
                 y.map(<[u64]>::as_ptr),
                 z.map(<[u64]>::as_ptr),
-                x.as_mut_ptr(),
+                out.as_mut_ptr(),
                 v,
                 c,
                 q.value(),
@@ -201,10 +240,13 @@ pub fn sub_mul_const_on(
         }
     }
     let qv = q.value();
-    for (c, a) in x.iter_mut().enumerate().skip(v) {
-        let d = *a + qv - y.map_or(0, |y| y[c]);
-        let r = q.mul_shoup(d, w, ws);
-        *a = z.map_or(r, |z| q.add(r, z[c]));
+    for c in v..n {
+        let xc = match x {
+            Src::Out => out[c],
+            Src::Other(x) => x[c],
+        };
+        let r = q.mul_shoup(xc + qv - y.map_or(0, |y| y[c]), w, ws);
+        out[c] = z.map_or(r, |z| q.add(r, z[c]));
     }
 }
 
