@@ -271,6 +271,12 @@ impl BaseConverter {
         Prepared { input, y, v, n }
     }
 
+    /// The source prime when there is only one (the conversion is then a centred lift, which
+    /// [`NttTable::forward_lifted`](super::NttTable::forward_lifted) fuses with a transform).
+    pub fn single_source(&self) -> Option<u64> {
+        (self.from.len() == 1).then(|| self.from[0].value())
+    }
+
     /// The residues modulo target `b_j` of a prepared conversion.
     ///
     /// # Panics

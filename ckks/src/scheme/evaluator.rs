@@ -378,8 +378,7 @@ impl Evaluator {
                 let q = t.modulus();
                 // Centred lift of the last limb into q_i: rounding instead of flooring.
                 let mut tmp = vec![0; n];
-                crate::math::rns::centred_lift(&last, ql.value(), q, &mut tmp);
-                t.forward(&mut tmp);
+                t.forward_lifted(&last, ql.value(), &mut tmp);
                 pointwise::sub_mul_const(limb, Some(&tmp), (w, ws), None, q);
             });
         }

@@ -204,6 +204,9 @@ pub(crate) fn key_switch_with(
         for (j, (mu, (b, a))) in mod_ups.iter().zip(&key.digits).enumerate() {
             let src = if mu.digit.contains(&t) {
                 d.limb(t)
+            } else if let Some(from) = mu.converter.single_source() {
+                table.forward_lifted(d_coeff.limb(mu.digit.start), from, buf);
+                &buf[..]
             } else {
                 let k = if t < mu.digit.start { t } else { t - mu.digit.len() };
                 mu.converter.finish(&prepared[j], k, buf);
@@ -254,8 +257,13 @@ pub(crate) fn key_switch_with(
             let q = table.modulus();
             let add = epilogue.add[i].map(|a| a.limb(t));
             with_scratch(n, q0, |s| {
-                down.finish(&prep[i], t, &mut s.buf);
-                table.forward(&mut s.buf);
+                match down.single_source() {
+                    Some(from) => table.forward_lifted(&[&p0, &p1][i][..], from, &mut s.buf),
+                    None => {
+                        down.finish(&prep[i], t, &mut s.buf);
+                        table.forward(&mut s.buf);
+                    }
+                }
                 match &perm {
                     None => pointwise::sub_mul_const(o, Some(&s.buf), p_inv[t], add, q),
                     Some(perm) => {

@@ -68,6 +68,17 @@ fn check_ntt(path: Path, bits: u32, log_n: u32, seed: u64) {
         v.inverse(&mut x);
         v.inverse_scalar(&mut y);
         assert_eq!(x, y, "inverse, {path}, {bits} bits, N = 2^{log_n}, shape {shape}");
+        // The transform of a centred lift from a smaller, equal and larger source prime (the lift
+        // fused into the first pass where the kernel has that form).
+        for from_bits in [17, bits, 61] {
+            let from = largest_ntt_prime(from_bits, 2, &[q.value()]).unwrap();
+            let src = residues(&mut rng, from, n, shape);
+            let (mut x, mut y) = (vec![0; n], vec![0; n]);
+            v.forward_lifted(&src, from, &mut x);
+            centred_lift_on(Path::Portable, &src, &mut y, from, &q);
+            v.forward_scalar(&mut y);
+            assert_eq!(x, y, "lifted from {from_bits} bits, {path}, {bits} bits, N = 2^{log_n}");
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! Every function is `unsafe` only because it needs AVX2 and FMA; the safe wrappers in
 //! `simd/elementwise.rs` call them only when [`super::Path::Avx2`] is supported.
 
+use super::Pre;
 use std::arch::x86_64::*;
 
 /// Widest prime of [`mac2`]: products are reduced in double precision.
@@ -32,27 +33,50 @@ const ROUND: i32 = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
 pub(crate) unsafe fn centred_lift_small(input: &[u64], output: &mut [u64], a: u64, b: u64) {
     let n = input.len();
     debug_assert!(output.len() == n && n.is_multiple_of(4) && a <= 2 * b);
-    let bv = _mm256_set1_epi64x(b as i64);
-    let half = _mm256_set1_epi64x((a >> 1) as i64);
-    let a_mod_b = _mm256_set1_epi64x((a % b) as i64);
+    let lift = LiftSmall::new(a, b);
     for c in (0..n).step_by(4) {
-        let x = load(input.as_ptr().add(c));
+        store(output.as_mut_ptr().add(c), lift.apply(load(input.as_ptr().add(c))));
+    }
+}
+
+/// The centred lift from `Z_a` into `Z_b` for `a <= 2b < 2^63`, as a first-pass conversion.
+pub(super) struct LiftSmall {
+    b: __m256i,
+    half: __m256i,
+    a_mod_b: __m256i,
+}
+
+impl LiftSmall {
+    #[inline(always)]
+    pub(super) unsafe fn new(a: u64, b: u64) -> Self {
+        debug_assert!(a <= 2 * b && b < 1 << 62);
+        Self {
+            b: _mm256_set1_epi64x(b as i64),
+            half: _mm256_set1_epi64x((a >> 1) as i64),
+            a_mod_b: _mm256_set1_epi64x((a % b) as i64),
+        }
+    }
+}
+
+impl Pre for LiftSmall {
+    #[inline(always)]
+    unsafe fn apply(&self, x: __m256i) -> __m256i {
         // x mod b (x < 2b), then minus a mod b where x > a/2; signed compares (all below 2^63).
-        let r = _mm256_sub_epi64(x, bv);
+        let r = _mm256_sub_epi64(x, self.b);
         let r = _mm256_castpd_si256(_mm256_blendv_pd(
             _mm256_castsi256_pd(r),
             _mm256_castsi256_pd(x),
             _mm256_castsi256_pd(r),
         ));
-        let neg = _mm256_cmpgt_epi64(x, half);
-        let t = _mm256_sub_epi64(r, _mm256_and_si256(neg, a_mod_b));
-        let u = _mm256_add_epi64(t, bv);
+        let neg = _mm256_cmpgt_epi64(x, self.half);
+        let t = _mm256_sub_epi64(r, _mm256_and_si256(neg, self.a_mod_b));
+        let u = _mm256_add_epi64(t, self.b);
         let o = _mm256_blendv_pd(
             _mm256_castsi256_pd(t),
             _mm256_castsi256_pd(u),
             _mm256_castsi256_pd(t),
         );
-        store(output.as_mut_ptr().add(c), _mm256_castpd_si256(o));
+        _mm256_castpd_si256(o)
     }
 }
 

@@ -57,6 +57,22 @@ trait Arith {
     unsafe fn inv_last(&self, x: __m256i, y: __m256i, last: &[__m256i; 4]) -> (__m256i, __m256i);
 }
 
+/// What the first pass of a forward transform does to each loaded vector of `u64` residues
+/// before the butterflies (fusing a conversion into the transform saves a pass over the data).
+pub(super) trait Pre {
+    unsafe fn apply(&self, x: __m256i) -> __m256i;
+}
+
+/// Nothing: a plain transform.
+pub(super) struct Identity;
+
+impl Pre for Identity {
+    #[inline(always)]
+    unsafe fn apply(&self, x: __m256i) -> __m256i {
+        x
+    }
+}
+
 #[inline(always)]
 unsafe fn pd(x: __m256i) -> __m256d {
     _mm256_castsi256_pd(x)
@@ -322,7 +338,16 @@ impl FloatTables {
     /// The CPU must support AVX2 and FMA.
     pub(crate) unsafe fn forward(&self, a: &mut [u64]) {
         assert_eq!(a.len(), self.0.fwd.len());
-        forward_float(a, &self.0)
+        forward_float(a.as_ptr(), a, &self.0, &Identity)
+    }
+
+    /// The transform of the centred lift of `src` from `Z_from` into `a`.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA; `from < 2^61` odd; entries of `src` below `from`.
+    pub(crate) unsafe fn forward_lifted(&self, src: &[u64], a: &mut [u64], from: u64) {
+        assert_eq!(a.len(), self.0.fwd.len());
+        forward_lifted(src, a, from, &self.0, true)
     }
 
     /// # Safety
@@ -351,7 +376,16 @@ impl IntTables {
     /// The CPU must support AVX2 and FMA.
     pub(crate) unsafe fn forward(&self, a: &mut [u64]) {
         assert_eq!(a.len(), self.0.fwd.len());
-        forward_int(a, &self.0)
+        forward_int(a.as_ptr(), a, &self.0, &Identity)
+    }
+
+    /// As [`FloatTables::forward_lifted`].
+    ///
+    /// # Safety
+    /// As [`FloatTables::forward_lifted`].
+    pub(crate) unsafe fn forward_lifted(&self, src: &[u64], a: &mut [u64], from: u64) {
+        assert_eq!(a.len(), self.0.fwd.len());
+        forward_lifted(src, a, from, &self.0, false)
     }
 
     /// # Safety
@@ -363,11 +397,11 @@ impl IntTables {
 }
 
 #[target_feature(enable = "avx2,fma")]
-unsafe fn forward_float(a: &mut [u64], t: &Tables) {
+unsafe fn forward_float<P: Pre>(src: *const u64, a: &mut [u64], t: &Tables, pre: &P) {
     if t.q < 1 << 50 {
-        forward_impl(a, &Float::<false>::new(t.q), &t.fwd, &t.fwd_c)
+        forward_impl(src, a, pre, &Float::<false>::new(t.q), &t.fwd, &t.fwd_c)
     } else {
-        forward_impl(a, &Float::<true>::new(t.q), &t.fwd, &t.fwd_c)
+        forward_impl(src, a, pre, &Float::<true>::new(t.q), &t.fwd, &t.fwd_c)
     }
 }
 
@@ -381,8 +415,22 @@ unsafe fn inverse_float(a: &mut [u64], t: &Tables) {
 }
 
 #[target_feature(enable = "avx2,fma")]
-unsafe fn forward_int(a: &mut [u64], t: &Tables) {
-    forward_impl(a, &Int::new(t.q), &t.fwd, &t.fwd_c)
+unsafe fn forward_int<P: Pre>(src: *const u64, a: &mut [u64], t: &Tables, pre: &P) {
+    forward_impl(src, a, pre, &Int::new(t.q), &t.fwd, &t.fwd_c)
+}
+
+/// The transform of the centred lift of `src` (residues modulo `from`) into `a`, with the lift of
+/// `wide` (any sizes) or of `elementwise` (`from <= 2q`) in the first pass.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn forward_lifted(src: &[u64], a: &mut [u64], from: u64, t: &Tables, float: bool) {
+    assert_eq!(src.len(), a.len());
+    let src = src.as_ptr();
+    match (from <= 2 * t.q, float) {
+        (true, true) => forward_float(src, a, t, &elementwise::LiftSmall::new(from, t.q)),
+        (true, false) => forward_int(src, a, t, &elementwise::LiftSmall::new(from, t.q)),
+        (false, true) => forward_float(src, a, t, &wide::Lift::new(from, t.q)),
+        (false, false) => forward_int(src, a, t, &wide::Lift::new(from, t.q)),
+    }
 }
 
 #[target_feature(enable = "avx2,fma")]

@@ -2,7 +2,7 @@
 //! (radix 4) while the inner span is at least four lanes, then radix 2 down to span 4, then spans
 //! 2 and 1 on pairs of vectors shuffled into butterfly order.
 
-use super::Arith;
+use super::{Arith, Pre};
 use std::arch::x86_64::*;
 
 #[inline(always)]
@@ -42,8 +42,17 @@ unsafe fn span1_split(x: __m256i, y: __m256i) -> (__m256i, __m256i) {
     (_mm256_unpacklo_epi64(x, y), _mm256_unpackhi_epi64(x, y))
 }
 
+/// The forward transform of `pre(src)` into `a`: the first pass reads `src` (which may be `a`'s
+/// own buffer) and applies `pre` to each loaded vector, every later pass works in place.
 #[inline(always)]
-pub(super) unsafe fn forward_impl<A: Arith>(a: &mut [u64], ar: &A, w: &[u64], wc: &[u64]) {
+pub(super) unsafe fn forward_impl<A: Arith, P: Pre>(
+    src: *const u64,
+    a: &mut [u64],
+    pre: &P,
+    ar: &A,
+    w: &[u64],
+    wc: &[u64],
+) {
     let n = a.len();
     debug_assert!(n >= 8 && n.is_power_of_two() && w.len() == n && wc.len() == n);
     let p = a.as_mut_ptr();
@@ -53,9 +62,9 @@ pub(super) unsafe fn forward_impl<A: Arith>(a: &mut [u64], ar: &A, w: &[u64], wc
     // Two stages per pass (spans t/2 and t/4) while t/4 is at least one vector.
     while t >= 16 {
         if first {
-            fwd_radix4::<A, true>(p, m, t, ar, w, wc);
+            fwd_radix4::<A, P, true>(src, p, m, t, pre, ar, w, wc);
         } else {
-            fwd_radix4::<A, false>(p, m, t, ar, w, wc);
+            fwd_radix4::<A, P, false>(p, p, m, t, pre, ar, w, wc);
         }
         first = false;
         t >>= 2;
@@ -65,9 +74,9 @@ pub(super) unsafe fn forward_impl<A: Arith>(a: &mut [u64], ar: &A, w: &[u64], wc
     if t == 8 {
         t = 4;
         if first {
-            fwd_radix2::<A, true>(p, m, t, ar, w, wc);
+            fwd_radix2::<A, P, true>(src, p, m, t, pre, ar, w, wc);
         } else {
-            fwd_radix2::<A, false>(p, m, t, ar, w, wc);
+            fwd_radix2::<A, P, false>(p, p, m, t, pre, ar, w, wc);
         }
         m <<= 1;
     }
@@ -87,12 +96,16 @@ pub(super) unsafe fn forward_impl<A: Arith>(a: &mut [u64], ar: &A, w: &[u64], wc
     }
 }
 
-/// Stages of spans `t/2` and `t/4` over the `m` blocks of `t` entries at `p` (`t >= 16`).
+/// Stages of spans `t/2` and `t/4` over the `m` blocks of `t` entries at `p` (`t >= 16`); the
+/// `FIRST` pass reads `src` through `pre` and converts to the kernel's representation.
 #[inline(always)]
-unsafe fn fwd_radix4<A: Arith, const FIRST: bool>(
+#[allow(clippy::too_many_arguments)]
+unsafe fn fwd_radix4<A: Arith, P: Pre, const FIRST: bool>(
+    src: *const u64,
     p: *mut u64,
     m: usize,
     t: usize,
+    pre: &P,
     ar: &A,
     w: &[u64],
     wc: &[u64],
@@ -103,13 +116,19 @@ unsafe fn fwd_radix4<A: Arith, const FIRST: bool>(
         let (w2, w2c) = (splat(w, 2 * m + 2 * i), splat(wc, 2 * m + 2 * i));
         let (w3, w3c) = (splat(w, 2 * m + 2 * i + 1), splat(wc, 2 * m + 2 * i + 1));
         let base = p.add(i * t);
+        let sbase = src.add(i * t);
         for j in (0..h).step_by(4) {
             // (No closures here: they would not inherit the target features and stay calls.)
             let (p0, p1, p2, p3) =
                 (base.add(j), base.add(h + j), base.add(2 * h + j), base.add(3 * h + j));
-            let (mut x0, mut x1, mut x2, mut x3) = (load(p0), load(p1), load(p2), load(p3));
+            let (x0, x1, x2, x3);
             if FIRST {
-                (x0, x1, x2, x3) = (ar.input(x0), ar.input(x1), ar.input(x2), ar.input(x3));
+                x0 = ar.input(pre.apply(load(sbase.add(j))));
+                x1 = ar.input(pre.apply(load(sbase.add(h + j))));
+                x2 = ar.input(pre.apply(load(sbase.add(2 * h + j))));
+                x3 = ar.input(pre.apply(load(sbase.add(3 * h + j))));
+            } else {
+                (x0, x1, x2, x3) = (load(p0), load(p1), load(p2), load(p3));
             }
             let (x0, x2) = ar.fwd(x0, x2, w1, w1c);
             let (x1, x3) = ar.fwd(x1, x3, w1, w1c);
@@ -123,12 +142,15 @@ unsafe fn fwd_radix4<A: Arith, const FIRST: bool>(
     }
 }
 
-/// One stage of span `t >= 4` over `m` groups.
+/// One stage of span `t >= 4` over `m` groups (the `FIRST` pass as in [`fwd_radix4`]).
 #[inline(always)]
-unsafe fn fwd_radix2<A: Arith, const FIRST: bool>(
+#[allow(clippy::too_many_arguments)]
+unsafe fn fwd_radix2<A: Arith, P: Pre, const FIRST: bool>(
+    src: *const u64,
     p: *mut u64,
     m: usize,
     t: usize,
+    pre: &P,
     ar: &A,
     w: &[u64],
     wc: &[u64],
@@ -136,10 +158,14 @@ unsafe fn fwd_radix2<A: Arith, const FIRST: bool>(
     for i in 0..m {
         let (wv, wcv) = (splat(w, m + i), splat(wc, m + i));
         let base = p.add(2 * i * t);
+        let sbase = src.add(2 * i * t);
         for j in (0..t).step_by(4) {
-            let (mut x, mut y) = (load(base.add(j)), load(base.add(j + t)));
+            let (x, y);
             if FIRST {
-                (x, y) = (ar.input(x), ar.input(y));
+                x = ar.input(pre.apply(load(sbase.add(j))));
+                y = ar.input(pre.apply(load(sbase.add(j + t))));
+            } else {
+                (x, y) = (load(base.add(j)), load(base.add(j + t)));
             }
             let (x, y) = ar.fwd(x, y, wv, wcv);
             store(base.add(j), x);

@@ -13,6 +13,7 @@
 //! Every function is `unsafe` only because it needs AVX2; the safe wrappers in `simd/` call them
 //! only when [`crate::math::simd::Path::Avx2`] is supported.
 
+use super::Pre;
 use super::{csub_epi64, Int};
 use std::arch::x86_64::*;
 
@@ -230,20 +231,39 @@ pub(crate) unsafe fn conversion_sums(terms: &[(&[u64], u64)], b: u64, out: &mut 
 pub(crate) unsafe fn centred_lift(input: &[u64], output: &mut [u64], a: u64, b: u64) {
     let n = input.len();
     debug_assert!(output.len() == n && n.is_multiple_of(4));
-    let r = Reducer::new(b);
-    let half = splat(a >> 1);
-    let a_mod_b = splat(a % b);
+    let lift = Lift::new(a, b);
     for c in (0..n).step_by(4) {
-        let x = load(input.as_ptr().add(c));
-        let neg = _mm256_cmpgt_epi64(x, half);
-        let t = _mm256_sub_epi64(r.reduce(x), _mm256_and_si256(neg, a_mod_b));
+        store(output.as_mut_ptr().add(c), lift.apply(load(input.as_ptr().add(c))));
+    }
+}
+
+/// The centred lift from `Z_a` into `Z_b` for odd `a, b < 2^61` of any sizes, as a first-pass
+/// conversion.
+pub(super) struct Lift {
+    r: Reducer,
+    half: __m256i,
+    a_mod_b: __m256i,
+}
+
+impl Lift {
+    #[inline(always)]
+    pub(super) unsafe fn new(a: u64, b: u64) -> Self {
+        Self { r: Reducer::new(b), half: splat(a >> 1), a_mod_b: splat(a % b) }
+    }
+}
+
+impl Pre for Lift {
+    #[inline(always)]
+    unsafe fn apply(&self, x: __m256i) -> __m256i {
+        let neg = _mm256_cmpgt_epi64(x, self.half);
+        let t = _mm256_sub_epi64(self.r.reduce(x), _mm256_and_si256(neg, self.a_mod_b));
         // t in (-b, b): add b where negative (the sign bit picks).
-        let u = _mm256_add_epi64(t, r.q);
+        let u = _mm256_add_epi64(t, self.r.q);
         let o = _mm256_blendv_pd(
             _mm256_castsi256_pd(t),
             _mm256_castsi256_pd(u),
             _mm256_castsi256_pd(t),
         );
-        store(output.as_mut_ptr().add(c), _mm256_castpd_si256(o));
+        _mm256_castpd_si256(o)
     }
 }
