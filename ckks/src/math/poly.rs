@@ -165,9 +165,8 @@ impl<F: Form> RnsPoly<F> {
         assert!(other.len() >= self.data.len() && self.num_limbs() == basis.len());
         let n = self.n;
         let mut data = vec![0; self.data.len()];
-        let work = |((o, (x, y)), t): ((&mut [u64], (&[u64], &[u64])), &Arc<NttTable>)| {
-            pointwise::binary_into(op, x, y, o, t.modulus())
-        };
+        type Limbs<'a> = ((&'a mut [u64], (&'a [u64], &'a [u64])), &'a Arc<NttTable>);
+        let work = |((o, (x, y)), t): Limbs<'_>| pointwise::binary_into(op, x, y, o, t.modulus());
         if parallel(data.len(), PAR_THRESHOLD_CHEAP) && basis.len() > 1 {
             data.par_chunks_mut(n)
                 .zip(self.data.par_chunks(n).zip(other.par_chunks(n)))

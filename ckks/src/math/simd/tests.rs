@@ -274,7 +274,7 @@ fn check_pointwise(path: Path) {
     for log_n in 1..=10u32 {
         let n = 1usize << log_n;
         let x: Vec<u64> = (0..n as u64).map(|i| i * 7 + 1).collect();
-        let mut perms: Vec<Vec<u32>> = [1usize, 3, 5, 25, 2 * n - 1, 5usize.pow(7) % (2 * n) | 1]
+        let mut perms: Vec<Vec<u32>> = [1usize, 3, 5, 25, 2 * n - 1, (5usize.pow(7) % (2 * n)) | 1]
             .iter()
             .map(|&g| crate::math::poly::eval_automorphism_permutation(n, g))
             .collect();

@@ -42,13 +42,16 @@ pub(crate) const FLOAT_MAX_BITS: u32 = 51;
 // ----- the two arithmetics ------------------------------------------------------------------
 
 /// The lane arithmetic of one kernel. Registers hold the kernel's own representation (`f64` bit
-/// patterns or `u64`); forward values stay in `[0, 4q)`, inverse values in `[0, 2q)`.
+/// patterns or `u64`); forward values stay in `[0, 4q)` (or, for `Float<false>`, `(-3q, 3q)`),
+/// inverse values in `[0, 2q)`.
 trait Arith {
     /// `u64` residues `< q` into the kernel's representation.
     unsafe fn input(&self, x: __m256i) -> __m256i;
+    /// A forward value as it enters a pass after the first (a reduction, or nothing).
+    unsafe fn pass_in(&self, x: __m256i) -> __m256i;
     /// Forward Harvey butterfly `(x + w y, x - w y)`, lazy.
     unsafe fn fwd(&self, x: __m256i, y: __m256i, w: __m256i, wc: __m256i) -> (__m256i, __m256i);
-    /// A forward value in `[0, 4q)` as a canonical `u64` residue.
+    /// A forward value as a canonical `u64` residue.
     unsafe fn output(&self, x: __m256i) -> __m256i;
     /// Inverse Gentleman-Sande butterfly `(x + y, (x - y) w)`, lazy.
     unsafe fn inv(&self, x: __m256i, y: __m256i, w: __m256i, wc: __m256i) -> (__m256i, __m256i);
@@ -163,11 +166,29 @@ impl<const WIDE: bool> Arith for Float<WIDE> {
         si(_mm256_sub_pd(pd(_mm256_or_si256(x, self.magic_bits)), self.magic))
     }
 
+    /// `q < 2^50`: a value from a previous pass, in `(-3q, 3q)`, centred into `(-0.51q, 0.51q)`.
+    #[inline(always)]
+    unsafe fn pass_in(&self, x: __m256i) -> __m256i {
+        if WIDE {
+            x
+        } else {
+            si(self.centre(pd(x)))
+        }
+    }
+
+    /// `q < 2^50`: signed values, no reduction: a pass starts from `|x| < q` (the input, or
+    /// centred), each butterfly adds `r in (-q, q)`, so the multiplicand of the second stage is
+    /// below `2q < 2^51` (what `mul_mod` needs) and a pass ends within `(-3q, 3q)`: three
+    /// operations per pass and value instead of four per butterfly. `2^50 <= q < 2^51`: values in
+    /// `[0, 4q)`, brought below `2q` (the multiplicand below `q`) before each butterfly.
     #[inline(always)]
     unsafe fn fwd(&self, x: __m256i, y: __m256i, w: __m256i, wc: __m256i) -> (__m256i, __m256i) {
+        if !WIDE {
+            let (x, r) = (pd(x), self.mul_mod(pd(y), pd(w), pd(wc)));
+            return (si(_mm256_add_pd(x, r)), si(_mm256_sub_pd(x, r)));
+        }
         let x = csub_pd(pd(x), self.two_q);
-        let y = csub_pd(pd(y), self.two_q);
-        let y = if WIDE { csub_pd(y, self.q) } else { y };
+        let y = csub_pd(csub_pd(pd(y), self.two_q), self.q);
         let r = self.mul_mod(y, pd(w), pd(wc));
         // x + q in [q, 3q), r in (-q, q): both outputs in (0, 4q).
         let xq = _mm256_add_pd(x, self.q);
@@ -176,7 +197,11 @@ impl<const WIDE: bool> Arith for Float<WIDE> {
 
     #[inline(always)]
     unsafe fn output(&self, x: __m256i) -> __m256i {
-        self.to_u64(csub_pd(csub_pd(pd(x), self.two_q), self.q))
+        if WIDE {
+            self.to_u64(csub_pd(csub_pd(pd(x), self.two_q), self.q))
+        } else {
+            self.to_u64(self.canon(self.centre(pd(x))))
+        }
     }
 
     #[inline(always)]
@@ -259,6 +284,11 @@ impl Int {
 impl Arith for Int {
     #[inline(always)]
     unsafe fn input(&self, x: __m256i) -> __m256i {
+        x
+    }
+
+    #[inline(always)]
+    unsafe fn pass_in(&self, x: __m256i) -> __m256i {
         x
     }
 
