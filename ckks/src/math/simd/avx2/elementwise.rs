@@ -243,36 +243,57 @@ pub(crate) unsafe fn conversion_sums(terms: &[Term<'_>], b: u64, out: &mut [u64]
     debug_assert!(n.is_multiple_of(4) && b < 1 << SUMS_MAX_BITS);
     debug_assert!(terms.iter().all(|t| t.x.len() == n && t.m < b as f64));
     let k = Consts::new(b);
-    // Two blocks of four coefficients at a time: two independent chains of additions (one chain
-    // is latency-bound), the same arithmetic per coefficient.
-    let pairs = n / 8 * 8;
-    for c in (0..pairs).step_by(8) {
-        let (mut acc0, mut acc1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
-        for (i, t) in terms.iter().enumerate() {
-            let (m, mq) = (_mm256_set1_pd(t.m), _mm256_set1_pd(t.mq));
-            let x0 = part(t.part, load(t.x.as_ptr().add(c)));
-            let x1 = part(t.part, load(t.x.as_ptr().add(c + 4)));
-            acc0 = _mm256_add_pd(acc0, k.mul_mod_shoup(k.to_f64(x0), m, mq));
-            acc1 = _mm256_add_pd(acc1, k.mul_mod_shoup(k.to_f64(x1), m, mq));
-            if i % 3 == 2 {
-                acc0 = k.centre(acc0);
-                acc1 = k.centre(acc1);
-            }
-        }
-        store(out.as_mut_ptr().add(c), k.canonical(acc0));
-        store(out.as_mut_ptr().add(c + 4), k.canonical(acc1));
+    // Four blocks of four coefficients at a time: four independent chains of additions (one
+    // chain is latency-bound) and the per-term work (constants, the part's branch) shared; the
+    // same arithmetic per coefficient whatever the grouping.
+    let wide = n / 16 * 16;
+    for c in (0..wide).step_by(16) {
+        sums_block::<4>(terms, &k, out.as_mut_ptr(), c);
     }
-    for c in (pairs..n).step_by(4) {
-        let mut acc = _mm256_setzero_pd();
-        for (i, t) in terms.iter().enumerate() {
-            let x = part(t.part, load(t.x.as_ptr().add(c)));
-            let r = k.mul_mod_shoup(k.to_f64(x), _mm256_set1_pd(t.m), _mm256_set1_pd(t.mq));
-            acc = _mm256_add_pd(acc, r);
-            if i % 3 == 2 {
-                acc = k.centre(acc);
+    for c in (wide..n).step_by(4) {
+        sums_block::<1>(terms, &k, out.as_mut_ptr(), c);
+    }
+}
+
+/// [`conversion_sums`] on `G` blocks of four coefficients from `c`.
+#[inline(always)]
+unsafe fn sums_block<const G: usize>(terms: &[Term<'_>], k: &Consts, out: *mut u64, c: usize) {
+    let mut acc = [_mm256_setzero_pd(); G];
+    for chunk in terms.chunks(3) {
+        for t in chunk {
+            let (m, mq) = (_mm256_set1_pd(t.m), _mm256_set1_pd(t.mq));
+            let x = t.x.as_ptr().add(c);
+            match t.part {
+                Part::Whole => accumulate::<G, 0>(&mut acc, x, m, mq, k),
+                Part::Low => accumulate::<G, 1>(&mut acc, x, m, mq, k),
+                Part::High => accumulate::<G, 2>(&mut acc, x, m, mq, k),
             }
         }
-        store(out.as_mut_ptr().add(c), k.canonical(acc));
+        // Centred after every third term: below 3.51 b < 2^53, exact.
+        if chunk.len() == 3 {
+            for a in &mut acc {
+                *a = k.centre(*a);
+            }
+        }
+    }
+    for (g, &a) in acc.iter().enumerate() {
+        store(out.add(c + 4 * g), k.canonical(a));
+    }
+}
+
+/// `acc[g] += part(x[4g..4g + 4]) m mod b` (in `(-b, b)`), the part 0 whole, 1 low, 2 high.
+#[inline(always)]
+unsafe fn accumulate<const G: usize, const PART: u8>(
+    acc: &mut [__m256d; G],
+    x: *const u64,
+    m: __m256d,
+    mq: __m256d,
+    k: &Consts,
+) {
+    let part = [Part::Whole, Part::Low, Part::High][PART as usize];
+    for (g, a) in acc.iter_mut().enumerate() {
+        let w = self::part(part, load(x.add(4 * g)));
+        *a = _mm256_add_pd(*a, k.mul_mod_shoup(k.to_f64(w), m, mq));
     }
 }
 
