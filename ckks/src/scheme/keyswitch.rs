@@ -3,6 +3,9 @@
 //! share it (hoisting). [`KeySwitchCost`] counts what a key switch performs (the cost model of
 //! `examples/keyswitch_cost.rs`).
 
+mod cost;
+pub use cost::{KeySwitchCost, LimbPasses};
+
 use super::context::Context;
 use super::keys::SwitchingKey;
 use crate::math::simd::pointwise::{self, Permutation};
@@ -284,91 +287,6 @@ pub(crate) fn key_switch_with(
     (out0, out1)
 }
 
-/// What one key switch (as relinearize and rotate run it) performs at one level:
-/// the kernel calls per prime of `Q_l ∪ P` (in that layout: `q_0 .. q_l`, then the special
-/// primes), and the base-conversion multiply-accumulates per coefficient.
-///
-/// With `l + 1` ciphertext primes, `k` special primes and `d` digits of sizes `a_j` at this
-/// level: `l + 1 + 2k` inverse NTTs (the input, and the special part of both mod-downs);
-/// `sum_j (l + 1 + k - a_j) + 2 (l + 1)` forward NTTs (each digit's mod-up targets, and both
-/// mod-downs' results); `2d` inner-product products per coefficient of every prime; and
-/// `sum_j a_j (l + 1 + k - a_j) + 2k (l + 1)` conversion products per coefficient (a
-/// single-prime digit's conversion is a centred lift, counted as one per target).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeySwitchCost {
-    /// The level.
-    pub level: usize,
-    /// Digits with primes at this level.
-    pub digits: usize,
-    /// The special primes' count `k`.
-    pub special: usize,
-    /// Forward NTTs on each prime of `Q_l ∪ P`.
-    pub forward_ntts: Vec<usize>,
-    /// Inverse NTTs on each prime of `Q_l ∪ P`.
-    pub inverse_ntts: Vec<usize>,
-    /// Inner-product terms (one term = two products, with `b_j` and `a_j`) on each prime.
-    pub inner_product_terms: Vec<usize>,
-    /// Per digit: its size and its mod-up targets' count.
-    pub mod_up: Vec<(usize, usize)>,
-    /// Base-conversion multiply-accumulates per coefficient (mod-up and both mod-downs).
-    pub conversion_macs: usize,
-}
-
-impl KeySwitchCost {
-    /// The model of a key switch of a polynomial over `Q_level` under `ctx`.
-    ///
-    /// # Panics
-    /// If `level > ctx.max_level()`.
-    pub fn of(ctx: &Context, level: usize) -> Self {
-        let q = level + 1;
-        let k = ctx.p_basis().len();
-        let width = q + k;
-        let mod_ups = ctx.mod_up(level);
-        let mut forward_ntts = vec![0; width];
-        let mut inverse_ntts = vec![0; width];
-        for (t, count) in inverse_ntts.iter_mut().enumerate() {
-            *count = if t < q { 1 } else { 2 };
-        }
-        for mu in mod_ups {
-            for &t in &mu.targets {
-                forward_ntts[t] += 1;
-            }
-        }
-        for f in &mut forward_ntts[..q] {
-            *f += 2;
-        }
-        let mod_up: Vec<(usize, usize)> =
-            mod_ups.iter().map(|mu| (mu.digit.len(), mu.targets.len())).collect();
-        let conversion_macs =
-            mod_up.iter().map(|&(a, targets)| a * targets).sum::<usize>() + 2 * k * q;
-        Self {
-            level,
-            digits: mod_ups.len(),
-            special: k,
-            forward_ntts,
-            inverse_ntts,
-            inner_product_terms: vec![mod_ups.len(); width],
-            mod_up,
-            conversion_macs,
-        }
-    }
-
-    /// All forward NTTs.
-    pub fn total_forward(&self) -> usize {
-        self.forward_ntts.iter().sum()
-    }
-
-    /// All inverse NTTs.
-    pub fn total_inverse(&self) -> usize {
-        self.inverse_ntts.iter().sum()
-    }
-
-    /// Inner-product multiply-accumulates per coefficient (two per term).
-    pub fn inner_product_macs(&self) -> usize {
-        2 * self.inner_product_terms.iter().sum::<usize>()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,34 +339,6 @@ mod tests {
                     assert_eq!([got.0, got.1], expect, "level {level}");
                 }
             }
-        }
-    }
-
-    /// The model against the closed forms of its documentation, on a context whose digits are
-    /// uneven (7 primes in digits of 3).
-    #[test]
-    fn cost_model_matches_the_closed_forms() {
-        let ctx = ParametersLiteral::with_levels(10, 6, 50, 40, 50, 3)
-            .security(crate::Security::InsecureToyParameters)
-            .build()
-            .unwrap();
-        let k = ctx.p_basis().len();
-        for level in 0..=ctx.max_level() {
-            let c = KeySwitchCost::of(&ctx, level);
-            let q = level + 1;
-            let sizes: Vec<usize> = ctx
-                .digits()
-                .iter()
-                .filter(|d| d.start <= level)
-                .map(|d| d.end.min(q) - d.start)
-                .collect();
-            assert_eq!(c.digits, sizes.len());
-            assert_eq!(c.total_inverse(), q + 2 * k);
-            let fwd: usize = sizes.iter().map(|a| q + k - a).sum::<usize>() + 2 * q;
-            assert_eq!(c.total_forward(), fwd, "level {level}");
-            assert_eq!(c.inner_product_macs(), 2 * sizes.len() * (q + k));
-            let conv: usize = sizes.iter().map(|a| a * (q + k - a)).sum::<usize>() + 2 * k * q;
-            assert_eq!(c.conversion_macs, conv);
         }
     }
 }
