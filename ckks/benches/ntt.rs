@@ -9,8 +9,9 @@
 //! ```
 //!
 //! On a shared machine criterion's medians drift with the load from one function to the next;
-//! `NTT_BEST_OF=1` instead times ours and tfhe-ntt alternately on the same buffer, 15 rounds of
-//! 40 transforms each, and prints the best round of each with the ratio (ours / tfhe-ntt).
+//! `NTT_BEST_OF=1` instead times ours and tfhe-ntt in alternating rounds of 20 transforms
+//! (`NTT_ROUNDS` rounds, default 31) in thread CPU time, and prints the best round of each with
+//! the ratio (ours / tfhe-ntt).
 //!
 //! Names are `ntt/n{log N}-q{bits}/{who}/{direction}` with `who` one of `ours-{kernel}` (the
 //! kernel of every path this CPU supports, e.g. `ours-avx2-f64`, `ours-portable`) and `tfhe-ntt`.
@@ -67,22 +68,43 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-/// The best of 15 rounds of 40 calls, in microseconds per call.
-fn best_of(mut f: impl FnMut()) -> f64 {
-    (0..15)
-        .map(|_| {
-            let t = std::time::Instant::now();
-            for _ in 0..40 {
-                f();
-            }
-            t.elapsed().as_secs_f64() / 40.0 * 1e6
-        })
-        .fold(f64::INFINITY, f64::min)
+/// Seconds of CPU time of this thread (`CLOCK_THREAD_CPUTIME_ID`), or of wall time where the OS
+/// does not tell: on a shared machine the time other processes hold the core is not counted.
+fn now() -> f64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `clock_gettime` writes one `timespec` through a valid pointer.
+    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0 {
+        return ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9;
+    }
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64()
+}
+
+/// Microseconds per call of `a` and of `b`: rounds of 20 calls of each, alternating, the best
+/// round of each (`NTT_ROUNDS`, default 31) in thread CPU time.
+fn best_of_pair(mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64) {
+    let rounds = std::env::var("NTT_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(31);
+    let time = |f: &mut dyn FnMut()| {
+        let t = now();
+        for _ in 0..20 {
+            f();
+        }
+        (now() - t) / 20.0 * 1e6
+    };
+    let (mut ta, mut tb) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..rounds {
+        ta = ta.min(time(&mut a));
+        tb = tb.min(time(&mut b));
+    }
+    (ta, tb)
 }
 
 fn best_of_table() {
     let path = ckks::math::simd::path();
-    println!("path {path}; best of 15 rounds x 40 calls, microseconds; ratio ours / tfhe-ntt");
+    println!(
+        "path {path}; ours and tfhe-ntt alternately, best of rounds of 20 calls, thread CPU \
+         time, microseconds; ratio ours / tfhe-ntt"
+    );
     for log_n in 14..=16u32 {
         for bits in [50u32, 60] {
             let n = 1usize << log_n;
@@ -91,8 +113,9 @@ fn best_of_table() {
             let plan = tfhe_ntt::prime64::Plan::try_new(n, q).expect("tfhe-ntt accepts the prime");
             let mut prng = Prng::from_u64_seed(log_n as u64);
             let mut a: Vec<u64> = (0..n).map(|_| prng.uniform_below(q)).collect();
-            let (of, tf) = (best_of(|| table.forward(&mut a)), best_of(|| plan.fwd(&mut a)));
-            let (oi, ti) = (best_of(|| table.inverse(&mut a)), best_of(|| plan.inv(&mut a)));
+            let mut b = a.clone();
+            let (of, tf) = best_of_pair(|| table.forward(&mut a), || plan.fwd(&mut b));
+            let (oi, ti) = best_of_pair(|| table.inverse(&mut a), || plan.inv(&mut b));
             println!(
                 "N = 2^{log_n}, {bits}-bit prime, {}: forward {of:.0} vs {tf:.0} ({:.2}x), \
                  inverse {oi:.0} vs {ti:.0} ({:.2}x)",

@@ -14,7 +14,7 @@
 //! 128-bit bound are built as `InsecureToyParameters` (said in the output): a timing data point.
 
 use ckks::math::rns::BaseConverter;
-use ckks::math::simd::{self, ProductSums};
+use ckks::math::simd::{self, pointwise, ProductSums};
 use ckks::math::Modulus;
 use ckks::scheme::keyswitch::KeySwitchCost;
 use ckks::*;
@@ -87,11 +87,13 @@ fn run(ctx: &Context, insecure: bool, threads: usize) -> Result<()> {
         basis.iter().map(|t| t.kernel_name()).collect::<Vec<_>>().join(" ")
     );
     println!(
-        "model per key switch at level {top}: {} digits, {} special primes; {} forward + {} \
-         inverse NTTs; per coefficient {} inner-product and {} conversion multiply-accumulates",
+        "model per key switch at level {top}: {} digits, {} special primes; {} forward ({} of a \
+         lift) + {} inverse NTTs; per coefficient {} inner-product and {} conversion \
+         multiply-accumulates",
         cost.digits,
         cost.special,
         cost.total_forward(),
+        cost.total_lifted(),
         cost.total_inverse(),
         cost.inner_product_macs(),
         cost.conversion_macs
@@ -101,18 +103,32 @@ fn run(ctx: &Context, insecure: bool, threads: usize) -> Result<()> {
     // limbs, which the prediction divides by the thread count).
     let mut prng = Prng::from_u64_seed(1);
     let rounds = 15;
-    let (mut t_fwd, mut t_inv, mut t_ip) = (0.0, 0.0, 0.0);
+    let (mut t_fwd, mut t_inv, mut t_ip, mut t_last) = (0.0, 0.0, 0.0, 0.0);
     let moduli: Vec<Modulus> = basis.iter().map(|t| *t.modulus()).collect();
     let random = |prng: &mut Prng, q: u64, len: usize| -> Vec<u64> {
         (0..len).map(|_| prng.uniform_below(q)).collect()
     };
+    let q_limbs = top + 1;
     for (t, table) in basis.iter().enumerate() {
-        let q = table.modulus().value();
-        let mut a = random(&mut prng, q, n);
+        let q = table.modulus();
+        let mut a = random(&mut prng, q.value(), n);
+        // A lift from another ciphertext prime (the typical source of a single-prime digit).
+        let from = moduli[if t == 1 { 2 } else { 1 }].value();
+        let src = random(&mut prng, from, n);
+        let mut out = vec![0; n];
         let f = time_us(rounds, || table.forward(black_box(&mut a)));
+        let l = time_us(rounds, || table.forward_lifted(black_box(&src), from, &mut out));
         let i = time_us(rounds, || table.inverse(black_box(&mut a)));
-        t_fwd += f * cost.forward_ntts[t] as f64;
+        let plain = cost.forward_ntts[t] - cost.lifted_ntts[t];
+        t_fwd += f * plain as f64 + l * cost.lifted_ntts[t] as f64;
         t_inv += i * cost.inverse_ntts[t] as f64;
+        if t < q_limbs {
+            // The mod-down's last pass on this prime, (x - conv) P^-1 + add.
+            let (y, z) = (random(&mut prng, q.value(), n), random(&mut prng, q.value(), n));
+            let w = (y[0], q.shoup(y[0]));
+            let p = time_us(rounds, || pointwise::sub_mul_const(&mut a, Some(&y), w, Some(&z), q));
+            t_last += 2.0 * p;
+        }
     }
     // The inner product streams the whole switching key (2 dnum limbs per prime, tens to hundreds
     // of MiB) from memory: time it over key-sized data, with the digit limb in cache as in the
@@ -135,11 +151,11 @@ fn run(ctx: &Context, insecure: bool, threads: usize) -> Result<()> {
             sums.finish(&mut o0, &mut o1);
         }
     });
-    // Base conversions: every digit's mod-up, and the two mod-downs.
-    let q_limbs = top + 1;
+    // Base conversions from more than one prime (those from one are in the lifted NTTs): every
+    // such digit's mod-up, and the two mod-downs.
     let mut t_conv = 0.0;
     let mut out = vec![0u64; basis.len() * n];
-    for d in ctx.digits().iter().filter(|d| d.start <= top) {
+    for d in ctx.digits().iter().filter(|d| d.start <= top && d.end.min(q_limbs) - d.start > 1) {
         let digit = d.start..d.end.min(q_limbs);
         let from = &moduli[digit.clone()];
         let to: Vec<Modulus> =
@@ -149,18 +165,41 @@ fn run(ctx: &Context, insecure: bool, threads: usize) -> Result<()> {
         t_conv += time_us(rounds, || conv.convert(black_box(&input), &mut out[..to.len() * n], n));
     }
     let (q_mod, p_mod) = moduli.split_at(q_limbs);
-    let down = BaseConverter::new(p_mod, q_mod);
-    let input: Vec<u64> = p_mod.iter().flat_map(|q| random(&mut prng, q.value(), n)).collect();
-    t_conv += 2.0 * time_us(rounds, || down.convert(black_box(&input), &mut out[..q_limbs * n], n));
-    let model_us = (t_fwd + t_inv + t_ip + t_conv) / threads as f64;
+    if p_mod.len() > 1 {
+        let down = BaseConverter::new(p_mod, q_mod);
+        let input: Vec<u64> = p_mod.iter().flat_map(|q| random(&mut prng, q.value(), n)).collect();
+        t_conv +=
+            2.0 * time_us(rounds, || down.convert(black_box(&input), &mut out[..q_limbs * n], n));
+    }
+    // The other element-wise passes, per limb: copy, zero fill, permutation.
+    let x = random(&mut prng, moduli[1].value(), n);
+    let mut y = vec![0u64; n];
+    let t_copy = time_us(rounds, || y.copy_from_slice(black_box(&x)));
+    let t_zero = time_us(rounds, || black_box(&mut y).fill(0));
+    let perm = ckks::math::poly::eval_automorphism_permutation(n, 5);
+    let perm = pointwise::Permutation::new(&perm);
+    let t_perm = time_us(rounds, || perm.apply(black_box(&x), &mut y));
+    let passes = |rotation: bool| {
+        let p = cost.limb_passes(rotation);
+        p.copies as f64 * t_copy
+            + p.zero_fills as f64 * t_zero
+            + p.permutations as f64 * t_perm
+            + t_last
+    };
+    let kernels = t_fwd + t_inv + t_ip + t_conv;
+    let model_us = |rotation: bool| (kernels + passes(rotation)) / threads as f64;
     println!(
         "kernel times x counts: forward NTTs {:.2} ms, inverse NTTs {:.2} ms, inner product {:.2} \
-         ms, conversions {:.2} ms; predicted key switch {:.2} ms{}",
+         ms, conversions {:.2} ms, element-wise passes {:.2} ms (relinearize) / {:.2} ms \
+         (rotate); predicted {:.2} / {:.2} ms{}",
         t_fwd / 1e3,
         t_inv / 1e3,
         t_ip / 1e3,
         t_conv / 1e3,
-        model_us / 1e3,
+        passes(false) / 1e3,
+        passes(true) / 1e3,
+        model_us(false) / 1e3,
+        model_us(true) / 1e3,
         if threads > 1 { format!(" (sum / {threads} threads)") } else { String::new() }
     );
 
@@ -176,12 +215,14 @@ fn run(ctx: &Context, insecure: bool, threads: usize) -> Result<()> {
     let m = eval.mul(&x, &x)?;
     let relin = time_us(rounds, || drop(eval.relinearize(black_box(&m)).unwrap()));
     let rotate = time_us(rounds, || drop(eval.rotate(black_box(&x), 1).unwrap()));
-    for (name, t) in [("relinearize", relin), ("rotate", rotate)] {
+    for (name, t, model) in
+        [("relinearize", relin, model_us(false)), ("rotate", rotate, model_us(true))]
+    {
         println!(
             "{name}: measured {:.2} ms, model {:.2} ms, measured / model = {:.2}",
             t / 1e3,
-            model_us / 1e3,
-            t / model_us
+            model / 1e3,
+            t / model
         );
     }
     Ok(())

@@ -147,6 +147,24 @@ impl NttTable {
         }
     }
 
+    /// `out` = the forward transform of the centred lift of `src` from `Z_from` (`x` or
+    /// `x - from` if `x > from / 2`; `from` odd, below `2^61`): the mod-up of a single-prime
+    /// digit, or a rescale, in one pass less where the kernel fuses the lift into its first pass.
+    /// Entries of `src` must be below `from`.
+    ///
+    /// # Panics
+    /// If `src` or `out` is not `N` long, or `from` is even or not below `2^61`.
+    pub fn forward_lifted(&self, src: &[u64], from: u64, out: &mut [u64]) {
+        assert!(src.len() == self.n && out.len() == self.n);
+        assert!(from & 1 == 1 && from < 1 << 61, "{from} is not an odd number below 2^61");
+        debug_assert!(src.iter().all(|&x| x < from));
+        if self.kernel.as_ref().is_some_and(|k| k.forward_lifted(src, out, from)) {
+            return;
+        }
+        simd::centred_lift(src, out, from, &self.modulus);
+        self.forward(out);
+    }
+
     /// The portable forward transform (the reference for the vector kernel).
     ///
     /// # Panics

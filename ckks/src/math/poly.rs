@@ -9,6 +9,7 @@
 
 use super::modulus::Modulus;
 use super::ntt::{bit_reverse, NttTable};
+use super::simd::pointwise::{self, Op, Permutation};
 use rayon::prelude::*;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -158,21 +159,26 @@ impl<F: Form> RnsPoly<F> {
         assert_eq!(self.num_limbs(), basis.len(), "basis does not match the polynomial");
     }
 
-    /// `f(x, y, q)` over matching entries of `self` and the first `self.len()` words of `other`,
+    /// `op(x, y)` over matching entries of `self` and the first `self.len()` words of `other`,
     /// into a new polynomial (no copy of `self` first).
-    fn zip_map(
-        &self,
-        other: &[u64],
-        basis: &Basis,
-        f: impl Fn(u64, u64, &Modulus) -> u64 + Sync,
-    ) -> Self {
+    fn zip_map(&self, other: &[u64], basis: &Basis, op: Op) -> Self {
         assert!(other.len() >= self.data.len() && self.num_limbs() == basis.len());
-        let mut data = Vec::with_capacity(self.data.len());
-        for ((x, y), t) in self.data.chunks(self.n).zip(other.chunks(self.n)).zip(basis) {
-            let q = t.modulus();
-            data.extend(x.iter().zip(y).map(|(&a, &b)| f(a, b, q)));
+        let n = self.n;
+        let mut data = vec![0; self.data.len()];
+        type Limbs<'a> = ((&'a mut [u64], (&'a [u64], &'a [u64])), &'a Arc<NttTable>);
+        let work = |((o, (x, y)), t): Limbs<'_>| pointwise::binary_into(op, x, y, o, t.modulus());
+        if parallel(data.len(), PAR_THRESHOLD_CHEAP) && basis.len() > 1 {
+            data.par_chunks_mut(n)
+                .zip(self.data.par_chunks(n).zip(other.par_chunks(n)))
+                .zip(basis.par_iter())
+                .for_each(work);
+        } else {
+            data.chunks_mut(n)
+                .zip(self.data.chunks(n).zip(other.chunks(n)))
+                .zip(basis)
+                .for_each(work);
         }
-        Self { n: self.n, data, _form: PhantomData }
+        Self { n, data, _form: PhantomData }
     }
 
     /// `self + other`, limb by limb.
@@ -181,7 +187,7 @@ impl<F: Form> RnsPoly<F> {
     /// If the shapes of `self`, `other` and `basis` differ.
     pub fn add(&self, other: &Self, basis: &Basis) -> Self {
         self.check(other, basis);
-        self.zip_map(&other.data, basis, |a, b, q| q.add(a, b))
+        self.zip_map(&other.data, basis, Op::Add)
     }
 
     /// `self - other`, limb by limb.
@@ -190,7 +196,7 @@ impl<F: Form> RnsPoly<F> {
     /// If the shapes of `self`, `other` and `basis` differ.
     pub fn sub(&self, other: &Self, basis: &Basis) -> Self {
         self.check(other, basis);
-        self.zip_map(&other.data, basis, |a, b, q| q.sub(a, b))
+        self.zip_map(&other.data, basis, Op::Sub)
     }
 
     /// `self += other`, limb by limb.
@@ -202,9 +208,7 @@ impl<F: Form> RnsPoly<F> {
         let n = self.n;
         let moduli: Vec<Modulus> = basis.iter().map(|t| *t.modulus()).collect();
         zip_limbs(&mut self.data, &other.data, n, &moduli, |a, b, q| {
-            for (x, &y) in a.iter_mut().zip(b) {
-                *x = q.add(*x, y);
-            }
+            pointwise::binary_assign(Op::Add, a, b, q)
         });
     }
 
@@ -217,21 +221,14 @@ impl<F: Form> RnsPoly<F> {
         let n = self.n;
         let moduli: Vec<Modulus> = basis.iter().map(|t| *t.modulus()).collect();
         zip_limbs(&mut self.data, &other.data, n, &moduli, |a, b, q| {
-            for (x, &y) in a.iter_mut().zip(b) {
-                *x = q.sub(*x, y);
-            }
+            pointwise::binary_assign(Op::Sub, a, b, q)
         });
     }
 
     /// `self = -self`.
     pub fn neg_assign(&mut self, basis: &Basis) {
         assert_eq!(self.num_limbs(), basis.len());
-        for_each_limb(&mut self.data, self.n, basis, |l, t| {
-            let q = t.modulus();
-            for x in l {
-                *x = q.neg(*x);
-            }
-        });
+        for_each_limb(&mut self.data, self.n, basis, |l, t| pointwise::neg_assign(l, t.modulus()));
     }
 
     /// Multiplies limb `i` by the scalar `scalars[i] < q_i` (one residue per prime, so the
@@ -247,10 +244,8 @@ impl<F: Form> RnsPoly<F> {
                 (q, s, q.shoup(s))
             })
             .collect();
-        for_each_limb(&mut self.data, self.n, &per, |l, &(q, s, ss)| {
-            for x in l {
-                *x = q.mul_shoup(*x, s, ss);
-            }
+        for_each_limb(&mut self.data, self.n, &per, |l, (q, s, ss)| {
+            pointwise::sub_mul_const(l, None, (*s, *ss), None, q)
         });
     }
 }
@@ -330,7 +325,7 @@ impl RnsPoly<Eval> {
     /// If `other` has fewer limbs or another degree, or `basis` does not match `self`.
     pub fn mul_prefix(&self, other: &Self, basis: &Basis) -> Self {
         assert_eq!(self.n, other.n, "ring degrees differ");
-        self.zip_map(&other.data, basis, |a, b, q| q.mul(a, b))
+        self.zip_map(&other.data, basis, Op::Mul)
     }
 
     /// `self *= other` (the negacyclic product, pointwise in evaluation form).
@@ -341,9 +336,7 @@ impl RnsPoly<Eval> {
         self.check(other, basis);
         let moduli: Vec<Modulus> = basis.iter().map(|t| *t.modulus()).collect();
         zip_limbs(&mut self.data, &other.data, self.n, &moduli, |a, b, q| {
-            for (x, &y) in a.iter_mut().zip(b) {
-                *x = q.mul(*x, y);
-            }
+            pointwise::binary_assign(Op::Mul, a, b, q)
         });
     }
 
@@ -354,11 +347,7 @@ impl RnsPoly<Eval> {
         let n = self.n;
         let moduli: Vec<Modulus> = basis.iter().map(|t| *t.modulus()).collect();
         type Limbs<'a> = ((&'a mut [u64], (&'a [u64], &'a [u64])), &'a Modulus);
-        let work = |((x, (y, z)), q): Limbs<'_>| {
-            for ((d, &u), &v) in x.iter_mut().zip(y).zip(z) {
-                *d = q.mul_add(u, v, *d);
-            }
-        };
+        let work = |((x, (y, z)), q): Limbs<'_>| pointwise::mul_add_assign(x, y, z, q);
         if parallel(self.data.len(), PAR_THRESHOLD_CHEAP) {
             self.data
                 .par_chunks_mut(n)
@@ -379,11 +368,10 @@ impl RnsPoly<Eval> {
     pub fn permute(&self, perm: &[u32]) -> Self {
         let n = self.n;
         assert_eq!(perm.len(), n);
+        let perm = Permutation::new(perm);
         let mut out = Self::zero(n, self.num_limbs());
         for (dst, src) in out.data.chunks_mut(n).zip(self.data.chunks(n)) {
-            for (d, &p) in dst.iter_mut().zip(perm) {
-                *d = src[p as usize];
-            }
+            perm.apply(src, dst);
         }
         out
     }

@@ -143,7 +143,7 @@ pub struct BaseConverter {
     a_hat_mod_b: Vec<Vec<u64>>,
     /// `A mod b_j`.
     a_mod_b: Vec<u64>,
-    /// Per target, when the vector kernel serves it: the constants of its double-precision sums.
+    /// Per target, when a vector kernel serves it: the constants of its sums.
     fp: Vec<Option<FloatTarget>>,
     /// Per source prime: whether it is 2^51 or more (its `y_i` enter the double-precision sums as
     /// two 32-bit halves).
@@ -151,7 +151,7 @@ pub struct BaseConverter {
 }
 
 /// The constants of [`super::simd::conversion_sums`] for one target `b`: `-A mod b`,
-/// `(A/a_i) mod b` and `(A/a_i) 2^32 mod b`.
+/// `(A/a_i) mod b` and `(A/a_i) 2^32 mod b` (the last for the double-precision kernel).
 #[derive(Clone, Debug)]
 struct FloatTarget {
     neg_a: u64,
@@ -271,6 +271,12 @@ impl BaseConverter {
         Prepared { input, y, v, n }
     }
 
+    /// The source prime when there is only one (the conversion is then a centred lift, which
+    /// [`NttTable::forward_lifted`](super::NttTable::forward_lifted) fuses with a transform).
+    pub fn single_source(&self) -> Option<u64> {
+        (self.from.len() == 1).then(|| self.from[0].value())
+    }
+
     /// The residues modulo target `b_j` of a prepared conversion.
     ///
     /// # Panics
@@ -314,24 +320,13 @@ impl BaseConverter {
 }
 
 /// The centred lift of residues `x < a` (any odd `a`) into `Z_b`: `x mod b` if `x <= a/2`, else
-/// `x - a mod b` (rescaling and single-prime base conversion). The SIMD kernel when `a <= 2b`.
+/// `x - a mod b` (rescaling and single-prime base conversion), by the kernels of
+/// [`super::simd::centred_lift`].
 ///
 /// # Panics
 /// If the lengths differ.
 pub fn centred_lift(input: &[u64], a: u64, b: &Modulus, out: &mut [u64]) {
-    assert_eq!(input.len(), out.len());
-    let bv = b.value();
-    if a <= 2 * bv {
-        return super::simd::centred_lift_small(input, out, a, bv);
-    }
-    let half = a >> 1;
-    let a_mod_b = b.reduce(a);
-    for (o, &x) in out.iter_mut().zip(input) {
-        // Branch-free: the sign of the lift is random, a branch would mispredict.
-        let r = b.reduce(x);
-        let t = r.wrapping_sub(a_mod_b & ((x > half) as u64).wrapping_neg());
-        *o = t.min(t.wrapping_add(bv));
-    }
+    super::simd::centred_lift(input, out, a, b)
 }
 
 /// A conversion's shared part, from [`BaseConverter::prepare`].

@@ -6,10 +6,11 @@ use super::ciphertext::{check_hash, Ciphertext, Plaintext};
 use super::context::Context;
 use super::encoding::ScaledInt;
 use super::keys::{EvaluationKeys, GaloisKey};
-use super::keyswitch::{decompose, inner_product, key_switch, mod_down};
+use super::keyswitch::{decompose, inner_product, key_switch_with, mod_down, Epilogue};
 use super::rules;
 use crate::error::{CkksError, Result};
 use crate::math::poly::for_each_limb;
+use crate::math::simd::pointwise;
 use crate::math::{Basis, Eval, RnsPoly};
 use std::sync::Arc;
 
@@ -343,12 +344,10 @@ impl Evaluator {
             return Ok(a.clone());
         }
         let rk = self.keys.relinearization.as_ref().ok_or(CkksError::MissingRelinearizationKey)?;
-        let basis = self.ctx.basis_q(a.level);
-        let (u0, u1) = key_switch(&self.ctx, &a.parts[2], a.level, &rk.0);
-        let mut c0 = a.parts[0].clone();
-        c0.add_assign(&u0, basis);
-        let mut c1 = a.parts[1].clone();
-        c1.add_assign(&u1, basis);
+        // (c_0 + u_0, c_1 + u_1), the additions fused into the key switch.
+        let add = [Some(&a.parts[0]), Some(&a.parts[1])];
+        let epilogue = Epilogue { add, permutation: None };
+        let (c0, c1) = key_switch_with(&self.ctx, &a.parts[2], a.level, &rk.0, epilogue);
         Ok(Ciphertext {
             parts: vec![c0, c1],
             level: a.level,
@@ -390,11 +389,8 @@ impl Evaluator {
                 let q = t.modulus();
                 // Centred lift of the last limb into q_i: rounding instead of flooring.
                 let mut tmp = vec![0; n];
-                crate::math::rns::centred_lift(&last, ql.value(), q, &mut tmp);
-                t.forward(&mut tmp);
-                for (x, &y) in limb.iter_mut().zip(&tmp) {
-                    *x = q.mul_shoup(*x + q.value() - y, w, ws);
-                }
+                t.forward_lifted(&last, ql.value(), &mut tmp);
+                pointwise::sub_mul_const(limb, Some(&tmp), (w, ws), None, q);
             });
         }
         a.level = m.level;
@@ -448,12 +444,17 @@ impl Evaluator {
     }
 
     fn apply_galois(&self, a: &Ciphertext, key: &GaloisKey) -> Result<Ciphertext> {
-        let l = a.level;
-        let basis = self.ctx.basis_q(l);
         // With the key stored as sigma^-1(k): result = sigma(c_0 + u_0, u_1), (u_0, u_1) the
-        // switch of the unrotated c_1.
-        let (u0, u1) = key_switch(&self.ctx, &a.parts[1], l, &key.key);
-        Ok(self.finish_galois(a, u0, u1, key, basis))
+        // switch of the unrotated c_1; the addition and sigma fused into the key switch.
+        let epilogue =
+            Epilogue { add: [Some(&a.parts[0]), None], permutation: Some(&key.permutation) };
+        let (c0, c1) = key_switch_with(&self.ctx, &a.parts[1], a.level, &key.key, epilogue);
+        Ok(Ciphertext {
+            parts: vec![c0, c1],
+            level: a.level,
+            scale: a.scale,
+            params_hash: a.params_hash,
+        })
     }
 
     fn finish_galois(

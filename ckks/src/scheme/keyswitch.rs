@@ -3,11 +3,16 @@
 //! share it (hoisting). [`KeySwitchCost`] counts what a key switch performs (the cost model of
 //! `examples/keyswitch_cost.rs`).
 
+mod cost;
+pub use cost::{KeySwitchCost, LimbPasses};
+
 use super::context::Context;
 use super::keys::SwitchingKey;
+use crate::math::simd::pointwise::{self, Permutation};
 use crate::math::simd::ProductSums;
-use crate::math::{Eval, RnsPoly};
+use crate::math::{Eval, Modulus, RnsPoly};
 use rayon::prelude::*;
+use std::cell::RefCell;
 
 /// `ModUp` of every digit of a polynomial at one level: digit `j` as a polynomial over
 /// `Q_l ∪ P` that is congruent to the digit's residues on the digit's primes.
@@ -98,34 +103,93 @@ pub(crate) fn mod_down(ctx: &Context, mut x: RnsPoly<Eval>, level: usize) -> Rns
             let t = &basis_q[i];
             t.forward(ci);
             let q = t.modulus();
-            let (w, ws) = p_inv[i];
-            for (a, &b) in xi.iter_mut().zip(ci.iter()) {
-                // (x - conv) * P^-1; x - conv + 2q keeps the lazy product input positive.
-                *a = q.mul_shoup(*a + q.value() - b, w, ws);
-            }
+            // (x - conv) * P^-1.
+            pointwise::sub_mul_const(xi, Some(ci), p_inv[i], None, q);
         },
     );
     x
 }
 
+/// What the caller does with a switched pair `(u_0, u_1)`, fused into the last pass of the
+/// mod-down while each limb is in cache: `add[i]` (a polynomial over `Q_l`) is added to `u_i`,
+/// then `permutation` (an automorphism in evaluation form) moves the entries of both.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Epilogue<'a> {
+    pub add: [Option<&'a RnsPoly<Eval>>; 2],
+    pub permutation: Option<&'a [u32]>,
+}
+
+/// The buffers one thread needs in a key switch (a limb for the mod-up or mod-down of one
+/// prime, a limb for the permuted result, the sums of the inner product), kept from one key
+/// switch to the next instead of being allocated per call.
+struct Scratch {
+    buf: Vec<u64>,
+    tmp: Vec<u64>,
+    sums: Option<ProductSums>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> =
+        const { RefCell::new(Scratch { buf: Vec::new(), tmp: Vec::new(), sums: None }) };
+}
+
+/// Runs `f` with this thread's scratch for degree `n` (or fresh buffers, should `f` ever run
+/// inside another `f` on the same thread).
+fn with_scratch<R>(n: usize, q: &Modulus, f: impl FnOnce(&mut Scratch) -> R) -> R {
+    let fit = |s: &mut Scratch| {
+        s.buf.resize(n, 0);
+        s.tmp.resize(n, 0);
+        s.sums.get_or_insert_with(|| ProductSums::new(q, n));
+    };
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut s) => {
+            fit(&mut s);
+            f(&mut s)
+        }
+        Err(_) => {
+            let mut s = Scratch { buf: Vec::new(), tmp: Vec::new(), sums: None };
+            fit(&mut s);
+            f(&mut s)
+        }
+    })
+}
+
 /// Switches `d` (over `Q_level`) under `key`: returns `(u_0, u_1)` with
 /// `u_0 + u_1 s ~ d s'` where `key` switches `s'` to `s`.
-///
-/// Unlike [`decompose`] + [`inner_product`] + [`mod_down`] (which hoisted rotations need), this
-/// never holds the whole decomposition: each output limb mod-ups every digit into one `N`-word
-/// buffer, takes its NTT and adds its products with the key at once, so the working memory is a
-/// few limbs per thread instead of `dnum` polynomials over `Q_l P`. The special primes' limbs
-/// come first; each ciphertext prime's limb is then mod-downed as soon as it is summed. The
-/// arithmetic is that of the three separate steps (tested equal).
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn key_switch(
     ctx: &Context,
     d: &RnsPoly<Eval>,
     level: usize,
     key: &SwitchingKey,
 ) -> (RnsPoly<Eval>, RnsPoly<Eval>) {
+    key_switch_with(ctx, d, level, key, Epilogue::default())
+}
+
+/// [`key_switch`] followed by the [`Epilogue`]'s additions and permutation.
+///
+/// Unlike [`decompose`] + [`inner_product`] + [`mod_down`] (which hoisted rotations need), this
+/// never holds the whole decomposition: the inner product of each prime of `Q_l ∪ P` mod-ups
+/// every digit into one `N`-word buffer, takes its NTT and adds its products with the key at
+/// once, so the working memory is a few limbs per thread instead of `dnum` polynomials over
+/// `Q_l P`. The arithmetic is that of the three separate steps (tested equal).
+///
+/// Work is split over rayon in three even phases (the parallel efficiency of two threads rests
+/// on it): one job per prime of `Q_l ∪ P` for the inner products, the two mod-down
+/// preparations, and one job per limb of each result for the mod-down's conversion, NTT and last
+/// pass (with the epilogue).
+pub(crate) fn key_switch_with(
+    ctx: &Context,
+    d: &RnsPoly<Eval>,
+    level: usize,
+    key: &SwitchingKey,
+    epilogue: Epilogue<'_>,
+) -> (RnsPoly<Eval>, RnsPoly<Eval>) {
     let n = ctx.n();
     let basis_qp = ctx.basis_qp(level);
     let width = basis_qp.len();
+    let q_limbs = level + 1;
+    let k = width - q_limbs;
     let d_coeff = d.clone().into_coeff(ctx.basis_q(level));
     let mod_ups = ctx.mod_up(level);
     let prepared: Vec<_> = mod_ups
@@ -135,152 +199,94 @@ pub(crate) fn key_switch(
             mu.converter.prepare(input, n)
         })
         .collect();
-    let q_limbs = level + 1;
     // The inner product of prime t: every digit mod-upped to t (or its own residues), in
     // evaluation form, times the key.
-    let inner =
-        |t: usize, buf: &mut Vec<u64>, sums: &mut ProductSums, o0: &mut [u64], o1: &mut [u64]| {
-            let table = &basis_qp[t];
-            let kl = key_limb(ctx, key, level, t);
-            sums.reset(table.modulus(), n);
-            for (j, (mu, (b, a))) in mod_ups.iter().zip(&key.digits).enumerate() {
-                let src = if mu.digit.contains(&t) {
-                    d.limb(t)
-                } else {
-                    let k = if t < mu.digit.start { t } else { t - mu.digit.len() };
-                    mu.converter.finish(&prepared[j], k, buf);
-                    table.forward(buf);
-                    &buf[..]
-                };
-                sums.add(src, b.limb(kl), a.limb(kl));
-            }
-            sums.finish(o0, o1);
-        };
-    // One mod-up buffer and one set of sums per rayon job, reused from limb to limb.
-    let scratch = || (vec![0u64; n], ProductSums::new(basis_qp[0].modulus(), n));
-    // The special primes first, back in coefficient form for the mod-down.
-    let k = width - q_limbs;
+    let inner = |t: usize, s: &mut Scratch, o0: &mut [u64], o1: &mut [u64]| {
+        let table = &basis_qp[t];
+        let kl = key_limb(ctx, key, level, t);
+        let (buf, sums) = (&mut s.buf, s.sums.as_mut().expect("scratch has sums"));
+        sums.reset(table.modulus(), n);
+        for (j, (mu, (b, a))) in mod_ups.iter().zip(&key.digits).enumerate() {
+            let src = if mu.digit.contains(&t) {
+                d.limb(t)
+            } else if let Some(from) = mu.converter.single_source() {
+                table.forward_lifted(d_coeff.limb(mu.digit.start), from, buf);
+                &buf[..]
+            } else {
+                let k = if t < mu.digit.start { t } else { t - mu.digit.len() };
+                mu.converter.finish(&prepared[j], k, buf);
+                table.forward(buf);
+                &buf[..]
+            };
+            sums.add(src, b.limb(kl), a.limb(kl));
+        }
+        sums.finish(o0, o1);
+    };
+    let q0 = basis_qp[0].modulus();
+    // Phase 1: the inner products, the ciphertext primes' into the results, the special primes'
+    // back in coefficient form for the mod-down.
+    let mut out = [RnsPoly::<Eval>::zero(n, q_limbs), RnsPoly::<Eval>::zero(n, q_limbs)];
     let (mut p0, mut p1) = (vec![0u64; k * n], vec![0u64; k * n]);
-    p0.par_chunks_mut(n).zip(p1.par_chunks_mut(n)).enumerate().for_each_init(
-        scratch,
-        |(buf, sums), (i, (o0, o1))| {
-            inner(q_limbs + i, buf, sums, o0, o1);
-            basis_qp[q_limbs + i].inverse(o0);
-            basis_qp[q_limbs + i].inverse(o1);
-        },
-    );
+    {
+        let [out0, out1] = &mut out;
+        out0.data_mut()
+            .par_chunks_mut(n)
+            .chain(p0.par_chunks_mut(n))
+            .zip(out1.data_mut().par_chunks_mut(n).chain(p1.par_chunks_mut(n)))
+            .enumerate()
+            .with_max_len(1)
+            .for_each(|(t, (o0, o1))| {
+                with_scratch(n, q0, |s| inner(t, s, o0, o1));
+                if t >= q_limbs {
+                    basis_qp[t].inverse(o0);
+                    basis_qp[t].inverse(o1);
+                }
+            });
+    }
+    // Phase 2: what the mod-down's conversions of x_P share.
     let down = ctx.mod_down_converter();
     let (prep0, prep1) = rayon::join(|| down.prepare(&p0, n), || down.prepare(&p1, n));
     let prep = [prep0, prep1];
     let p_inv = ctx.p_inv_mod_q();
-    // Then each ciphertext prime, with its mod-down at once (as `mod_down`, limb by limb, while
-    // the limb is in cache): (x - conv(x_P)) P^-1.
-    let mut out = [RnsPoly::<Eval>::zero(n, q_limbs), RnsPoly::<Eval>::zero(n, q_limbs)];
+    let perm = epilogue.permutation.map(Permutation::new);
+    // Phase 3: each limb of each result, (x - conv(x_P)) P^-1 [+ add], [permuted].
     let [out0, out1] = &mut out;
     out0.data_mut()
         .par_chunks_mut(n)
-        .zip(out1.data_mut().par_chunks_mut(n))
+        .chain(out1.data_mut().par_chunks_mut(n))
         .enumerate()
-        .for_each_init(scratch, |(buf, sums), (t, (o0, o1))| {
-            inner(t, buf, sums, o0, o1);
+        .with_max_len(1)
+        .for_each(|(j, o)| {
+            let (i, t) = (j / q_limbs, j % q_limbs);
             let table = &basis_qp[t];
             let q = table.modulus();
-            let (w, ws) = p_inv[t];
-            for (o, pr) in [o0, o1].into_iter().zip(&prep) {
-                down.finish(pr, t, buf);
-                table.forward(buf);
-                for (a, &b) in o.iter_mut().zip(buf.iter()) {
-                    *a = q.mul_shoup(*a + q.value() - b, w, ws);
+            let add = epilogue.add[i].map(|a| a.limb(t));
+            with_scratch(n, q0, |s| {
+                match down.single_source() {
+                    Some(from) => table.forward_lifted(&[&p0, &p1][i][..], from, &mut s.buf),
+                    None => {
+                        down.finish(&prep[i], t, &mut s.buf);
+                        table.forward(&mut s.buf);
+                    }
                 }
-            }
+                match &perm {
+                    None => pointwise::sub_mul_const(o, Some(&s.buf), p_inv[t], add, q),
+                    Some(perm) => {
+                        pointwise::sub_mul_const_into(
+                            o,
+                            Some(&s.buf),
+                            p_inv[t],
+                            add,
+                            q,
+                            &mut s.tmp,
+                        );
+                        perm.apply(&s.tmp, o);
+                    }
+                }
+            });
         });
     let [out0, out1] = out;
     (out0, out1)
-}
-
-/// What one key switch (as relinearize and rotate run it) performs at one level:
-/// the kernel calls per prime of `Q_l ∪ P` (in that layout: `q_0 .. q_l`, then the special
-/// primes), and the base-conversion multiply-accumulates per coefficient.
-///
-/// With `l + 1` ciphertext primes, `k` special primes and `d` digits of sizes `a_j` at this
-/// level: `l + 1 + 2k` inverse NTTs (the input, and the special part of both mod-downs);
-/// `sum_j (l + 1 + k - a_j) + 2 (l + 1)` forward NTTs (each digit's mod-up targets, and both
-/// mod-downs' results); `2d` inner-product products per coefficient of every prime; and
-/// `sum_j a_j (l + 1 + k - a_j) + 2k (l + 1)` conversion products per coefficient (a
-/// single-prime digit's conversion is a centred lift, counted as one per target).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeySwitchCost {
-    /// The level.
-    pub level: usize,
-    /// Digits with primes at this level.
-    pub digits: usize,
-    /// The special primes' count `k`.
-    pub special: usize,
-    /// Forward NTTs on each prime of `Q_l ∪ P`.
-    pub forward_ntts: Vec<usize>,
-    /// Inverse NTTs on each prime of `Q_l ∪ P`.
-    pub inverse_ntts: Vec<usize>,
-    /// Inner-product terms (one term = two products, with `b_j` and `a_j`) on each prime.
-    pub inner_product_terms: Vec<usize>,
-    /// Per digit: its size and its mod-up targets' count.
-    pub mod_up: Vec<(usize, usize)>,
-    /// Base-conversion multiply-accumulates per coefficient (mod-up and both mod-downs).
-    pub conversion_macs: usize,
-}
-
-impl KeySwitchCost {
-    /// The model of a key switch of a polynomial over `Q_level` under `ctx`.
-    ///
-    /// # Panics
-    /// If `level > ctx.max_level()`.
-    pub fn of(ctx: &Context, level: usize) -> Self {
-        let q = level + 1;
-        let k = ctx.p_basis().len();
-        let width = q + k;
-        let mod_ups = ctx.mod_up(level);
-        let mut forward_ntts = vec![0; width];
-        let mut inverse_ntts = vec![0; width];
-        for (t, count) in inverse_ntts.iter_mut().enumerate() {
-            *count = if t < q { 1 } else { 2 };
-        }
-        for mu in mod_ups {
-            for &t in &mu.targets {
-                forward_ntts[t] += 1;
-            }
-        }
-        for f in &mut forward_ntts[..q] {
-            *f += 2;
-        }
-        let mod_up: Vec<(usize, usize)> =
-            mod_ups.iter().map(|mu| (mu.digit.len(), mu.targets.len())).collect();
-        let conversion_macs =
-            mod_up.iter().map(|&(a, targets)| a * targets).sum::<usize>() + 2 * k * q;
-        Self {
-            level,
-            digits: mod_ups.len(),
-            special: k,
-            forward_ntts,
-            inverse_ntts,
-            inner_product_terms: vec![mod_ups.len(); width],
-            mod_up,
-            conversion_macs,
-        }
-    }
-
-    /// All forward NTTs.
-    pub fn total_forward(&self) -> usize {
-        self.forward_ntts.iter().sum()
-    }
-
-    /// All inverse NTTs.
-    pub fn total_inverse(&self) -> usize {
-        self.inverse_ntts.iter().sum()
-    }
-
-    /// Inner-product multiply-accumulates per coefficient (two per term).
-    pub fn inner_product_macs(&self) -> usize {
-        2 * self.inner_product_terms.iter().sum::<usize>()
-    }
 }
 
 #[cfg(test)]
@@ -309,31 +315,32 @@ mod tests {
         }
     }
 
-    /// The model against the closed forms of its documentation, on a context whose digits are
-    /// uneven (7 primes in digits of 3).
+    /// The epilogue (additions, then a permutation) equals the same steps after the switch.
     #[test]
-    fn cost_model_matches_the_closed_forms() {
-        let ctx = ParametersLiteral::with_levels(10, 6, 50, 40, 50, 3)
+    fn epilogue_equals_adding_and_permuting_afterwards() {
+        let ctx = ParametersLiteral::with_levels(10, 4, 50, 40, 60, 2)
             .security(crate::Security::InsecureToyParameters)
             .build()
             .unwrap();
-        let k = ctx.p_basis().len();
-        for level in 0..=ctx.max_level() {
-            let c = KeySwitchCost::of(&ctx, level);
-            let q = level + 1;
-            let sizes: Vec<usize> = ctx
-                .digits()
-                .iter()
-                .filter(|d| d.start <= level)
-                .map(|d| d.end.min(q) - d.start)
-                .collect();
-            assert_eq!(c.digits, sizes.len());
-            assert_eq!(c.total_inverse(), q + 2 * k);
-            let fwd: usize = sizes.iter().map(|a| q + k - a).sum::<usize>() + 2 * q;
-            assert_eq!(c.total_forward(), fwd, "level {level}");
-            assert_eq!(c.inner_product_macs(), 2 * sizes.len() * (q + k));
-            let conv: usize = sizes.iter().map(|a| a * (q + k - a)).sum::<usize>() + 2 * k * q;
-            assert_eq!(c.conversion_macs, conv);
+        let mut prng = Prng::from_u64_seed(5);
+        let sk = SecretKey::generate(&ctx, &mut prng);
+        let rk = sk.relinearization_key(&mut prng);
+        let perm = crate::math::poly::eval_automorphism_permutation(ctx.n(), 5);
+        for level in [0, ctx.max_level()] {
+            let basis = ctx.basis_q(level);
+            let [d, a0, a1] = [0; 3].map(|_| prng.uniform_poly(ctx.n(), basis));
+            let (u0, u1) = key_switch(&ctx, &d, level, &rk.0);
+            for permutation in [None, Some(&perm[..])] {
+                for add in [[None, None], [Some(&a0), None], [Some(&a0), Some(&a1)]] {
+                    let got =
+                        key_switch_with(&ctx, &d, level, &rk.0, Epilogue { add, permutation });
+                    let expect = [(&u0, add[0]), (&u1, add[1])].map(|(u, a)| {
+                        let s = a.map_or(u.clone(), |a| u.add(a, basis));
+                        permutation.map_or(s.clone(), |p| s.permute(p))
+                    });
+                    assert_eq!([got.0, got.1], expect, "level {level}");
+                }
+            }
         }
     }
 }

@@ -4,6 +4,41 @@
 use super::{path, Path};
 use crate::math::Modulus;
 
+/// The centred lift of residues `x < a` into `Z_b` for odd `a, b` below `2^61` of any sizes: `x mod
+/// b` if `x <= a/2`, else `x - a mod b` (a single-prime base conversion, rescaling).
+///
+/// # Panics
+/// If the lengths differ.
+pub fn centred_lift(input: &[u64], output: &mut [u64], a: u64, b: &Modulus) {
+    centred_lift_on(path(), input, output, a, b)
+}
+
+/// [`centred_lift`] on a given path (the portable loop where the CPU lacks it).
+pub fn centred_lift_on(p: Path, input: &[u64], output: &mut [u64], a: u64, b: &Modulus) {
+    assert_eq!(input.len(), output.len());
+    let bv = b.value();
+    if a <= 2 * bv {
+        return centred_lift_small_on(p, input, output, a, bv);
+    }
+    debug_assert!(input.iter().all(|&x| x < a));
+    let mut v = 0;
+    #[cfg(target_arch = "x86_64")]
+    if p >= Path::Avx2 && Path::Avx2.is_supported() {
+        v = input.len() & !3;
+        // SAFETY: AVX2 is present; both slices hold at least v entries, v a multiple of 4;
+        // a, b < 2^61 (moduli), b odd; the inputs are below a.
+        unsafe { super::avx2::wide::centred_lift(&input[..v], &mut output[..v], a, bv) };
+    }
+    let half = a >> 1;
+    let a_mod_b = b.reduce(a);
+    for (o, &x) in output[v..].iter_mut().zip(&input[v..]) {
+        // Branch-free: the sign of the lift is random, a branch would mispredict.
+        let r = b.reduce(x);
+        let t = r.wrapping_sub(a_mod_b & ((x > half) as u64).wrapping_neg());
+        *o = t.min(t.wrapping_add(bv));
+    }
+}
+
 /// The centred lift of residues `x < a` into `Z_b`, for `a <= 2b`: `x mod b` if `x <= a/2`, else
 /// `x - a mod b`.
 ///
@@ -14,7 +49,7 @@ pub fn centred_lift_small(input: &[u64], output: &mut [u64], a: u64, b: u64) {
 }
 
 /// [`centred_lift_small`] on a given path (the portable loop if the CPU lacks it).
-pub(crate) fn centred_lift_small_on(p: Path, input: &[u64], output: &mut [u64], a: u64, b: u64) {
+pub fn centred_lift_small_on(p: Path, input: &[u64], output: &mut [u64], a: u64, b: u64) {
     assert!(input.len() == output.len() && a <= 2 * b && b < 1 << 62);
     debug_assert!(input.iter().all(|&x| x < a));
     #[cfg(target_arch = "x86_64")]
@@ -42,9 +77,9 @@ pub(crate) fn centred_lift_small_on(p: Path, input: &[u64], output: &mut [u64], 
     }
 }
 
-/// One term of [`conversion_sums`]: the words `x` (below `2^61`), whole or split into their low
-/// and high 32 bits (`wide`), times the constant `m < b`, or `m_high = m 2^32 mod b` for the high
-/// half.
+/// One term of [`conversion_sums`]: the words `x` (below `2^61`) times the constant `m < b`. For a
+/// target below `2^52` the words are taken whole or, with `m_high = m 2^32 mod b`, as their low and
+/// high 32 bits (needed when they may reach `2^51`); wider targets ignore `m_high`.
 #[derive(Clone, Copy, Debug)]
 pub struct SumTerm<'a> {
     /// The coefficients.
@@ -65,7 +100,7 @@ fn conversion_sums_available_on(p: Path, bits: u32) -> bool {
     #[cfg(target_arch = "x86_64")]
     if p >= Path::Avx2
         && Path::Avx2.is_supported()
-        && bits <= super::avx2::elementwise::SUMS_MAX_BITS
+        && bits <= crate::math::modulus::MAX_MODULUS_BITS
     {
         return true;
     }
@@ -75,27 +110,36 @@ fn conversion_sums_available_on(p: Path, bits: u32) -> bool {
 
 /// `out[c] = sum_t x_t[c] m_t mod b` (canonical) for a prime `b`, the sums of a fast base
 /// conversion, on the process's path. Returns `false` (and leaves `out` alone) when there is no
-/// kernel: [`conversion_sums_available`] false, or `out.len()` not a multiple of 4. A term
-/// without `m_high` whose words reach `2^51` gives wrong sums (never undefined behaviour).
+/// kernel: [`conversion_sums_available`] false, or `out.len()` not a multiple of 4. Targets
+/// below `2^51` take the double-precision kernel, where a term without `m_high` whose words reach
+/// `2^51` gives wrong sums (never undefined behaviour); wider targets take exact 128-bit sums
+/// (at most 64 terms of words below `2^61`, and one more of words below `2^8`).
 ///
 /// # Panics
-/// If a term's `x` is not as long as `out` or a constant is not below `b`.
+/// If a term's `x` is not as long as `out`, a constant is not below `b`, or (wide targets) there
+/// are more than 65 terms.
 pub fn conversion_sums(terms: &[SumTerm<'_>], b: &Modulus, out: &mut [u64]) -> bool {
     conversion_sums_on(path(), terms, b, out)
 }
 
 /// [`conversion_sums`] on a given path.
-pub(crate) fn conversion_sums_on(
-    p: Path,
-    terms: &[SumTerm<'_>],
-    b: &Modulus,
-    out: &mut [u64],
-) -> bool {
+pub fn conversion_sums_on(p: Path, terms: &[SumTerm<'_>], b: &Modulus, out: &mut [u64]) -> bool {
     let n = out.len();
     let bv = b.value();
     assert!(terms.iter().all(|t| t.x.len() == n && t.m < bv && t.m_high.is_none_or(|h| h < bv)));
     if !conversion_sums_available_on(p, b.bits()) || !n.is_multiple_of(4) {
         return false;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if b.bits() > super::avx2::elementwise::SUMS_MAX_BITS {
+        assert!(terms.len() <= super::avx2::wide::MAX_TERMS + 1, "too many terms");
+        let t: Vec<(&[u64], u64)> = terms.iter().map(|t| (t.x, t.m)).collect();
+        // SAFETY: AVX2 is present (the path is at least AVX2 and supported); b < 2^61 odd (a
+        // modulus); every slice has the length of `out`, a multiple of 4; every m < b; the
+        // words' bound is the caller's contract (wrong sums otherwise, never undefined
+        // behaviour).
+        unsafe { super::avx2::wide::conversion_sums(&t, bv, out) };
+        return true;
     }
     #[cfg(target_arch = "x86_64")]
     {
@@ -131,6 +175,83 @@ pub struct ProductSums {
     q: Modulus,
     terms: usize,
     inner: Sums,
+    /// The buffers of the other kernels used since this object was made.
+    spare: Vec<Sums>,
+}
+
+/// Which kernel sums the products.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    #[cfg(target_arch = "x86_64")]
+    Ifma,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx2Wide,
+    Portable,
+}
+
+impl Kind {
+    /// The kernel of path `p` for `n` coefficients modulo `q` (the portable code if the CPU lacks
+    /// the path or it has no kernel for this width).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+    fn of(p: Path, q: &Modulus, n: usize) -> Kind {
+        #[cfg(target_arch = "x86_64")]
+        if p == Path::Ifma
+            && p.is_supported()
+            && q.bits() <= super::ifma::MAX_BITS
+            && n.is_multiple_of(8)
+        {
+            return Kind::Ifma;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if p >= Path::Avx2 && Path::Avx2.is_supported() && n.is_multiple_of(4) {
+            return if q.bits() <= super::avx2::elementwise::SUMS_MAX_BITS {
+                Kind::Avx2
+            } else {
+                Kind::Avx2Wide
+            };
+        }
+        Kind::Portable
+    }
+}
+
+impl Sums {
+    fn new(kind: Kind, n: usize) -> Self {
+        match kind {
+            #[cfg(target_arch = "x86_64")]
+            Kind::Ifma => Sums::Ifma(vec![0; 4 * n]),
+            #[cfg(target_arch = "x86_64")]
+            Kind::Avx2 => Sums::Avx2(vec![0.0; n], vec![0.0; n]),
+            #[cfg(target_arch = "x86_64")]
+            Kind::Avx2Wide => Sums::Avx2Wide(vec![0; 4 * n]),
+            Kind::Portable => Sums::Portable(vec![0; n], vec![0; n]),
+        }
+    }
+
+    fn kind(&self) -> Kind {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Sums::Ifma(_) => Kind::Ifma,
+            #[cfg(target_arch = "x86_64")]
+            Sums::Avx2(..) => Kind::Avx2,
+            #[cfg(target_arch = "x86_64")]
+            Sums::Avx2Wide(_) => Kind::Avx2Wide,
+            Sums::Portable(..) => Kind::Portable,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Sums::Ifma(acc) => acc.len() / 4,
+            #[cfg(target_arch = "x86_64")]
+            Sums::Avx2(acc, _) => acc.len(),
+            #[cfg(target_arch = "x86_64")]
+            Sums::Avx2Wide(acc) => acc.len() / 4,
+            Sums::Portable(acc, _) => acc.len(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -141,6 +262,10 @@ enum Sums {
     /// Integer-valued `f64` sums, kept below `2^53` (see `avx2::elementwise::mac2`).
     #[cfg(target_arch = "x86_64")]
     Avx2(Vec<f64>, Vec<f64>),
+    /// Exact 128-bit sums on 64-bit lanes, 16 words per four coefficients (see
+    /// `avx2::wide::mac2`), for primes of 52 bits and more.
+    #[cfg(target_arch = "x86_64")]
+    Avx2Wide(Vec<u64>),
     Portable(Vec<u128>, Vec<u128>),
 }
 
@@ -153,61 +278,35 @@ impl ProductSums {
         Self::on(path(), q, n)
     }
 
-    /// Empties the sums for another limb of `n` coefficients modulo `q`, keeping the buffers when
-    /// the kernel stays the same (key switching reuses one per thread instead of allocating and
-    /// zeroing two limbs per prime).
+    /// Empties the sums for another limb of `n` coefficients modulo `q`, keeping the buffers of
+    /// every kernel used so far (key switching reuses one per thread over primes of several
+    /// widths instead of allocating and zeroing two limbs per prime).
     pub fn reset(&mut self, q: &Modulus, n: usize) {
-        let fresh = Self::on(self.path, q, n);
-        if std::mem::discriminant(&fresh.inner) == std::mem::discriminant(&self.inner)
-            && self.len() == n
-        {
-            self.q = *q;
-            self.terms = 0;
-            #[cfg(target_arch = "x86_64")]
-            if let Sums::Ifma(acc) = &mut self.inner {
-                acc.fill(0);
+        let want = Kind::of(self.path, q, n);
+        if self.inner.kind() != want || self.inner.len() != n {
+            let next = match self.spare.iter().position(|s| s.kind() == want && s.len() == n) {
+                Some(i) => self.spare.swap_remove(i),
+                None => Sums::new(want, n),
+            };
+            let old = std::mem::replace(&mut self.inner, next);
+            self.spare.retain(|s| s.len() == n);
+            if old.len() == n {
+                self.spare.push(old);
             }
-        } else {
-            *self = fresh;
         }
-    }
-
-    fn len(&self) -> usize {
-        match &self.inner {
-            #[cfg(target_arch = "x86_64")]
-            Sums::Ifma(acc) => acc.len() / 4,
-            #[cfg(target_arch = "x86_64")]
-            Sums::Avx2(acc, _) => acc.len(),
-            Sums::Portable(acc, _) => acc.len(),
+        self.q = *q;
+        self.terms = 0;
+        #[cfg(target_arch = "x86_64")]
+        if let Sums::Ifma(acc) = &mut self.inner {
+            acc.fill(0);
         }
     }
 
     /// Zero sums on a given path (the portable code if the CPU lacks it or it has no kernel for
     /// this width).
-    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
-    pub(crate) fn on(p: Path, q: &Modulus, n: usize) -> Self {
-        #[cfg(target_arch = "x86_64")]
-        if p == Path::Ifma
-            && p.is_supported()
-            && q.bits() <= super::ifma::MAX_BITS
-            && n.is_multiple_of(8)
-        {
-            return Self { path: p, q: *q, terms: 0, inner: Sums::Ifma(vec![0; 4 * n]) };
-        }
-        #[cfg(target_arch = "x86_64")]
-        if p >= Path::Avx2
-            && Path::Avx2.is_supported()
-            && q.bits() <= super::avx2::elementwise::SUMS_MAX_BITS
-            && n.is_multiple_of(4)
-        {
-            return Self {
-                path: p,
-                q: *q,
-                terms: 0,
-                inner: Sums::Avx2(vec![0.0; n], vec![0.0; n]),
-            };
-        }
-        Self { path: p, q: *q, terms: 0, inner: Sums::Portable(vec![0; n], vec![0; n]) }
+    pub fn on(p: Path, q: &Modulus, n: usize) -> Self {
+        let inner = Sums::new(Kind::of(p, q, n), n);
+        Self { path: p, q: *q, terms: 0, inner, spare: Vec::new() }
     }
 
     /// Adds `src[c] b[c]` and `src[c] a[c]` to the sums.
@@ -249,6 +348,15 @@ impl ProductSums {
                     )
                 }
             }
+            #[cfg(target_arch = "x86_64")]
+            Sums::Avx2Wide(acc) => {
+                let n = acc.len() / 4;
+                assert!(src.len() == n && b.len() == n && a.len() == n);
+                // SAFETY: this variant exists only when AVX2 is present; the slices have n
+                // entries (a multiple of 4) below q < 2^61, acc 4n words; at most 64 terms
+                // (asserted above) keep the sums below 2^128.
+                unsafe { super::avx2::wide::mac2(src, b, a, acc, self.terms == 1) }
+            }
             Sums::Portable(acc0, acc1) => {
                 let n = acc0.len();
                 assert!(src.len() == n && b.len() == n && a.len() == n);
@@ -286,6 +394,12 @@ impl ProductSums {
                     super::avx2::elementwise::finish(acc0, o0, self.q.value());
                     super::avx2::elementwise::finish(acc1, o1, self.q.value());
                 }
+            }
+            #[cfg(target_arch = "x86_64")]
+            Sums::Avx2Wide(acc) => {
+                assert!(4 * o0.len() == acc.len() && o1.len() == o0.len());
+                // SAFETY: as in `add`; q is an odd modulus below 2^61.
+                unsafe { super::avx2::wide::finish(acc, o0, o1, self.q.value()) }
             }
             Sums::Portable(acc0, acc1) => {
                 assert!(o0.len() == acc0.len() && o1.len() == acc0.len());

@@ -209,6 +209,29 @@ impl NttKernel {
         }
     }
 
+    /// The forward transform of the centred lift of `src` (residues below `from`, an odd number
+    /// below `2^61`) into `a`, the lift fused into the first pass; `false` (and nothing written)
+    /// when the kernel has no fused form.
+    pub(crate) fn forward_lifted(&self, src: &[u64], a: &mut [u64], from: u64) -> bool {
+        assert!(src.len() == a.len() && from & 1 == 1 && from < 1 << 61);
+        match &self.inner {
+            // SAFETY (both arms): as in `forward`; `from` is odd and below 2^61 (asserted); the
+            // lift of entries not below `from` is wrong, never undefined behaviour.
+            #[cfg(target_arch = "x86_64")]
+            NttInner::Avx2Float(t) => {
+                unsafe { t.forward_lifted(src, a, from) };
+                true
+            }
+            #[cfg(target_arch = "x86_64")]
+            NttInner::Avx2Int(t) => {
+                unsafe { t.forward_lifted(src, a, from) };
+                true
+            }
+            #[cfg(target_arch = "x86_64")]
+            NttInner::Ifma(_) => false,
+        }
+    }
+
     /// In-place inverse transform including `1/N`.
     pub(crate) fn inverse(&self, a: &mut [u64]) {
         match &self.inner {
@@ -227,8 +250,10 @@ impl NttKernel {
 
 mod elementwise;
 pub use elementwise::{
-    centred_lift_small, conversion_sums, conversion_sums_available, ProductSums, SumTerm,
+    centred_lift, centred_lift_on, centred_lift_small, centred_lift_small_on, conversion_sums,
+    conversion_sums_available, conversion_sums_on, ProductSums, SumTerm,
 };
+pub mod pointwise;
 
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,7 @@
 //! Every function is `unsafe` only because it needs AVX2 and FMA; the safe wrappers in
 //! `simd/elementwise.rs` call them only when [`super::Path::Avx2`] is supported.
 
+use super::Pre;
 use std::arch::x86_64::*;
 
 /// Widest prime of [`mac2`]: products are reduced in double precision.
@@ -32,33 +33,56 @@ const ROUND: i32 = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
 pub(crate) unsafe fn centred_lift_small(input: &[u64], output: &mut [u64], a: u64, b: u64) {
     let n = input.len();
     debug_assert!(output.len() == n && n.is_multiple_of(4) && a <= 2 * b);
-    let bv = _mm256_set1_epi64x(b as i64);
-    let half = _mm256_set1_epi64x((a >> 1) as i64);
-    let a_mod_b = _mm256_set1_epi64x((a % b) as i64);
+    let lift = LiftSmall::new(a, b);
     for c in (0..n).step_by(4) {
-        let x = load(input.as_ptr().add(c));
+        store(output.as_mut_ptr().add(c), lift.apply(load(input.as_ptr().add(c))));
+    }
+}
+
+/// The centred lift from `Z_a` into `Z_b` for `a <= 2b < 2^63`, as a first-pass conversion.
+pub(super) struct LiftSmall {
+    b: __m256i,
+    half: __m256i,
+    a_mod_b: __m256i,
+}
+
+impl LiftSmall {
+    #[inline(always)]
+    pub(super) unsafe fn new(a: u64, b: u64) -> Self {
+        debug_assert!(a <= 2 * b && b < 1 << 62);
+        Self {
+            b: _mm256_set1_epi64x(b as i64),
+            half: _mm256_set1_epi64x((a >> 1) as i64),
+            a_mod_b: _mm256_set1_epi64x((a % b) as i64),
+        }
+    }
+}
+
+impl Pre for LiftSmall {
+    #[inline(always)]
+    unsafe fn apply(&self, x: __m256i) -> __m256i {
         // x mod b (x < 2b), then minus a mod b where x > a/2; signed compares (all below 2^63).
-        let r = _mm256_sub_epi64(x, bv);
+        let r = _mm256_sub_epi64(x, self.b);
         let r = _mm256_castpd_si256(_mm256_blendv_pd(
             _mm256_castsi256_pd(r),
             _mm256_castsi256_pd(x),
             _mm256_castsi256_pd(r),
         ));
-        let neg = _mm256_cmpgt_epi64(x, half);
-        let t = _mm256_sub_epi64(r, _mm256_and_si256(neg, a_mod_b));
-        let u = _mm256_add_epi64(t, bv);
+        let neg = _mm256_cmpgt_epi64(x, self.half);
+        let t = _mm256_sub_epi64(r, _mm256_and_si256(neg, self.a_mod_b));
+        let u = _mm256_add_epi64(t, self.b);
         let o = _mm256_blendv_pd(
             _mm256_castsi256_pd(t),
             _mm256_castsi256_pd(u),
             _mm256_castsi256_pd(t),
         );
-        store(output.as_mut_ptr().add(c), _mm256_castpd_si256(o));
+        _mm256_castpd_si256(o)
     }
 }
 
-/// Constants of the double-precision sums for one prime `q < 2^51`.
-struct Consts {
-    q: __m256d,
+/// Constants of the double-precision arithmetic for one prime `q < 2^51`.
+pub(super) struct Consts {
+    pub(super) q: __m256d,
     q_inv: __m256d,
     magic: __m256d,
     magic_bits: __m256i,
@@ -66,7 +90,7 @@ struct Consts {
 
 impl Consts {
     #[inline(always)]
-    unsafe fn new(q: u64) -> Self {
+    pub(super) unsafe fn new(q: u64) -> Self {
         let magic = _mm256_set1_pd(4503599627370496.0);
         Self {
             q: _mm256_set1_pd(q as f64),
@@ -78,7 +102,7 @@ impl Consts {
 
     /// `u64` lanes below `2^52` as `f64`.
     #[inline(always)]
-    unsafe fn to_f64(&self, x: __m256i) -> __m256d {
+    pub(super) unsafe fn to_f64(&self, x: __m256i) -> __m256d {
         _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(x, self.magic_bits)), self.magic)
     }
 
@@ -86,7 +110,7 @@ impl Consts {
     /// 1.25 of `x y / q` (three roundings of relative size `2^-53` on a value below `2^51`), so
     /// the result, exact (see `avx2/mod.rs`), lies in `(-1.25 q, 1.25 q)`.
     #[inline(always)]
-    unsafe fn mul_mod(&self, x: __m256d, y: __m256d) -> __m256d {
+    pub(super) unsafe fn mul_mod(&self, x: __m256d, y: __m256d) -> __m256d {
         let h = _mm256_mul_pd(x, y);
         let l = _mm256_fmsub_pd(x, y, h);
         let k = _mm256_round_pd::<ROUND>(_mm256_mul_pd(h, self.q_inv));
@@ -97,16 +121,31 @@ impl Consts {
     /// `0 <= x < 2^51` and `m < q` (two roundings on a value below `2^51`: the estimate is within
     /// one of `x m / q`, and exact when that is an integer), computed exactly as in `avx2/mod.rs`.
     #[inline(always)]
-    unsafe fn mul_mod_shoup(&self, x: __m256d, m: __m256d, mq: __m256d) -> __m256d {
+    pub(super) unsafe fn mul_mod_shoup(&self, x: __m256d, m: __m256d, mq: __m256d) -> __m256d {
         let k = _mm256_round_pd::<ROUND>(_mm256_mul_pd(x, mq));
         let h = _mm256_mul_pd(x, m);
         let l = _mm256_fmsub_pd(x, m, h);
         _mm256_add_pd(_mm256_fnmadd_pd(k, self.q, h), l)
     }
 
+    /// An integer `|x| < 2^53` as its residue in `[0, q)`, in `u64` lanes: centred, then `q` added
+    /// where negative.
+    #[inline(always)]
+    pub(super) unsafe fn canonical(&self, x: __m256d) -> __m256i {
+        let r = self.centre(x);
+        let neg = _mm256_cmp_pd::<_CMP_LT_OQ>(r, _mm256_setzero_pd());
+        self.to_u64(_mm256_add_pd(r, _mm256_and_pd(neg, self.q)))
+    }
+
+    /// Canonical `f64` residues (integers in `[0, q)`) as `u64`.
+    #[inline(always)]
+    pub(super) unsafe fn to_u64(&self, x: __m256d) -> __m256i {
+        _mm256_xor_si256(_mm256_castpd_si256(_mm256_add_pd(x, self.magic)), self.magic_bits)
+    }
+
     /// `x - round(x / q) q` in `(-0.51 q, 0.51 q)` for integers `|x| < 2^53`.
     #[inline(always)]
-    unsafe fn centre(&self, x: __m256d) -> __m256d {
+    pub(super) unsafe fn centre(&self, x: __m256d) -> __m256d {
         let k = _mm256_round_pd::<ROUND>(_mm256_mul_pd(x, self.q_inv));
         _mm256_fnmadd_pd(k, self.q, x)
     }
@@ -164,13 +203,8 @@ pub(crate) unsafe fn mac2(
 pub(crate) unsafe fn finish(acc: &[f64], out: &mut [u64], q: u64) {
     debug_assert!(acc.len() == out.len() && acc.len().is_multiple_of(4));
     let k = Consts::new(q);
-    let zero = _mm256_setzero_pd();
     for c in (0..acc.len()).step_by(4) {
-        let r = k.centre(_mm256_loadu_pd(acc.as_ptr().add(c)));
-        let neg = _mm256_cmp_pd::<_CMP_LT_OQ>(r, zero);
-        let r = _mm256_add_pd(r, _mm256_and_pd(neg, k.q));
-        let bits = _mm256_xor_si256(_mm256_castpd_si256(_mm256_add_pd(r, k.magic)), k.magic_bits);
-        store(out.as_mut_ptr().add(c), bits);
+        store(out.as_mut_ptr().add(c), k.canonical(_mm256_loadu_pd(acc.as_ptr().add(c))));
     }
 }
 
@@ -209,27 +243,66 @@ pub(crate) unsafe fn conversion_sums(terms: &[Term<'_>], b: u64, out: &mut [u64]
     debug_assert!(n.is_multiple_of(4) && b < 1 << SUMS_MAX_BITS);
     debug_assert!(terms.iter().all(|t| t.x.len() == n && t.m < b as f64));
     let k = Consts::new(b);
-    let zero = _mm256_setzero_pd();
-    let low32 = _mm256_set1_epi64x(0xffff_ffff);
-    for c in (0..n).step_by(4) {
-        let mut acc = zero;
-        for (i, t) in terms.iter().enumerate() {
-            let w = load(t.x.as_ptr().add(c));
-            let w = match t.part {
-                Part::Whole => w,
-                Part::Low => _mm256_and_si256(w, low32),
-                Part::High => _mm256_srli_epi64::<32>(w),
-            };
-            let r = k.mul_mod_shoup(k.to_f64(w), _mm256_set1_pd(t.m), _mm256_set1_pd(t.mq));
-            acc = _mm256_add_pd(acc, r);
-            if i % 3 == 2 {
-                acc = k.centre(acc);
+    // Four blocks of four coefficients at a time: four independent chains of additions (one
+    // chain is latency-bound) and the per-term work (constants, the part's branch) shared; the
+    // same arithmetic per coefficient whatever the grouping.
+    let wide = n / 16 * 16;
+    for c in (0..wide).step_by(16) {
+        sums_block::<4>(terms, &k, out.as_mut_ptr(), c);
+    }
+    for c in (wide..n).step_by(4) {
+        sums_block::<1>(terms, &k, out.as_mut_ptr(), c);
+    }
+}
+
+/// [`conversion_sums`] on `G` blocks of four coefficients from `c`.
+#[inline(always)]
+unsafe fn sums_block<const G: usize>(terms: &[Term<'_>], k: &Consts, out: *mut u64, c: usize) {
+    let mut acc = [_mm256_setzero_pd(); G];
+    for chunk in terms.chunks(3) {
+        for t in chunk {
+            let (m, mq) = (_mm256_set1_pd(t.m), _mm256_set1_pd(t.mq));
+            let x = t.x.as_ptr().add(c);
+            match t.part {
+                Part::Whole => accumulate::<G, 0>(&mut acc, x, m, mq, k),
+                Part::Low => accumulate::<G, 1>(&mut acc, x, m, mq, k),
+                Part::High => accumulate::<G, 2>(&mut acc, x, m, mq, k),
             }
         }
-        let r = k.centre(acc);
-        let neg = _mm256_cmp_pd::<_CMP_LT_OQ>(r, zero);
-        let r = _mm256_add_pd(r, _mm256_and_pd(neg, k.q));
-        let bits = _mm256_xor_si256(_mm256_castpd_si256(_mm256_add_pd(r, k.magic)), k.magic_bits);
-        store(out.as_mut_ptr().add(c), bits);
+        // Centred after every third term: below 3.51 b < 2^53, exact.
+        if chunk.len() == 3 {
+            for a in &mut acc {
+                *a = k.centre(*a);
+            }
+        }
+    }
+    for (g, &a) in acc.iter().enumerate() {
+        store(out.add(c + 4 * g), k.canonical(a));
+    }
+}
+
+/// `acc[g] += part(x[4g..4g + 4]) m mod b` (in `(-b, b)`), the part 0 whole, 1 low, 2 high.
+#[inline(always)]
+unsafe fn accumulate<const G: usize, const PART: u8>(
+    acc: &mut [__m256d; G],
+    x: *const u64,
+    m: __m256d,
+    mq: __m256d,
+    k: &Consts,
+) {
+    let part = [Part::Whole, Part::Low, Part::High][PART as usize];
+    for (g, a) in acc.iter_mut().enumerate() {
+        let w = self::part(part, load(x.add(4 * g)));
+        *a = _mm256_add_pd(*a, k.mul_mod_shoup(k.to_f64(w), m, mq));
+    }
+}
+
+/// The bits of `w` that `p` names.
+#[inline(always)]
+unsafe fn part(p: Part, w: __m256i) -> __m256i {
+    match p {
+        Part::Whole => w,
+        Part::Low => _mm256_and_si256(w, _mm256_set1_epi64x(0xffff_ffff)),
+        Part::High => _mm256_srli_epi64::<32>(w),
     }
 }

@@ -2,7 +2,7 @@
 //! (radix 4) while the inner span is at least four lanes, then radix 2 down to span 4, then spans
 //! 2 and 1 on pairs of vectors shuffled into butterfly order.
 
-use super::Arith;
+use super::{Arith, Pre};
 use std::arch::x86_64::*;
 
 #[inline(always)]
@@ -42,8 +42,17 @@ unsafe fn span1_split(x: __m256i, y: __m256i) -> (__m256i, __m256i) {
     (_mm256_unpacklo_epi64(x, y), _mm256_unpackhi_epi64(x, y))
 }
 
+/// The forward transform of `pre(src)` into `a`: the first pass reads `src` (which may be `a`'s
+/// own buffer) and applies `pre` to each loaded vector, every later pass works in place.
 #[inline(always)]
-pub(super) unsafe fn forward_impl<A: Arith>(a: &mut [u64], ar: &A, w: &[u64], wc: &[u64]) {
+pub(super) unsafe fn forward_impl<A: Arith, P: Pre>(
+    src: *const u64,
+    a: &mut [u64],
+    pre: &P,
+    ar: &A,
+    w: &[u64],
+    wc: &[u64],
+) {
     let n = a.len();
     debug_assert!(n >= 8 && n.is_power_of_two() && w.len() == n && wc.len() == n);
     let p = a.as_mut_ptr();
@@ -53,9 +62,9 @@ pub(super) unsafe fn forward_impl<A: Arith>(a: &mut [u64], ar: &A, w: &[u64], wc
     // Two stages per pass (spans t/2 and t/4) while t/4 is at least one vector.
     while t >= 16 {
         if first {
-            fwd_radix4::<A, true>(p, m, t, ar, w, wc);
+            fwd_radix4::<A, P, true>(src, p, m, t, pre, ar, w, wc);
         } else {
-            fwd_radix4::<A, false>(p, m, t, ar, w, wc);
+            fwd_radix4::<A, P, false>(p, p, m, t, pre, ar, w, wc);
         }
         first = false;
         t >>= 2;
@@ -65,16 +74,16 @@ pub(super) unsafe fn forward_impl<A: Arith>(a: &mut [u64], ar: &A, w: &[u64], wc
     if t == 8 {
         t = 4;
         if first {
-            fwd_radix2::<A, true>(p, m, t, ar, w, wc);
+            fwd_radix2::<A, P, true>(src, p, m, t, pre, ar, w, wc);
         } else {
-            fwd_radix2::<A, false>(p, m, t, ar, w, wc);
+            fwd_radix2::<A, P, false>(p, p, m, t, pre, ar, w, wc);
         }
         m <<= 1;
     }
     debug_assert_eq!(m, n / 8);
     // Spans 2 and 1 on blocks of eight, then the reduction to [0, q).
     for blk in (0..n).step_by(8) {
-        let (x, y) = span2_split(load(p.add(blk)), load(p.add(blk + 4)));
+        let (x, y) = span2_split(ar.pass_in(load(p.add(blk))), ar.pass_in(load(p.add(blk + 4))));
         let g = n / 4 + blk / 4;
         let (x, y) = ar.fwd(x, y, pairs(w, g), pairs(wc, g));
         let (x, y) = span1_split(x, y);
@@ -87,48 +96,95 @@ pub(super) unsafe fn forward_impl<A: Arith>(a: &mut [u64], ar: &A, w: &[u64], wc
     }
 }
 
-/// Stages of spans `t/2` and `t/4` over the `m` blocks of `t` entries at `p` (`t >= 16`).
+/// Stages of spans `t/2` and `t/4` over the `m` blocks of `t` entries at `p` (`t >= 16`); the
+/// `FIRST` pass reads `src` through `pre` and converts to the kernel's representation.
 #[inline(always)]
-unsafe fn fwd_radix4<A: Arith, const FIRST: bool>(
+#[allow(clippy::too_many_arguments)]
+unsafe fn fwd_radix4<A: Arith, P: Pre, const FIRST: bool>(
+    src: *const u64,
     p: *mut u64,
     m: usize,
     t: usize,
+    pre: &P,
     ar: &A,
     w: &[u64],
     wc: &[u64],
 ) {
     let h = t / 4;
     for i in 0..m {
-        let (w1, w1c) = (splat(w, m + i), splat(wc, m + i));
-        let (w2, w2c) = (splat(w, 2 * m + 2 * i), splat(wc, 2 * m + 2 * i));
-        let (w3, w3c) = (splat(w, 2 * m + 2 * i + 1), splat(wc, 2 * m + 2 * i + 1));
+        let tw = [
+            splat(w, m + i),
+            splat(wc, m + i),
+            splat(w, 2 * m + 2 * i),
+            splat(wc, 2 * m + 2 * i),
+            splat(w, 2 * m + 2 * i + 1),
+            splat(wc, 2 * m + 2 * i + 1),
+        ];
         let base = p.add(i * t);
-        for j in (0..h).step_by(4) {
-            // (No closures here: they would not inherit the target features and stay calls.)
-            let (p0, p1, p2, p3) =
-                (base.add(j), base.add(h + j), base.add(2 * h + j), base.add(3 * h + j));
-            let (mut x0, mut x1, mut x2, mut x3) = (load(p0), load(p1), load(p2), load(p3));
-            if FIRST {
-                (x0, x1, x2, x3) = (ar.input(x0), ar.input(x1), ar.input(x2), ar.input(x3));
+        let sbase = src.add(i * t);
+        if h >= 8 {
+            for j in (0..h).step_by(8) {
+                radix4_groups::<A, P, FIRST, 2>(sbase.add(j), base.add(j), h, pre, ar, &tw);
             }
-            let (x0, x2) = ar.fwd(x0, x2, w1, w1c);
-            let (x1, x3) = ar.fwd(x1, x3, w1, w1c);
-            let (x0, x1) = ar.fwd(x0, x1, w2, w2c);
-            let (x2, x3) = ar.fwd(x2, x3, w3, w3c);
-            store(p0, x0);
-            store(p1, x1);
-            store(p2, x2);
-            store(p3, x3);
+        } else {
+            radix4_groups::<A, P, FIRST, 1>(sbase, base, h, pre, ar, &tw);
         }
     }
 }
 
-/// One stage of span `t >= 4` over `m` groups.
+/// The two stages of one radix-4 pass on `G` consecutive vectors of each quarter (`G`
+/// independent groups, their butterflies interleaved so that the CPU finds independent work next
+/// to each other: one group alone is bound by the latency of its chain of products).
 #[inline(always)]
-unsafe fn fwd_radix2<A: Arith, const FIRST: bool>(
+#[allow(clippy::needless_range_loop)]
+unsafe fn radix4_groups<A: Arith, P: Pre, const FIRST: bool, const G: usize>(
+    src: *const u64,
+    p: *mut u64,
+    h: usize,
+    pre: &P,
+    ar: &A,
+    tw: &[__m256i; 6],
+) {
+    let [w1, w1c, w2, w2c, w3, w3c] = *tw;
+    let mut x = [[_mm256_setzero_si256(); G]; 4];
+    for (k, xk) in x.iter_mut().enumerate() {
+        for (g, v) in xk.iter_mut().enumerate() {
+            let off = k * h + 4 * g;
+            *v = if FIRST {
+                ar.input(pre.apply(load(src.add(off))))
+            } else {
+                ar.pass_in(load(p.add(off)))
+            };
+        }
+    }
+    for g in 0..G {
+        (x[0][g], x[2][g]) = ar.fwd(x[0][g], x[2][g], w1, w1c);
+    }
+    for g in 0..G {
+        (x[1][g], x[3][g]) = ar.fwd(x[1][g], x[3][g], w1, w1c);
+    }
+    for g in 0..G {
+        (x[0][g], x[1][g]) = ar.fwd(x[0][g], x[1][g], w2, w2c);
+    }
+    for g in 0..G {
+        (x[2][g], x[3][g]) = ar.fwd(x[2][g], x[3][g], w3, w3c);
+    }
+    for (k, xk) in x.iter().enumerate() {
+        for (g, &v) in xk.iter().enumerate() {
+            store(p.add(k * h + 4 * g), v);
+        }
+    }
+}
+
+/// One stage of span `t >= 4` over `m` groups (the `FIRST` pass as in [`fwd_radix4`]).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn fwd_radix2<A: Arith, P: Pre, const FIRST: bool>(
+    src: *const u64,
     p: *mut u64,
     m: usize,
     t: usize,
+    pre: &P,
     ar: &A,
     w: &[u64],
     wc: &[u64],
@@ -136,10 +192,14 @@ unsafe fn fwd_radix2<A: Arith, const FIRST: bool>(
     for i in 0..m {
         let (wv, wcv) = (splat(w, m + i), splat(wc, m + i));
         let base = p.add(2 * i * t);
+        let sbase = src.add(2 * i * t);
         for j in (0..t).step_by(4) {
-            let (mut x, mut y) = (load(base.add(j)), load(base.add(j + t)));
+            let (x, y);
             if FIRST {
-                (x, y) = (ar.input(x), ar.input(y));
+                x = ar.input(pre.apply(load(sbase.add(j))));
+                y = ar.input(pre.apply(load(sbase.add(j + t))));
+            } else {
+                (x, y) = (ar.pass_in(load(base.add(j))), ar.pass_in(load(base.add(j + t))));
             }
             let (x, y) = ar.fwd(x, y, wv, wcv);
             store(base.add(j), x);
