@@ -87,6 +87,7 @@ impl Run {
 /// [`crate::Error::Io`], [`crate::Error::Json`].
 pub fn write_results(
     path: &Path,
+    machine: &Machine,
     data: &DataSpec,
     preprocessing: &Preprocessing,
     hyperparameters: &Hyperparameters,
@@ -94,12 +95,55 @@ pub fn write_results(
 ) -> Result<()> {
     #[derive(Serialize)]
     struct Doc<'a> {
+        machine: &'a Machine,
         data: &'a DataSpec,
         preprocessing: &'a Preprocessing,
         hyperparameters: &'a Hyperparameters,
         runs: &'a [Run],
     }
-    crate::files::write_json(path, &Doc { data, preprocessing, hyperparameters, runs })
+    crate::files::write_json(path, &Doc { machine, data, preprocessing, hyperparameters, runs })
+}
+
+/// Where a run took place: what every timing depends on.
+#[derive(Clone, Debug, Serialize)]
+pub struct Machine {
+    /// The CPU's model name (`/proc/cpuinfo`), or `unknown`.
+    pub cpu: String,
+    /// Logical CPUs the OS reports.
+    pub cpus: usize,
+    /// Whether the CPU has AVX-512 IFMA.
+    pub avx512ifma: bool,
+    /// The kernel path `ckks` runs (`ckks::math::simd::path`): `portable`, `avx2` or `ifma`.
+    pub simd_path: &'static str,
+}
+
+impl Machine {
+    /// This machine.
+    pub fn here() -> Self {
+        let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let cpu = info
+            .lines()
+            .find_map(|l| l.strip_prefix("model name")?.split_once(':').map(|(_, v)| v.trim()))
+            .unwrap_or("unknown")
+            .to_string();
+        Machine {
+            cpu,
+            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            avx512ifma: info.contains("avx512ifma"),
+            simd_path: ckks::math::simd::path().name(),
+        }
+    }
+
+    /// One line for the report.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} ({} CPUs, {}AVX-512 IFMA); ckks kernels: {}",
+            self.cpu,
+            self.cpus,
+            if self.avx512ifma { "" } else { "no " },
+            self.simd_path
+        )
+    }
 }
 
 /// The weights `w[1..=side^2]` (the bias excluded) of each model as a `side x side` image, side

@@ -7,7 +7,7 @@ use crate::data::{self, DataSpec, Dataset, Source};
 use crate::error::Result;
 use crate::hyper::Hyperparameters;
 use crate::progress::{stages, Progress};
-use crate::report::{write_results, write_weights_svg, Run};
+use crate::report::{write_results, write_weights_svg, Machine, Run};
 use circuits::reference::{accuracy, train};
 use circuits::training::{decode_model, Kind, Training};
 use ckks::eval::{choose_parameters, Counter, Observed};
@@ -51,6 +51,8 @@ pub fn run(opts: &Options) -> Result<Vec<Run>> {
     }
     let cfg = opts.hyper.train_config()?;
     println!("training: {}", opts.hyper.describe());
+    let machine = Machine::here();
+    println!("machine: {}", machine.describe());
     let (b, k) = (cfg.batch_size, cfg.minibatches);
     for &kind in &opts.circuits {
         opts.hyper.check_for(kind)?;
@@ -150,7 +152,7 @@ pub fn run(opts: &Options) -> Result<Vec<Run>> {
     }
     print_table(&runs, opts.quick);
     if let Some(path) = &opts.json {
-        write_results(path, &opts.data, &data.prep, &opts.hyper, &runs)?;
+        write_results(path, &machine, &opts.data, &data.prep, &opts.hyper, &runs)?;
         if let Source::Mnist { .. } = opts.data.source {
             // The weights of the 14 x 14 pixels as images.
             let svg = path.with_extension("svg");
