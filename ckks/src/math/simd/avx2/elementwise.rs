@@ -6,20 +6,11 @@
 //! `simd/elementwise.rs` call them only when [`super::Path::Avx2`] is supported.
 
 use super::Pre;
+use super::{load, store};
 use std::arch::x86_64::*;
 
 /// Widest prime of [`mac2`]: products are reduced in double precision.
 pub(crate) const SUMS_MAX_BITS: u32 = 51;
-
-#[inline(always)]
-unsafe fn load(p: *const u64) -> __m256i {
-    _mm256_loadu_si256(p as *const __m256i)
-}
-
-#[inline(always)]
-unsafe fn store(p: *mut u64, v: __m256i) {
-    _mm256_storeu_si256(p as *mut __m256i, v)
-}
 
 const ROUND: i32 = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
 

@@ -39,6 +39,29 @@ use std::arch::x86_64::*;
 /// Widest prime of the double-precision kernel: lazy values below `4q < 2^53` are exact `f64`s.
 pub(crate) const FLOAT_MAX_BITS: u32 = 51;
 
+// ----- lane moves shared by every kernel file ------------------------------------------------
+//
+// Safety (all three): AVX2 instructions, so only reachable from `#[target_feature(enable =
+// "avx2")]` code; `load` and `store` need `p..p + 4` valid (unaligned is fine).
+
+/// Four words from `p`.
+#[inline(always)]
+unsafe fn load(p: *const u64) -> __m256i {
+    _mm256_loadu_si256(p as *const __m256i)
+}
+
+/// Four words to `p`.
+#[inline(always)]
+unsafe fn store(p: *mut u64, v: __m256i) {
+    _mm256_storeu_si256(p as *mut __m256i, v)
+}
+
+/// `x` in every lane.
+#[inline(always)]
+unsafe fn splat(x: u64) -> __m256i {
+    _mm256_set1_epi64x(x as i64)
+}
+
 // ----- the two arithmetics ------------------------------------------------------------------
 
 /// The lane arithmetic of one kernel. Registers hold the kernel's own representation (`f64` bit

@@ -2,18 +2,9 @@
 //! (radix 4) while the inner span is at least four lanes, then radix 2 down to span 4, then spans
 //! 2 and 1 on pairs of vectors shuffled into butterfly order.
 
+use super::{load, store};
 use super::{Arith, Pre};
 use std::arch::x86_64::*;
-
-#[inline(always)]
-unsafe fn load(p: *const u64) -> __m256i {
-    _mm256_loadu_si256(p as *const __m256i)
-}
-
-#[inline(always)]
-unsafe fn store(p: *mut u64, v: __m256i) {
-    _mm256_storeu_si256(p as *mut __m256i, v)
-}
 
 #[inline(always)]
 unsafe fn splat(v: &[u64], k: usize) -> __m256i {

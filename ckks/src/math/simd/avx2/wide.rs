@@ -15,22 +15,8 @@
 
 use super::Pre;
 use super::{csub_epi64, Int};
+use super::{load, splat, store};
 use std::arch::x86_64::*;
-
-#[inline(always)]
-unsafe fn load(p: *const u64) -> __m256i {
-    _mm256_loadu_si256(p as *const __m256i)
-}
-
-#[inline(always)]
-unsafe fn store(p: *mut u64, v: __m256i) {
-    _mm256_storeu_si256(p as *mut __m256i, v)
-}
-
-#[inline(always)]
-unsafe fn splat(x: u64) -> __m256i {
-    _mm256_set1_epi64x(x as i64)
-}
 
 /// `2^63` in every lane: the bias of the low words.
 #[inline(always)]
