@@ -318,7 +318,7 @@ impl Circuit for Training<'_> {
     fn run<E: CkksEvaluator>(&self, e: &E) -> ckks::Result<SplitModel<E::Value>> {
         self.train(e).map_err(|err| match err {
             CircuitError::Linalg(linalg::LinalgError::Ckks(c)) => c,
-            other => ckks::CkksError::InvalidParameters(other.to_string()),
+            other => ckks::CkksError::Circuit(other.to_string()),
         })
     }
 }

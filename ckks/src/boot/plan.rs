@@ -6,7 +6,7 @@ use super::config::BootstrapConfig;
 use super::dft::{self, DiagMatrix};
 use super::evalmod::ModReduction;
 use super::lt::LinearTransform;
-use crate::error::{CkksError, Result};
+use crate::error::{CkksError, ParameterFault, Result};
 use crate::eval::{OpCounts, RotationSet, SymbolicEvaluator};
 use crate::scheme::rules::{self, Meta};
 use crate::scheme::ModulusChain;
@@ -120,12 +120,10 @@ impl BootstrapPlan {
         let scale_up = (q0 / (2f64.powi(config.log_message_ratio as i32) * s0)).round().max(1.0);
         let rho = q0 / (scale_up * s0);
         if rho < 4.0 * config.input_bound {
-            return Err(CkksError::InvalidParameters(format!(
-                "q_0 / (scale at level 0) = 2^{:.1} leaves no room for messages up to {}: use a \
-                 larger first prime",
-                rho.log2(),
-                config.input_bound
-            )));
+            return Err(CkksError::InvalidParameters(ParameterFault::FirstPrimeTooSmall {
+                ratio_log2: rho.log2(),
+                input_bound: config.input_bound,
+            }));
         }
         let period = if slots == half { half } else { 2 * slots };
         let g = chain.n() / (2 * slots);
@@ -174,11 +172,10 @@ impl BootstrapPlan {
             let q = chain.q_primes()[level] as f64;
             let sigma = if f + 1 == s { q * target / scale } else { q * shares[f].exp2() };
             if !(sigma.is_finite() && sigma >= 1.0) {
-                return Err(CkksError::InvalidParameters(format!(
-                    "SlotsToCoeffs cannot go from scale 2^{:.1} to 2^{:.1} with its primes",
-                    scale.log2(),
-                    target.log2()
-                )));
+                return Err(CkksError::InvalidParameters(ParameterFault::SlotsToCoeffsScale {
+                    from_log2: scale.log2(),
+                    to_log2: target.log2(),
+                }));
             }
             scale = scale * sigma / q;
             plan.stc.push(LinearTransform::arrange(&offsets, period, level, sigma, BABY_COST));
@@ -277,9 +274,7 @@ impl BootstrapPlan {
     /// [`CkksError::InvalidParameters`].
     pub fn check_chain(&self, chain: &ModulusChain) -> Result<()> {
         if chain != &self.chain {
-            return Err(CkksError::InvalidParameters(
-                "the bootstrapping plan was made for another parameter set".into(),
-            ));
+            return Err(CkksError::InvalidParameters(ParameterFault::PlanMismatch));
         }
         Ok(())
     }

@@ -32,7 +32,7 @@ use super::{
     RotationSet, Rotations, ScaleEstimate, ScaleEstimator, SymbolicEvaluator,
 };
 use crate::boot::{sse, BootstrapConfig, BootstrapKeys, BootstrapPlan, Bootstrapper};
-use crate::error::{CkksError, Result};
+use crate::error::{CkksError, ParameterFault, Result, RingRefusal};
 use crate::math::Prng;
 use crate::scheme::{
     max_log_qp_128, Context, EvaluationKeys, Evaluator, ModulusChain, ParametersLiteral, PublicKey,
@@ -190,22 +190,19 @@ fn analysis_chain(
 /// are too large for even the smallest allowed scale; any error the circuit itself raises
 /// (other than [`CkksError::TooManyValues`], which moves on to a larger ring).
 pub fn choose_parameters<C: Circuit>(circuit: &C, options: &AutoOptions) -> Result<AutoParameters> {
-    let mut last_reason = String::from("no ring degree in range");
+    let mut last_reason = RingRefusal::EmptyRange;
     for log_n in options.min_log_n..=options.max_log_n {
         if options.bootstrap.is_some()
             && options.security == Security::HeStandard128
             && log_n < sse::MIN_LOG_N
         {
-            last_reason = format!(
-                "bootstrapping's ephemeral secret is claimed secure from N = 2^{} on",
-                sse::MIN_LOG_N
-            );
+            last_reason = RingRefusal::EphemeralSecret { min_log_n: sse::MIN_LOG_N };
             continue;
         }
         let (analysis_chain, analysis_plan) = analysis_chain(log_n, options)?;
         let analysis = match analyse(circuit, analysis_chain.clone(), analysis_plan.as_ref()) {
             Err(CkksError::TooManyValues { given, slots }) => {
-                last_reason = format!("the circuit needs {given} slots, N = 2^{log_n} has {slots}");
+                last_reason = RingRefusal::TooFewSlots { log_n, given, slots };
                 continue;
             }
             other => other?,
@@ -218,8 +215,7 @@ pub fn choose_parameters<C: Circuit>(circuit: &C, options: &AutoOptions) -> Resu
         if options.security == Security::HeStandard128 {
             let floor = ((levels + 2) as u32 * options.min_log_scale + boot_bits) as f64;
             if floor > max_log_qp_128(log_n).map(f64::from).unwrap_or(0.0) {
-                last_reason =
-                    format!("at N = 2^{log_n}, {levels} levels cannot fit the 128-bit bound");
+                last_reason = RingRefusal::Levels { log_n, levels };
                 continue;
             }
         }
@@ -235,11 +231,11 @@ pub fn choose_parameters<C: Circuit>(circuit: &C, options: &AutoOptions) -> Resu
         let max_first = if options.bootstrap.is_some() { 60 } else { options.max_first_prime_bits };
         let max_b =
             estimate.max_log_scale(max_first, options.min_log_scale, 60).ok_or_else(|| {
-                CkksError::InvalidParameters(format!(
-                    "the circuit's values (up to {:.3e}) do not fit a {}-bit first prime even at \
-                 scale 2^{}",
-                    estimate.max_magnitude, max_first, options.min_log_scale
-                ))
+                CkksError::InvalidParameters(ParameterFault::ValuesTooLarge {
+                    max_magnitude: estimate.max_magnitude,
+                    first_prime_bits: max_first,
+                    min_log_scale: options.min_log_scale,
+                })
             })?;
         let b = max_b.min(options.max_log_scale);
         let mut first = (estimate.required_first_prime_bits(b).ceil() as u32).max(b + 1);
@@ -259,9 +255,7 @@ pub fn choose_parameters<C: Circuit>(circuit: &C, options: &AutoOptions) -> Resu
                 None => fit_digits(log_n, levels, first, b, options)?,
             };
             let Some(context) = context else {
-                last_reason = format!(
-                    "at N = 2^{log_n}, {levels} levels of 2^{b} do not fit the 128-bit bound"
-                );
+                last_reason = RingRefusal::ScaledLevels { log_n, levels, log_scale: b };
                 continue;
             };
             if estimate.check_chain(context.chain()).is_err() {
@@ -276,11 +270,10 @@ pub fn choose_parameters<C: Circuit>(circuit: &C, options: &AutoOptions) -> Resu
             let real = analyse(circuit, context.chain().clone(), plan.as_ref())?;
             let (_, counter, rotations) = real.observer();
             if circuit_levels(&real) != levels {
-                return Err(CkksError::InvalidParameters(format!(
-                    "the circuit has depth {levels} on the analysis chain but {} on the chosen \
-                     one: it must address levels relative to max_level()",
-                    circuit_levels(&real)
-                )));
+                return Err(CkksError::InvalidParameters(ParameterFault::DepthMismatch {
+                    analysis: levels,
+                    chosen: circuit_levels(&real),
+                }));
             }
             return Ok(AutoParameters {
                 context,
@@ -294,10 +287,10 @@ pub fn choose_parameters<C: Circuit>(circuit: &C, options: &AutoOptions) -> Resu
             });
         }
     }
-    Err(CkksError::InvalidParameters(format!(
-        "no parameters up to N = 2^{} fit the circuit: {last_reason}",
-        options.max_log_n
-    )))
+    Err(CkksError::InvalidParameters(ParameterFault::NoRingFits {
+        max_log_n: options.max_log_n,
+        reason: last_reason,
+    }))
 }
 
 /// [`choose_parameters`] then [`AutoParameters::generate_keys`]: from a circuit to everything

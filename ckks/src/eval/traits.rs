@@ -366,12 +366,10 @@ pub trait CkksEvaluator: Sync {
     /// The sum of `values` (at least one), added left to right.
     ///
     /// # Errors
-    /// As [`CkksEvaluator::add`]; [`CkksError::InvalidParameters`](crate::CkksError) for an
+    /// As [`CkksEvaluator::add`]; [`CkksError::EmptySum`](crate::CkksError::EmptySum) for an
     /// empty slice.
     fn sum(&self, values: &[Self::Value]) -> Result<Self::Value> {
-        let (first, rest) = values.split_first().ok_or_else(|| {
-            crate::CkksError::InvalidParameters("the sum of no values is undefined".into())
-        })?;
+        let (first, rest) = values.split_first().ok_or(crate::CkksError::EmptySum)?;
         let mut acc = first.clone();
         for v in rest {
             self.add_assign(&mut acc, v)?;

@@ -5,13 +5,13 @@
 use super::ciphertext::{check_hash, Ciphertext, Plaintext};
 use super::context::Context;
 use super::encoding::ScaledInt;
-use super::keys::{EvaluationKeys, GaloisKey};
-use super::keyswitch::{decompose, inner_product, key_switch_with, mod_down, Epilogue};
 use super::rules;
 use crate::error::{CkksError, Result};
 use crate::math::poly::for_each_limb;
 use crate::math::simd::pointwise;
 use crate::math::{Basis, Eval, RnsPoly};
+use crate::rlwe::keys::{EvaluationKeys, GaloisKey};
+use crate::rlwe::keyswitch::{decompose, inner_product, key_switch_with, mod_down, Epilogue};
 use std::sync::Arc;
 
 /// Evaluates on ciphertexts of one context with one set of evaluation keys (public material
