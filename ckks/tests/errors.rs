@@ -581,8 +581,10 @@ fn every_error_has_a_message() {
         CkksError::TooManyValues { given: 10, slots: 8 },
         CkksError::EncodingOverflow { value: 1e20, scale_log2: 40.0, reason: "too big" },
     ];
-    let mentions: [&[&str]; 13] = [
-        &["x = 3"],
+    let mentions: [&[&str]; 15] = [
+        &["dnum = 3", "(2)"],
+        &["no values"],
+        &["constant polynomial"],
         &["300.0", "218", "2^13"],
         &["0x1", "0x2"],
         &["4 vs 3", "level 3"],

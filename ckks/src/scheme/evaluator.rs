@@ -4,7 +4,6 @@
 
 use super::ciphertext::{check_hash, Ciphertext, Plaintext};
 use super::context::Context;
-use super::encoding::ScaledInt;
 use super::rules;
 use crate::error::{CkksError, Result};
 use crate::math::poly::for_each_limb;
@@ -198,7 +197,7 @@ impl Evaluator {
         self.check_ct(a)?;
         rules::add_const(self.ctx.chain(), &a.meta(), c)?;
         let mut r = a.clone();
-        let v = ScaledInt::round(c * a.scale, self.ctx.log_q(a.level) - 1.0, c, a.scale)?;
+        let v = rules::scaled_int(c * a.scale, self.ctx.log_q(a.level) - 1.0, c, a.scale)?;
         // The constant polynomial v evaluates to v at every NTT point.
         let basis = self.ctx.basis_q(a.level);
         let n = self.ctx.n();
@@ -265,7 +264,7 @@ impl Evaluator {
         self.check_ct(a)?;
         let m = rules::mul_const_at_scale(self.ctx.chain(), &a.meta(), c, scale)?;
         let l = a.level;
-        let v = ScaledInt::round(c * scale, self.ctx.log_q(l) - 1.0, c, scale)?;
+        let v = rules::scaled_int(c * scale, self.ctx.log_q(l) - 1.0, c, scale)?;
         let basis = self.ctx.basis_q(l);
         let scalars: Vec<u64> = basis.iter().map(|t| v.residue(t.modulus())).collect();
         let mut r = a.clone();
