@@ -38,6 +38,7 @@
 // `unsafe` lives in `math::simd` only (its kernels need CPU features checked at run time).
 #![deny(unsafe_code)]
 
+pub mod auto;
 pub mod boot;
 pub mod error;
 pub mod eval;

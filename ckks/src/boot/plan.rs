@@ -7,7 +7,7 @@ use super::dft::{self, DiagMatrix};
 use super::evalmod::ModReduction;
 use super::lt::LinearTransform;
 use crate::error::{CkksError, ParameterFault, Result};
-use crate::eval::{OpCounts, RotationSet, SymbolicEvaluator};
+use crate::eval::{BootstrapModel, OpCounts, RotationSet, SymbolicEvaluator};
 use crate::scheme::rules::{self, Meta};
 use crate::scheme::ModulusChain;
 use num_complex::Complex64;
@@ -34,17 +34,7 @@ impl StageLevels {
     }
 }
 
-/// The work of one bootstrap, counted on a symbolic run of its stages: what an op counter and
-/// a rotation collector add for each bootstrap.
-#[derive(Clone, Debug, PartialEq)]
-pub struct BootstrapProfile {
-    /// Operation counts (the two key switches of the encapsulation included).
-    pub counts: OpCounts,
-    /// The rotations (the trace's) and conjugation whose keys the evaluation key set must
-    /// hold, which a rotation collector reports; the transforms' rotations are the
-    /// bootstrapper's own keys ([`BootstrapPlan::transform_rotations`]).
-    pub rotations: RotationSet,
-}
+pub use crate::eval::BootstrapProfile;
 
 /// A [`BootstrapConfig`] resolved against a modulus chain.
 #[derive(Clone, Debug, PartialEq)]
@@ -446,6 +436,28 @@ impl BootstrapPlan {
         let b = self.config.input_bound;
         self.reduction.series_error(b, self.rho)
             + self.reduction.max_error() * self.rho / (2.0 * PI)
+    }
+}
+
+/// The simulated evaluators' view of the plan (its inherent methods of the same names).
+impl BootstrapModel for BootstrapPlan {
+    fn check_chain(&self, chain: &ModulusChain) -> Result<()> {
+        BootstrapPlan::check_chain(self, chain)
+    }
+    fn check_input(&self, a: &Meta) -> Result<Meta> {
+        BootstrapPlan::check_input(self, a)
+    }
+    fn ideal(&self, slots: &[Complex64]) -> Result<Vec<Complex64>> {
+        BootstrapPlan::ideal(self, slots)
+    }
+    fn output_level(&self) -> usize {
+        BootstrapPlan::output_level(self)
+    }
+    fn profile(&self) -> &BootstrapProfile {
+        BootstrapPlan::profile(self)
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 

@@ -2,9 +2,9 @@
 //! [`Observer`]. The depth finder, the op counter, the rotation collector and the scale
 //! estimator are observers; a tuple of observers watches one run for all of them at once.
 
+use super::refresh::{BootstrapModel, BootstrapProfile};
 use super::traits::{CkksEvaluator, Op};
 use super::SymbolicEvaluator;
-use crate::boot::{BootstrapPlan, BootstrapProfile};
 use crate::error::Result;
 use crate::scheme::{Meta, ModulusChain};
 use num_complex::Complex64;
@@ -217,7 +217,7 @@ impl<E: CkksEvaluator, O: Observer<E>> CkksEvaluator for Observed<E, O> {
     fn bootstrap(&self, a: &E::Value) -> Result<E::Value> {
         self.unary(Op::Bootstrap, a, E::bootstrap)
     }
-    fn bootstrap_plan(&self) -> Option<&BootstrapPlan> {
+    fn bootstrap_plan(&self) -> Option<&dyn BootstrapModel> {
         self.inner.bootstrap_plan()
     }
     fn rotate_hoisted(&self, a: &E::Value, steps: &[i64]) -> Result<Vec<E::Value>> {
