@@ -97,14 +97,13 @@ pub fn choose_parameters<C: Circuit>(circuit: &C, options: &AutoOptions) -> Resu
         debug_assert_eq!(estimate.levels, levels);
         // Bootstrapping fixes q_0 at the modular reduction's 60 bits.
         let max_first = if options.bootstrap.is_some() { 60 } else { options.max_first_prime_bits };
-        let max_b =
-            estimate.max_log_scale(max_first, options.min_log_scale, 60).ok_or_else(|| {
-                CkksError::InvalidParameters(ParameterFault::ValuesTooLarge {
-                    max_magnitude: estimate.max_magnitude,
-                    first_prime_bits: max_first,
-                    min_log_scale: options.min_log_scale,
-                })
-            })?;
+        let max_b = estimate.max_log_scale(max_first, options.min_log_scale, 60).ok_or(
+            CkksError::InvalidParameters(ParameterFault::ValuesTooLarge {
+                max_magnitude: estimate.max_magnitude,
+                first_prime_bits: max_first,
+                min_log_scale: options.min_log_scale,
+            }),
+        )?;
         let b = max_b.min(options.max_log_scale);
         let mut first = (estimate.required_first_prime_bits(b).ceil() as u32).max(b + 1);
         first = first.max(crate::scheme::params::MIN_PRIME_BITS.max(log_n + 2));

@@ -16,14 +16,14 @@
 //! The choice is then checked on the real chain (the circuit runs symbolically without error,
 //! every recorded magnitude fits) and explained by [`AutoParameters::summary`].
 //!
-//! With [`AutoOptions::bootstrap`], the circuit may call [`CkksEvaluator::bootstrap`]: the
+//! With [`AutoOptions::bootstrap`], the circuit may call [`CkksEvaluator::bootstrap`](crate::eval::CkksEvaluator::bootstrap): the
 //! analysis chain carries the bootstrapping primes above its circuit levels, the depth is the
 //! deepest segment's (levels below the top circuit level, where bootstraps leave their output),
 //! `q_0` is the modular reduction's 60-bit prime, the chain is the circuit's levels plus the
 //! bootstrapping levels ([`BootstrapConfig::parameters`]), and the keys include the
 //! bootstrapping key set.
 //!
-//! Circuits should address levels relative to [`CkksEvaluator::max_level`] (or to their
+//! Circuits should address levels relative to [`CkksEvaluator::max_level`](crate::eval::CkksEvaluator::max_level) (or to their
 //! inputs' levels): the analysis runs on a tall chain and the real one has exactly the levels
 //! the circuit consumes.
 //!
@@ -69,7 +69,7 @@ pub struct AutoOptions {
     /// Security check: [`Security::InsecureToyParameters`] takes the smallest ring that has
     /// enough slots, whatever the modulus (tests only).
     pub security: Security,
-    /// Bootstrapping, for circuits that call [`CkksEvaluator::bootstrap`].
+    /// Bootstrapping, for circuits that call [`CkksEvaluator::bootstrap`](crate::eval::CkksEvaluator::bootstrap).
     pub bootstrap: Option<BootstrapConfig>,
 }
 
@@ -178,7 +178,7 @@ impl AutoParameters {
     /// with [`AutoOptions::bootstrap`]: its constants are encoded here).
     ///
     /// # Errors
-    /// [`CkksError::ContextMismatch`] for keys of other parameters.
+    /// [`CkksError::ContextMismatch`](crate::CkksError::ContextMismatch) for keys of other parameters.
     pub fn homomorphic(&self, keys: &KeySet) -> Result<HomomorphicEvaluator> {
         let eval = Evaluator::new(&self.context, keys.evaluation_keys.clone())?;
         let he = HomomorphicEvaluator::with_public_key(eval, keys.public_key.clone())?;

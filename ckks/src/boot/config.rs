@@ -149,8 +149,10 @@ impl BootstrapConfig {
                 best = Some((bytes, literal));
             }
         }
-        best.map(|(_, l)| l).ok_or_else(|| {
-            CkksError::InvalidParameters(ParameterFault::NoDigitCount { q_bits, bound, log_n })
-        })
+        best.map(|(_, l)| l).ok_or(CkksError::InvalidParameters(ParameterFault::NoDigitCount {
+            q_bits,
+            bound,
+            log_n,
+        }))
     }
 }

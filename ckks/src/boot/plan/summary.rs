@@ -59,7 +59,7 @@ impl BootstrapPlan {
 
     /// The worst-case error bound of the approximation on a message of magnitude at most
     /// `input_bound`, in slot units, before noise: the sine's series term
-    /// ([`ModReduction::series_error`]) and the polynomial's error times `rho / (2 pi)`.
+    /// ([`ModReduction::series_error`](crate::boot::evalmod::ModReduction::series_error)) and the polynomial's error times `rho / (2 pi)`.
     pub fn approximation_error(&self) -> f64 {
         let b = self.config.input_bound;
         self.reduction.series_error(b, self.rho)

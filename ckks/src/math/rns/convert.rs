@@ -152,7 +152,7 @@ impl BaseConverter {
     }
 
     /// The source prime when there is only one (the conversion is then a centred lift, which
-    /// [`NttTable::forward_lifted`](super::NttTable::forward_lifted) fuses with a transform).
+    /// [`NttTable::forward_lifted`](crate::math::NttTable::forward_lifted) fuses with a transform).
     pub fn single_source(&self) -> Option<u64> {
         (self.from.len() == 1).then(|| self.from[0].value())
     }

@@ -22,7 +22,7 @@ fn vector_len(p: Path, n: usize) -> usize {
 /// Widest prime of the double-precision products.
 const MUL_MAX_BITS: u32 = 51;
 
-/// An element-wise operation on two residue vectors (see [`binary`]).
+/// An element-wise operation on two residue vectors (see [`binary_assign`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
     /// `x + y mod q`.

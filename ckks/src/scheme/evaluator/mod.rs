@@ -1,6 +1,6 @@
 //! Homomorphic evaluation: additions, multiplications, relinearization, rescaling, level drops,
 //! rotations (single and hoisted) and conjugation. Every precondition is checked and reported
-//! as a [`CkksError`].
+//! as a [`CkksError`](crate::CkksError).
 
 use super::ciphertext::{check_hash, Ciphertext, Plaintext};
 use super::context::Context;
@@ -26,7 +26,7 @@ impl Evaluator {
     /// An evaluator for `ctx` with the given keys.
     ///
     /// # Errors
-    /// [`CkksError::ContextMismatch`] if a key belongs to other parameters.
+    /// [`CkksError::ContextMismatch`](crate::CkksError::ContextMismatch) if a key belongs to other parameters.
     pub fn new(ctx: &Context, keys: impl Into<Arc<EvaluationKeys>>) -> Result<Self> {
         let keys = keys.into();
         if let Some(rk) = &keys.relinearization {
@@ -62,7 +62,7 @@ impl Evaluator {
     /// `a + b`. Same level and scale; sizes may differ (the result has the larger).
     ///
     /// # Errors
-    /// [`CkksError::LevelMismatch`], [`CkksError::ScaleMismatch`], [`CkksError::ContextMismatch`].
+    /// [`CkksError::LevelMismatch`](crate::CkksError::LevelMismatch), [`CkksError::ScaleMismatch`](crate::CkksError::ScaleMismatch), [`CkksError::ContextMismatch`](crate::CkksError::ContextMismatch).
     pub fn add(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext> {
         self.combine(a, b, false)
     }
@@ -137,7 +137,7 @@ impl Evaluator {
     /// `-a`.
     ///
     /// # Errors
-    /// [`CkksError::ContextMismatch`].
+    /// [`CkksError::ContextMismatch`](crate::CkksError::ContextMismatch).
     pub fn neg(&self, a: &Ciphertext) -> Result<Ciphertext> {
         let mut r = a.clone();
         self.neg_assign(&mut r)?;
@@ -147,7 +147,7 @@ impl Evaluator {
     /// `a = -a`.
     ///
     /// # Errors
-    /// [`CkksError::ContextMismatch`].
+    /// [`CkksError::ContextMismatch`](crate::CkksError::ContextMismatch).
     pub fn neg_assign(&self, a: &mut Ciphertext) -> Result<()> {
         self.check_ct(a)?;
         let basis = self.ctx.basis_q(a.level);
@@ -160,7 +160,7 @@ impl Evaluator {
     /// `a + pt` (same level and scale).
     ///
     /// # Errors
-    /// [`CkksError::LevelMismatch`], [`CkksError::ScaleMismatch`], [`CkksError::ContextMismatch`].
+    /// [`CkksError::LevelMismatch`](crate::CkksError::LevelMismatch), [`CkksError::ScaleMismatch`](crate::CkksError::ScaleMismatch), [`CkksError::ContextMismatch`](crate::CkksError::ContextMismatch).
     pub fn add_plain(&self, a: &Ciphertext, pt: &Plaintext) -> Result<Ciphertext> {
         let mut r = a.clone();
         self.add_plain_assign(&mut r, pt)?;
@@ -193,7 +193,7 @@ impl Evaluator {
     /// `a + c` for a real constant `c`, encoded at `a`'s scale (no level consumed).
     ///
     /// # Errors
-    /// [`CkksError::EncodingOverflow`] if `c * scale` does not fit, [`CkksError::ContextMismatch`].
+    /// [`CkksError::EncodingOverflow`](crate::CkksError::EncodingOverflow) if `c * scale` does not fit, [`CkksError::ContextMismatch`](crate::CkksError::ContextMismatch).
     pub fn add_const(&self, a: &Ciphertext, c: f64) -> Result<Ciphertext> {
         self.check_ct(a)?;
         rules::add_const(self.ctx.chain(), &a.meta(), c)?;
