@@ -17,7 +17,7 @@
 //! needed at full depth: the next iteration folds it into its matrix product. For `t = 0` the
 //! uploaded `v_0` is used directly. The model `w_k` ends at level `L - 5k`.
 
-use crate::error::{CircuitError, Result};
+use crate::error::{CircuitError, ConfigFault, Result};
 use crate::poly::{eval_odd, odd_depth};
 use crate::protocol::{
     check_objects, encrypt_objects, take_col, take_matrix, Object, ObjectName, ObjectSpec, Objects,
@@ -93,10 +93,10 @@ impl Baseline {
     /// [`CircuitError::InvalidConfig`] if `top` is below the depth; as [`ObjectSpec::new`].
     pub fn inputs(&self, d: usize, unit: EncodingUnit, top: usize) -> Result<Vec<ObjectSpec>> {
         if top < self.depth() {
-            return Err(CircuitError::InvalidConfig(format!(
-                "the baseline needs {} levels, the inputs start at level {top}",
-                self.depth()
-            )));
+            return Err(CircuitError::InvalidConfig(ConfigFault::TooFewLevels {
+                needed: self.depth(),
+                top,
+            }));
         }
         let b = self.cfg.batch_size;
         let per = self.depth_per_minibatch();
@@ -122,12 +122,11 @@ impl Baseline {
     ) -> Result<BTreeMap<ObjectName, PlainObject>> {
         self.cfg.check(z.rows())?;
         if w0.len() != z.cols() || v0.len() != z.cols() {
-            return Err(CircuitError::InvalidConfig(format!(
-                "the initial state has {} and {} weights for {} features",
-                w0.len(),
-                v0.len(),
-                z.cols()
-            )));
+            return Err(CircuitError::InvalidConfig(ConfigFault::StateLength {
+                w: w0.len(),
+                v: v0.len(),
+                features: z.cols(),
+            }));
         }
         let (b, d) = (self.cfg.batch_size, z.cols());
         let mut out = BTreeMap::new();
@@ -214,10 +213,10 @@ impl Baseline {
                 Some(wp) => {
                     let eta = etas[t - 1];
                     if (1.0 - eta).abs() < 1e-6 {
-                        return Err(CircuitError::InvalidConfig(format!(
-                            "eta_{} = {eta} is too close to 1",
-                            t - 1
-                        )));
+                        return Err(CircuitError::InvalidConfig(ConfigFault::EtaNearOne {
+                            index: t - 1,
+                            eta,
+                        }));
                     }
                     let scaled = la.mul_scalar(wp, eta / (1.0 - eta))?;
                     let v_tilde =
@@ -248,7 +247,10 @@ impl Baseline {
 pub fn lr_unit(slots: usize, d: usize) -> Result<EncodingUnit> {
     let width = d.max(1).next_power_of_two();
     if width > slots {
-        return Err(CircuitError::InvalidConfig(format!("{d} features do not fit {slots} slots")));
+        return Err(CircuitError::InvalidConfig(ConfigFault::TooManyFeatures {
+            features: d,
+            slots,
+        }));
     }
     Ok(EncodingUnit::for_slots(slots, slots / width)?)
 }

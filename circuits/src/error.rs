@@ -66,13 +66,117 @@ pub enum CircuitError {
         name: crate::protocol::ObjectName,
     },
 
-    /// A configuration value out of range.
+    /// A configuration value out of range, or inputs that do not fit the configuration: which,
+    /// with its numbers, in the [`ConfigFault`].
     #[error("invalid configuration: {0}")]
-    InvalidConfig(String),
+    InvalidConfig(ConfigFault),
 
     /// From the linear-algebra toolkit.
     #[error(transparent)]
     Linalg(#[from] linalg::LinalgError),
+}
+
+/// What is wrong with a configuration or with inputs given to it.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ConfigFault {
+    /// No minibatch or an empty one.
+    #[error("batch_size and minibatches must be positive")]
+    EmptyBatches,
+    /// A learning-rate parameter that is not finite.
+    #[error("gamma and a0 must be finite")]
+    NonFiniteRate,
+    /// A state `(w_0, v_0)` of the wrong length.
+    #[error("the initial state has {w} and {v} weights for {features} features")]
+    StateLength {
+        /// Length of `w_0`.
+        w: usize,
+        /// Length of `v_0`.
+        v: usize,
+        /// The number of features.
+        features: usize,
+    },
+    /// Targets or weights that do not fit the design matrix.
+    #[error("{targets} targets and {weights} weights for a {rows}x{cols} design matrix")]
+    DesignShape {
+        /// Length of `y`.
+        targets: usize,
+        /// Length of `w_0`.
+        weights: usize,
+        /// Rows of the design matrix.
+        rows: usize,
+        /// Columns of the design matrix.
+        cols: usize,
+    },
+    /// Inputs starting below the levels the circuit needs.
+    #[error("the baseline needs {needed} levels, the inputs start at level {top}")]
+    TooFewLevels {
+        /// Levels the circuit needs.
+        needed: usize,
+        /// The inputs' level.
+        top: usize,
+    },
+    /// A Nesterov weight that makes the update divide by zero.
+    #[error("eta_{index} = {eta} is too close to 1")]
+    EtaNearOne {
+        /// Which `eta`.
+        index: usize,
+        /// Its value.
+        eta: f64,
+    },
+    /// More features than one row of slots holds.
+    #[error("{features} features do not fit {slots} slots")]
+    TooManyFeatures {
+        /// The number of features.
+        features: usize,
+        /// The slot count.
+        slots: usize,
+    },
+    /// No encoding unit fits the slots.
+    #[error("no encoding unit on {slots} slots")]
+    NoEncodingUnit {
+        /// The slot count.
+        slots: usize,
+    },
+    /// A sigmoid the low-depth schedule is not built for.
+    #[error("the low-depth schedule is built for the cubic sigmoid, not degree {degree}")]
+    SigmoidDegree {
+        /// The sigmoid's degree.
+        degree: usize,
+    },
+    /// A resumed run without its state, or a fresh one with a state.
+    #[error("a resumed low-depth run needs its state, a fresh one none (resumed: {resumed})")]
+    ResumedState {
+        /// Whether the run resumes.
+        resumed: bool,
+    },
+    /// An internal inconsistency of the low-depth recurrence.
+    #[error("internal: the newest gradient is in the wrong layout")]
+    GradientLayout,
+    /// A circuit name that is not one of the circuits.
+    #[error("unknown circuit {name:?} (baseline, lowdepth)")]
+    UnknownCircuit {
+        /// The name given.
+        name: String,
+    },
+    /// Inputs made for the other circuit.
+    #[error("inputs of the other circuit given to the {circuit} circuit")]
+    OtherCircuitInputs {
+        /// The circuit that received them.
+        circuit: &'static str,
+    },
+    /// A nonzero even coefficient beyond `c_0` in an odd polynomial.
+    #[error("only c_0 and odd coefficients may be nonzero")]
+    EvenCoefficient,
+    /// A model with neither part.
+    #[error("an empty model")]
+    EmptyModel,
+}
+
+impl From<ConfigFault> for CircuitError {
+    fn from(f: ConfigFault) -> Self {
+        Self::InvalidConfig(f)
+    }
 }
 
 impl From<ckks::CkksError> for CircuitError {

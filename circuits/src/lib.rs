@@ -24,4 +24,4 @@ pub mod reference;
 pub mod sigmoid;
 pub mod training;
 
-pub use error::{CircuitError, Result};
+pub use error::{CircuitError, ConfigFault, Result};

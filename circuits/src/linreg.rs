@@ -6,7 +6,7 @@
 //! folded into the mask (depth 2, `y` pre-scaled by the client), and `r^T X` a row vector x
 //! matrix product (depth 1): depth 3 per iteration.
 
-use crate::error::{CircuitError, Result};
+use crate::error::{CircuitError, ConfigFault, Result};
 use ckks::eval::CkksEvaluator;
 use linalg::{ColVector, EncodingUnit, LinAlg, Matrix, PlainMatrix, RowVector};
 
@@ -50,13 +50,12 @@ impl LinReg {
         top: usize,
     ) -> Result<LinRegInputs<E::Value>> {
         if y.len() != x.rows() || w0.len() != x.cols() {
-            return Err(CircuitError::InvalidConfig(format!(
-                "{} targets and {} weights for a {}x{} design matrix",
-                y.len(),
-                w0.len(),
-                x.rows(),
-                x.cols()
-            )));
+            return Err(CircuitError::InvalidConfig(ConfigFault::DesignShape {
+                targets: y.len(),
+                weights: w0.len(),
+                rows: x.rows(),
+                cols: x.cols(),
+            }));
         }
         let c = self.gamma / x.rows() as f64;
         let y_scaled: Vec<f64> = y.iter().map(|v| c * v).collect();

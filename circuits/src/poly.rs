@@ -2,7 +2,7 @@
 //! first multiplication so that `c_0 + sum_{k odd} c_k x^k` of degree `d` costs depth
 //! `ceil(log2(d + 1))`: 2 for a cubic, 3 for degrees 5 and 7.
 
-use crate::error::{CircuitError, Result};
+use crate::error::{CircuitError, ConfigFault, Result};
 use ckks::eval::CkksEvaluator;
 use linalg::{LinAlg, Tiled};
 
@@ -29,9 +29,7 @@ where
     T: Tiled<Tile = E::Value, With<E::Value> = T>,
 {
     if coeffs.iter().enumerate().any(|(k, &c)| k > 0 && k % 2 == 0 && c != 0.0) {
-        return Err(CircuitError::InvalidConfig(
-            "only c_0 and odd coefficients may be nonzero".into(),
-        ));
+        return Err(CircuitError::InvalidConfig(ConfigFault::EvenCoefficient));
     }
     let degree = coeffs.iter().rposition(|&c| c != 0.0).unwrap_or(0);
     // x^(2^j), j = 1 .. log2(degree): repeated squares.

@@ -12,7 +12,7 @@
 //! v_{t+1} = (1 - eta_t) w_{t+1} + eta_t w_t
 //! ```
 
-use crate::error::{CircuitError, Result};
+use crate::error::{CircuitError, ConfigFault, Result};
 use crate::sigmoid::SigmoidPoly;
 use linalg::PlainMatrix;
 
@@ -54,12 +54,10 @@ impl TrainConfig {
     /// [`CircuitError::NotEnoughData`], [`CircuitError::InvalidConfig`].
     pub fn check(&self, rows: usize) -> Result<()> {
         if self.batch_size == 0 || self.minibatches == 0 {
-            return Err(CircuitError::InvalidConfig(
-                "batch_size and minibatches must be positive".into(),
-            ));
+            return Err(CircuitError::InvalidConfig(ConfigFault::EmptyBatches));
         }
         if !(self.gamma.is_finite() && self.a0.is_finite()) {
-            return Err(CircuitError::InvalidConfig("gamma and a0 must be finite".into()));
+            return Err(CircuitError::InvalidConfig(ConfigFault::NonFiniteRate));
         }
         let needed = self.batch_size * self.minibatches;
         if rows < needed {
@@ -122,11 +120,11 @@ pub fn train_from(z: &PlainMatrix, cfg: &TrainConfig, w0: &[f64], v0: &[f64]) ->
     cfg.check(z.rows())?;
     let (b, d) = (cfg.batch_size, z.cols());
     if w0.len() != d || v0.len() != d {
-        return Err(CircuitError::InvalidConfig(format!(
-            "a state of {} and {} weights for {d} features",
-            w0.len(),
-            v0.len()
-        )));
+        return Err(CircuitError::InvalidConfig(ConfigFault::StateLength {
+            w: w0.len(),
+            v: v0.len(),
+            features: d,
+        }));
     }
     let etas = cfg.etas();
     let mut w = vec![w0.to_vec()];

@@ -3,7 +3,7 @@
 //! terms of [`crate::protocol`]), their cost reports, and encrypted inference.
 
 use crate::baseline::{Baseline, BaselineInputs};
-use crate::error::{CircuitError, Result};
+use crate::error::{CircuitError, ConfigFault, Result};
 use crate::lowdepth::{LowDepth, LowDepthInputs};
 use crate::protocol::{
     model_objects, ModelAndPrevious, ObjectName, ObjectSpec, Objects, PlainObject, SplitModel,
@@ -52,7 +52,7 @@ impl std::str::FromStr for Kind {
     /// `"baseline"` or `"lowdepth"`.
     fn from_str(s: &str) -> Result<Self> {
         Kind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
-            CircuitError::InvalidConfig(format!("unknown circuit {s:?} (baseline, lowdepth)"))
+            CircuitError::InvalidConfig(ConfigFault::UnknownCircuit { name: s.to_string() })
         })
     }
 }
@@ -150,9 +150,9 @@ impl Training<'_> {
             }
             h *= 2;
         }
-        let unit = best.map(|(_, u)| u).ok_or_else(|| {
-            CircuitError::InvalidConfig(format!("no encoding unit on {slots} slots"))
-        })?;
+        let unit = best
+            .map(|(_, u)| u)
+            .ok_or(CircuitError::InvalidConfig(ConfigFault::NoEncodingUnit { slots }))?;
         self.chosen.lock().expect("unit cache").insert(slots, unit);
         Ok(unit)
     }
@@ -296,10 +296,9 @@ impl Training<'_> {
                     Ok((low.run(&la, i)?, None))
                 }
             }
-            _ => Err(CircuitError::InvalidConfig(format!(
-                "inputs of the other circuit given to the {} circuit",
-                self.kind.name()
-            ))),
+            _ => Err(CircuitError::InvalidConfig(ConfigFault::OtherCircuitInputs {
+                circuit: self.kind.name(),
+            })),
         }
     }
 
@@ -318,7 +317,7 @@ impl Circuit for Training<'_> {
     fn run<E: CkksEvaluator>(&self, e: &E) -> ckks::Result<SplitModel<E::Value>> {
         self.train(e).map_err(|err| match err {
             CircuitError::Linalg(linalg::LinalgError::Ckks(c)) => c,
-            other => ckks::CkksError::InvalidParameters(other.to_string()),
+            other => ckks::CkksError::Circuit(other.to_string()),
         })
     }
 }
@@ -454,7 +453,7 @@ pub fn infer<E: CkksEvaluator>(
         }
         (Some(r), None) => la.row_to_col(r, 1.0)?,
         (None, Some(c)) => c.clone(),
-        (None, None) => return Err(CircuitError::InvalidConfig("an empty model".into())),
+        (None, None) => return Err(CircuitError::InvalidConfig(ConfigFault::EmptyModel)),
     };
     let x = la.align_to_level(x, la.level(&col).min(la.level(x)))?;
     let col = la.align_to_level(&col, la.level(&x))?;
@@ -475,7 +474,7 @@ pub fn infer_plain<E: CkksEvaluator>(
     let level = match (&model.row, &model.col) {
         (Some(r), _) => la.level(r),
         (None, Some(c)) => la.level(c),
-        (None, None) => return Err(CircuitError::InvalidConfig("an empty model".into())),
+        (None, None) => return Err(CircuitError::InvalidConfig(ConfigFault::EmptyModel)),
     };
     infer(la, model, &la.encrypt_matrix(x, unit, level)?)
 }

@@ -5,8 +5,11 @@
 //! Layers, each depending only on the ones before it:
 //! - [`math`]: word moduli (Barrett, Shoup), NTT-friendly primes, the negacyclic NTT, RNS
 //!   polynomials in coefficient or evaluation form, CRT and fast base conversion, sampling.
-//! - [`scheme`]: parameters validated into a [`Context`], the canonical-embedding encoder, keys,
-//!   encryption and decryption, key switching and the [`Evaluator`].
+//! - [`rlwe`]: the scheme-agnostic RLWE layer: the ring and its prime chain ([`rlwe::RingContext`]),
+//!   keys, hybrid key switching, Galois automorphisms and the versioned binary format.
+//! - [`scheme`]: CKKS on it: parameters validated into a [`Context`] with the chain of nominal
+//!   scales, the canonical-embedding encoder, encryption and decryption, every precondition once
+//!   (`rules`) and the [`Evaluator`].
 //! - [`eval`]: the [`eval::CkksEvaluator`] trait circuits are written against, its
 //!   interpretations (encrypted, plaintext, depth, op counts, rotations, scale, debug) and
 //!   automatic parameter selection.
@@ -35,13 +38,15 @@
 // `unsafe` lives in `math::simd` only (its kernels need CPU features checked at run time).
 #![deny(unsafe_code)]
 
+pub mod auto;
 pub mod boot;
 pub mod error;
 pub mod eval;
 pub mod math;
+pub mod rlwe;
 pub mod scheme;
 
-pub use error::{CkksError, Result};
+pub use error::{CkksError, ParameterFault, PrimeRole, Result, RingRefusal};
 pub use math::Prng;
 pub use num_complex::Complex64;
 pub use scheme::*;

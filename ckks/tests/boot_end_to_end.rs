@@ -48,7 +48,7 @@ fn max_err(a: &[f64], b: &[f64]) -> f64 {
 fn full_slots_from_every_level() {
     let s = setup(10, None, 2);
     let xs = periodic(s.he.slots(), s.he.slots(), 3);
-    let plan = s.he.bootstrap_plan().unwrap().clone();
+    let plan = s.he.bootstrap_plan().unwrap();
     for level in [0, 2] {
         let ct = s.he.encrypt(&xs, level).unwrap();
         let out = s.he.bootstrap(&ct).unwrap();

@@ -4,7 +4,7 @@
 
 use ckks::{
     max_log_qp_128, Ciphertext, CkksError, Complex64, Context, EvaluationKeys, Evaluator,
-    ParametersLiteral, Prng, PublicKey, SecretKey, Security,
+    ParameterFault, ParametersLiteral, Prng, PublicKey, SecretKey, Security,
 };
 use std::sync::OnceLock;
 
@@ -565,7 +565,9 @@ fn encoding_a_nan_reports_the_nan() {
 #[test]
 fn every_error_has_a_message() {
     let errors = [
-        CkksError::InvalidParameters("x = 3".into()),
+        CkksError::InvalidParameters(ParameterFault::Dnum { dnum: 3, primes: 2 }),
+        CkksError::EmptySum,
+        CkksError::ConstantPolynomial,
         CkksError::InsecureParameters { log_n: 13, log_qp: 300.0, max_bits: 218 },
         CkksError::ContextMismatch { left: 1, right: 2 },
         CkksError::LevelMismatch { left: 4, right: 3 },
@@ -579,8 +581,10 @@ fn every_error_has_a_message() {
         CkksError::TooManyValues { given: 10, slots: 8 },
         CkksError::EncodingOverflow { value: 1e20, scale_log2: 40.0, reason: "too big" },
     ];
-    let mentions: [&[&str]; 13] = [
-        &["x = 3"],
+    let mentions: [&[&str]; 15] = [
+        &["dnum = 3", "(2)"],
+        &["no values"],
+        &["constant polynomial"],
         &["300.0", "218", "2^13"],
         &["0x1", "0x2"],
         &["4 vs 3", "level 3"],

@@ -423,7 +423,7 @@ impl Circuit for Huge {
 fn automatic_parameters_refuse_values_too_large_for_any_scale() {
     let err = choose_parameters(&Huge, &AutoOptions::default()).unwrap_err();
     assert!(
-        matches!(err, CkksError::InvalidParameters(ref m) if m.contains("do not fit")),
+        matches!(err, CkksError::InvalidParameters(ParameterFault::ValuesTooLarge { .. })),
         "{err}"
     );
 }

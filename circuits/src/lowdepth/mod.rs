@@ -76,7 +76,7 @@
 
 mod recurrence;
 
-use crate::error::{CircuitError, Result};
+use crate::error::{CircuitError, ConfigFault, Result};
 use crate::protocol::{
     check_objects, encrypt_objects, ModelAndPrevious, Object, ObjectName, ObjectSpec, Objects,
     PlainObject, SplitModel, StateVector, VectorLayout,
@@ -154,10 +154,9 @@ impl LowDepth {
     /// is derived for the cubic).
     pub fn new(cfg: TrainConfig) -> Result<Self> {
         if cfg.sigmoid.degree() != 3 {
-            return Err(CircuitError::InvalidConfig(format!(
-                "the low-depth schedule is built for the cubic sigmoid, not degree {}",
-                cfg.sigmoid.degree()
-            )));
+            return Err(CircuitError::InvalidConfig(ConfigFault::SigmoidDegree {
+                degree: cfg.sigmoid.degree(),
+            }));
         }
         Ok(Self { cfg, resumed: false })
     }
@@ -240,9 +239,9 @@ impl LowDepth {
     ) -> Result<BTreeMap<ObjectName, PlainObject>> {
         self.cfg.check(z.rows())?;
         if self.resumed != state.is_some() {
-            return Err(CircuitError::InvalidConfig(
-                "a resumed low-depth run needs its state, a fresh one none".into(),
-            ));
+            return Err(CircuitError::InvalidConfig(ConfigFault::ResumedState {
+                resumed: self.resumed,
+            }));
         }
         let (b, d, k) = (self.cfg.batch_size, z.cols(), self.cfg.minibatches);
         let batch = |t: usize| PlainMatrix::from_fn(b, d, |i, j| z.get(t * b + i, j));
@@ -261,11 +260,11 @@ impl LowDepth {
         }
         if let Some((w, v)) = state {
             if w.len() != d || v.len() != d {
-                return Err(CircuitError::InvalidConfig(format!(
-                    "the initial state has {} and {} weights for {d} features",
-                    w.len(),
-                    v.len()
-                )));
+                return Err(CircuitError::InvalidConfig(ConfigFault::StateLength {
+                    w: w.len(),
+                    v: v.len(),
+                    features: d,
+                }));
             }
             for (vector, values) in [(StateVector::W, w), (StateVector::V, v)] {
                 let [r, c] = state_names(vector);

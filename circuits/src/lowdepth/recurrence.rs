@@ -3,7 +3,7 @@
 //! run records), and the combinations `w_t`, `y_t` of the atoms.
 
 use super::{g_name, state_names, z_name, Layout, LowDepth, LowDepthInputs, Step};
-use crate::error::{CircuitError, Result};
+use crate::error::{CircuitError, ConfigFault, Result};
 use crate::poly::eval_odd;
 use crate::protocol::{Object, ObjectName, SplitModel, StateVector};
 use ckks::eval::CkksEvaluator;
@@ -299,11 +299,7 @@ fn combine<E: CkksEvaluator>(
         match (as_row, &a.row, &a.col) {
             (true, Some(v), _) if is_newest => rows.push(v.clone()),
             (false, _, Some(v)) if is_newest => cols.push(v.clone()),
-            _ if is_newest => {
-                return Err(CircuitError::InvalidConfig(
-                    "internal: the newest gradient is in the wrong layout".into(),
-                ))
-            }
+            _ if is_newest => return Err(CircuitError::InvalidConfig(ConfigFault::GradientLayout)),
             (true, Some(v), _) => rows.push(la.mul_scalar(v, r)?),
             (false, _, Some(v)) => cols.push(la.mul_scalar(v, r)?),
             (true, None, Some(v)) => rows.push(la.col_to_row(v, r)?),

@@ -2,7 +2,7 @@
 
 use super::dft;
 use super::evalmod::ModReduction;
-use crate::error::{CkksError, Result};
+use crate::error::{CkksError, ParameterFault, Result};
 
 /// What to bootstrap and how: slot count, level budgets, secret, modular reduction.
 ///
@@ -149,12 +149,10 @@ impl BootstrapConfig {
                 best = Some((bytes, literal));
             }
         }
-        best.map(|(_, l)| l).ok_or_else(|| {
-            CkksError::InvalidParameters(format!(
-                "no digit count fits {} bits of ciphertext modulus under the bound of {bound} bits \
-                 at N = 2^{log_n}: use fewer circuit levels or a larger ring",
-                q_bits
-            ))
-        })
+        best.map(|(_, l)| l).ok_or(CkksError::InvalidParameters(ParameterFault::NoDigitCount {
+            q_bits,
+            bound,
+            log_n,
+        }))
     }
 }

@@ -13,8 +13,8 @@ use super::lt::LinearTransform;
 use crate::error::Result;
 use crate::math::poly::for_each_limb;
 use crate::math::{Basis, Eval, RnsPoly};
-use crate::scheme::encoding::ScaledInt;
-use crate::scheme::keyswitch::{decompose, inner_product, mod_down};
+use crate::rlwe::keyswitch::{decompose, inner_product, mod_down};
+use crate::scheme::rules;
 use crate::scheme::{Ciphertext, Context};
 use num_complex::Complex64;
 use rayon::prelude::*;
@@ -34,7 +34,7 @@ pub(crate) fn encode_qp(
     let max_log2 = ctx.chain().log_q(level) - 1.0;
     let ints = coeffs
         .iter()
-        .map(|&c| ScaledInt::round(c * scale, max_log2, c, scale))
+        .map(|&c| rules::scaled_int(c * scale, max_log2, c, scale))
         .collect::<Result<Vec<_>>>()?;
     let basis = ctx.basis_qp(level);
     let n = ctx.n();

@@ -97,6 +97,7 @@
 
 mod bootstrapper;
 pub mod config;
+mod debug;
 pub(crate) mod dft;
 pub mod evalmod;
 mod hoisted;

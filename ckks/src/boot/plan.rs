@@ -6,14 +6,16 @@ use super::config::BootstrapConfig;
 use super::dft::{self, DiagMatrix};
 use super::evalmod::ModReduction;
 use super::lt::LinearTransform;
-use crate::error::{CkksError, Result};
+use crate::error::{CkksError, ParameterFault, Result};
 use crate::eval::{OpCounts, RotationSet, SymbolicEvaluator};
-use crate::scheme::rules::{self, Meta};
+use crate::scheme::rules::Meta;
 use crate::scheme::ModulusChain;
 use num_complex::Complex64;
 use std::f64::consts::PI;
 
+mod checks;
 mod stages;
+mod summary;
 pub(crate) use stages::{Plains, Transform};
 
 /// Levels consumed by each stage.
@@ -34,17 +36,7 @@ impl StageLevels {
     }
 }
 
-/// The work of one bootstrap, counted on a symbolic run of its stages: what an op counter and
-/// a rotation collector add for each bootstrap.
-#[derive(Clone, Debug, PartialEq)]
-pub struct BootstrapProfile {
-    /// Operation counts (the two key switches of the encapsulation included).
-    pub counts: OpCounts,
-    /// The rotations (the trace's) and conjugation whose keys the evaluation key set must
-    /// hold, which a rotation collector reports; the transforms' rotations are the
-    /// bootstrapper's own keys ([`BootstrapPlan::transform_rotations`]).
-    pub rotations: RotationSet,
-}
+pub use crate::eval::BootstrapProfile;
 
 /// A [`BootstrapConfig`] resolved against a modulus chain.
 #[derive(Clone, Debug, PartialEq)]
@@ -120,12 +112,10 @@ impl BootstrapPlan {
         let scale_up = (q0 / (2f64.powi(config.log_message_ratio as i32) * s0)).round().max(1.0);
         let rho = q0 / (scale_up * s0);
         if rho < 4.0 * config.input_bound {
-            return Err(CkksError::InvalidParameters(format!(
-                "q_0 / (scale at level 0) = 2^{:.1} leaves no room for messages up to {}: use a \
-                 larger first prime",
-                rho.log2(),
-                config.input_bound
-            )));
+            return Err(CkksError::InvalidParameters(ParameterFault::FirstPrimeTooSmall {
+                ratio_log2: rho.log2(),
+                input_bound: config.input_bound,
+            }));
         }
         let period = if slots == half { half } else { 2 * slots };
         let g = chain.n() / (2 * slots);
@@ -174,11 +164,10 @@ impl BootstrapPlan {
             let q = chain.q_primes()[level] as f64;
             let sigma = if f + 1 == s { q * target / scale } else { q * shares[f].exp2() };
             if !(sigma.is_finite() && sigma >= 1.0) {
-                return Err(CkksError::InvalidParameters(format!(
-                    "SlotsToCoeffs cannot go from scale 2^{:.1} to 2^{:.1} with its primes",
-                    scale.log2(),
-                    target.log2()
-                )));
+                return Err(CkksError::InvalidParameters(ParameterFault::SlotsToCoeffsScale {
+                    from_log2: scale.log2(),
+                    to_log2: target.log2(),
+                }));
             }
             scale = scale * sigma / q;
             plan.stc.push(LinearTransform::arrange(&offsets, period, level, sigma, BABY_COST));
@@ -248,58 +237,6 @@ impl BootstrapPlan {
         }
         stc[0].scale(Complex64::new(self.rho / (2.0 * PI), 0.0));
         (cts, stc)
-    }
-
-    // ----- rules ---------------------------------------------------------------------
-
-    /// The precondition of bootstrapping `a` and the metadata of the result, the same for
-    /// every evaluator: two components; at level 0, the nominal scale of level 0 (a value
-    /// above level 0 is aligned to it first); the result is at [`BootstrapPlan::output_level`]
-    /// and its nominal scale.
-    ///
-    /// # Errors
-    /// [`CkksError::NeedsRelinearization`], [`CkksError::BootstrapScale`].
-    pub fn check_input(&self, a: &Meta) -> Result<Meta> {
-        rules::check_linear(a, "bootstrapping")?;
-        if a.level == 0 && !rules::scales_match(a.scale, self.chain.scale(0)) {
-            return Err(CkksError::BootstrapScale {
-                found_log2: a.scale.log2(),
-                expected_log2: self.chain.scale(0).log2(),
-            });
-        }
-        let level = self.output_level();
-        Ok(Meta::fresh(level, self.chain.scale(level)))
-    }
-
-    /// Checks that an evaluator's chain is the plan's.
-    ///
-    /// # Errors
-    /// [`CkksError::InvalidParameters`].
-    pub fn check_chain(&self, chain: &ModulusChain) -> Result<()> {
-        if chain != &self.chain {
-            return Err(CkksError::InvalidParameters(
-                "the bootstrapping plan was made for another parameter set".into(),
-            ));
-        }
-        Ok(())
-    }
-
-    /// The projection bootstrapping computes, on exact slots: identity for full slots; for
-    /// `n` sparse slots, the average of the `N / 2n` copies (identity on `n`-periodic slots).
-    ///
-    /// # Errors
-    /// [`CkksError::BootstrapRange`] for a slot beyond the configuration's input bound.
-    pub fn ideal(&self, slots: &[Complex64]) -> Result<Vec<Complex64>> {
-        let max = slots.iter().map(|z| z.norm()).fold(0.0, f64::max);
-        if max.is_nan() || max > self.config.input_bound {
-            return Err(CkksError::BootstrapRange { value: max, bound: self.config.input_bound });
-        }
-        let n = self.slots;
-        let copies = slots.len() / n;
-        let avg: Vec<Complex64> = (0..n)
-            .map(|j| (0..copies).map(|c| slots[j + c * n]).sum::<Complex64>() / copies as f64)
-            .collect();
-        Ok((0..slots.len()).map(|r| avg[r % n]).collect())
     }
 
     // ----- accessors -----------------------------------------------------------------
@@ -390,67 +327,6 @@ impl BootstrapPlan {
     /// set must hold ([`BootstrapProfile::rotations`]).
     pub fn rotations(&self) -> &RotationSet {
         &self.profile.rotations
-    }
-
-    /// A printable explanation: stages and levels, the modular reduction, the secret, the
-    /// work of one bootstrap.
-    pub fn summary(&self) -> String {
-        let c = &self.profile.counts;
-        let l = &self.levels;
-        let (cts, stc) = (&self.cts, &self.stc);
-        let diags = |lts: &[LinearTransform]| {
-            lts.iter().map(|t| t.diagonals().to_string()).collect::<Vec<_>>().join("+")
-        };
-        format!(
-            "bootstrapping {slots} slots ({kind}): levels {top} -> {out}; CoeffsToSlots {c1} levels \
-             ({d1} diagonals), modular reduction {e} levels (cosine of degree {deg} on [-{k}, {k}], \
-             {r} double angles{asin}, approximation error 2^{err:.1}), SlotsToCoeffs {s1} levels ({d2} \
-             diagonals)\n\
-             secret: uniform ternary, encapsulated at level 0 in an ephemeral secret of Hamming \
-             weight {h} (|I| <= {ib}, failure probability 0); message ratio q_0 / |m| = 2^{rho:.2} \
-             (input x {up}); error bound before noise for |z| <= {bound}: 2^{apx:.1}\n\
-             one bootstrap: {ks} key switches ({rot} rotations, {hr} of them hoisted, {cj} \
-             conjugations, {rl} relinearizations, {en} encapsulation); keys: {tk} rotation keys of \
-             the transforms (each restricted to its level), {ek} of the trace, conjugation, \
-             relinearization, encapsulation",
-            slots = self.slots,
-            kind = if self.is_full() { "full" } else { "sparse" },
-            top = self.chain.max_level(),
-            out = self.output_level(),
-            c1 = l.coeffs_to_slots,
-            d1 = diags(cts),
-            e = l.eval_mod,
-            deg = self.reduction.poly.degree(),
-            k = self.k,
-            r = self.reduction.double_angles,
-            asin = if self.reduction.arcsine.is_some() { ", arcsine correction" } else { "" },
-            err = self.reduction.max_error().log2(),
-            s1 = l.slots_to_coeffs,
-            d2 = diags(stc),
-            h = self.config.hamming_weight,
-            ib = self.config.hamming_weight / 2,
-            rho = self.rho.log2(),
-            up = self.scale_up,
-            bound = self.config.input_bound,
-            apx = self.approximation_error().log2(),
-            ks = c.key_switches(),
-            rot = c.rotations,
-            hr = c.hoisted_rotations,
-            cj = c.conjugations,
-            rl = c.relinearizations,
-            en = c.encapsulations,
-            tk = self.transform_rotations().len(),
-            ek = self.profile.rotations.steps.len(),
-        )
-    }
-
-    /// The worst-case error bound of the approximation on a message of magnitude at most
-    /// `input_bound`, in slot units, before noise: the sine's series term
-    /// ([`ModReduction::series_error`]) and the polynomial's error times `rho / (2 pi)`.
-    pub fn approximation_error(&self) -> f64 {
-        let b = self.config.input_bound;
-        self.reduction.series_error(b, self.rho)
-            + self.reduction.max_error() * self.rho / (2.0 * PI)
     }
 }
 

@@ -80,7 +80,7 @@ impl Chebyshev {
     ///
     /// # Errors
     /// What the evaluator reports (too few levels, missing relinearization key, a constant
-    /// that does not fit); [`CkksError::InvalidParameters`] for a constant polynomial.
+    /// that does not fit); [`CkksError::ConstantPolynomial`] for a constant polynomial.
     pub fn evaluate<E: CkksEvaluator>(
         &self,
         e: &E,
@@ -101,9 +101,7 @@ impl Chebyshev {
         };
         match eval.eval(&self.coeffs, level - depth, target_scale)? {
             Term::Value(v) => Ok(v),
-            Term::Const(_) => Err(CkksError::InvalidParameters(
-                "a constant polynomial needs no homomorphic evaluation".into(),
-            )),
+            Term::Const(_) => Err(CkksError::ConstantPolynomial),
         }
     }
 }

@@ -19,9 +19,9 @@
 //! `I = round(c_1 s' / q_0)` and `|I| <= h / 2` always: the modular-reduction interval
 //! `[-K, K]` with `K >= h / 2 + 1/2` never fails.
 
-use crate::error::{CkksError, Result};
+use crate::error::{CkksError, ParameterFault, Result};
 use crate::math::{Basis, Eval, NttTable, Prng, RnsPoly};
-use crate::scheme::keyswitch::key_switch;
+use crate::rlwe::keyswitch::key_switch;
 use crate::scheme::{Ciphertext, Context, SecretKey, Security, SwitchingKey};
 use std::sync::Arc;
 use zeroize::Zeroize;
@@ -99,10 +99,10 @@ impl EncapsulationKeys {
         let ctx = sk.context();
         check_security(ctx, hamming_weight)?;
         if hamming_weight == 0 || hamming_weight > ctx.n() {
-            return Err(CkksError::InvalidParameters(format!(
-                "the ephemeral secret's Hamming weight must be in 1..={} (got {hamming_weight})",
-                ctx.n()
-            )));
+            return Err(CkksError::InvalidParameters(ParameterFault::HammingWeight {
+                weight: hamming_weight,
+                n: ctx.n(),
+            }));
         }
         let mut sparse = sparse_ternary(ctx.n(), hamming_weight, prng);
         let keys = Self::from_sparse(sk, &sparse, prng);

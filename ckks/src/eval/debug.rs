@@ -113,7 +113,7 @@ impl DebugEvaluator {
                 .with_bootstrapping(he.bootstrapper().is_some()),
         );
         if let Some(b) = he.bootstrapper() {
-            plain = plain.with_bootstrap(b.plan().clone())?;
+            plain = plain.with_bootstrap(b.model())?;
         }
         Ok(Self { he, plain, sk, threshold, trace: Mutex::new(Vec::new()) })
     }
@@ -318,7 +318,7 @@ impl CkksEvaluator for DebugEvaluator {
     fn bootstrap(&self, a: &DebugValue) -> Result<DebugValue> {
         self.bootstrap_stages(a)
     }
-    fn bootstrap_plan(&self) -> Option<&crate::boot::BootstrapPlan> {
+    fn bootstrap_plan(&self) -> Option<&dyn super::BootstrapModel> {
         self.he.bootstrap_plan()
     }
     fn rotate_hoisted(&self, a: &DebugValue, steps: &[i64]) -> Result<Vec<DebugValue>> {

@@ -1,7 +1,7 @@
 //! The homomorphic evaluator: the real scheme behind the evaluator interface.
 
+use super::refresh::{BootstrapModel, Refresh};
 use super::traits::CkksEvaluator;
-use crate::boot::{BootstrapPlan, Bootstrapper};
 use crate::error::{CkksError, Result};
 use crate::math::Prng;
 use crate::scheme::{
@@ -28,7 +28,9 @@ pub struct HomomorphicEvaluator {
     eval: Evaluator,
     encryptor: Encryptor,
     prng: Mutex<Prng>,
-    bootstrapper: Option<Arc<Bootstrapper>>,
+    bootstrapper: Option<Arc<dyn Refresh>>,
+    /// The bootstrapper's model, kept to lend it by reference.
+    model: Option<Arc<dyn BootstrapModel>>,
 }
 
 impl std::fmt::Debug for HomomorphicEvaluator {
@@ -50,6 +52,7 @@ impl HomomorphicEvaluator {
             encryptor: Encryptor::None,
             prng: Mutex::new(Prng::from_os_entropy()),
             bootstrapper: None,
+            model: None,
         }
     }
 
@@ -81,17 +84,16 @@ impl HomomorphicEvaluator {
     ///
     /// # Errors
     /// [`CkksError::ContextMismatch`] if it belongs to other parameters.
-    pub fn with_bootstrapper(mut self, bootstrapper: Arc<Bootstrapper>) -> Result<Self> {
-        crate::scheme::ciphertext::check_hash(
-            self.eval.context(),
-            bootstrapper.evaluator().context().hash(),
-        )?;
+    pub fn with_bootstrapper(mut self, bootstrapper: Arc<dyn Refresh>) -> Result<Self> {
+        crate::scheme::ciphertext::check_hash(self.eval.context(), bootstrapper.params_hash())?;
+        self.model = Some(bootstrapper.model());
         self.bootstrapper = Some(bootstrapper);
         Ok(self)
     }
 
-    /// The bootstrapper, if any.
-    pub fn bootstrapper(&self) -> Option<&Arc<Bootstrapper>> {
+    /// The bootstrapper, if any (a [`Bootstrapper`](crate::boot::Bootstrapper) behind the
+    /// [`Refresh`] trait).
+    pub fn bootstrapper(&self) -> Option<&Arc<dyn Refresh>> {
         self.bootstrapper.as_ref()
     }
 
@@ -198,8 +200,8 @@ impl CkksEvaluator for HomomorphicEvaluator {
     fn bootstrap(&self, a: &Ciphertext) -> Result<Ciphertext> {
         self.bootstrapper.as_ref().ok_or(CkksError::BootstrapUnavailable)?.bootstrap(a)
     }
-    fn bootstrap_plan(&self) -> Option<&BootstrapPlan> {
-        self.bootstrapper.as_ref().map(|b| &**b.plan())
+    fn bootstrap_plan(&self) -> Option<&dyn BootstrapModel> {
+        self.model.as_deref()
     }
     fn add_assign(&self, a: &mut Ciphertext, b: &Ciphertext) -> Result<()> {
         self.eval.add_assign(a, b)

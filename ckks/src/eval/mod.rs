@@ -19,7 +19,8 @@
 //! [`CkksError`](crate::CkksError) under all of them: a circuit that runs cleanly in plaintext
 //! also runs encrypted. (Simulated evaluators hold every key unless given a [`KeyModel`]; build
 //! it with [`KeyModel::from_keys`] to meet missing keys where the encrypted run would.)
-//! [`auto`] goes from a circuit to parameters and keys.
+//! [`crate::auto`] goes from a [`Circuit`] to parameters and keys (its names are re-exported
+//! here).
 //!
 //! [`CkksEvaluator::bootstrap`] refreshes a value under every interpretation
 //! ([`crate::boot`]): the homomorphic evaluator runs its [`Bootstrapper`](crate::boot::Bootstrapper);
@@ -51,17 +52,21 @@
 //! # Ok::<(), ckks::CkksError>(())
 //! ```
 
-pub mod auto;
+mod circuit;
 mod debug;
 mod homomorphic;
 mod keymodel;
 mod observe;
 mod plaintext;
+mod refresh;
 mod scale;
 mod symbolic;
 mod traits;
 
-pub use auto::{choose_parameters, prepare, AutoOptions, AutoParameters, Circuit, KeySet};
+// Automatic parameters live above bootstrapping (`crate::auto`); their names stay reachable
+// here, where they were first (a re-export: no code of this layer uses them).
+pub use crate::auto::{choose_parameters, prepare, AutoOptions, AutoParameters, KeySet};
+pub use circuit::Circuit;
 pub use debug::{DebugEvaluator, DebugPlain, DebugValue, Divergence, TraceEntry};
 pub use homomorphic::HomomorphicEvaluator;
 pub use keymodel::KeyModel;
@@ -70,6 +75,7 @@ pub use observe::{
     RotationSet, Rotations,
 };
 pub use plaintext::{PlaintextEvaluator, SlotVector};
+pub use refresh::{BootstrapModel, BootstrapProfile, Refresh, StageCheck, StageProbe};
 pub use scale::{Constraint, ScaleEstimate, ScaleEstimator, ScaleRecorder};
 pub use symbolic::SymbolicEvaluator;
 pub use traits::{CkksEvaluator, Op, Stage};

@@ -1,9 +1,9 @@
 //! The plaintext evaluator: exact complex slot vectors, no encoding, no noise, with the scheme's
 //! level and scale bookkeeping alongside. Its results are what an encrypted run approximates.
 
+use super::refresh::BootstrapModel;
 use super::traits::CkksEvaluator;
 use super::KeyModel;
-use crate::boot::BootstrapPlan;
 use crate::error::{CkksError, Result};
 use crate::scheme::encoding::check_encodable;
 use crate::scheme::{rules, Meta, ModulusChain};
@@ -52,7 +52,7 @@ impl SlotVector {
 pub struct PlaintextEvaluator {
     chain: ModulusChain,
     keys: KeyModel,
-    bootstrap: Option<Arc<BootstrapPlan>>,
+    bootstrap: Option<Arc<dyn BootstrapModel>>,
     /// Bits of the largest magnitude so far (non-negative `f64`s order like their bits).
     max_abs: AtomicU64,
 }
@@ -85,7 +85,7 @@ impl PlaintextEvaluator {
     ///
     /// # Errors
     /// [`CkksError::InvalidParameters`] for a plan of another chain.
-    pub fn with_bootstrap(mut self, plan: Arc<BootstrapPlan>) -> Result<Self> {
+    pub fn with_bootstrap(mut self, plan: Arc<dyn BootstrapModel>) -> Result<Self> {
         plan.check_chain(&self.chain)?;
         self.bootstrap = Some(plan);
         Ok(self)
@@ -242,7 +242,7 @@ impl CkksEvaluator for PlaintextEvaluator {
         Ok(self.make(meta, plan.ideal(&a.slots)?))
     }
 
-    fn bootstrap_plan(&self) -> Option<&BootstrapPlan> {
+    fn bootstrap_plan(&self) -> Option<&dyn BootstrapModel> {
         self.bootstrap.as_deref()
     }
 }

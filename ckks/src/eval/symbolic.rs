@@ -2,9 +2,9 @@
 //! circuit's bookkeeping runs at almost no cost. The base of the depth finder, the op counter
 //! and the rotation collector.
 
+use super::refresh::BootstrapModel;
 use super::traits::CkksEvaluator;
 use super::KeyModel;
-use crate::boot::BootstrapPlan;
 use crate::error::{CkksError, Result};
 use crate::scheme::encoding::check_encodable;
 use crate::scheme::{rules, Meta, ModulusChain};
@@ -16,7 +16,7 @@ use std::sync::Arc;
 pub struct SymbolicEvaluator {
     chain: ModulusChain,
     keys: KeyModel,
-    bootstrap: Option<Arc<BootstrapPlan>>,
+    bootstrap: Option<Arc<dyn BootstrapModel>>,
 }
 
 impl SymbolicEvaluator {
@@ -35,7 +35,7 @@ impl SymbolicEvaluator {
     ///
     /// # Errors
     /// [`CkksError::InvalidParameters`] for a plan of another chain.
-    pub fn with_bootstrap(mut self, plan: Arc<BootstrapPlan>) -> Result<Self> {
+    pub fn with_bootstrap(mut self, plan: Arc<dyn BootstrapModel>) -> Result<Self> {
         plan.check_chain(&self.chain)?;
         self.bootstrap = Some(plan);
         Ok(self)
@@ -156,7 +156,7 @@ impl CkksEvaluator for SymbolicEvaluator {
         Ok(m)
     }
 
-    fn bootstrap_plan(&self) -> Option<&BootstrapPlan> {
+    fn bootstrap_plan(&self) -> Option<&dyn BootstrapModel> {
         self.bootstrap.as_deref()
     }
 }

@@ -1,6 +1,6 @@
 //! The evaluator interface every circuit is written against, and the operations observers see.
 
-use crate::boot::BootstrapPlan;
+use super::refresh::BootstrapModel;
 use crate::error::Result;
 use crate::scheme::{Meta, ModulusChain};
 use num_complex::Complex64;
@@ -240,7 +240,7 @@ pub trait CkksEvaluator: Sync {
     fn conjugate(&self, a: &Self::Value) -> Result<Self::Value>;
 
     /// Refreshes `a` (two components, any level; a level-0 value at level 0's nominal scale):
-    /// the result is at the plan's output level ([`BootstrapPlan::output_level`]) and its
+    /// the result is at the plan's output level ([`BootstrapModel::output_level`]) and its
     /// nominal scale, with the same slots up to the bootstrapping error (for a plan of `n < N/2`
     /// slots, the average of the `N/2n` copies: the same slots when they repeat with period
     /// `n`). See [`crate::boot`] for the precision contract.
@@ -253,8 +253,9 @@ pub trait CkksEvaluator: Sync {
     /// slot beyond the range the approximation covers.
     fn bootstrap(&self, a: &Self::Value) -> Result<Self::Value>;
 
-    /// The bootstrapping plan this evaluator follows, if it can bootstrap.
-    fn bootstrap_plan(&self) -> Option<&BootstrapPlan> {
+    /// The bootstrapping procedure this evaluator follows, if it can bootstrap (a
+    /// [`BootstrapPlan`](crate::boot::BootstrapPlan) behind the [`BootstrapModel`] trait).
+    fn bootstrap_plan(&self) -> Option<&dyn BootstrapModel> {
         None
     }
 
@@ -366,12 +367,10 @@ pub trait CkksEvaluator: Sync {
     /// The sum of `values` (at least one), added left to right.
     ///
     /// # Errors
-    /// As [`CkksEvaluator::add`]; [`CkksError::InvalidParameters`](crate::CkksError) for an
+    /// As [`CkksEvaluator::add`]; [`CkksError::EmptySum`](crate::CkksError::EmptySum) for an
     /// empty slice.
     fn sum(&self, values: &[Self::Value]) -> Result<Self::Value> {
-        let (first, rest) = values.split_first().ok_or_else(|| {
-            crate::CkksError::InvalidParameters("the sum of no values is undefined".into())
-        })?;
+        let (first, rest) = values.split_first().ok_or(crate::CkksError::EmptySum)?;
         let mut acc = first.clone();
         for v in rest {
             self.add_assign(&mut acc, v)?;

@@ -4,9 +4,10 @@
 //! depth finder, op counter, ...) agree on scales bit for bit.
 
 use super::params::ParametersLiteral;
-use crate::error::{CkksError, Result};
+use crate::error::{CkksError, ParameterFault, PrimeRole, Result};
 use crate::math::modulus::MAX_MODULUS_BITS;
 use crate::math::primes::{largest_ntt_prime, nearest_ntt_prime};
+use crate::rlwe::galois;
 
 /// Primes and nominal scales of one parameter set.
 ///
@@ -41,20 +42,19 @@ impl ModulusChain {
     pub fn from_literal(literal: &ParametersLiteral) -> Result<Self> {
         let n = 1usize << literal.log_n;
         let two_n = 2 * n as u64;
-        let none = |what: &str, bits: u32| {
-            CkksError::InvalidParameters(format!(
-                "not enough {bits}-bit primes = 1 mod 2N for the {what} primes at N = {n}"
-            ))
+        let none = |role: PrimeRole, bits: u32| {
+            CkksError::InvalidParameters(ParameterFault::NotEnoughPrimes { role, bits, n })
         };
         let mut used: Vec<u64> = Vec::new();
         let mut special = Vec::new();
         for &b in &literal.special_prime_bits {
-            let p = largest_ntt_prime(b, two_n, &used).ok_or_else(|| none("special", b))?;
+            let p =
+                largest_ntt_prime(b, two_n, &used).ok_or_else(|| none(PrimeRole::Special, b))?;
             used.push(p);
             special.push(p);
         }
         let q0 = largest_ntt_prime(literal.first_prime_bits, two_n, &used)
-            .ok_or_else(|| none("first", literal.first_prime_bits))?;
+            .ok_or_else(|| none(PrimeRole::First, literal.first_prime_bits))?;
         used.push(q0);
         let levels = literal.data_prime_bits.len();
         let delta = 2f64.powi(literal.log_scale as i32);
@@ -66,7 +66,7 @@ impl ModulusChain {
             let ratio = scales[l] / delta;
             let target = 2f64.powi(bits as i32) * ratio * ratio;
             let p = nearest_ntt_prime(target, two_n, MAX_MODULUS_BITS, &used)
-                .ok_or_else(|| none("data", bits))?;
+                .ok_or_else(|| none(PrimeRole::Data, bits))?;
             used.push(p);
             q[l] = p;
             scales[l - 1] = scales[l] * scales[l] / p as f64;
@@ -74,7 +74,7 @@ impl ModulusChain {
         q[0] = q0;
         for &bits in &literal.bootstrap_prime_bits {
             let p = nearest_ntt_prime(2f64.powi(bits as i32), two_n, MAX_MODULUS_BITS, &used)
-                .ok_or_else(|| none("bootstrapping", bits))?;
+                .ok_or_else(|| none(PrimeRole::Bootstrapping, bits))?;
             used.push(p);
             let below = *scales.last().expect("level 0 exists");
             q.push(p);
@@ -99,10 +99,11 @@ impl ModulusChain {
     /// `20..=50`, or more levels than there are primes.
     pub fn analysis(log_n: u32, levels: usize, log_scale: u32) -> Result<Self> {
         if !(3..=17).contains(&log_n) || !(20..=50).contains(&log_scale) || levels > 1000 {
-            return Err(CkksError::InvalidParameters(format!(
-                "an analysis chain needs 3 <= log_n <= 17, 20 <= log_scale <= 50 and at most 1000 \
-                 levels (got {log_n}, {log_scale}, {levels})"
-            )));
+            return Err(CkksError::InvalidParameters(ParameterFault::AnalysisChain {
+                log_n,
+                log_scale,
+                levels,
+            }));
         }
         let mut literal = ParametersLiteral::with_levels(log_n, levels, 60, log_scale, 60, 1);
         literal.special_prime_bits = vec![60];
@@ -193,21 +194,12 @@ impl ModulusChain {
     /// The Galois element `5^k mod 2N` of a left rotation by `step` slots (negative: right),
     /// `k = step mod N/2`.
     pub fn rotation_galois_element(&self, step: i64) -> usize {
-        let m = 2 * self.n() as u64;
-        let (mut r, mut b, mut e) = (1u64, 5u64 % m, self.normalise_step(step) as u64);
-        while e > 0 {
-            if e & 1 == 1 {
-                r = r * b % m;
-            }
-            b = b * b % m;
-            e >>= 1;
-        }
-        r as usize
+        galois::rotation_element(self.n(), step)
     }
 
     /// The Galois element of complex conjugation, `2N - 1`.
     pub fn conjugation_galois_element(&self) -> usize {
-        2 * self.n() - 1
+        galois::conjugation_element(self.n())
     }
 }
 

@@ -1,10 +1,9 @@
 //! Plaintexts and ciphertexts: RNS polynomials in evaluation form with a level, a scale and the
 //! hash of the parameters they belong to.
 
-use super::context::Context;
 use super::rules::Meta;
-use crate::error::{CkksError, Result};
 use crate::math::{Eval, RnsPoly};
+pub(crate) use crate::rlwe::check_hash;
 
 /// An encoded message: `m(X)` with `m(zeta^(5^j)) ~ scale * z_j`, at `level` (over `q_0..q_level`).
 #[derive(Clone, Debug, PartialEq)]
@@ -76,12 +75,4 @@ impl Ciphertext {
     pub fn byte_size(&self) -> usize {
         self.parts.iter().map(|p| p.data().len() * 8).sum()
     }
-}
-
-/// Checks that an object belongs to `ctx`.
-pub(crate) fn check_hash(ctx: &Context, hash: u64) -> Result<()> {
-    if ctx.hash() != hash {
-        return Err(CkksError::ContextMismatch { left: ctx.hash(), right: hash });
-    }
-    Ok(())
 }

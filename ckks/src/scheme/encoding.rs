@@ -4,54 +4,13 @@
 use super::chain::ModulusChain;
 use super::ciphertext::{check_hash, Plaintext};
 use super::context::Context;
+use super::rules;
 use crate::error::{CkksError, Result};
 use crate::math::poly::for_each_limb;
-use crate::math::{Modulus, RnsPoly};
+use crate::math::rns::ScaledInt;
+use crate::math::RnsPoly;
 use num_complex::Complex64;
 use rayon::prelude::*;
-
-/// A rounded, scaled coefficient as `(-1)^neg * mantissa * 2^shift`, exact for any `f64` integer.
-#[derive(Clone, Copy)]
-pub(crate) struct ScaledInt {
-    neg: bool,
-    mantissa: u64,
-    shift: u32,
-}
-
-impl ScaledInt {
-    /// Rounds `x` to the nearest integer.
-    ///
-    /// # Errors
-    /// [`CkksError::EncodingOverflow`] if `x` is not finite or `|x| >= 2^(max_log2)`.
-    pub(crate) fn round(x: f64, max_log2: f64, value: f64, scale: f64) -> Result<Self> {
-        let err = |reason| CkksError::EncodingOverflow { value, scale_log2: scale.log2(), reason };
-        if !x.is_finite() {
-            return Err(err("the scaled value is not finite"));
-        }
-        let r = x.round();
-        if r != 0.0 && r.abs().log2() >= max_log2 {
-            return Err(err("the scaled value does not fit in half the modulus at this level"));
-        }
-        let a = r.abs();
-        let neg = r < 0.0;
-        if a < 9.2e18 {
-            return Ok(Self { neg, mantissa: a as u64, shift: 0 });
-        }
-        let bits = a.to_bits();
-        let exp = ((bits >> 52) & 0x7ff) as i32 - 1075;
-        let mantissa = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
-        Ok(Self { neg, mantissa, shift: exp.max(0) as u32 })
-    }
-
-    #[inline]
-    pub(crate) fn residue(&self, q: &Modulus) -> u64 {
-        let mut r = q.reduce(self.mantissa);
-        if self.shift > 0 {
-            r = q.mul(r, q.pow(2, self.shift as u64));
-        }
-        q.neg_if(r, self.neg)
-    }
-}
 
 impl Context {
     /// Encodes complex `values` (at most `N/2`, zero padded) at `level` and `scale`.
@@ -65,7 +24,7 @@ impl Context {
         level: usize,
         scale: f64,
     ) -> Result<Plaintext> {
-        super::rules::check_encoding(self.chain(), values.len(), level)?;
+        rules::check_encoding(self.chain(), values.len(), level)?;
         let coeffs = self.encoder().slots_to_coeffs(values);
         self.encode_coeffs(&coeffs, level, scale, values_max(values))
     }
@@ -174,7 +133,7 @@ fn scaled_coefficients(
             reason: "the scale must be a finite number of at least 1",
         });
     }
-    coeffs.iter().map(|&c| ScaledInt::round(c * scale, max_log2, shown, scale)).collect()
+    coeffs.iter().map(|&c| rules::scaled_int(c * scale, max_log2, shown, scale)).collect()
 }
 
 /// Checks, without building a plaintext, that [`Context::encode_complex`] would accept `values` at
@@ -188,7 +147,7 @@ pub fn check_encodable(
     level: usize,
     scale: f64,
 ) -> Result<()> {
-    super::rules::check_encoding(chain, values.len(), level)?;
+    rules::check_encoding(chain, values.len(), level)?;
     let shown = values_max(values);
     let max_log2 = chain.log_q(level) - 1.0;
     if shown.is_finite() && scale.is_finite() && scale >= 1.0 {

@@ -1,5 +1,7 @@
-//! The CKKS scheme: parameters and context, encoding, keys, encryption, key switching and
-//! evaluation.
+//! The CKKS scheme on the RLWE layer ([`crate::rlwe`]): parameters with their chain of nominal
+//! scales and the context, encoding, encryption and decryption, the evaluation rules and the
+//! evaluator, and the serialization of its own objects. The keys and key switching are the RLWE
+//! layer's, re-exported here.
 
 pub mod chain;
 pub mod ciphertext;
@@ -8,10 +10,11 @@ pub mod encoder;
 pub mod encoding;
 pub mod evaluator;
 pub mod keys;
-pub mod keyswitch;
 pub mod params;
 pub mod rules;
 pub mod serial;
+
+pub use crate::rlwe::keyswitch;
 
 pub use chain::ModulusChain;
 pub use ciphertext::{Ciphertext, Plaintext};

@@ -1,7 +1,7 @@
-//! Parameter description (unchecked) and its validation into a [`Context`].
+//! Parameter description (unchecked) and its ranges; [`ParametersLiteral::build`] (in
+//! `context.rs`) validates it into a [`Context`](super::Context).
 
-use super::context::Context;
-use crate::error::{CkksError, Result};
+use crate::error::{CkksError, ParameterFault, PrimeRole, Result};
 use crate::math::modulus::MAX_MODULUS_BITS;
 
 /// How strictly the parameter set is checked for security.
@@ -53,7 +53,7 @@ pub const MIN_PRIME_BITS: u32 = 20;
 /// The ciphertext modulus is `Q = q_0 q_1 ... q_L`: `q_0` (the first prime) holds the message
 /// after the last rescale, `q_1 .. q_L` (the data primes) are consumed one per rescale, top level
 /// `L` first. `P = p_0 ... p_{k-1}` (the special primes) is used only inside key switching.
-/// Call [`ParametersLiteral::build`] to validate it into a [`Context`].
+/// Call [`ParametersLiteral::build`] to validate it into a [`Context`](super::Context).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ParametersLiteral {
     /// `log2 N`: the ring is `Z[X] / (X^N + 1)`, with `N/2` complex slots.
@@ -117,73 +117,62 @@ impl ParametersLiteral {
         self.data_prime_bits.len() + self.bootstrap_prime_bits.len()
     }
 
-    /// Validates the description and builds the immutable context (primes, NTT tables, per-level
-    /// scales, key-switching precomputation).
+    /// Checks every range [`ParametersLiteral::build`] requires (before any prime is chosen).
     ///
     /// # Errors
-    /// [`CkksError::InvalidParameters`] for a ring degree, prime size, prime count, scale or digit
-    /// count out of range, or too few special-prime bits for the largest digit;
-    /// [`CkksError::InsecureParameters`] when `log2(QP)` exceeds the 128-bit bound and
-    /// `security` is [`Security::HeStandard128`].
-    pub fn build(&self) -> Result<Context> {
-        self.check_ranges()?;
-        Context::new(self.clone())
-    }
-
-    fn check_ranges(&self) -> Result<()> {
-        let bad = |m: String| Err(CkksError::InvalidParameters(m));
+    /// [`CkksError::InvalidParameters`] for the first value out of range.
+    pub(crate) fn check_ranges(&self) -> Result<()> {
+        let bad = |fault: ParameterFault| Err(CkksError::InvalidParameters(fault));
         let min_log_n = match self.security {
             Security::HeStandard128 => *LOG_N_RANGE.start(),
             Security::InsecureToyParameters => MIN_TOY_LOG_N,
         };
         if self.log_n < min_log_n || self.log_n > *LOG_N_RANGE.end() {
-            return bad(format!(
-                "log_n = {} is outside the supported range {min_log_n}..={}",
-                self.log_n,
-                LOG_N_RANGE.end()
-            ));
+            return bad(ParameterFault::LogN {
+                log_n: self.log_n,
+                min: min_log_n,
+                max: *LOG_N_RANGE.end(),
+            });
         }
         let min_bits = MIN_PRIME_BITS.max(self.log_n + 2);
-        let all = std::iter::once(("first", self.first_prime_bits))
-            .chain(self.data_prime_bits.iter().map(|&b| ("data", b)))
-            .chain(self.bootstrap_prime_bits.iter().map(|&b| ("bootstrapping", b)))
-            .chain(self.special_prime_bits.iter().map(|&b| ("special", b)));
-        for (what, b) in all {
-            if b < min_bits || b > MAX_MODULUS_BITS {
-                return bad(format!(
-                    "a {what} prime of {b} bits is outside {min_bits}..={MAX_MODULUS_BITS} bits"
-                ));
+        let all = std::iter::once((PrimeRole::First, self.first_prime_bits))
+            .chain(self.data_prime_bits.iter().map(|&b| (PrimeRole::Data, b)))
+            .chain(self.bootstrap_prime_bits.iter().map(|&b| (PrimeRole::Bootstrapping, b)))
+            .chain(self.special_prime_bits.iter().map(|&b| (PrimeRole::Special, b)));
+        for (role, bits) in all {
+            if bits < min_bits || bits > MAX_MODULUS_BITS {
+                return bad(ParameterFault::PrimeBits {
+                    role,
+                    bits,
+                    min: min_bits,
+                    max: MAX_MODULUS_BITS,
+                });
             }
         }
         let total = 1 + self.max_level() + self.special_prime_bits.len();
         if total > MAX_PRIMES {
-            return bad(format!("{total} primes in all; at most {MAX_PRIMES} are supported"));
+            return bad(ParameterFault::TooManyPrimes { count: total, max: MAX_PRIMES });
         }
         if self.special_prime_bits.is_empty() {
-            return bad("at least one special prime is needed for key switching".into());
+            return bad(ParameterFault::NoSpecialPrime);
         }
         if self.log_scale < 10 || self.log_scale >= self.first_prime_bits {
-            return bad(format!(
-                "log_scale = {} must be at least 10 and below the first prime's {} bits, which must \
-                 hold the message after the last rescale",
-                self.log_scale, self.first_prime_bits
-            ));
+            return bad(ParameterFault::LogScale {
+                log_scale: self.log_scale,
+                first_prime_bits: self.first_prime_bits,
+            });
         }
         if let Some(&b) =
             self.data_prime_bits.iter().find(|&&b| b + 8 < self.log_scale || b > self.log_scale + 8)
         {
-            return bad(format!(
-                "a data prime of {b} bits is more than 8 bits away from log_scale = {}: rescaling by it \
-                 would move the scale far from 2^log_scale",
-                self.log_scale
-            ));
+            return bad(ParameterFault::DataPrimeFarFromScale {
+                bits: b,
+                log_scale: self.log_scale,
+            });
         }
         let q_count = self.max_level() + 1;
         if self.dnum == 0 || self.dnum > q_count {
-            return bad(format!(
-                "dnum = {} must be between 1 and the number of ciphertext primes ({q_count})",
-                self.dnum
-            ));
+            return bad(ParameterFault::Dnum { dnum: self.dnum, primes: q_count });
         }
         Ok(())
     }

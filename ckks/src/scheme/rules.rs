@@ -7,8 +7,8 @@
 //! Scales are compared with a relative tolerance of [`SCALE_TOLERANCE`].
 
 use super::chain::ModulusChain;
-use super::encoding::ScaledInt;
 use crate::error::{CkksError, Result};
+use crate::math::rns::{Overflow, ScaledInt};
 
 /// Relative difference under which two scales count as equal.
 pub const SCALE_TOLERANCE: f64 = 1e-9;
@@ -59,7 +59,23 @@ pub fn check_encoding(chain: &ModulusChain, count: usize, level: usize) -> Resul
 /// # Errors
 /// [`CkksError::EncodingOverflow`].
 pub fn check_constant(chain: &ModulusChain, c: f64, scale: f64, level: usize) -> Result<()> {
-    ScaledInt::round(c * scale, chain.log_q(level) - 1.0, c, scale).map(|_| ())
+    scaled_int(c * scale, chain.log_q(level) - 1.0, c, scale).map(|_| ())
+}
+
+/// `x` (the value `value` times `scale`) rounded to an exact integer below `2^max_log2`: the
+/// one definition of what an encoding can hold.
+///
+/// # Errors
+/// [`CkksError::EncodingOverflow`] if `x` is not finite or too large.
+pub(crate) fn scaled_int(x: f64, max_log2: f64, value: f64, scale: f64) -> Result<ScaledInt> {
+    ScaledInt::round(x, max_log2).map_err(|o| CkksError::EncodingOverflow {
+        value,
+        scale_log2: scale.log2(),
+        reason: match o {
+            Overflow::NotFinite => "the scaled value is not finite",
+            Overflow::TooLarge => "the scaled value does not fit in half the modulus at this level",
+        },
+    })
 }
 
 fn same_level(a: &Meta, b: &Meta) -> Result<()> {

@@ -5,7 +5,7 @@
 use super::BootstrapPlan;
 use super::BootstrapProfile;
 use crate::boot::lt::LinearTransform;
-use crate::error::{CkksError, Result};
+use crate::error::{CkksError, ParameterFault, Result};
 use crate::eval::{CkksEvaluator, Counter, Observed, RotationSet, Rotations, SymbolicEvaluator};
 use crate::scheme::rules::Meta;
 use num_complex::Complex64;
@@ -168,9 +168,9 @@ impl BootstrapPlan {
             ([re, im], Some(i)) => e.add(re, &e.mul_plain(im, i)?)?,
             ([x], _) => x.clone(),
             _ => {
-                return Err(CkksError::InvalidParameters(
-                    "SlotsToCoeffs takes one value for sparse slots and two for full slots".into(),
-                ))
+                return Err(CkksError::InvalidParameters(ParameterFault::SlotsToCoeffsParts {
+                    given: parts.len(),
+                }))
             }
         };
         (0..self.stc.len()).try_fold(x, |v, f| apply(Transform::SlotsToCoeffs, f, &v))

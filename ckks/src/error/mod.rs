@@ -3,6 +3,9 @@
 
 use thiserror::Error;
 
+mod parameters;
+pub use parameters::{ParameterFault, PrimeRole, RingRefusal};
+
 /// Result alias of this crate.
 pub type Result<T> = std::result::Result<T, CkksError>;
 
@@ -10,9 +13,23 @@ pub type Result<T> = std::result::Result<T, CkksError>;
 #[derive(Debug, Error, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CkksError {
-    /// A parameter is outside its supported range.
+    /// A parameter is outside its supported range, or parameters do not fit each other or a
+    /// circuit: which one, with its numbers, in the [`ParameterFault`].
     #[error("invalid parameters: {0}")]
-    InvalidParameters(String),
+    InvalidParameters(ParameterFault),
+
+    /// The sum of an empty list of values (it has no level nor scale).
+    #[error("the sum of no values is undefined")]
+    EmptySum,
+
+    /// A constant polynomial given to the homomorphic polynomial evaluator.
+    #[error("a constant polynomial needs no homomorphic evaluation")]
+    ConstantPolynomial,
+
+    /// A circuit of a dependent crate failed with an error of its own (its message), where a
+    /// [`Result`] of this crate is expected (as in [`crate::eval::Circuit::run`]).
+    #[error("{0}")]
+    Circuit(String),
 
     /// The modulus is too large for 128-bit security at this ring degree.
     #[error(

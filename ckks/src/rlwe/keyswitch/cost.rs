@@ -1,7 +1,7 @@
 //! The cost model of key switching: what one key switch performs, counted from the context, for
 //! `examples/keyswitch_cost.rs` to multiply by measured kernel times.
 
-use crate::scheme::context::Context;
+use crate::rlwe::RingContext;
 
 /// What one key switch (as relinearize and rotate run it) performs at one level: the kernel calls
 /// per prime of `Q_l ∪ P` (in that layout: `q_0 .. q_l`, then the special primes), the
@@ -59,7 +59,7 @@ impl KeySwitchCost {
     ///
     /// # Panics
     /// If `level > ctx.max_level()`.
-    pub fn of(ctx: &Context, level: usize) -> Self {
+    pub fn of(ctx: &RingContext, level: usize) -> Self {
         let q = level + 1;
         let k = ctx.p_basis().len();
         let width = q + k;

@@ -6,8 +6,8 @@
 mod cost;
 pub use cost::{KeySwitchCost, LimbPasses};
 
-use super::context::Context;
 use super::keys::SwitchingKey;
+use super::ring::RingContext;
 use crate::math::simd::pointwise::{self, Permutation};
 use crate::math::simd::ProductSums;
 use crate::math::{Eval, Modulus, RnsPoly};
@@ -22,7 +22,7 @@ pub(crate) struct Decomposition {
 }
 
 /// Decomposes `d` (over `Q_level`, evaluation form).
-pub(crate) fn decompose(ctx: &Context, d: &RnsPoly<Eval>, level: usize) -> Decomposition {
+pub(crate) fn decompose(ctx: &RingContext, d: &RnsPoly<Eval>, level: usize) -> Decomposition {
     let n = ctx.n();
     let basis_qp = ctx.basis_qp(level);
     let d_coeff = d.clone().into_coeff(ctx.basis_q(level));
@@ -52,7 +52,7 @@ pub(crate) fn decompose(ctx: &Context, d: &RnsPoly<Eval>, level: usize) -> Decom
 
 /// Where limb `t` of the `Q_l ∪ P` layout lives in `key`, stored over `Q_K ∪ P` for its top
 /// level `K >= l` (`K = L` but for keys restricted to the levels they are used at).
-fn key_limb(ctx: &Context, key: &SwitchingKey, level: usize, t: usize) -> usize {
+fn key_limb(ctx: &RingContext, key: &SwitchingKey, level: usize, t: usize) -> usize {
     if t <= level {
         t
     } else {
@@ -63,7 +63,7 @@ fn key_limb(ctx: &Context, key: &SwitchingKey, level: usize, t: usize) -> usize 
 
 /// `sum_j digit_j * (b_j, a_j)` over `Q_l ∪ P`. Accumulates exactly and reduces once.
 pub(crate) fn inner_product(
-    ctx: &Context,
+    ctx: &RingContext,
     dec: &Decomposition,
     key: &SwitchingKey,
 ) -> (RnsPoly<Eval>, RnsPoly<Eval>) {
@@ -87,7 +87,7 @@ pub(crate) fn inner_product(
 }
 
 /// `round(x / P)` over `Q_l` for `x` over `Q_l ∪ P` (evaluation form in and out).
-pub(crate) fn mod_down(ctx: &Context, mut x: RnsPoly<Eval>, level: usize) -> RnsPoly<Eval> {
+pub(crate) fn mod_down(ctx: &RingContext, mut x: RnsPoly<Eval>, level: usize) -> RnsPoly<Eval> {
     let n = ctx.n();
     let q_limbs = level + 1;
     let p_basis = ctx.p_basis();
@@ -158,7 +158,7 @@ fn with_scratch<R>(n: usize, q: &Modulus, f: impl FnOnce(&mut Scratch) -> R) -> 
 /// `u_0 + u_1 s ~ d s'` where `key` switches `s'` to `s`.
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn key_switch(
-    ctx: &Context,
+    ctx: &RingContext,
     d: &RnsPoly<Eval>,
     level: usize,
     key: &SwitchingKey,
@@ -179,7 +179,7 @@ pub(crate) fn key_switch(
 /// preparations, and one job per limb of each result for the mod-down's conversion, NTT and last
 /// pass (with the epilogue).
 pub(crate) fn key_switch_with(
-    ctx: &Context,
+    ctx: &RingContext,
     d: &RnsPoly<Eval>,
     level: usize,
     key: &SwitchingKey,

@@ -1,0 +1,232 @@
+//! Multiplications (by plaintexts, constants, integers and ciphertexts), relinearization,
+//! rescaling, level drops and alignment.
+
+use super::Evaluator;
+use crate::error::{CkksError, Result};
+use crate::math::poly::for_each_limb;
+use crate::math::simd::pointwise;
+use crate::rlwe::keyswitch::{key_switch_with, Epilogue};
+use crate::scheme::ciphertext::{Ciphertext, Plaintext};
+use crate::scheme::rules;
+
+impl Evaluator {
+    /// `a * pt`: the scale becomes `a.scale * pt.scale` (rescale afterwards).
+    ///
+    /// # Errors
+    /// [`CkksError::LevelMismatch`], [`CkksError::ContextMismatch`].
+    pub fn mul_plain(&self, a: &Ciphertext, pt: &Plaintext) -> Result<Ciphertext> {
+        self.check_pair(a, pt.params_hash)?;
+        let m = rules::mul_plain(&a.meta(), &pt.meta())?;
+        let basis = self.ctx.basis_q(a.level);
+        let parts = a.parts.iter().map(|p| p.mul_prefix(&pt.poly, basis)).collect();
+        Ok(Ciphertext { parts, level: m.level, scale: m.scale, params_hash: a.params_hash })
+    }
+
+    /// `a *= pt`.
+    ///
+    /// # Errors
+    /// As [`Evaluator::mul_plain`].
+    pub fn mul_plain_assign(&self, a: &mut Ciphertext, pt: &Plaintext) -> Result<()> {
+        self.check_pair(a, pt.params_hash)?;
+        let m = rules::mul_plain(&a.meta(), &pt.meta())?;
+        let basis = self.ctx.basis_q(a.level);
+        for p in &mut a.parts {
+            p.mul_assign(&pt.poly, basis);
+        }
+        a.scale = m.scale;
+        Ok(())
+    }
+
+    /// `a * c` for a real constant `c`. For a ciphertext at its level's nominal scale `s_l`
+    /// (within a factor of two), `c` is encoded at `s_{l-1} q_l / a.scale` (about `s_l`), the
+    /// scale that makes the following rescale land exactly on the nominal `s_{l-1}`; otherwise
+    /// (for instance a product not yet rescaled) at `s_l`. The result's scale is
+    /// `a.scale` times that scale.
+    ///
+    /// # Errors
+    /// [`CkksError::EncodingOverflow`] if the scaled constant does not fit,
+    /// [`CkksError::ContextMismatch`].
+    pub fn mul_const(&self, a: &Ciphertext, c: f64) -> Result<Ciphertext> {
+        self.check_ct(a)?;
+        self.mul_const_at_scale(a, c, rules::const_scale(self.ctx.chain(), &a.meta()))
+    }
+
+    /// `a * c` for a real constant `c` encoded at an explicit `scale`: the result's scale is
+    /// `a.scale * scale`, no level consumed (rescale afterwards as the scale requires).
+    ///
+    /// # Errors
+    /// [`CkksError::EncodingOverflow`] if the scaled constant does not fit or the scale is not
+    /// at least 1, [`CkksError::ContextMismatch`].
+    pub fn mul_const_at_scale(&self, a: &Ciphertext, c: f64, scale: f64) -> Result<Ciphertext> {
+        self.check_ct(a)?;
+        let m = rules::mul_const_at_scale(self.ctx.chain(), &a.meta(), c, scale)?;
+        let l = a.level;
+        let v = rules::scaled_int(c * scale, self.ctx.log_q(l) - 1.0, c, scale)?;
+        let basis = self.ctx.basis_q(l);
+        let scalars: Vec<u64> = basis.iter().map(|t| v.residue(t.modulus())).collect();
+        let mut r = a.clone();
+        for p in &mut r.parts {
+            p.mul_scalar_assign(&scalars, basis);
+        }
+        r.scale = m.scale;
+        Ok(r)
+    }
+
+    /// `a * k` for an integer `k`: no scale change, no level consumed.
+    ///
+    /// # Errors
+    /// [`CkksError::EncodingOverflow`] if `|k|` does not fit in half of `Q_l`,
+    /// [`CkksError::ContextMismatch`].
+    pub fn mul_integer(&self, a: &Ciphertext, k: i64) -> Result<Ciphertext> {
+        self.check_ct(a)?;
+        rules::mul_integer(self.ctx.chain(), &a.meta(), k)?;
+        let basis = self.ctx.basis_q(a.level);
+        let scalars: Vec<u64> = basis.iter().map(|t| t.modulus().reduce_i64(k)).collect();
+        let mut r = a.clone();
+        for p in &mut r.parts {
+            p.mul_scalar_assign(&scalars, basis);
+        }
+        Ok(r)
+    }
+
+    /// `a * b` without relinearization: a three-component ciphertext at scale
+    /// `a.scale * b.scale`.
+    ///
+    /// # Errors
+    /// [`CkksError::LevelMismatch`], [`CkksError::NeedsRelinearization`] if an operand already
+    /// has three components, [`CkksError::ContextMismatch`].
+    pub fn mul(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext> {
+        self.check_pair(a, b.params_hash)?;
+        let m = rules::mul(&a.meta(), &b.meta())?;
+        let basis = self.ctx.basis_q(a.level);
+        let (a0, a1) = (&a.parts[0], &a.parts[1]);
+        let (b0, b1) = (&b.parts[0], &b.parts[1]);
+        let d0 = a0.mul_prefix(b0, basis);
+        let mut d1 = a0.mul_prefix(b1, basis);
+        d1.mul_add_assign(a1, b0, basis);
+        let d2 = a1.mul_prefix(b1, basis);
+        Ok(Ciphertext {
+            parts: vec![d0, d1, d2],
+            level: m.level,
+            scale: m.scale,
+            params_hash: a.params_hash,
+        })
+    }
+
+    /// `a^2` without relinearization.
+    ///
+    /// # Errors
+    /// As [`Evaluator::mul`].
+    pub fn square(&self, a: &Ciphertext) -> Result<Ciphertext> {
+        self.mul(a, a)
+    }
+
+    /// `a * b`, relinearized.
+    ///
+    /// # Errors
+    /// As [`Evaluator::mul`] and [`Evaluator::relinearize`].
+    pub fn mul_relin(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext> {
+        self.relinearize(&self.mul(a, b)?)
+    }
+
+    /// Turns a three-component ciphertext into a two-component one (switches `c_2` from `s^2`
+    /// to `s`). A two-component ciphertext is returned unchanged.
+    ///
+    /// # Errors
+    /// [`CkksError::MissingRelinearizationKey`], [`CkksError::ContextMismatch`].
+    pub fn relinearize(&self, a: &Ciphertext) -> Result<Ciphertext> {
+        self.check_ct(a)?;
+        if a.parts.len() == 2 {
+            return Ok(a.clone());
+        }
+        let rk = self.keys.relinearization.as_ref().ok_or(CkksError::MissingRelinearizationKey)?;
+        // (c_0 + u_0, c_1 + u_1), the additions fused into the key switch.
+        let add = [Some(&a.parts[0]), Some(&a.parts[1])];
+        let epilogue = Epilogue { add, permutation: None };
+        let (c0, c1) = key_switch_with(&self.ctx, &a.parts[2], a.level, &rk.0, epilogue);
+        Ok(Ciphertext {
+            parts: vec![c0, c1],
+            level: a.level,
+            scale: a.scale,
+            params_hash: a.params_hash,
+        })
+    }
+
+    /// Divides by the top prime `q_l` with rounding: level `l -> l - 1`, scale `/ q_l`.
+    ///
+    /// # Errors
+    /// [`CkksError::LevelExhausted`] at level 0, [`CkksError::ContextMismatch`].
+    pub fn rescale(&self, a: &Ciphertext) -> Result<Ciphertext> {
+        let mut r = a.clone();
+        self.rescale_assign(&mut r)?;
+        Ok(r)
+    }
+
+    /// In-place [`Evaluator::rescale`].
+    ///
+    /// # Errors
+    /// As [`Evaluator::rescale`].
+    pub fn rescale_assign(&self, a: &mut Ciphertext) -> Result<()> {
+        self.check_ct(a)?;
+        let m = rules::rescale(self.ctx.chain(), &a.meta())?;
+        let l = a.level;
+        let n = self.ctx.n();
+        let basis = self.ctx.basis_q(l);
+        let ql_table = &basis[l];
+        let ql = *ql_table.modulus();
+        let inv = self.ctx.rescale_inv(l);
+        for p in &mut a.parts {
+            let mut last = p.limb(l).to_vec();
+            ql_table.inverse(&mut last);
+            p.truncate(l);
+            let per: Vec<(usize, (u64, u64))> = inv.iter().copied().enumerate().collect();
+            for_each_limb(p.data_mut(), n, &per, |limb, &(i, (w, ws))| {
+                let t = &basis[i];
+                let q = t.modulus();
+                // Centred lift of the last limb into q_i: rounding instead of flooring.
+                let mut tmp = vec![0; n];
+                t.forward_lifted(&last, ql.value(), &mut tmp);
+                pointwise::sub_mul_const(limb, Some(&tmp), (w, ws), None, q);
+            });
+        }
+        a.level = m.level;
+        a.scale = m.scale;
+        Ok(())
+    }
+
+    /// Drops `a` to `level` (discards the primes above it): no noise, scale unchanged.
+    ///
+    /// # Errors
+    /// [`CkksError::InvalidLevel`] if `level > a.level()`, [`CkksError::ContextMismatch`].
+    pub fn drop_level(&self, a: &Ciphertext, level: usize) -> Result<Ciphertext> {
+        self.check_ct(a)?;
+        rules::drop_level(&a.meta(), level)?;
+        let mut r = a.clone();
+        for p in &mut r.parts {
+            p.truncate(level + 1);
+        }
+        r.level = level;
+        Ok(r)
+    }
+
+    /// Brings `a` down to `level` *at that level's nominal scale* `s_level`, so it can be added
+    /// to values computed there. [`Evaluator::drop_level`] keeps the scale (`s_l` at a lower
+    /// level differs from `s_level` by about 2^-20 relatively, which the scale check refuses);
+    /// this drops to `level + 1` and then multiplies by 1 encoded at the scale that makes the
+    /// rescale land exactly on `s_level`. Costs one rescale's noise; `a` at `level` already is
+    /// returned unchanged, whatever its scale. Any size is accepted.
+    ///
+    /// # Errors
+    /// [`CkksError::InvalidLevel`] if `level > a.level()`, [`CkksError::ContextMismatch`].
+    pub fn align_to_level(&self, a: &Ciphertext, level: usize) -> Result<Ciphertext> {
+        self.check_ct(a)?;
+        rules::align_to_level(self.ctx.chain(), &a.meta(), level)?;
+        if level == a.level {
+            return Ok(a.clone());
+        }
+        let above = self.drop_level(a, level + 1)?;
+        let mut r = self.mul_const(&above, 1.0)?;
+        self.rescale_assign(&mut r)?;
+        Ok(r)
+    }
+}
