@@ -1,5 +1,5 @@
 //! The cost model of key switching beside measured time: counts what relinearize and rotate
-//! perform ([`ckks::scheme::keyswitch::KeySwitchCost`]), times each kernel on the context's own
+//! perform ([`ckks::rlwe::keyswitch::KeySwitchCost`]), times each kernel on the context's own
 //! primes, and compares the sum (counts x kernel times) with the measured operations.
 //!
 //! ```text
@@ -16,7 +16,7 @@
 use ckks::math::rns::BaseConverter;
 use ckks::math::simd::{self, pointwise, ProductSums};
 use ckks::math::Modulus;
-use ckks::scheme::keyswitch::KeySwitchCost;
+use ckks::rlwe::keyswitch::KeySwitchCost;
 use ckks::*;
 use std::hint::black_box;
 use std::time::Instant;
