@@ -166,6 +166,21 @@ pub(crate) fn key_switch(
     key_switch_with(ctx, d, level, key, Epilogue::default())
 }
 
+/// Runs `f` on every job: over rayon's pool, one job per task (so that uneven jobs balance),
+/// when the pool has more than one thread; else in order on the calling thread, which then
+/// hands no work to a pool thread and waits for none.
+fn run_jobs<T: Send>(jobs: Vec<T>, f: impl Fn(T) + Sync + Send) {
+    if rayon::current_num_threads() > 1 {
+        jobs.into_par_iter().with_max_len(1).for_each(f);
+    } else {
+        jobs.into_iter().for_each(f);
+    }
+}
+
+/// The quotients of a conversion (`BaseConverter::quotients`) are computed in pieces of this
+/// many coefficients, so that the threads share them evenly.
+const QUOTIENT_PIECE: usize = 4096;
+
 /// [`key_switch`] followed by the [`Epilogue`]'s additions and permutation.
 ///
 /// Unlike [`decompose`] + [`inner_product`] + [`mod_down`] (which hoisted rotations need), this
@@ -174,10 +189,14 @@ pub(crate) fn key_switch(
 /// once, so the working memory is a few limbs per thread instead of `dnum` polynomials over
 /// `Q_l P`. The arithmetic is that of the three separate steps (tested equal).
 ///
-/// Work is split over rayon in three even phases (the parallel efficiency of two threads rests
-/// on it): one job per prime of `Q_l ∪ P` for the inner products, the two mod-down
-/// preparations, and one job per limb of each result for the mod-down's conversion, NTT and last
-/// pass (with the epilogue).
+/// The work is split over rayon in even jobs, with nothing serial but the allocation of the
+/// result (the parallel efficiency of two threads rests on it): one job per limb of the input
+/// for its inverse NTT (and the first step of its digit's conversion), pieces of coefficients for
+/// the conversions' quotients, one job per prime of `Q_l ∪ P` for the inner products (the longer
+/// ones of the special primes first), pieces again for the mod-down's quotients, and one job
+/// per limb of each result for the mod-down's conversion, NTT and last pass (with the
+/// epilogue). The workspace (the input in coefficient form, `x_P`, the quotients) is recycled
+/// from one key switch to the next.
 pub(crate) fn key_switch_with(
     ctx: &RingContext,
     d: &RnsPoly<Eval>,
@@ -190,14 +209,41 @@ pub(crate) fn key_switch_with(
     let width = basis_qp.len();
     let q_limbs = level + 1;
     let k = width - q_limbs;
-    let d_coeff = d.clone().into_coeff(ctx.basis_q(level));
     let mod_ups = ctx.mod_up(level);
+    let down = ctx.mod_down_converter();
+    let piece = n.min(QUOTIENT_PIECE);
+    let rows = mod_ups.len() + 2;
+    let mut work = ctx.take_buffer((q_limbs + 2 * k + rows) * n);
+    let (d_coeff, rest) = work.split_at_mut(q_limbs * n);
+    let (p0, rest) = rest.split_at_mut(k * n);
+    let (p1, rest) = rest.split_at_mut(k * n);
+    let (v_up, v_down) = rest[..rows * n].split_at_mut(mod_ups.len() * n);
+    let digit_of = |i: usize| {
+        mod_ups.iter().find(|mu| mu.digit.contains(&i)).expect("every prime is in a digit")
+    };
+    // The input in coefficient form, each limb of a digit of several primes already scaled
+    // for its conversion (the conversion's first step, while the limb is in cache).
+    run_jobs(d_coeff.chunks_mut(n).enumerate().collect(), |(i, l)| {
+        l.copy_from_slice(d.limb(i));
+        basis_qp[i].inverse(l);
+        let mu = digit_of(i);
+        if mu.converter.single_source().is_none() {
+            mu.converter.scale_source(i - mu.digit.start, l);
+        }
+    });
+    let d_coeff = &*d_coeff;
+    let digit_limbs = |mu: &super::ring::ModUp| &d_coeff[mu.digit.start * n..mu.digit.end * n];
+    let jobs = mod_ups
+        .iter()
+        .zip(v_up.chunks_mut(n))
+        .filter(|(mu, _)| mu.converter.single_source().is_none())
+        .flat_map(|(mu, v)| v.chunks_mut(piece).enumerate().map(move |(c, v)| (mu, c * piece, v)))
+        .collect();
+    run_jobs(jobs, |(mu, start, v)| mu.converter.quotients(digit_limbs(mu), n, start, v));
     let prepared: Vec<_> = mod_ups
-        .par_iter()
-        .map(|mu| {
-            let input = &d_coeff.data()[mu.digit.start * n..mu.digit.end * n];
-            mu.converter.prepare(input, n)
-        })
+        .iter()
+        .zip(v_up.chunks(n))
+        .map(|(mu, v)| mu.converter.prepared(digit_limbs(mu), v, n))
         .collect();
     // The inner product of prime t: every digit mod-upped to t (or its own residues), in
     // evaluation form, times the key.
@@ -210,7 +256,7 @@ pub(crate) fn key_switch_with(
             let src = if mu.digit.contains(&t) {
                 d.limb(t)
             } else if let Some(from) = mu.converter.single_source() {
-                table.forward_lifted(d_coeff.limb(mu.digit.start), from, buf);
+                table.forward_lifted(&digit_limbs(mu)[..n], from, buf);
                 &buf[..]
             } else {
                 let k = if t < mu.digit.start { t } else { t - mu.digit.len() };
@@ -223,68 +269,66 @@ pub(crate) fn key_switch_with(
         sums.finish(o0, o1);
     };
     let q0 = basis_qp[0].modulus();
-    // Phase 1: the inner products, the ciphertext primes' into the results, the special primes'
-    // back in coefficient form for the mod-down.
+    let scale_down = down.single_source().is_none();
+    // The inner products, the ciphertext primes' into the results, the special primes' back in
+    // coefficient form (and scaled, the first step of the mod-down's conversion).
     let mut out = [RnsPoly::<Eval>::zero(n, q_limbs), RnsPoly::<Eval>::zero(n, q_limbs)];
-    let (mut p0, mut p1) = (vec![0u64; k * n], vec![0u64; k * n]);
     {
         let [out0, out1] = &mut out;
-        out0.data_mut()
-            .par_chunks_mut(n)
-            .chain(p0.par_chunks_mut(n))
-            .zip(out1.data_mut().par_chunks_mut(n).chain(p1.par_chunks_mut(n)))
-            .enumerate()
-            .with_max_len(1)
-            .for_each(|(t, (o0, o1))| {
-                with_scratch(n, q0, |s| inner(t, s, o0, o1));
-                if t >= q_limbs {
-                    basis_qp[t].inverse(o0);
-                    basis_qp[t].inverse(o1);
+        let special = p0.chunks_mut(n).zip(p1.chunks_mut(n)).enumerate();
+        let cipher = out0.data_mut().chunks_mut(n).zip(out1.data_mut().chunks_mut(n));
+        let jobs = special.map(|(i, o)| (q_limbs + i, o)).chain(cipher.enumerate()).collect();
+        run_jobs(jobs, |(t, (o0, o1))| {
+            with_scratch(n, q0, |s| inner(t, s, o0, o1));
+            if t >= q_limbs {
+                for o in [o0, o1] {
+                    basis_qp[t].inverse(o);
+                    if scale_down {
+                        down.scale_source(t - q_limbs, o);
+                    }
                 }
-            });
+            }
+        });
     }
-    // Phase 2: what the mod-down's conversions of x_P share.
-    let down = ctx.mod_down_converter();
-    let (prep0, prep1) = rayon::join(|| down.prepare(&p0, n), || down.prepare(&p1, n));
-    let prep = [prep0, prep1];
+    let p = [&*p0, &*p1];
+    if scale_down {
+        let jobs = v_down
+            .chunks_mut(n)
+            .enumerate()
+            .flat_map(|(i, v)| v.chunks_mut(piece).enumerate().map(move |(c, v)| (i, c * piece, v)))
+            .collect();
+        run_jobs(jobs, |(i, start, v)| down.quotients(p[i], n, start, v));
+    }
+    let prep: Vec<_> = v_down.chunks(n).zip(p).map(|(v, p)| down.prepared(p, v, n)).collect();
     let p_inv = ctx.p_inv_mod_q();
     let perm = epilogue.permutation.map(Permutation::new);
-    // Phase 3: each limb of each result, (x - conv(x_P)) P^-1 [+ add], [permuted].
+    // Each limb of each result, (x - conv(x_P)) P^-1 [+ add], [permuted].
     let [out0, out1] = &mut out;
-    out0.data_mut()
-        .par_chunks_mut(n)
-        .chain(out1.data_mut().par_chunks_mut(n))
-        .enumerate()
-        .with_max_len(1)
-        .for_each(|(j, o)| {
-            let (i, t) = (j / q_limbs, j % q_limbs);
-            let table = &basis_qp[t];
-            let q = table.modulus();
-            let add = epilogue.add[i].map(|a| a.limb(t));
-            with_scratch(n, q0, |s| {
-                match down.single_source() {
-                    Some(from) => table.forward_lifted(&[&p0, &p1][i][..], from, &mut s.buf),
-                    None => {
-                        down.finish(&prep[i], t, &mut s.buf);
-                        table.forward(&mut s.buf);
-                    }
+    let jobs = out0.data_mut().chunks_mut(n).chain(out1.data_mut().chunks_mut(n));
+    run_jobs(jobs.enumerate().collect(), |(j, o)| {
+        let (i, t) = (j / q_limbs, j % q_limbs);
+        let table = &basis_qp[t];
+        let q = table.modulus();
+        let add = epilogue.add[i].map(|a| a.limb(t));
+        with_scratch(n, q0, |s| {
+            match down.single_source() {
+                Some(from) => table.forward_lifted(p[i], from, &mut s.buf),
+                None => {
+                    down.finish(&prep[i], t, &mut s.buf);
+                    table.forward(&mut s.buf);
                 }
-                match &perm {
-                    None => pointwise::sub_mul_const(o, Some(&s.buf), p_inv[t], add, q),
-                    Some(perm) => {
-                        pointwise::sub_mul_const_into(
-                            o,
-                            Some(&s.buf),
-                            p_inv[t],
-                            add,
-                            q,
-                            &mut s.tmp,
-                        );
-                        perm.apply(&s.tmp, o);
-                    }
+            }
+            match &perm {
+                None => pointwise::sub_mul_const(o, Some(&s.buf), p_inv[t], add, q),
+                Some(perm) => {
+                    pointwise::sub_mul_const_into(o, Some(&s.buf), p_inv[t], add, q, &mut s.tmp);
+                    perm.apply(&s.tmp, o);
                 }
-            });
+            }
         });
+    });
+    drop((prepared, prep));
+    ctx.give_buffer(work);
     let [out0, out1] = out;
     (out0, out1)
 }

@@ -6,7 +6,7 @@ use crate::error::{CkksError, ParameterFault, Result};
 use crate::math::rns::{BaseConverter, Crt};
 use crate::math::{Basis, Modulus, NttTable};
 use std::ops::Range;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The ring, its prime chain and its key-switching precomputations. Levels are views of one
 /// prime chain: level `l` uses `q_0 .. q_l`; the special primes `p_0 .. p_{k-1}` are used inside
@@ -64,7 +64,14 @@ struct Inner {
     /// `mod_up[l]`: one entry per digit that has primes at level `l`.
     mod_up: Vec<Vec<ModUp>>,
     crt: Vec<OnceLock<Crt>>,
+    /// Key-switching workspaces given back for the next key switch (see
+    /// [`RingContext::take_buffer`]).
+    buffers: Mutex<Vec<Vec<u64>>>,
 }
+
+/// At most this many workspaces are kept for reuse (more are in use only while that many key
+/// switches run at once).
+const KEPT_BUFFERS: usize = 8;
 
 impl RingContext {
     /// The ring of degree `2^log_n` over the ciphertext primes `q_primes` (`q_0` first) and the
@@ -172,6 +179,7 @@ impl RingContext {
                 mod_down,
                 mod_up,
                 crt: (0..q_count).map(|_| OnceLock::new()).collect(),
+                buffers: Mutex::new(Vec::new()),
             }),
         })
     }
@@ -268,6 +276,28 @@ impl RingContext {
 
     pub(crate) fn mod_up(&self, level: usize) -> &[ModUp] {
         &self.inner.mod_up[level]
+    }
+
+    /// A buffer of at least `len` words (its contents unspecified), recycled from an earlier
+    /// [`RingContext::give_buffer`] when one is kept. A key switch's workspace is several MiB:
+    /// freshly allocated on every call, it was zeroed or faulted in page by page on the calling
+    /// thread, serial work that two threads could not share.
+    pub(crate) fn take_buffer(&self, len: usize) -> Vec<u64> {
+        let kept = self.inner.buffers.lock().map(|mut b| b.pop()).unwrap_or(None);
+        let mut buf = kept.unwrap_or_default();
+        if buf.len() < len {
+            buf.resize(len, 0);
+        }
+        buf
+    }
+
+    /// Keeps `buf` for a later [`RingContext::take_buffer`] (up to a few buffers).
+    pub(crate) fn give_buffer(&self, buf: Vec<u64>) {
+        if let Ok(mut kept) = self.inner.buffers.lock() {
+            if kept.len() < KEPT_BUFFERS {
+                kept.push(buf);
+            }
+        }
     }
 }
 

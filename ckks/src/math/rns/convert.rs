@@ -4,6 +4,7 @@
 use crate::math::modulus::Modulus;
 use crate::math::simd::SumTerm;
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// Base conversion from basis `A = {a_i}` to basis `B = {b_j}` (Bajard et al.;
 /// Halevi-Polyakov-Shoup): `conv(x)_j = sum_i y_i (A/a_i) - v A mod b_j` with
@@ -131,24 +132,71 @@ impl BaseConverter {
     /// The part of a conversion shared by all targets: `y_i = [x_i (A/a_i)^-1]_{a_i}` and
     /// `v = round(sum_i y_i / a_i)` (nothing for a single source prime).
     ///
+    /// The same as [`BaseConverter::scale_source`] on every limb, then
+    /// [`BaseConverter::quotients`] and [`BaseConverter::prepared`]: a caller that owns the
+    /// buffers (and a thread pool) can run those steps itself, in place and in pieces.
+    ///
     /// # Panics
     /// If `input` is not `|A|` limbs of `n` coefficients.
     pub fn prepare<'a>(&self, input: &'a [u64], n: usize) -> Prepared<'a> {
         assert_eq!(input.len(), self.from.len() * n);
         if self.from.len() == 1 {
-            return Prepared { input, y: Vec::new(), v: Vec::new(), n };
+            return Prepared { input, y: Cow::Borrowed(&[]), v: Cow::Borrowed(&[]), n };
         }
         let mut y = input.to_vec();
-        let mut frac = vec![0f64; n];
-        for ((l, a), &(w, ws)) in y.chunks_mut(n).zip(&self.from).zip(&self.a_hat_inv) {
-            let inv_a = 1.0 / a.value() as f64;
-            for (x, f) in l.iter_mut().zip(frac.iter_mut()) {
-                *x = a.mul_shoup(*x, w, ws);
-                *f += *x as i64 as f64 * inv_a;
-            }
+        for (i, l) in y.chunks_mut(n).enumerate() {
+            self.scale_source(i, l);
         }
-        let v = frac.iter().map(|f| f.round() as u64).collect();
-        Prepared { input, y, v, n }
+        let mut v = vec![0; n];
+        self.quotients(&y, n, 0, &mut v);
+        Prepared { input, y: Cow::Owned(y), v: Cow::Owned(v), n }
+    }
+
+    /// The first step of [`BaseConverter::prepare`] on source limb `i`, in place:
+    /// `x_i -> y_i = [x_i (A/a_i)^-1]_{a_i}`.
+    ///
+    /// # Panics
+    /// If `i >= |A|`.
+    pub fn scale_source(&self, i: usize, limb: &mut [u64]) {
+        let (a, (w, ws)) = (&self.from[i], self.a_hat_inv[i]);
+        for x in limb {
+            *x = a.mul_shoup(*x, w, ws);
+        }
+    }
+
+    /// The second step of [`BaseConverter::prepare`]: `v = round(sum_i y_i / a_i)` for the
+    /// coefficients `start .. start + v.len()`, from the scaled limbs `y` (`|A|` limbs of `n`).
+    ///
+    /// # Panics
+    /// If `y` is not `|A|` limbs of `n` or the range passes `n`.
+    pub fn quotients(&self, y: &[u64], n: usize, start: usize, v: &mut [u64]) {
+        assert_eq!(y.len(), self.from.len() * n);
+        let inv: Vec<f64> = self.from.iter().map(|a| 1.0 / a.value() as f64).collect();
+        let limbs: Vec<&[u64]> = y.chunks_exact(n).map(|l| &l[start..start + v.len()]).collect();
+        for (c, out) in v.iter_mut().enumerate() {
+            // The sum in the order of the sources, from 0.0: every way of cutting the work
+            // into pieces gives the same bits.
+            let mut f = 0f64;
+            for (l, &ia) in limbs.iter().zip(&inv) {
+                f += l[c] as i64 as f64 * ia;
+            }
+            *out = f.round() as u64;
+        }
+    }
+
+    /// A prepared conversion from the results of [`BaseConverter::scale_source`] (`y`, all `|A|`
+    /// limbs) and [`BaseConverter::quotients`] (`v`, all `n` coefficients); for a single source
+    /// prime, `y` is the unscaled input and `v` is empty.
+    ///
+    /// # Panics
+    /// If the lengths do not match.
+    pub fn prepared<'a>(&self, y: &'a [u64], v: &'a [u64], n: usize) -> Prepared<'a> {
+        assert_eq!(y.len(), self.from.len() * n);
+        if self.from.len() == 1 {
+            return Prepared { input: y, y: Cow::Borrowed(&[]), v: Cow::Borrowed(&[]), n };
+        }
+        assert_eq!(v.len(), n);
+        Prepared { input: y, y: Cow::Borrowed(y), v: Cow::Borrowed(v), n }
     }
 
     /// The source prime when there is only one (the conversion is then a centred lift, which
@@ -184,7 +232,7 @@ impl BaseConverter {
         // 128-bit addition per source prime (measured 2.4x faster than sums kept in memory
         // over chunks of coefficients, N = 2^15, 5 -> 15 primes).
         let y: Vec<&[u64]> = prep.y.chunks_exact(n).collect();
-        for (c, (o, &vc)) in out.iter_mut().zip(&prep.v).enumerate() {
+        for (c, (o, &vc)) in out.iter_mut().zip(prep.v.iter()).enumerate() {
             let mut acc = vc as u128 * neg_a as u128;
             for (yi, &mi) in y.iter().zip(m) {
                 acc += yi[c] as u128 * mi as u128;
@@ -213,7 +261,7 @@ pub fn centred_lift(input: &[u64], a: u64, b: &Modulus, out: &mut [u64]) {
 #[derive(Debug)]
 pub struct Prepared<'a> {
     input: &'a [u64],
-    y: Vec<u64>,
-    v: Vec<u64>,
+    y: Cow<'a, [u64]>,
+    v: Cow<'a, [u64]>,
     n: usize,
 }

@@ -142,5 +142,32 @@ mod tests {
                 }
             }
         }
+
+        /// The steps of a prepared conversion run apart (each limb scaled on its own, the
+        /// quotients in two pieces cut anywhere) give the bits of `convert`.
+        #[test]
+        fn prepared_in_pieces_equals_convert(words in proptest::collection::vec(any::<u64>(), 3 * 16), cut in 0usize..=16) {
+            let all = primes(&[50, 61, 50, 61, 55, 45, 30]);
+            let (a, b) = all.split_at(3);
+            let n = 16;
+            let input: Vec<u64> = words.iter().enumerate().map(|(i, w)| w % a[i / n].value()).collect();
+            let conv = BaseConverter::new(a, b);
+            let mut expect = vec![0u64; b.len() * n];
+            conv.convert(&input, &mut expect, n);
+            let mut y = input.clone();
+            for (i, l) in y.chunks_mut(n).enumerate() {
+                conv.scale_source(i, l);
+            }
+            let mut v = vec![0u64; n];
+            let (v0, v1) = v.split_at_mut(cut);
+            conv.quotients(&y, n, 0, v0);
+            conv.quotients(&y, n, cut, v1);
+            let prep = conv.prepared(&y, &v, n);
+            let mut got = vec![0u64; b.len() * n];
+            for (j, o) in got.chunks_mut(n).enumerate() {
+                conv.finish(&prep, j, o);
+            }
+            prop_assert_eq!(got, expect);
+        }
     }
 }
