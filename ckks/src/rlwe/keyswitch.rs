@@ -189,14 +189,14 @@ const QUOTIENT_PIECE: usize = 4096;
 /// once, so the working memory is a few limbs per thread instead of `dnum` polynomials over
 /// `Q_l P`. The arithmetic is that of the three separate steps (tested equal).
 ///
-/// The work is split over rayon in even jobs, with nothing serial but the allocation of the
-/// result (the parallel efficiency of two threads rests on it): one job per limb of the input
-/// for its inverse NTT (and the first step of its digit's conversion), pieces of coefficients for
-/// the conversions' quotients, one job per prime of `Q_l ∪ P` for the inner products (the longer
-/// ones of the special primes first), pieces again for the mod-down's quotients, and one job
-/// per limb of each result for the mod-down's conversion, NTT and last pass (with the
-/// epilogue). The workspace (the input in coefficient form, `x_P`, the quotients) is recycled
-/// from one key switch to the next.
+/// The work is split over rayon in even jobs, nothing serial (the parallel efficiency of two
+/// threads rests on it): one job per limb of the input for its inverse NTT (and the first step of
+/// its digit's conversion) beside two allocating the results, pieces of coefficients for the
+/// conversions' quotients, one job per prime of `Q_l ∪ P` for the inner products (the longer ones
+/// of the special primes first), pieces again for the mod-down's quotients, and one job per limb of
+/// each result for the mod-down's conversion, NTT and last pass (with the epilogue). The workspace
+/// (the input in coefficient form, `x_P`, the quotients) is recycled from one key switch to the
+/// next.
 pub(crate) fn key_switch_with(
     ctx: &RingContext,
     d: &RnsPoly<Eval>,
@@ -222,15 +222,25 @@ pub(crate) fn key_switch_with(
         mod_ups.iter().find(|mu| mu.digit.contains(&i)).expect("every prime is in a digit")
     };
     // The input in coefficient form, each limb of a digit of several primes already scaled
-    // for its conversion (the conversion's first step, while the limb is in cache).
-    run_jobs(d_coeff.chunks_mut(n).enumerate().collect(), |(i, l)| {
-        l.copy_from_slice(d.limb(i));
-        basis_qp[i].inverse(l);
-        let mu = digit_of(i);
-        if mu.converter.single_source().is_none() {
-            mu.converter.scale_source(i - mu.digit.start, l);
-        }
-    });
+    // for its conversion (the conversion's first step, while the limb is in cache). Meanwhile
+    // the results are allocated (zeroed: several MiB) in two more tasks.
+    let zero = || RnsPoly::<Eval>::zero(n, q_limbs);
+    let (mut out, ()) = rayon::join(
+        || {
+            let (out0, out1) = rayon::join(zero, zero);
+            [out0, out1]
+        },
+        || {
+            run_jobs(d_coeff.chunks_mut(n).enumerate().collect(), |(i, l)| {
+                l.copy_from_slice(d.limb(i));
+                basis_qp[i].inverse(l);
+                let mu = digit_of(i);
+                if mu.converter.single_source().is_none() {
+                    mu.converter.scale_source(i - mu.digit.start, l);
+                }
+            })
+        },
+    );
     let d_coeff = &*d_coeff;
     let digit_limbs = |mu: &super::ring::ModUp| &d_coeff[mu.digit.start * n..mu.digit.end * n];
     let jobs = mod_ups
@@ -272,7 +282,6 @@ pub(crate) fn key_switch_with(
     let scale_down = down.single_source().is_none();
     // The inner products, the ciphertext primes' into the results, the special primes' back in
     // coefficient form (and scaled, the first step of the mod-down's conversion).
-    let mut out = [RnsPoly::<Eval>::zero(n, q_limbs), RnsPoly::<Eval>::zero(n, q_limbs)];
     {
         let [out0, out1] = &mut out;
         let special = p0.chunks_mut(n).zip(p1.chunks_mut(n)).enumerate();
