@@ -18,19 +18,10 @@ use ckks::math::simd::{self, Path, ProductSums, SumTerm};
 use ckks::math::{poly, Modulus};
 use ckks::Prng;
 use std::hint::black_box;
-use std::time::Instant;
 
-/// Seconds of CPU time of this thread (`CLOCK_THREAD_CPUTIME_ID`): on a shared machine, time
-/// the other processes hold the core is not counted. Wall time where the OS does not tell.
-fn now() -> f64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `clock_gettime` writes one `timespec` through a valid pointer.
-    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0 {
-        return ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9;
-    }
-    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    START.get_or_init(Instant::now).elapsed().as_secs_f64()
-}
+#[path = "common/clock.rs"]
+mod clock;
+use clock::now;
 
 /// Nanoseconds per coefficient: the best of 15 rounds of 20 calls of `f` on `n` coefficients,
 /// in thread CPU time.

@@ -68,17 +68,9 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-/// Seconds of CPU time of this thread (`CLOCK_THREAD_CPUTIME_ID`), or of wall time where the OS
-/// does not tell: on a shared machine the time other processes hold the core is not counted.
-fn now() -> f64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `clock_gettime` writes one `timespec` through a valid pointer.
-    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0 {
-        return ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9;
-    }
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64()
-}
+#[path = "common/clock.rs"]
+mod clock;
+use clock::now;
 
 /// Microseconds per call of `a` and of `b`: rounds of 20 calls of each, alternating, the best
 /// round of each (`NTT_ROUNDS`, default 31) in thread CPU time.

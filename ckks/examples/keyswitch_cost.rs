@@ -21,13 +21,9 @@ use ckks::*;
 use std::hint::black_box;
 use std::time::Instant;
 
-/// Nanoseconds of CPU time of this thread (`CLOCK_THREAD_CPUTIME_ID`), if the OS tells it.
-fn thread_cpu_ns() -> Option<u64> {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `clock_gettime` writes one `timespec` through a valid pointer.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    (rc == 0).then(|| ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
-}
+#[path = "../benches/common/clock.rs"]
+mod clock;
+use clock::thread_cpu_ns;
 
 /// The smallest of `rounds` timings of `f`, in microseconds. On a shared machine wall time counts
 /// the time other processes hold the CPU: with one thread, where Linux tells it, the thread's own
