@@ -171,6 +171,34 @@ pub enum ConfigFault {
     /// A model with neither part.
     #[error("an empty model")]
     EmptyModel,
+    /// Epoch training that does not start at iteration 0.
+    #[error("epoch training starts at iteration 0, not {start}")]
+    EpochStart {
+        /// The start iteration given.
+        start: usize,
+    },
+    /// A state bound that is odd or below 2.
+    #[error("the state bound sigma must be an even integer of at least 2, not {bound}")]
+    StateBound {
+        /// The bound given.
+        bound: u32,
+    },
+    /// Fewer levels between bootstraps than one minibatch and the state's crossing take.
+    #[error("one round of one minibatch needs {needed} levels between bootstraps, {levels} given")]
+    RoundTooShallow {
+        /// Levels a round of one minibatch needs.
+        needed: usize,
+        /// Levels after a bootstrap.
+        levels: usize,
+    },
+    /// A round's state that is missing or of the wrong shape.
+    #[error("round {round}: {what}")]
+    RoundState {
+        /// The round.
+        round: usize,
+        /// What is wrong.
+        what: &'static str,
+    },
 }
 
 impl From<ConfigFault> for CircuitError {

@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 pub mod baseline;
+pub mod epoch;
 pub mod error;
 pub mod linreg;
 pub mod lowdepth;

@@ -181,37 +181,85 @@ fn unit_values(len: usize, seed: u64) -> Vec<Complex64> {
 #[derive(Clone, Debug)]
 enum Step {
     /// `(a + b) / bound`, both aligned to the lower level first.
-    Add { a: usize, b: usize },
+    Add {
+        a: usize,
+        b: usize,
+    },
     /// `(a - b) / bound`, likewise.
-    Sub { a: usize, b: usize },
+    Sub {
+        a: usize,
+        b: usize,
+    },
     /// `-a`.
-    Neg { a: usize },
+    Neg {
+        a: usize,
+    },
     /// `a + c`.
-    AddConst { a: usize, c: f64 },
+    AddConst {
+        a: usize,
+        c: f64,
+    },
     /// `a +- p`, `p` encoded at `a`'s level and exact scale.
-    AddPlain { a: usize, seed: u64, sub: bool },
+    AddPlain {
+        a: usize,
+        seed: u64,
+        sub: bool,
+    },
     /// `a * c`, rescaled.
-    MulConst { a: usize, c: f64 },
+    MulConst {
+        a: usize,
+        c: f64,
+    },
     /// `a * p`, `p` encoded at `a`'s level and nominal scale, rescaled.
-    MulPlain { a: usize, seed: u64 },
+    MulPlain {
+        a: usize,
+        seed: u64,
+    },
     /// `a * b` relinearized and rescaled, after aligning both to the lower level.
-    MulRelin { a: usize, b: usize },
+    MulRelin {
+        a: usize,
+        b: usize,
+    },
     /// `a * b` rescaled but *not* relinearized: a three-component value joins the pool.
-    Mul { a: usize, b: usize },
+    Mul {
+        a: usize,
+        b: usize,
+    },
     /// `a^2` relinearized and rescaled.
-    Square { a: usize },
+    Square {
+        a: usize,
+    },
     /// A left rotation.
-    Rotate { a: usize, step: i64 },
+    Rotate {
+        a: usize,
+        step: i64,
+    },
     /// Several rotations of one value at once; all results join the pool.
-    RotateHoisted { a: usize, steps: Vec<i64> },
+    RotateHoisted {
+        a: usize,
+        steps: Vec<i64>,
+    },
     /// Complex conjugation.
-    Conjugate { a: usize },
+    Conjugate {
+        a: usize,
+    },
+    MulI {
+        a: usize,
+    },
     /// Relinearization (the identity on a two-component value).
-    Relinearize { a: usize },
+    Relinearize {
+        a: usize,
+    },
     /// `a * k` for a small integer.
-    MulInteger { a: usize, k: i64 },
+    MulInteger {
+        a: usize,
+        k: i64,
+    },
     /// A drop by `down` levels (at most to 0), keeping the scale.
-    DropLevel { a: usize, down: usize },
+    DropLevel {
+        a: usize,
+        down: usize,
+    },
     /// An operation without guards, which may fail; its result, if any, is discarded.
     Probe(Probe),
 }
@@ -396,6 +444,11 @@ fn apply<E: CkksEvaluator>(e: &E, pool: &mut Vec<Entry<E::Value>>, step: &Step) 
             let r = e.conjugate(&linear(e, x)?)?;
             pool.push(Entry { v: r, bound: bx });
         }
+        Step::MulI { a } => {
+            let (x, bx) = get(*a);
+            let r = e.mul_i(&linear(e, x)?)?;
+            pool.push(Entry { v: r, bound: bx });
+        }
         Step::Relinearize { a } => {
             let (x, bx) = get(*a);
             let r = e.relinearize(x)?;
@@ -469,6 +522,7 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (index(), prop::collection::vec(program_step(), 1..=4))
             .prop_map(|(a, steps)| Step::RotateHoisted { a, steps }),
         4 => index().prop_map(|a| Step::Conjugate { a }),
+        2 => index().prop_map(|a| Step::MulI { a }),
         2 => index().prop_map(|a| Step::Relinearize { a }),
         4 => (index(), -3i64..=3).prop_map(|(a, k)| Step::MulInteger { a, k }),
         4 => (index(), 1..=3usize).prop_map(|(a, down)| Step::DropLevel { a, down }),

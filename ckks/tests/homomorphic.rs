@@ -612,6 +612,30 @@ fn conjugate() {
 }
 
 #[test]
+fn mul_i_multiplies_every_slot_by_the_imaginary_unit_exactly() {
+    let f = fx();
+    let strategy = (complex_values(f.slots()), 0..=f.top(), any::<u64>());
+    check("mul_i", CASES, 25.0, strategy, |(z, level, seed)| {
+        let mut prng = Prng::from_u64_seed(seed);
+        let pt = f.ctx.encode_complex(&z, level, f.ctx.scale(level)).or_fail()?;
+        let x = f.sk.encrypt(&pt, &mut prng).or_fail()?;
+        let before = max_err_c(&f.dec_complex(&x), &z);
+        let y = f.eval.mul_i(&x).or_fail()?;
+        prop_assert_eq!((y.level(), y.scale()), (x.level(), x.scale()));
+        // Exact: i^4 = 1 gives the input back bit for bit, and i^2 its negation.
+        let y2 = f.eval.mul_i(&y).or_fail()?;
+        prop_assert_eq!(&y2, &f.eval.neg(&x).or_fail()?);
+        let y4 = f.eval.mul_i(&f.eval.mul_i(&y2).or_fail()?).or_fail()?;
+        prop_assert_eq!(&y4, &x);
+        let want: Vec<Complex64> = z.iter().map(|v| v * Complex64::new(0.0, 1.0)).collect();
+        let after = max_err_c(&f.dec_complex(&y), &want);
+        // No noise added: the error is the input's.
+        prop_assert!(after <= before * 1.0001 + 1e-15, "{after:e} vs {before:e}");
+        Ok(after)
+    });
+}
+
+#[test]
 fn rotate_hoisted_matches_individual_rotations() {
     let f = fx();
     let slots = f.slots();

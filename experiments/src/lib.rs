@@ -16,6 +16,7 @@
 pub mod args;
 pub mod data;
 pub mod demo;
+pub mod epochs;
 pub mod error;
 pub mod files;
 pub mod hyper;

@@ -187,3 +187,20 @@ pub fn weights_svg(models: &[(String, Vec<f64>)], side: usize) -> String {
     s += "</svg>\n";
     s
 }
+
+/// Resets the kernel's peak-RSS counter of this process (Linux; ignored elsewhere).
+pub fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Peak resident set size since the last reset, in bytes (0 where unavailable).
+pub fn peak_rss() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+        })
+        .map_or(0, |kb| kb * 1024)
+}

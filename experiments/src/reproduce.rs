@@ -7,7 +7,7 @@ use crate::data::{self, DataSpec, Dataset, Source};
 use crate::error::Result;
 use crate::hyper::Hyperparameters;
 use crate::progress::{stages, Progress};
-use crate::report::{write_results, write_weights_svg, Machine, Run};
+use crate::report::{peak_rss, reset_peak_rss, write_results, write_weights_svg, Machine, Run};
 use circuits::reference::{accuracy, train};
 use circuits::training::{decode_model, Kind, Training};
 use ckks::eval::{choose_parameters, Counter, Observed};
@@ -166,7 +166,7 @@ pub fn run(opts: &Options) -> Result<Vec<Run>> {
 }
 
 /// The data's source in a few words.
-fn describe_source(spec: &DataSpec) -> String {
+pub(crate) fn describe_source(spec: &DataSpec) -> String {
     match &spec.source {
         Source::Mnist { dir, digits } => format!(
             "MNIST digits {} (+1) vs {} (-1) from {}",
@@ -226,21 +226,4 @@ fn print_table(runs: &[Run], quick: bool) {
             b.multiplications
         );
     }
-}
-
-/// Resets the kernel's peak-RSS counter of this process (Linux; ignored elsewhere).
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-/// Peak resident set size since the last reset, in bytes (0 where unavailable).
-fn peak_rss() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
-        })
-        .map_or(0, |kb| kb * 1024)
 }

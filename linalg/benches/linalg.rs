@@ -215,6 +215,9 @@ impl CkksEvaluator for Timed<'_> {
     fn conjugate(&self, a: &Ciphertext) -> R<Ciphertext> {
         self.time(true, |e| e.conjugate(a))
     }
+    fn mul_i(&self, a: &Ciphertext) -> R<Ciphertext> {
+        self.time(false, |e| e.mul_i(a))
+    }
     fn rotate_hoisted(&self, a: &Ciphertext, steps: &[i64]) -> R<Vec<Ciphertext>> {
         self.time(true, |e| e.rotate_hoisted(a, steps))
     }

@@ -45,6 +45,22 @@ pub(super) struct Ctx<'a, 'e, E: CkksEvaluator> {
 }
 
 impl<E: CkksEvaluator> Ctx<'_, '_, E> {
+    /// The level the circuit starts at: its highest input's (the first minibatch and the state
+    /// are uploaded there), whatever levels the chain has above it (bootstrapping primes, or a
+    /// round that starts below the top).
+    fn top(&self) -> usize {
+        let la = self.la;
+        self.inputs
+            .values()
+            .map(|o| match o {
+                Object::Matrix(m) => la.level(m),
+                Object::Row(r) => la.level(r),
+                Object::Col(c) => la.level(c),
+            })
+            .max()
+            .unwrap_or_else(|| la.evaluator().max_level())
+    }
+
     /// Input `name` at `level` (aligned down from its upload level).
     fn input(&self, name: ObjectName, level: usize) -> Result<Matrix<E::Value>> {
         if let Some(plan) = self.plan {
@@ -63,7 +79,7 @@ impl<E: CkksEvaluator> Ctx<'_, '_, E> {
     fn vector(&self, vector: StateVector) -> Result<Atom<E::Value>> {
         let [r, c] = state_names(vector);
         if let Some(plan) = self.plan {
-            let top = self.la.evaluator().max_level();
+            let top = self.top();
             let mut plan = plan.lock().expect("plan lock");
             plan.insert(r, top);
             plan.insert(c, top);
@@ -106,7 +122,7 @@ impl LowDepth {
         let etas = cfg.etas();
         let gb = cfg.gamma / cfg.batch_size as f64;
         let c = &cfg.sigmoid.coeffs;
-        let top = la.evaluator().max_level();
+        let top = cx.top();
         let offset = if self.resumed { 2 } else { 0 };
         let (wcoef, ycoef) = coefficients(&etas, k, offset);
         let depth_of = |level: usize| top - level;

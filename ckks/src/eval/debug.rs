@@ -315,6 +315,9 @@ impl CkksEvaluator for DebugEvaluator {
     fn conjugate(&self, a: &DebugValue) -> Result<DebugValue> {
         self.unary(Op::Conjugate, a, |e, x| e.conjugate(x), |e, x| e.conjugate(x))
     }
+    fn mul_i(&self, a: &DebugValue) -> Result<DebugValue> {
+        self.unary(Op::MulI, a, |e, x| e.mul_i(x), |e, x| e.mul_i(x))
+    }
     fn bootstrap(&self, a: &DebugValue) -> Result<DebugValue> {
         self.bootstrap_stages(a)
     }

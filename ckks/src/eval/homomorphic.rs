@@ -194,6 +194,9 @@ impl CkksEvaluator for HomomorphicEvaluator {
     fn conjugate(&self, a: &Ciphertext) -> Result<Ciphertext> {
         self.eval.conjugate(a)
     }
+    fn mul_i(&self, a: &Ciphertext) -> Result<Ciphertext> {
+        self.eval.mul_i(a)
+    }
     fn rotate_hoisted(&self, a: &Ciphertext, steps: &[i64]) -> Result<Vec<Ciphertext>> {
         self.eval.rotate_hoisted(a, steps)
     }

@@ -235,6 +235,10 @@ impl CkksEvaluator for PlaintextEvaluator {
         Ok(self.map(meta, a, |x| x.conj()))
     }
 
+    fn mul_i(&self, a: &SlotVector) -> Result<SlotVector> {
+        Ok(self.map(a.meta, a, |x| Complex64::new(-x.im, x.re)))
+    }
+
     fn bootstrap(&self, a: &SlotVector) -> Result<SlotVector> {
         let plan = self.bootstrap.as_ref().ok_or(CkksError::BootstrapUnavailable)?;
         let meta = plan.check_input(&a.meta)?;

@@ -149,6 +149,10 @@ impl CkksEvaluator for SymbolicEvaluator {
         Ok(m)
     }
 
+    fn mul_i(&self, a: &Meta) -> Result<Meta> {
+        Ok(*a)
+    }
+
     fn bootstrap(&self, a: &Meta) -> Result<Meta> {
         let plan = self.bootstrap.as_ref().ok_or(CkksError::BootstrapUnavailable)?;
         let m = plan.check_input(a)?;

@@ -51,6 +51,9 @@ pub enum Op {
     },
     /// Complex conjugation (one key switch).
     Conjugate,
+    /// Multiplication of every slot by the imaginary unit (the monomial `X^(N/2)`: exact, no
+    /// level, no key switch).
+    MulI,
     /// A whole bootstrap (its operations are described by the plan's profile).
     Bootstrap,
     /// One stage of a bootstrap, as the debug evaluator compares them.
@@ -238,6 +241,15 @@ pub trait CkksEvaluator: Sync {
     /// # Errors
     /// A three-component value, a missing conjugation key.
     fn conjugate(&self, a: &Self::Value) -> Result<Self::Value>;
+
+    /// `i a`: every slot times the imaginary unit. On ciphertexts, the product with the
+    /// monomial `X^(N/2)` (which evaluates to `i` at every slot's root): exact, with no level,
+    /// no scale change and no key. With [`CkksEvaluator::conjugate`] it packs two real vectors
+    /// into one (`a + i b`) and unpacks them again (`(z + conj z) / 2`, `-i (z - conj z) / 2`).
+    ///
+    /// # Errors
+    /// [`CkksError::ContextMismatch`](crate::CkksError) for a value of other parameters.
+    fn mul_i(&self, a: &Self::Value) -> Result<Self::Value>;
 
     /// Refreshes `a` (two components, any level; a level-0 value at level 0's nominal scale):
     /// the result is at the plan's output level ([`BootstrapModel::output_level`]) and its

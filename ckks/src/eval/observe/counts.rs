@@ -76,7 +76,7 @@ impl OpCounts {
             Op::Add | Op::Sub => self.additions += 1,
             Op::AddPlain | Op::SubPlain | Op::AddConst => self.plain_additions += 1,
             Op::Neg => self.negations += 1,
-            Op::MulConst | Op::MulInteger => self.const_multiplications += 1,
+            Op::MulConst | Op::MulInteger | Op::MulI => self.const_multiplications += 1,
             Op::MulPlain => self.plain_multiplications += 1,
             Op::Mul | Op::Square => self.ct_multiplications += 1,
             Op::Relinearize => self.relinearizations += 1,

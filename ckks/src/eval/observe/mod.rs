@@ -218,6 +218,9 @@ impl<E: CkksEvaluator, O: Observer<E>> CkksEvaluator for Observed<E, O> {
     fn conjugate(&self, a: &E::Value) -> Result<E::Value> {
         self.unary(Op::Conjugate, a, E::conjugate)
     }
+    fn mul_i(&self, a: &E::Value) -> Result<E::Value> {
+        self.unary(Op::MulI, a, E::mul_i)
+    }
     fn bootstrap(&self, a: &E::Value) -> Result<E::Value> {
         self.unary(Op::Bootstrap, a, E::bootstrap)
     }

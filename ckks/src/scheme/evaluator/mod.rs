@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::math::poly::for_each_limb;
 use crate::math::{Eval, RnsPoly};
 use crate::rlwe::keys::EvaluationKeys;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 mod multiply;
 mod rotate;
@@ -20,6 +20,9 @@ mod rotate;
 pub struct Evaluator {
     ctx: Context,
     keys: Arc<EvaluationKeys>,
+    /// `X^(N/2)` in evaluation form at the top level, made on first use by
+    /// [`Evaluator::mul_i`] (lower levels use its first limbs).
+    imaginary_unit: Arc<OnceLock<RnsPoly<Eval>>>,
 }
 
 impl Evaluator {
@@ -35,7 +38,7 @@ impl Evaluator {
         for k in keys.galois.keys.values() {
             check_hash(ctx, k.key.params_hash)?;
         }
-        Ok(Self { ctx: ctx.clone(), keys })
+        Ok(Self { ctx: ctx.clone(), keys, imaginary_unit: Arc::default() })
     }
 
     /// The context.

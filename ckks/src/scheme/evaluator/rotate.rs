@@ -82,6 +82,31 @@ impl Evaluator {
         self.apply_galois(a, key)
     }
 
+    /// `i a`: every slot times the imaginary unit, as the product of every component with the
+    /// monomial `X^(N/2)`. At the slot roots `zeta^(5^j)` (`zeta` a primitive `2N`-th root) the
+    /// monomial is `(zeta^(N/2))^(5^j) = i^(5^j) = i`, as `5^j = 1 mod 4`; the product is an
+    /// exact negacyclic shift of the coefficients, so it adds no noise and needs no key or
+    /// level.
+    ///
+    /// # Errors
+    /// [`CkksError::ContextMismatch`].
+    pub fn mul_i(&self, a: &Ciphertext) -> Result<Ciphertext> {
+        self.check_ct(a)?;
+        let unit = self.imaginary_unit.get_or_init(|| {
+            let n = self.ctx.n();
+            let mut coeffs = vec![0i64; n];
+            coeffs[n / 2] = 1;
+            let top = self.ctx.basis_q(self.ctx.max_level());
+            RnsPoly::from_signed(&coeffs, top).into_eval(top)
+        });
+        let basis = self.ctx.basis_q(a.level);
+        let mut r = a.clone();
+        for p in &mut r.parts {
+            *p = p.mul_prefix(unit, basis);
+        }
+        Ok(r)
+    }
+
     /// Several rotations of one ciphertext sharing one decomposition of `c_1` (hoisting): the
     /// inverse NTT and the mod-up of every digit are done once, each rotation then costs an
     /// inner product, a mod-down and a permutation of the result.

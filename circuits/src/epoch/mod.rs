@@ -1,0 +1,225 @@
+//! Training whole epochs on the server alone: rounds of minibatches between bootstraps.
+//!
+//! The client uploads every minibatch of `E` epochs once, each at the level where it is
+//! consumed; the server trains round after round and, between rounds, refreshes the model
+//! state by bootstrapping; one encrypted model comes back. Nesterov's `a_t` runs on across
+//! rounds and epochs, so the iterates are those of one plaintext run over the `E M`
+//! minibatches (the epoch's `M` minibatches in order, `E` times).
+//!
+//! # What crosses a bootstrap
+//! A round of `k` minibatches ends with `w_k` and `w_{k-1}` (each as row- and column-layout
+//! partial sums for the low-depth circuit, column vectors for the baseline). The next round
+//! needs `w_0' = w_k` and `v_0' = (1 - eta) w_k + eta w_{k-1}` (`eta` of the round's last
+//! iteration), in the layouts its first step reads. Two real vectors travel in one ciphertext
+//! and one bootstrap:
+//!
+//! 1. **Pack** (one level): `X = w / sigma + i v / sigma` as a column vector. Every term is one
+//!    constant product (the constants `1/sigma`, `(1 - eta)/sigma`, `eta/sigma` folded into the
+//!    row-to-column conversion's mask for a row-layout part), and the imaginary unit is the
+//!    free monomial [`CkksEvaluator::mul_i`]. `sigma` ([`EpochConfig::state_bound`]) keeps
+//!    every slot within the bootstrap's input bound.
+//! 2. **Bootstrap** each tile of `X`. A column vector's tile repeats with the unit's width
+//!    `n`, so the sparse bootstrap of `n` slots applies (choose the unit so that one tile holds
+//!    all features: one bootstrap per crossing).
+//! 3. **Unpack** (no level): `w = (sigma/2) (X + conj X)`, `v = (sigma/2) i (conj X - X)`:
+//!    one conjugation (a key switch) and integer products.
+//! 4. **Re-lay out** (low-depth only, two levels): the row layouts of `w_0'` and `v_0'`, which
+//!    the resumed first step reads at its top (`u_0 = -v_0 Z_0^T`), by column-to-row
+//!    conversions.
+//!
+//! # Schedule
+//! With `L` levels after a bootstrap ([`EpochConfig::levels`]) a round's inputs start at `top`
+//! and its outputs must keep one level for the packing: `depth(k) + 1 <= top`.
+//!
+//! | round | circuit | `top` | largest `k` |
+//! |---|---|---|---|
+//! | first (zero start, fresh uploads) | baseline | `L` | `depth 5k <= L - 1` |
+//! | first | low-depth | `L` | zero-start depth (1, 4, 7, 9, 12, ...) `<= L - 1` |
+//! | later (resumed) | baseline | `L` | `5k <= L - 1` |
+//! | later | low-depth | `L - 2` | resumed depth (5, 7, 10, 12, 15, ...) `<= L - 3` |
+//!
+//! The resumed low-depth round pays three levels for its full first step and two for the
+//! re-layout: its pipeline restarts at each bootstrap. At `L = 10` (128-bit at `N = 2^16` with
+//! the default bootstrap, [`ckks::boot::BootstrapConfig::parameters`]) the baseline trains one minibatch per bootstrap and the
+//! low-depth circuit two (four in the first round): for one epoch of 46 minibatches, 45
+//! bootstraps against 21. Checked by a test against the depth finder and an op counter over the
+//! whole schedule:
+//!
+//! | `L` | baseline `k` (first, later) | low-depth `k` (first, later) | bootstraps per 46 minibatches |
+//! |---|---|---|---|
+//! | 10 | 1, 1 | 4, 2 | 45 and 21 |
+
+mod crossing;
+mod params;
+mod run;
+
+pub use crossing::{pack, unpack, Crossing, State};
+pub use run::{EpochEvent, EpochTraining};
+
+use crate::baseline::Baseline;
+use crate::error::{CircuitError, ConfigFault, Result};
+use crate::lowdepth::LowDepth;
+use crate::reference::TrainConfig;
+use crate::training::Kind;
+use serde::{Deserialize, Serialize};
+
+/// What to train and how many levels a bootstrap leaves.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EpochConfig {
+    /// The hyper-parameters; `minibatches` is the epoch's `M`, `start_iteration` must be 0.
+    pub cfg: TrainConfig,
+    /// Epochs `E`.
+    pub epochs: usize,
+    /// Levels after a bootstrap (the bootstrap's output level), where every round's inputs
+    /// start.
+    pub levels: usize,
+    /// `sigma`: the state is divided by it before bootstrapping (every slot of
+    /// `(w + i v) / sigma` must be within the bootstrap's input bound) and multiplied back
+    /// after; an even integer of at least 2.
+    pub state_bound: u32,
+}
+
+/// One round: `minibatches` iterations from `first_iteration` on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Round {
+    /// The round's index.
+    pub index: usize,
+    /// The global index of its first iteration (Nesterov's `a_t` continues from there).
+    pub first_iteration: usize,
+    /// Its minibatches `k`.
+    pub minibatches: usize,
+    /// Whether it resumes from a bootstrapped state (every round but the first).
+    pub resumed: bool,
+    /// The level its inputs start at.
+    pub top: usize,
+    /// Its depth.
+    pub depth: usize,
+    /// Whether a bootstrap follows it (every round but the last).
+    pub bootstrap_after: bool,
+}
+
+impl Round {
+    /// The epoch-local index of the minibatch of iteration `i` of the round, with `m`
+    /// minibatches per epoch.
+    pub fn minibatch(&self, i: usize, m: usize) -> usize {
+        (self.first_iteration + i) % m
+    }
+}
+
+/// The rounds of a training run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+    /// Which circuit.
+    pub kind: Kind,
+    /// Levels after a bootstrap.
+    pub levels: usize,
+    /// The rounds, in order.
+    pub rounds: Vec<Round>,
+}
+
+impl Schedule {
+    /// The bootstraps (one per round but the last; each bootstraps the state's tiles).
+    pub fn bootstraps(&self) -> usize {
+        self.rounds.iter().filter(|r| r.bootstrap_after).count()
+    }
+
+    /// All iterations.
+    pub fn iterations(&self) -> usize {
+        self.rounds.iter().map(|r| r.minibatches).sum()
+    }
+
+    /// Minibatches per bootstrap, on average.
+    pub fn minibatches_per_bootstrap(&self) -> f64 {
+        self.iterations() as f64 / self.bootstraps().max(1) as f64
+    }
+}
+
+impl EpochConfig {
+    /// Checks the configuration.
+    ///
+    /// # Errors
+    /// [`CircuitError::InvalidConfig`] for no epoch, a nonzero start iteration or a state bound
+    /// that is odd or below 2; as [`TrainConfig::check`] for `M` minibatches.
+    pub fn check(&self) -> Result<()> {
+        if self.epochs == 0 || self.cfg.minibatches == 0 || self.cfg.batch_size == 0 {
+            return Err(CircuitError::InvalidConfig(ConfigFault::EmptyBatches));
+        }
+        if self.cfg.start_iteration != 0 {
+            return Err(CircuitError::InvalidConfig(ConfigFault::EpochStart {
+                start: self.cfg.start_iteration,
+            }));
+        }
+        if self.state_bound < 2 || !self.state_bound.is_multiple_of(2) {
+            return Err(CircuitError::InvalidConfig(ConfigFault::StateBound {
+                bound: self.state_bound,
+            }));
+        }
+        Ok(())
+    }
+
+    /// The configuration of `k` iterations from iteration `first`.
+    pub fn round_config(&self, first: usize, k: usize) -> TrainConfig {
+        TrainConfig { minibatches: k, start_iteration: first, ..self.cfg.clone() }
+    }
+
+    /// The depth of a round of `k` minibatches.
+    ///
+    /// # Errors
+    /// As [`LowDepth::new`].
+    pub fn round_depth(&self, kind: Kind, k: usize, resumed: bool) -> Result<usize> {
+        let cfg = self.round_config(0, k);
+        Ok(match (kind, resumed) {
+            (Kind::Baseline, _) => Baseline::new(cfg).depth(),
+            (Kind::LowDepth, false) => LowDepth::new(cfg)?.depth(),
+            (Kind::LowDepth, true) => LowDepth::resumed(cfg)?.depth(),
+        })
+    }
+
+    /// The level a round's inputs start at (see the module docs).
+    pub fn round_top(&self, kind: Kind, resumed: bool) -> usize {
+        match (kind, resumed) {
+            (Kind::LowDepth, true) => self.levels.saturating_sub(2),
+            _ => self.levels,
+        }
+    }
+
+    /// The rounds: each as long as its levels allow (see the module docs), the last one
+    /// shorter if the minibatches run out.
+    ///
+    /// # Errors
+    /// As [`EpochConfig::check`]; [`CircuitError::InvalidConfig`] when not even one minibatch
+    /// fits between bootstraps.
+    pub fn schedule(&self, kind: Kind) -> Result<Schedule> {
+        self.check()?;
+        let total = self.epochs * self.cfg.minibatches;
+        let mut rounds: Vec<Round> = Vec::new();
+        let mut first = 0;
+        while first < total {
+            let resumed = !rounds.is_empty();
+            let top = self.round_top(kind, resumed);
+            let mut k = 0;
+            while first + k < total && self.round_depth(kind, k + 1, resumed)? < top {
+                k += 1;
+            }
+            if k == 0 {
+                let needed = self.round_depth(kind, 1, resumed)? + 1 + (self.levels - top);
+                return Err(CircuitError::InvalidConfig(ConfigFault::RoundTooShallow {
+                    needed,
+                    levels: self.levels,
+                }));
+            }
+            let depth = self.round_depth(kind, k, resumed)?;
+            rounds.push(Round {
+                index: rounds.len(),
+                first_iteration: first,
+                minibatches: k,
+                resumed,
+                top,
+                depth,
+                bootstrap_after: first + k < total,
+            });
+            first += k;
+        }
+        Ok(Schedule { kind, levels: self.levels, rounds })
+    }
+}

@@ -1,0 +1,86 @@
+//! Parameters, keys and analyses of an epoch run, and the run as one [`Circuit`].
+
+use super::EpochTraining;
+use crate::error::Result;
+use crate::protocol::SplitModel;
+use ckks::boot::{sse, BootstrapConfig, BootstrapPlan};
+use ckks::eval::{
+    AutoOptions, AutoParameters, Circuit, CkksEvaluator, Counter, Observed, PlaintextEvaluator,
+    Rotations, ScaleEstimator, SymbolicEvaluator,
+};
+use ckks::{CkksError, Security};
+use std::sync::Arc;
+
+impl EpochTraining<'_> {
+    /// The bootstrap of the state: sparse, on the encoding unit's width (all `N/2` slots when
+    /// the unit is one row), with the default level budgets.
+    ///
+    /// # Errors
+    /// As [`EpochTraining::unit`].
+    pub fn bootstrap_config(&self, log_n: u32) -> Result<BootstrapConfig> {
+        let slots = 1usize << (log_n - 1);
+        let width = self.unit(slots)?.width();
+        Ok(BootstrapConfig::with_slots((width < slots).then_some(width)))
+    }
+
+    /// Parameters for the run at `N = 2^log_n`: `q_0` of 60 bits, [`super::EpochConfig::levels`]
+    /// circuit levels of 40 bits, the bootstrapping primes above, the digits of
+    /// [`BootstrapConfig::parameters`]; the counts and rotations of one symbolic run over the
+    /// whole schedule and the scale estimate of one plaintext run, as
+    /// [`ckks::eval::choose_parameters`] gives them for circuits of one segment (so
+    /// [`AutoParameters::generate_keys`] and [`AutoParameters::homomorphic`] apply).
+    ///
+    /// # Errors
+    /// [`ckks::CkksError::InvalidParameters`] when the levels do not fit `security`'s bound, the
+    /// values not the scale, or the encapsulation not the security claim; the run's errors
+    /// (a state beyond [`super::EpochConfig::state_bound`] among them).
+    pub fn parameters(&self, log_n: u32, security: Security) -> Result<AutoParameters> {
+        let config = self.bootstrap_config(log_n)?;
+        let context = config.parameters(log_n, self.config.levels, 60, 40, security)?.build()?;
+        if security == Security::HeStandard128 {
+            sse::check_security(&context, config.hamming_weight)?;
+        }
+        let plan = Arc::new(BootstrapPlan::new(context.chain(), &config)?);
+        let plain =
+            PlaintextEvaluator::new(context.chain().clone()).with_bootstrap(plan.clone())?;
+        let scale = ScaleEstimator::wrap(plain);
+        Circuit::run(self, &scale)?;
+        let options = AutoOptions {
+            min_log_n: log_n,
+            max_log_n: log_n,
+            security,
+            bootstrap: Some(config),
+            ..AutoOptions::default()
+        };
+        let estimate = scale.estimate(options.margin_bits);
+        estimate.check_chain(context.chain())?;
+        let sym = SymbolicEvaluator::new(context.chain().clone()).with_bootstrap(plan.clone())?;
+        let analysis = Observed::with_observer(sym, <(Counter, Rotations)>::default());
+        Circuit::run(self, &analysis)?;
+        let (counter, rotations) = analysis.observer();
+        Ok(AutoParameters {
+            depth: self.config.levels,
+            counts: counter.counts(),
+            rotations: rotations.set(),
+            scale_estimate: estimate,
+            max_log_scale: 40,
+            options,
+            bootstrap: Some(plan),
+            context,
+        })
+    }
+}
+
+impl Circuit for EpochTraining<'_> {
+    type Output<E: CkksEvaluator> = SplitModel<E::Value>;
+
+    /// Every round's uploads encrypted under `e`, then the server's run: `w` after the last
+    /// round.
+    fn run<E: CkksEvaluator>(&self, e: &E) -> ckks::Result<SplitModel<E::Value>> {
+        let out = self.serve(e, |r| self.encrypt_round(e, r), |_| {});
+        out.map(|(last, _)| last).map_err(|err| match err {
+            crate::CircuitError::Linalg(linalg::LinalgError::Ckks(c)) => c,
+            other => CkksError::Circuit(other.to_string()),
+        })
+    }
+}

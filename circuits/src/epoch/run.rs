@@ -1,0 +1,204 @@
+//! The client's uploads per round and the server's loop over rounds and bootstraps.
+
+use super::{Crossing, EpochConfig, Round, Schedule, State};
+use crate::baseline::lr_unit;
+use crate::error::{CircuitError, ConfigFault, Result};
+use crate::protocol::{
+    encrypt_objects, ModelAndPrevious, Object, ObjectName, ObjectSpec, Objects, StateVector,
+    VectorLayout,
+};
+use crate::training::{Kind, Training};
+use ckks::eval::CkksEvaluator;
+use linalg::{ColVector, EncodingUnit, LinAlg, PlainMatrix};
+
+/// What the server reports as it goes (for progress and for the experiment's instruments).
+#[derive(Debug)]
+pub enum EpochEvent<'a, V> {
+    /// A round starts training.
+    Round(&'a Round),
+    /// A round has trained: its `(w_k, w_{k-1})`.
+    Trained(&'a Round, &'a ModelAndPrevious<V>),
+    /// The state after the round is being bootstrapped.
+    Bootstrapping(&'a Round),
+    /// The state is refreshed.
+    Bootstrapped(&'a Round),
+}
+
+/// Epoch training on the rows `z_i = y_i x_i` of one epoch (`M b` rows, feature 0 the bias).
+#[derive(Clone, Debug)]
+pub struct EpochTraining<'a> {
+    /// Which circuit.
+    pub kind: Kind,
+    /// The configuration.
+    pub config: EpochConfig,
+    /// The epoch's rows.
+    pub z: &'a PlainMatrix,
+}
+
+impl<'a> EpochTraining<'a> {
+    /// Epoch training of `kind`.
+    ///
+    /// # Errors
+    /// As [`EpochConfig::check`]; [`CircuitError::NotEnoughData`] for fewer than `M b` rows.
+    pub fn new(kind: Kind, config: EpochConfig, z: &'a PlainMatrix) -> Result<Self> {
+        config.check()?;
+        config.cfg.check(z.rows())?;
+        Ok(Self { kind, config, z })
+    }
+
+    /// The rounds.
+    ///
+    /// # Errors
+    /// As [`EpochConfig::schedule`].
+    pub fn schedule(&self) -> Result<Schedule> {
+        self.config.schedule(self.kind)
+    }
+
+    /// The encoding unit on `slots` slots: as wide as the padded features, so that a column
+    /// vector is one tile and one bootstrap refreshes the state.
+    ///
+    /// # Errors
+    /// [`CircuitError::InvalidConfig`] for more features than slots.
+    pub fn unit(&self, slots: usize) -> Result<EncodingUnit> {
+        lr_unit(slots, self.z.cols())
+    }
+
+    /// The rows of round `r`'s minibatches.
+    pub fn round_rows(&self, r: &Round) -> PlainMatrix {
+        let (b, m) = (self.config.cfg.batch_size, self.config.cfg.minibatches);
+        PlainMatrix::from_fn(r.minibatches * b, self.z.cols(), |i, j| {
+            self.z.get(r.minibatch(i / b, m) * b + i % b, j)
+        })
+    }
+
+    /// Round `r` as a training circuit on its rows `rows` ([`EpochTraining::round_rows`]), on
+    /// `slots` slots.
+    ///
+    /// # Errors
+    /// As [`EpochTraining::unit`].
+    pub fn round_training<'b>(
+        &self,
+        r: &Round,
+        rows: &'b PlainMatrix,
+        slots: usize,
+    ) -> Result<Training<'b>> {
+        let cfg = self.config.round_config(r.first_iteration, r.minibatches);
+        let t = Training::new(self.kind, cfg, rows).with_unit_height(self.unit(slots)?.height());
+        let d = rows.cols();
+        Ok(if r.resumed { t.with_state(vec![0.0; d], vec![0.0; d]) } else { t })
+    }
+
+    /// What the client uploads for round `r` on `slots` slots: the round's inputs but, for a
+    /// resumed round, its state, which the server makes (the baseline's first round reads the
+    /// zero state as an upload).
+    ///
+    /// # Errors
+    /// As [`Training::upload`].
+    pub fn upload(&self, r: &Round, slots: usize) -> Result<Vec<ObjectSpec>> {
+        let rows = self.round_rows(r);
+        let t = self.round_training(r, &rows, slots)?;
+        let specs = t.upload(slots, r.top)?;
+        Ok(specs.into_iter().filter(|s| !(r.resumed && is_state(s.name()))).collect())
+    }
+
+    /// The client's side: round `r`'s uploads, encrypted (or encoded under a simulated
+    /// evaluator).
+    ///
+    /// # Errors
+    /// As [`EpochTraining::upload`]; the toolkit's errors.
+    pub fn encrypt_round<E: CkksEvaluator>(&self, e: &E, r: &Round) -> Result<Objects<E::Value>> {
+        let rows = self.round_rows(r);
+        let t = self.round_training(r, &rows, e.slots())?;
+        let mut plain = t.plain_inputs()?;
+        let specs = self.upload(r, e.slots())?;
+        encrypt_objects(&LinAlg::new(e), &specs, |s| {
+            plain.remove(&s.name()).ok_or(CircuitError::MissingObject { name: s.name() })
+        })
+    }
+
+    /// The server's side: every round on its uploads (asked for one round at a time), the
+    /// state bootstrapped between rounds; `(w_k, w_{k-1})` of the last round, for the client
+    /// to decrypt as after a single run.
+    ///
+    /// # Errors
+    /// [`CircuitError::RoundState`] if `e` bootstraps to another level than the schedule's;
+    /// the uploads' errors; the rounds' and the crossings' errors.
+    pub fn serve<E: CkksEvaluator>(
+        &self,
+        e: &E,
+        mut uploads: impl FnMut(&Round) -> Result<Objects<E::Value>>,
+        mut observe: impl FnMut(EpochEvent<'_, E::Value>),
+    ) -> Result<ModelAndPrevious<E::Value>> {
+        let schedule = self.schedule()?;
+        if schedule.bootstraps() > 0 {
+            let plan = e.bootstrap_plan().ok_or(ckks::CkksError::BootstrapUnavailable)?;
+            if plan.output_level() != self.config.levels {
+                return Err(CircuitError::InvalidConfig(ConfigFault::RoundState {
+                    round: 0,
+                    what: "the evaluator bootstraps to another level than the schedule's",
+                }));
+            }
+        }
+        let la = LinAlg::new(e);
+        let mut state: Option<State<E::Value>> = None;
+        let mut model = None;
+        for r in &schedule.rounds {
+            observe(EpochEvent::Round(r));
+            let rows = self.round_rows(r);
+            let t = self.round_training(r, &rows, e.slots())?;
+            let mut objects = uploads(r)?;
+            if r.resumed {
+                let (w, v) = state.take().ok_or(ConfigFault::RoundState {
+                    round: r.index,
+                    what: "a resumed round without a state",
+                })?;
+                let specs = t.upload(e.slots(), r.top)?;
+                objects.extend(self.state_objects(&la, &specs, &w, &v)?);
+            }
+            let out = t.run_on_with_previous(e, &t.inputs_from(objects)?)?;
+            observe(EpochEvent::Trained(r, &out));
+            if r.bootstrap_after {
+                observe(EpochEvent::Bootstrapping(r));
+                let cfg = self.config.round_config(r.first_iteration, r.minibatches);
+                let eta = *cfg.etas().last().expect("a round has an iteration");
+                let crossing = Crossing { eta, sigma: self.config.state_bound };
+                state = Some(crossing.cross(&la, &out.0, &out.1)?);
+                observe(EpochEvent::Bootstrapped(r));
+            }
+            model = Some(out);
+        }
+        model.ok_or(CircuitError::InvalidConfig(ConfigFault::EmptyBatches))
+    }
+
+    /// The state objects a resumed round reads, at their planned levels, from the refreshed
+    /// column vectors `(w, v)`: the row layouts by conversion (low-depth).
+    fn state_objects<E: CkksEvaluator>(
+        &self,
+        la: &LinAlg<'_, E>,
+        specs: &[ObjectSpec],
+        w: &ColVector<E::Value>,
+        v: &ColVector<E::Value>,
+    ) -> Result<Objects<E::Value>> {
+        let mut out = Objects::new();
+        for s in specs.iter().filter(|s| is_state(s.name())) {
+            let ObjectName::State { vector, layout } = s.name() else { continue };
+            let x = match vector {
+                StateVector::W => w,
+                StateVector::V => v,
+            };
+            let object = match layout {
+                VectorLayout::Col => Object::Col(la.align_to_level(x, s.level())?),
+                VectorLayout::Row => {
+                    Object::Row(la.align_to_level(&la.col_to_row(x, 1.0)?, s.level())?)
+                }
+            };
+            out.insert(s.name(), object);
+        }
+        Ok(out)
+    }
+}
+
+/// Whether `name` is a state vector (made by the server in an epoch run).
+fn is_state(name: ObjectName) -> bool {
+    matches!(name, ObjectName::State { .. })
+}
