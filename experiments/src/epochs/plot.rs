@@ -37,8 +37,10 @@ pub fn curves_svg(runs: &[EpochRun]) -> String {
     ];
     for (title, y0, lo, hi, log) in panels {
         axes(&mut s, title, y0, max_x, lo, hi, log);
-        for (i, r) in runs.iter().enumerate() {
+        // Plaintext (the first run) last, dashed, on top of the lines it should match.
+        for (i, r) in runs.iter().enumerate().rev() {
             let colour = colours[i % colours.len()];
+            let dash = if i == 0 { " stroke-dasharray=\"4 3\"" } else { "" };
             let pts: Vec<String> = r
                 .curve
                 .iter()
@@ -58,7 +60,7 @@ pub fn curves_svg(runs: &[EpochRun]) -> String {
             }
             let _ = writeln!(
                 s,
-                "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\" points=\"{}\"/>",
+                "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\"{dash} points=\"{}\"/>",
                 pts.join(" ")
             );
             let ly = y0 + 16.0 * (i as f64 + 1.0);
@@ -88,11 +90,12 @@ fn axes(s: &mut String, title: &str, y0: f64, max_x: usize, lo: f64, hi: f64, lo
         x1 - x0,
         y0 - 8.0
     );
-    let ticks = 5;
+    // Log panels: one tick per decade.
+    let ticks = if log { ((hi - lo).round() as usize).max(1) } else { 5 };
     for i in 0..=ticks {
         let v = lo + (hi - lo) * i as f64 / ticks as f64;
         let y = y0 + PANEL * (1.0 - i as f64 / ticks as f64);
-        let label = if log { format!("1e{v:.1}") } else { format!("{v:.1}") };
+        let label = if log { format!("1e{v:.0}") } else { format!("{v:.1}") };
         let _ = writeln!(
             s,
             "<line x1=\"{}\" y1=\"{y:.1}\" x2=\"{x0}\" y2=\"{y:.1}\" stroke=\"black\"/>\
@@ -102,9 +105,9 @@ fn axes(s: &mut String, title: &str, y0: f64, max_x: usize, lo: f64, hi: f64, lo
             y + 4.0
         );
     }
-    for i in 0..=ticks {
-        let v = max_x as f64 * i as f64 / ticks as f64;
-        let x = x0 + (x1 - x0) * i as f64 / ticks as f64;
+    for i in 0..=5 {
+        let v = max_x as f64 * i as f64 / 5.0;
+        let x = x0 + (x1 - x0) * i as f64 / 5.0;
         let _ = writeln!(
             s,
             "<line x1=\"{x:.1}\" y1=\"{}\" x2=\"{x:.1}\" y2=\"{}\" stroke=\"black\"/>\
