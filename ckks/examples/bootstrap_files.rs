@@ -74,11 +74,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n = bt.plan().slots();
     let level_after = bt.plan().output_level();
     let eval = Evaluator::new(&ctx, EvaluationKeys::default())?;
-    let he = HomomorphicEvaluator::with_secret_key(eval, sk.clone())?
-        .with_bootstrapper(Arc::new(bt))?;
-    let values: Vec<f64> = (0..n)
-        .map(|_| (prng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0)
-        .collect();
+    let he =
+        HomomorphicEvaluator::with_secret_key(eval, sk.clone())?.with_bootstrapper(Arc::new(bt))?;
+    let values: Vec<f64> =
+        (0..n).map(|_| (prng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0).collect();
     let xs: Vec<f64> = (0..he.slots()).map(|i| values[i % n]).collect();
     let out = he.bootstrap(&he.encrypt(&xs, 0)?)?;
     assert_eq!(out.level(), level_after);

@@ -107,4 +107,15 @@ impl BootstrapKeys {
         let encapsulation = EncapsulationKeys::generate(sk, plan.config().hamming_weight, prng)?;
         Ok(Self { evaluation: Arc::new(evaluation), transforms, encapsulation })
     }
+
+    /// Size in bytes of the residues of every key it holds (the evaluation keys whole, which
+    /// may be shared with a circuit's: [`super::Bootstrapper::key_bytes`] counts only those
+    /// bootstrapping uses).
+    pub fn byte_size(&self) -> usize {
+        let ev = &self.evaluation;
+        ev.relinearization.as_ref().map_or(0, |k| k.byte_size())
+            + ev.galois.byte_size()
+            + self.transforms.byte_size()
+            + self.encapsulation.byte_size()
+    }
 }

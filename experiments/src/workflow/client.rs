@@ -2,13 +2,13 @@
 //! `encrypt` (a round's uploads, seeded), `decrypt` (the model, the state for the next round,
 //! the weights by name, the test accuracy).
 
-use super::bundle::{self, write_sealed, Client, GALOIS, PARAMS, RELIN};
-use super::envelope::Content;
+use super::bundle::{self, write_sealed, Client, BOOT_CONFIG, BOOT_KEYS, GALOIS, PARAMS, RELIN};
+use super::envelope::{self, Binding, Content};
 use super::identity::{Digest, Id};
 use super::limits;
-use super::schema::{self, DataRecord, KeysRecord, Plan, State, WorkflowFile};
+use super::schema::{self, BootstrapRecord, DataRecord, KeysRecord, Plan, State, WorkflowFile};
 use super::store;
-use crate::args::PlanArgs;
+use crate::args::{BootstrapArgs, PlanArgs};
 use crate::data::{self, DataSpec, Dataset, Source};
 use crate::error::{Error, Result, WorkflowError};
 use crate::files::{self, OutputDir, OutputKind, SECRET_KEY};
@@ -19,8 +19,9 @@ use circuits::reference::accuracy;
 use circuits::training::{decode_model, Kind};
 use circuits::CircuitError;
 use ckks::eval::choose_parameters;
-use ckks::{Ciphertext, Prng};
+use ckks::{Ciphertext, Context, EvaluationKeys, Prng};
 use std::path::Path;
+use std::sync::Arc;
 
 /// The client's directory: owner-only, never replaced but by `keygen --force`.
 pub const CLIENT: OutputKind =
@@ -49,7 +50,9 @@ fn print_data(data: &Dataset) {
 
 /// `keygen`: chooses parameters for the circuit on the client's data, generates the keys, and
 /// writes the client's directory (secret key, owner-only; the plan with the data's record) and
-/// the server's (public material, the plan without the data).
+/// the server's (public material, the plan without the data). With `boot.bootstrap`, the
+/// parameters can bootstrap and the server's bundle also holds the bootstrapping
+/// configuration and keys ([`super::bootstrap`]), which the plan records with their size.
 ///
 /// An existing key set (a client or server directory) is replaced only with `force`, and then
 /// with a warning: models made under it can no longer be decrypted. Both directories appear
@@ -61,7 +64,7 @@ pub fn keygen(
     circuit: Kind,
     hyper: &Hyperparameters,
     spec: &DataSpec,
-    quick: bool,
+    (quick, boot): (bool, &BootstrapArgs),
     (client, server): (&Path, &Path),
     force: bool,
 ) -> Result<()> {
@@ -82,21 +85,55 @@ pub fn keygen(
         hyperparameters: hyper.clone(),
         unit_height: 0,
         width: data.width(),
-        keys: KeysRecord { relinearization: false, galois: 0 },
+        keys: KeysRecord { relinearization: false, galois: 0, bootstrap: None },
         secret_key_check: None,
         data: Some(DataRecord { spec: spec.clone(), preprocessing: data.prep.clone() }),
     };
     let z = data.round(0, plan.rows_per_round())?;
     let training = plan.training(&z, 0)?;
-    let params = choose_parameters(&training, &options)?;
-    let ctx = &params.context;
+    let mut prng = Prng::from_os_entropy();
+    let (ctx, sk, ek, material) = if boot.bootstrap {
+        let m = super::bootstrap::generate(&training, boot, quick, &mut prng)?;
+        println!("{}", m.context.summary());
+        println!("{}", m.plan.summary());
+        (m.context, Arc::new(m.secret_key), Arc::new(m.evaluation), Some((m.plan, m.keys)))
+    } else {
+        let params = choose_parameters(&training, &options)?;
+        println!("{}", params.summary());
+        let keys = params.generate_keys(&mut prng);
+        (params.context, keys.secret_key, keys.evaluation_keys, None)
+    };
+    let ctx = &ctx;
     plan.unit_height = training.unit(ctx.slots())?.height();
-    println!("{}", params.summary());
-    let keys = params.generate_keys(&mut Prng::from_os_entropy());
-    let ek = &keys.evaluation_keys;
-    plan.keys =
-        KeysRecord { relinearization: ek.relinearization.is_some(), galois: ek.galois.len() };
-    let secret = keys.secret_key.to_bytes();
+    plan.keys = KeysRecord {
+        relinearization: ek.relinearization.is_some(),
+        galois: ek.galois.len(),
+        bootstrap: None,
+    };
+    // The bootstrapping material, sealed: its size goes into the plan.
+    let boot_files = material
+        .map(|(boot, keys)| -> Result<_> {
+            let config = boot.config().to_bytes(ctx);
+            let in_memory = keys.byte_size();
+            let payload = keys.to_bytes(&boot)?;
+            drop(keys);
+            let sealed = envelope::seal(&Binding { key_set, content: Content::BootstrapKeys }, &payload);
+            println!(
+                "bootstrapping keys: {in_memory} bytes of residues ({:.2} GiB), {} bytes in {BOOT_KEYS} ({:.2} GiB, seeded)",
+                gib(in_memory as u64),
+                sealed.len(),
+                gib(sealed.len() as u64)
+            );
+            plan.keys.bootstrap = Some(BootstrapRecord {
+                slots: boot.slots(),
+                circuit_levels: ctx.chain().circuit_top(),
+                key_file_bytes: sealed.len() as u64,
+            });
+            Ok((config, sealed))
+        })
+        .transpose()?;
+    print_key_sizes(ctx, &ek);
+    let secret = sk.to_bytes();
     plan.secret_key_check = Some(Digest::key_check(key_set, &secret));
     // What keygen writes, the readers accept: the same checks.
     plan.check(&client.join(Plan::NAME), (ctx, schema::Party::Client))?;
@@ -109,6 +146,10 @@ pub fn keygen(
         write_sealed(&mut s, RELIN, key_set, Content::RelinearizationKey, &rk.to_bytes())?;
     }
     write_sealed(&mut s, GALOIS, key_set, Content::GaloisKeys, &ek.galois.to_bytes())?;
+    if let Some((config, sealed)) = boot_files {
+        write_sealed(&mut s, BOOT_CONFIG, key_set, Content::BootstrapConfig, &config)?;
+        s.write(BOOT_KEYS, &sealed)?;
+    }
     schema::save(&mut s, &plan.for_server())?;
     for d in [&c, &s] {
         if d.replaces() {
@@ -126,6 +167,22 @@ pub fn keygen(
         server.display()
     );
     Ok(())
+}
+
+fn gib(bytes: u64) -> f64 {
+    bytes as f64 / (1u64 << 30) as f64
+}
+
+/// The evaluation keys' sizes in memory (residues; the files store the seeded half).
+fn print_key_sizes(ctx: &Context, ek: &EvaluationKeys) {
+    let relin = ek.relinearization.as_ref().map_or(0, |k| k.byte_size());
+    let galois = ek.galois.byte_size();
+    println!(
+        "evaluation keys: relinearization {relin} bytes, {} Galois keys {galois} bytes ({:.2} GiB in all, N = 2^{})",
+        ek.galois.len(),
+        gib((relin + galois) as u64),
+        ctx.log_n()
+    );
 }
 
 /// The client's data as the plan describes it (read again, and checked to be the same problem:

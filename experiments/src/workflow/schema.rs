@@ -88,6 +88,22 @@ pub struct KeysRecord {
     pub relinearization: bool,
     /// How many Galois keys `galois.keys` holds.
     pub galois: usize,
+    /// The bootstrapping material (`bootstrap.config`, `bootstrap.keys`), from `keygen
+    /// --bootstrap` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<BootstrapRecord>,
+}
+
+/// What `keygen --bootstrap` wrote into the server's bundle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BootstrapRecord {
+    /// Slots bootstrapped (the encoding unit's width; `N/2` for all).
+    pub slots: usize,
+    /// Levels left to the circuit between bootstraps (the top circuit level).
+    pub circuit_levels: usize,
+    /// Bytes of `bootstrap.keys` (the file, envelope included).
+    pub key_file_bytes: u64,
 }
 
 /// Which side a plan is for.
@@ -191,6 +207,24 @@ impl WorkflowFile for Plan {
         }
         if self.keys.galois > slots {
             return bad("keys.galois", format!("{}: at most {slots}", self.keys.galois));
+        }
+        if let Some(b) = &self.keys.bootstrap {
+            let chain = ctx.chain();
+            if chain.bootstrap_levels() == 0 {
+                return bad("keys.bootstrap", "the parameters have no bootstrapping levels".into());
+            }
+            if b.circuit_levels != chain.circuit_top() {
+                return bad(
+                    "keys.bootstrap.circuit_levels",
+                    format!("{}: the parameters have {}", b.circuit_levels, chain.circuit_top()),
+                );
+            }
+            if !b.slots.is_power_of_two() || b.slots > slots {
+                return bad(
+                    "keys.bootstrap.slots",
+                    format!("{}: must be a power of two of at most {slots} slots", b.slots),
+                );
+            }
         }
         match (party, &self.secret_key_check, &self.data) {
             (Party::Client, None, _) => {

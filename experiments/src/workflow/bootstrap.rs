@@ -1,0 +1,87 @@
+//! `keygen --bootstrap`: parameters that can bootstrap, the circuit's keys on them, and the
+//! bootstrapping material the server's bundle carries (`bootstrap.config`, `bootstrap.keys`:
+//! the configuration and the key set of `ckks::boot::serial`, each in its envelope). The
+//! server reads them back in [`super::bundle::load_server`] into a bootstrapper.
+//!
+//! The key set holds its own relinearization key and the Galois keys of the trace and the
+//! conjugation ([`BootstrapKeys`]): `bootstrap.keys` reads alone, at the price of one
+//! relinearization key stored twice (about 5% of the set).
+
+use crate::args::BootstrapArgs;
+use crate::error::{Error, Result};
+use crate::params::{bootstrap_log_n, bootstrap_parameters};
+use circuits::training::Training;
+use ckks::boot::{BootstrapKeys, BootstrapPlan};
+use ckks::eval::{
+    Circuit, Counter, Observed, PlaintextEvaluator, Rotations, ScaleEstimator, SymbolicEvaluator,
+};
+use ckks::{Context, EvaluationKeys, Prng, SecretKey};
+
+/// Headroom (bits) above the values the zero-start run shows, as `keygen` allows for later
+/// rounds.
+const MARGIN_BITS: f64 = 10.0;
+
+/// What `keygen --bootstrap` generates (client side).
+pub struct Material {
+    /// The parameters: the circuit's levels below the bootstrapping levels.
+    pub context: Context,
+    /// The secret key (the client's only).
+    pub secret_key: SecretKey,
+    /// The circuit's evaluation keys: its relinearization key and exactly its rotations.
+    pub evaluation: EvaluationKeys,
+    /// The bootstrapping plan.
+    pub plan: BootstrapPlan,
+    /// The bootstrapping key set.
+    pub keys: BootstrapKeys,
+}
+
+/// Parameters for `training` that can bootstrap its encoding unit's width of slots on
+/// `N = 2^16` (or the toy ring with `quick`), with `args.bootstrap_levels` circuit levels (at
+/// least, and by default, the circuit's depth); the circuit's keys and the bootstrapping keys.
+///
+/// # Errors
+/// [`Error::InvalidOption`] for fewer levels than the circuit's depth; the parameter errors of
+/// [`bootstrap_parameters`] (too many levels for 128-bit security at `N = 2^16`), and the
+/// circuit's and scale checks' errors.
+pub fn generate(
+    training: &Training<'_>,
+    args: &BootstrapArgs,
+    quick: bool,
+    prng: &mut Prng,
+) -> Result<Material> {
+    let log_n = bootstrap_log_n(quick);
+    let unit = training.unit(1 << (log_n - 1))?;
+    let depth = training.depth()?;
+    let levels = args.bootstrap_levels.unwrap_or(depth);
+    if levels < depth {
+        return Err(Error::InvalidOption {
+            flag: "--bootstrap-levels",
+            value: levels.to_string(),
+            expected: "at least the depth of the circuit's round",
+        });
+    }
+    let (config, literal) = bootstrap_parameters(log_n, unit.width(), levels, quick)?;
+    let context = literal.build()?;
+    let plan = BootstrapPlan::new(context.chain(), &config)?;
+    // The circuit on these parameters: its rotations and multiplications, and its values
+    // within what every level holds.
+    let chain = context.chain().clone();
+    let analysis = Observed::with_observer(
+        SymbolicEvaluator::new(chain.clone()),
+        (Counter::default(), Rotations::default()),
+    );
+    training.run(&analysis)?;
+    let scale = ScaleEstimator::wrap(PlaintextEvaluator::new(chain.clone()));
+    training.run(&scale)?;
+    scale.estimate(MARGIN_BITS).check_chain(&chain)?;
+    let (counter, rotations) = analysis.observer();
+    let rotations = rotations.set();
+    let secret_key = SecretKey::generate(&context, prng);
+    let evaluation = EvaluationKeys {
+        relinearization: (counter.counts().relinearizations > 0)
+            .then(|| secret_key.relinearization_key(prng)),
+        galois: secret_key.galois_keys(&rotations.steps_i64(), rotations.conjugation, prng),
+    };
+    let keys = BootstrapKeys::generate(&secret_key, &plan, prng)?;
+    Ok(Material { context, secret_key, evaluation, plan, keys })
+}
