@@ -3,6 +3,11 @@
 //! the configuration and the key set of `ckks::boot::serial`, each in its envelope). The
 //! server reads them back in [`super::bundle::load_server`] into a bootstrapper.
 //!
+//! The round circuits of `encrypt` and `train` address their levels from the top of the chain,
+//! which here is the top of the bootstrapping levels: those commands refuse a plan with
+//! bootstrapping ([`super::schema::Plan::refuse_bootstrapping`]); a training that bootstraps
+//! starts at the top circuit level (`ckks::ModulusChain::circuit_top`).
+//!
 //! The key set holds its own relinearization key and the Galois keys of the trace and the
 //! conjugation ([`BootstrapKeys`]): `bootstrap.keys` reads alone, at the price of one
 //! relinearization key stored twice (about 5% of the set).
@@ -15,7 +20,7 @@ use ckks::boot::{BootstrapKeys, BootstrapPlan};
 use ckks::eval::{
     Circuit, Counter, Observed, PlaintextEvaluator, Rotations, ScaleEstimator, SymbolicEvaluator,
 };
-use ckks::{Context, EvaluationKeys, Prng, SecretKey};
+use ckks::{Context, EvaluationKeys, ModulusChain, Prng, SecretKey};
 
 /// Headroom (bits) above the values the zero-start run shows, as `keygen` allows for later
 /// rounds.
@@ -63,9 +68,14 @@ pub fn generate(
     let (config, literal) = bootstrap_parameters(log_n, unit.width(), levels, quick)?;
     let context = literal.build()?;
     let plan = BootstrapPlan::new(context.chain(), &config)?;
-    // The circuit on these parameters: its rotations and multiplications, and its values
-    // within what every level holds.
-    let chain = context.chain().clone();
+    // The circuit on its levels (below the bootstrapping primes: the chain of the same
+    // literal without them has the same primes and scales), as a circuit that bootstraps runs
+    // from the top circuit level: its rotations and multiplications, and its values within
+    // what every level holds.
+    let mut circuit_literal = context.literal().clone();
+    circuit_literal.bootstrap_prime_bits.clear();
+    let chain = ModulusChain::from_literal(&circuit_literal)?;
+    debug_assert_eq!(chain.q_primes(), &context.chain().q_primes()[..=chain.max_level()]);
     let analysis = Observed::with_observer(
         SymbolicEvaluator::new(chain.clone()),
         (Counter::default(), Rotations::default()),

@@ -215,6 +215,7 @@ pub fn encrypt(client: &Path, args: &PlanArgs, resume: Option<&Path>, out: &Path
     let data = client_data(&c, args)?;
     let (ctx, plan, sk) = (&c.ctx, &c.plan, &c.sk);
     let plan_path = c.plan_path();
+    plan.refuse_bootstrapping(&plan_path)?;
     let state: Option<State> =
         resume.map(|r| schema::load(r, (plan, plan_path.as_path(), ctx))).transpose()?;
     // Checked on reading: the next round is within the plan's bounds.

@@ -305,6 +305,24 @@ impl Plan {
         Ok(if self.unit_height > 0 { t.with_unit_height(self.unit_height) } else { t })
     }
 
+    /// Refuses the round-by-round commands (`encrypt`, `train`) on a plan with bootstrapping
+    /// (`keygen --bootstrap`): their circuits start at the top of the chain, which is the top of
+    /// the bootstrapping levels; a training that bootstraps starts at the top circuit level.
+    ///
+    /// # Errors
+    /// [`WorkflowError::InvalidField`] naming `path`'s `keys.bootstrap`.
+    pub fn refuse_bootstrapping(&self, path: &Path) -> Result<()> {
+        match self.keys.bootstrap {
+            Some(_) => Err(invalid(
+                path,
+                "keys.bootstrap",
+                "this key set was made for training with bootstrapping (keygen --bootstrap); \
+                 round-by-round encrypt and train need a key set made without --bootstrap",
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// A zero matrix of one round's shape: what stands for the data where only shapes matter
     /// (the server, and the client's expectations of the returned model). Its size is bounded
     /// by [`MAX_ROUND_CELLS`] once the plan is checked.

@@ -21,6 +21,7 @@ pub fn train(server: &Path, inputs: &Path, resume: bool, out: &Path) -> Result<(
     let mut dir = OutputDir::create("--out", out, &store::MODEL, &[server, inputs], false)?;
     let s = bundle::load_server(server)?;
     let (ctx, plan) = (&s.ctx, &s.plan);
+    plan.refuse_bootstrapping(&s.plan_path())?;
     let manifest = store::read_manifest(inputs, Role::Upload, plan, &s.plan_path())?;
     let round = manifest.round;
     if resume != (round > 0) {
