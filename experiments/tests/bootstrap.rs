@@ -39,7 +39,7 @@ fn world() -> &'static PathBuf {
                 s(&root.join(set).join("server")),
             ]);
             assert!(ok, "{log}");
-            assert!(log.contains("bootstrapping keys:") && log.contains(BOOT_KEYS), "{log}");
+            assert!(log.contains("bootstrapping keys (") && log.contains(BOOT_KEYS), "{log}");
             if set == "a" {
                 eprintln!("{log}");
             }

@@ -12,8 +12,13 @@
 //! conjugation ([`BootstrapKeys`]): `bootstrap.keys` reads alone, at the price of one
 //! relinearization key stored twice (about 5% of the set).
 
+use super::bundle::{write_sealed, BOOT_CONFIG, BOOT_KEYS};
+use super::envelope::{self, Binding, Content};
+use super::identity::Id;
+use super::schema::BootstrapRecord;
 use crate::args::BootstrapArgs;
 use crate::error::{Error, Result};
+use crate::files::OutputDir;
 use crate::params::{bootstrap_log_n, bootstrap_parameters};
 use circuits::training::Training;
 use ckks::boot::{BootstrapKeys, BootstrapPlan};
@@ -94,4 +99,64 @@ pub fn generate(
     };
     let keys = BootstrapKeys::generate(&secret_key, &plan, prng)?;
     Ok(Material { context, secret_key, evaluation, plan, keys })
+}
+
+/// The bootstrapping material of a server's bundle, sealed in its envelopes, and what the plan
+/// records of it.
+pub struct Sealed {
+    /// The configuration's payload (`bootstrap.config` is sealed on writing).
+    pub config: Vec<u8>,
+    /// `bootstrap.keys`, sealed.
+    pub keys: Vec<u8>,
+    /// The plan's record (`keys.bootstrap`).
+    pub record: BootstrapRecord,
+    /// The key set both files belong to.
+    pub key_set: Id,
+}
+
+impl Sealed {
+    /// Serializes `keys` (exactly what `plan` lists; dropped as soon as serialized, the file
+    /// being several GiB at `N = 2^16`) and the configuration for the key set `key_set`, and
+    /// prints their sizes.
+    ///
+    /// # Errors
+    /// The missing-key errors of `BootstrapKeys::to_bytes`.
+    pub fn new(
+        ctx: &Context,
+        key_set: Id,
+        plan: &BootstrapPlan,
+        keys: BootstrapKeys,
+    ) -> Result<Self> {
+        let config = plan.config().to_bytes(ctx);
+        let in_memory = keys.byte_size() as u64;
+        let payload = keys.to_bytes(plan)?;
+        drop(keys);
+        let keys = envelope::seal(&Binding { key_set, content: Content::BootstrapKeys }, &payload);
+        drop(payload);
+        let gib = super::client::gib;
+        println!(
+            "bootstrapping keys ({} slots, {} circuit levels): {in_memory} bytes of residues \
+             ({:.2} GiB), {} bytes in {BOOT_KEYS} ({:.2} GiB, seeded)",
+            plan.slots(),
+            ctx.chain().circuit_top(),
+            gib(in_memory),
+            keys.len(),
+            gib(keys.len() as u64)
+        );
+        let record = BootstrapRecord {
+            slots: plan.slots(),
+            circuit_levels: ctx.chain().circuit_top(),
+            key_file_bytes: keys.len() as u64,
+        };
+        Ok(Self { config, keys, record, key_set })
+    }
+
+    /// Writes `bootstrap.config` and `bootstrap.keys` into the server's bundle.
+    ///
+    /// # Errors
+    /// [`Error::Io`].
+    pub fn write(self, out: &mut OutputDir) -> Result<()> {
+        write_sealed(out, BOOT_CONFIG, self.key_set, Content::BootstrapConfig, &self.config)?;
+        out.write(BOOT_KEYS, &self.keys)
+    }
 }

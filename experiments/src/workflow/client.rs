@@ -2,11 +2,11 @@
 //! `encrypt` (a round's uploads, seeded), `decrypt` (the model, the state for the next round,
 //! the weights by name, the test accuracy).
 
-use super::bundle::{self, write_sealed, Client, BOOT_CONFIG, BOOT_KEYS, GALOIS, PARAMS, RELIN};
-use super::envelope::{self, Binding, Content};
+use super::bundle::{self, write_sealed, Client, GALOIS, PARAMS, RELIN};
+use super::envelope::Content;
 use super::identity::{Digest, Id};
 use super::limits;
-use super::schema::{self, BootstrapRecord, DataRecord, KeysRecord, Plan, State, WorkflowFile};
+use super::schema::{self, DataRecord, KeysRecord, Plan, State, WorkflowFile};
 use super::store;
 use crate::args::{BootstrapArgs, PlanArgs};
 use crate::data::{self, DataSpec, Dataset, Source};
@@ -112,26 +112,11 @@ pub fn keygen(
     };
     // The bootstrapping material, sealed: its size goes into the plan.
     let boot_files = material
-        .map(|(boot, keys)| -> Result<_> {
-            let config = boot.config().to_bytes(ctx);
-            let in_memory = keys.byte_size();
-            let payload = keys.to_bytes(&boot)?;
-            drop(keys);
-            let sealed = envelope::seal(&Binding { key_set, content: Content::BootstrapKeys }, &payload);
-            println!(
-                "bootstrapping keys: {in_memory} bytes of residues ({:.2} GiB), {} bytes in {BOOT_KEYS} ({:.2} GiB, seeded)",
-                gib(in_memory as u64),
-                sealed.len(),
-                gib(sealed.len() as u64)
-            );
-            plan.keys.bootstrap = Some(BootstrapRecord {
-                slots: boot.slots(),
-                circuit_levels: ctx.chain().circuit_top(),
-                key_file_bytes: sealed.len() as u64,
-            });
-            Ok((config, sealed))
-        })
+        .map(|(boot, keys)| super::bootstrap::Sealed::new(ctx, key_set, &boot, keys))
         .transpose()?;
+    if let Some(b) = &boot_files {
+        plan.keys.bootstrap = Some(b.record);
+    }
     print_key_sizes(ctx, &ek);
     let secret = sk.to_bytes();
     plan.secret_key_check = Some(Digest::key_check(key_set, &secret));
@@ -146,9 +131,8 @@ pub fn keygen(
         write_sealed(&mut s, RELIN, key_set, Content::RelinearizationKey, &rk.to_bytes())?;
     }
     write_sealed(&mut s, GALOIS, key_set, Content::GaloisKeys, &ek.galois.to_bytes())?;
-    if let Some((config, sealed)) = boot_files {
-        write_sealed(&mut s, BOOT_CONFIG, key_set, Content::BootstrapConfig, &config)?;
-        s.write(BOOT_KEYS, &sealed)?;
+    if let Some(b) = boot_files {
+        b.write(&mut s)?;
     }
     schema::save(&mut s, &plan.for_server())?;
     for d in [&c, &s] {
@@ -169,7 +153,7 @@ pub fn keygen(
     Ok(())
 }
 
-fn gib(bytes: u64) -> f64 {
+pub(super) fn gib(bytes: u64) -> f64 {
     bytes as f64 / (1u64 << 30) as f64
 }
 
