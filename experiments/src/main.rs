@@ -171,7 +171,14 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Keygen { circuit, data, hyper, quick, bootstrap, client, server, force } => {
             let hyper = hyper.resolve(Hyperparameters::default())?;
             let spec = data.spec()?;
-            workflow::keygen(circuit, &hyper, &spec, (quick, &bootstrap), (&client, &server), force)
+            workflow::keygen_with(
+                circuit,
+                &hyper,
+                &spec,
+                (quick, &bootstrap),
+                (&client, &server),
+                force,
+            )
         }
         Command::Encrypt { client, plan, resume_from, out } => {
             workflow::encrypt(&client, &plan, resume_from.as_deref(), &out)

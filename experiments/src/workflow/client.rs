@@ -50,9 +50,7 @@ fn print_data(data: &Dataset) {
 
 /// `keygen`: chooses parameters for the circuit on the client's data, generates the keys, and
 /// writes the client's directory (secret key, owner-only; the plan with the data's record) and
-/// the server's (public material, the plan without the data). With `boot.bootstrap`, the
-/// parameters can bootstrap and the server's bundle also holds the bootstrapping
-/// configuration and keys ([`super::bootstrap`]), which the plan records with their size.
+/// the server's (public material, the plan without the data).
 ///
 /// An existing key set (a client or server directory) is replaced only with `force`, and then
 /// with a warning: models made under it can no longer be decrypted. Both directories appear
@@ -61,6 +59,23 @@ fn print_data(data: &Dataset) {
 /// # Errors
 /// Data, parameter and file errors; [`WorkflowError::KeySetExists`] without `force`.
 pub fn keygen(
+    circuit: Kind,
+    hyper: &Hyperparameters,
+    spec: &DataSpec,
+    quick: bool,
+    dirs: (&Path, &Path),
+    force: bool,
+) -> Result<()> {
+    keygen_with(circuit, hyper, spec, (quick, &BootstrapArgs::default()), dirs, force)
+}
+
+/// [`keygen`] with the bootstrapping flags: with `boot.bootstrap`, parameters that can
+/// bootstrap and the bootstrapping configuration and keys in the server's bundle
+/// ([`super::bootstrap`]), recorded with their size in the plan.
+///
+/// # Errors
+/// As [`keygen`]; the parameter errors of [`super::bootstrap::generate`].
+pub fn keygen_with(
     circuit: Kind,
     hyper: &Hyperparameters,
     spec: &DataSpec,

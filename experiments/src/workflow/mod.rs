@@ -41,5 +41,5 @@ pub mod schema;
 pub mod server;
 pub mod store;
 
-pub use client::{decrypt, encrypt, keygen};
+pub use client::{decrypt, encrypt, keygen, keygen_with};
 pub use server::train;
