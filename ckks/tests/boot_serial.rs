@@ -215,3 +215,39 @@ fn out_of_range_configuration_fields_are_refused() {
         assert!(matches!(e, CkksError::Malformed { .. }), "offset {offset}: {e}");
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 64,
+        failure_persistence: None,
+        ..Default::default()
+    })]
+
+    /// Random bytes, bare or behind a valid header of either kind (parameters hash, length and
+    /// checksum right), are refused by both readers with a typed error, never a panic.
+    #[test]
+    fn random_input_is_refused(body in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+        let m = material();
+        for kind in [Kind::BootstrapConfig, Kind::BootstrapKeys] {
+            let mut header = m.config_bytes[..40].to_vec();
+            header[10..12].copy_from_slice(&(kind as u16).to_le_bytes());
+            for bytes in [body.clone(), reframe(&header, &body)] {
+                proptest::prop_assert!(BootstrapPlan::from_bytes(&m.ctx, &bytes).is_err());
+                proptest::prop_assert!(BootstrapKeys::from_bytes(&m.ctx, &m.plan, &bytes).is_err());
+            }
+        }
+    }
+
+    /// The key set with a random stretch of its payload overwritten, framed again with a valid
+    /// checksum: refused (a residue above its prime, a count, element, level or flag that is
+    /// not the plan's), or read as keys of the same plan when only key material changed.
+    #[test]
+    fn overwritten_key_payloads_never_panic(at in 0usize..1 << 20, len in 1usize..64, byte in proptest::num::u8::ANY) {
+        let m = material();
+        let mut p = m.key_bytes[40..].to_vec();
+        let start = at % p.len();
+        let end = (start + len).min(p.len());
+        p[start..end].iter_mut().for_each(|b| *b = byte);
+        let _ = BootstrapKeys::from_bytes(&m.ctx, &m.plan, &reframe(&m.key_bytes, &p));
+    }
+}
