@@ -111,6 +111,7 @@ pub fn keygen_with(
         let m = super::bootstrap::generate(&training, boot, quick, &mut prng)?;
         println!("{}", m.context.summary());
         println!("{}", m.plan.summary());
+        print_key_sizes(&m.context, &m.evaluation);
         (m.context, Arc::new(m.secret_key), Arc::new(m.evaluation), Some((m.plan, m.keys)))
     } else {
         let params = choose_parameters(&training, &options)?;
@@ -132,7 +133,6 @@ pub fn keygen_with(
     if let Some(b) = &boot_files {
         plan.keys.bootstrap = Some(b.record);
     }
-    print_key_sizes(ctx, &ek);
     let secret = sk.to_bytes();
     plan.secret_key_check = Some(Digest::key_check(key_set, &secret));
     // What keygen writes, the readers accept: the same checks.
