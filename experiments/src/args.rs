@@ -281,3 +281,17 @@ impl PlanArgs {
         Ok(spec)
     }
 }
+
+/// `keygen --bootstrap`: bootstrapping material in the server's bundle.
+#[derive(Args, Clone, Debug, Default, PartialEq)]
+pub struct BootstrapArgs {
+    /// Choose parameters that can bootstrap (N = 2^16, 128-bit; with --quick the INSECURE toy
+    /// ring) and put the bootstrapping configuration and keys into the server's bundle
+    /// (several GiB at N = 2^16).
+    #[arg(long)]
+    pub bootstrap: bool,
+    /// With --bootstrap: the levels the circuit keeps between bootstraps [default: the depth of
+    /// a round].
+    #[arg(long, value_name = "L", requires = "bootstrap")]
+    pub bootstrap_levels: Option<usize>,
+}

@@ -4,7 +4,7 @@
 
 use circuits::training::Kind;
 use clap::{Parser, Subcommand};
-use experiments::args::{DataArgs, HyperArgs, PlanArgs};
+use experiments::args::{BootstrapArgs, DataArgs, HyperArgs, PlanArgs};
 use experiments::hyper::Hyperparameters;
 use experiments::{reproduce, workflow, Error};
 use std::path::PathBuf;
@@ -92,6 +92,9 @@ enum Command {
         /// Small INSECURE parameters (N = 2^11), for tests.
         #[arg(long)]
         quick: bool,
+        /// Bootstrapping.
+        #[command(flatten)]
+        bootstrap: BootstrapArgs,
         /// The client's directory.
         #[arg(long)]
         client: PathBuf,
@@ -235,9 +238,17 @@ fn run(command: Command) -> Result<(), Error> {
             };
             experiments::epochs::run(&opts).map(|_| ())
         }
-        Command::Keygen { circuit, data, hyper, quick, client, server, force } => {
+        Command::Keygen { circuit, data, hyper, quick, bootstrap, client, server, force } => {
             let hyper = hyper.resolve(Hyperparameters::default())?;
-            workflow::keygen(circuit, &hyper, &data.spec()?, quick, (&client, &server), force)
+            let spec = data.spec()?;
+            workflow::keygen_with(
+                circuit,
+                &hyper,
+                &spec,
+                (quick, &bootstrap),
+                (&client, &server),
+                force,
+            )
         }
         Command::Encrypt { client, plan, resume_from, out } => {
             workflow::encrypt(&client, &plan, resume_from.as_deref(), &out)

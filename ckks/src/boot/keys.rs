@@ -9,7 +9,8 @@
 use super::plan::BootstrapPlan;
 use super::sse::EncapsulationKeys;
 use crate::error::{CkksError, Result};
-use crate::math::{Prng, RnsPoly};
+use crate::math::Prng;
+use crate::rlwe::serial::restrict_limbs;
 use crate::scheme::{Context, EvaluationKeys, GaloisKey, SecretKey, SwitchingKey};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,23 +21,18 @@ pub struct TransformKeys {
     pub(crate) keys: BTreeMap<usize, (usize, GaloisKey)>,
 }
 
-/// `key` with only the limbs and digits level `level` uses.
+/// `key` with only the limbs and digits level `level` uses (the seeds of the kept digits stay:
+/// the serialized key stores them instead of the `a_j`).
 fn restrict(ctx: &Context, key: &SwitchingKey, level: usize) -> SwitchingKey {
-    let n = ctx.n();
-    let total = ctx.max_level() + 1 + ctx.p_basis().len();
-    let keep = |p: &RnsPoly<crate::math::Eval>| {
-        let mut data = p.data()[..(level + 1) * n].to_vec();
-        data.extend_from_slice(&p.data()[(ctx.max_level() + 1) * n..total * n]);
-        RnsPoly::from_data(n, data)
-    };
-    let digits = ctx
+    let digits: Vec<_> = ctx
         .digits()
         .iter()
         .zip(&key.digits)
         .filter(|(d, _)| d.start <= level)
-        .map(|(_, (b, a))| (keep(b), keep(a)))
+        .map(|(_, (b, a))| (restrict_limbs(ctx, b, level), restrict_limbs(ctx, a, level)))
         .collect();
-    SwitchingKey { digits, seeds: None, params_hash: key.params_hash }
+    let seeds = key.seeds.as_ref().map(|s| s[..digits.len()].to_vec());
+    SwitchingKey { digits, seeds, params_hash: key.params_hash }
 }
 
 impl TransformKeys {
@@ -110,5 +106,16 @@ impl BootstrapKeys {
         let transforms = TransformKeys::generate(sk, &plan.transform_rotations(), prng);
         let encapsulation = EncapsulationKeys::generate(sk, plan.config().hamming_weight, prng)?;
         Ok(Self { evaluation: Arc::new(evaluation), transforms, encapsulation })
+    }
+
+    /// Size in bytes of the residues of every key it holds (the evaluation keys whole, which
+    /// may be shared with a circuit's: [`super::Bootstrapper::key_bytes`] counts only those
+    /// bootstrapping uses).
+    pub fn byte_size(&self) -> usize {
+        let ev = &self.evaluation;
+        ev.relinearization.as_ref().map_or(0, |k| k.byte_size())
+            + ev.galois.byte_size()
+            + self.transforms.byte_size()
+            + self.encapsulation.byte_size()
     }
 }

@@ -106,6 +106,7 @@ pub mod lt;
 pub mod plan;
 pub mod poly;
 pub(crate) mod raise;
+pub mod serial;
 pub mod sse;
 
 pub use bootstrapper::Bootstrapper;

@@ -38,15 +38,15 @@ pub const MIN_LOG_N: u32 = 16;
 /// `Q_L P`. Public material (a server holds them).
 #[derive(Clone, Debug, PartialEq)]
 pub struct EncapsulationKeys {
-    hamming_weight: usize,
+    pub(super) hamming_weight: usize,
     /// `(b, a)` over `[q_0, p_0]`, evaluation form: `b = -a s' + e + p_0 s`.
-    down: (RnsPoly<Eval>, RnsPoly<Eval>),
-    up: SwitchingKey,
-    params_hash: u64,
+    pub(super) down: (RnsPoly<Eval>, RnsPoly<Eval>),
+    pub(super) up: SwitchingKey,
+    pub(super) params_hash: u64,
 }
 
 /// The basis `[q_0, p_0]` of the key `s -> s'`.
-fn small_basis(ctx: &Context) -> Vec<Arc<NttTable>> {
+pub(super) fn small_basis(ctx: &Context) -> Vec<Arc<NttTable>> {
     vec![ctx.basis_q(0)[0].clone(), ctx.p_basis()[0].clone()]
 }
 

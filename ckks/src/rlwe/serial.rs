@@ -9,7 +9,8 @@
 //!         8  version      u16      1
 //!        10  kind         u16      1 parameters, 2 secret key, 3 public key,
 //!                                  4 relinearization key, 5 Galois keys, 6 ciphertext,
-//!                                  7 seeded ciphertext
+//!                                  7 seeded ciphertext, 8 bootstrapping configuration,
+//!                                  9 bootstrapping keys
 //!        12  reserved     u32      0 (anything else is refused: a later version may use it)
 //!        16  params hash  u64      the hash of the parameters the object belongs to
 //!        24  length       u64      payload bytes
@@ -56,6 +57,10 @@ pub enum Kind {
     Ciphertext = 6,
     /// A seeded ciphertext.
     SeededCiphertext = 7,
+    /// A bootstrapping configuration ([`crate::boot::serial`]).
+    BootstrapConfig = 8,
+    /// A bootstrapping key set ([`crate::boot::serial`]).
+    BootstrapKeys = 9,
 }
 
 impl Kind {
@@ -68,6 +73,8 @@ impl Kind {
             Kind::GaloisKeys => "Galois keys",
             Kind::Ciphertext => "ciphertext",
             Kind::SeededCiphertext => "seeded ciphertext",
+            Kind::BootstrapConfig => "bootstrapping configuration",
+            Kind::BootstrapKeys => "bootstrapping keys",
         }
     }
 }
@@ -275,8 +282,9 @@ impl PublicKey {
 }
 
 /// A switching key: per digit `b_j` in full and then the seed of `a_j` (flag 1) or `a_j` in
-/// full (flag 0).
-fn put_switching_key(out: &mut Vec<u8>, k: &SwitchingKey) {
+/// full (flag 0). A key restricted to a level (its limbs `q_0 .. q_l, P` and the digits that
+/// start at or below `l`) is written the same way; its seeds are those of the full key.
+pub(crate) fn put_switching_key(out: &mut Vec<u8>, k: &SwitchingKey) {
     out.extend((k.digits.len() as u32).to_le_bytes());
     for (j, (b, a)) in k.digits.iter().enumerate() {
         put_poly(out, b);
@@ -293,22 +301,26 @@ fn put_switching_key(out: &mut Vec<u8>, k: &SwitchingKey) {
     }
 }
 
-/// Reads a switching key; `unpermute` maps a seed-expanded `a_j` to its stored form (the
-/// inverse automorphism for Galois keys).
-fn read_switching_key(
+/// Reads a switching key for use at `level` (`ctx.max_level()` for a full key: every limb and
+/// digit); `unpermute` maps a seed-expanded `a_j` to its stored form (the inverse automorphism
+/// for Galois keys).
+pub(crate) fn read_switching_key(
     r: &mut Reader<'_>,
     ctx: &RingContext,
     hash: u64,
     unpermute: Option<&[u32]>,
+    level: usize,
 ) -> Result<SwitchingKey> {
+    let expected = ctx.digits().iter().filter(|d| d.start <= level).count();
     let dnum = r.u32()? as usize;
-    if dnum != ctx.dnum() {
+    if dnum != expected {
         return Err(malformed(
             r.what,
-            format!("{dnum} digits, the parameters have {}", ctx.dnum()),
+            format!("{dnum} digits, a key for level {level} of the parameters has {expected}"),
         ));
     }
-    let basis = ctx.basis_qp_top();
+    let basis = ctx.basis_qp(level);
+    let full = level == ctx.max_level();
     let n = ctx.n();
     let mut digits = Vec::with_capacity(dnum);
     let mut seeds = Vec::with_capacity(dnum);
@@ -319,10 +331,16 @@ fn read_switching_key(
             1 => {
                 let seed = r.seed()?;
                 seeds.push(seed);
-                let a = Prng::from_seed(seed).uniform_poly(n, basis);
-                match unpermute {
+                // The seed expands over the full key basis; a restricted key keeps its limbs.
+                let a = Prng::from_seed(seed).uniform_poly(n, ctx.basis_qp_top());
+                let a = match unpermute {
                     Some(perm) => a.permute(perm),
                     None => a,
+                };
+                if full {
+                    a
+                } else {
+                    restrict_limbs(ctx, &a, level)
                 }
             }
             0 => {
@@ -334,6 +352,15 @@ fn read_switching_key(
         digits.push((b, a));
     }
     Ok(SwitchingKey { digits, seeds: all_seeded.then_some(seeds), params_hash: hash })
+}
+
+/// The limbs `q_0 .. q_l` and `P` of a polynomial over the full key basis.
+pub(crate) fn restrict_limbs(ctx: &RingContext, p: &RnsPoly<Eval>, level: usize) -> RnsPoly<Eval> {
+    let n = ctx.n();
+    let q_count = ctx.max_level() + 1;
+    let mut data = p.data()[..(level + 1) * n].to_vec();
+    data.extend_from_slice(&p.data()[q_count * n..]);
+    RnsPoly::from_data(n, data)
 }
 
 impl RelinearizationKey {
@@ -352,7 +379,7 @@ impl RelinearizationKey {
         let (payload, hash) = unframe(bytes, Kind::RelinearizationKey)?;
         ctx.check_hash(hash)?;
         let mut r = Reader { buf: payload, what: "relinearization key" };
-        let k = read_switching_key(&mut r, ctx, hash, None)?;
+        let k = read_switching_key(&mut r, ctx, hash, None, ctx.max_level())?;
         r.end()?;
         Ok(RelinearizationKey(k))
     }
@@ -403,7 +430,7 @@ impl GaloisKeys {
             }
             let permutation = eval_automorphism_permutation(n, g);
             let inverse = eval_automorphism_permutation(n, inverse_mod_2n(g, 2 * n));
-            let key = read_switching_key(&mut r, ctx, hash, Some(&inverse))?;
+            let key = read_switching_key(&mut r, ctx, hash, Some(&inverse), ctx.max_level())?;
             keys.insert(g, GaloisKey { key, galois_element: g, permutation });
         }
         r.end()?;

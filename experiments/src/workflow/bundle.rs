@@ -1,6 +1,7 @@
 //! The two parties' directories, read whole and checked before anything is computed: the
-//! client's (parameters, plan, secret key) and the server's (parameters, plan, evaluation keys;
-//! never a secret key). Every binary file is opened through its envelope, which must name the
+//! client's (parameters, plan, secret key) and the server's (parameters, plan, evaluation keys
+//! and, from `keygen --bootstrap`, the bootstrapping configuration and keys; never a secret
+//! key). Every binary file is opened through its envelope, which must name the
 //! plan's key set and the file's content; every read is bounded by what the parameters say
 //! the file may be.
 
@@ -10,9 +11,12 @@ use super::limits;
 use super::schema::{Party, Plan, WorkflowFile};
 use crate::error::{Error, Result, WorkflowError};
 use crate::files::{self, OutputDir, SECRET_KEY};
-use ckks::{Context, EvaluationKeys, GaloisKeys, RelinearizationKey, SecretKey};
+use ckks::boot::{BootstrapKeys, BootstrapPlan, Bootstrapper};
+use ckks::eval::HomomorphicEvaluator;
+use ckks::{Context, EvaluationKeys, Evaluator, GaloisKeys, RelinearizationKey, SecretKey};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The parameters' file.
 pub const PARAMS: &str = "params.bin";
@@ -20,6 +24,10 @@ pub const PARAMS: &str = "params.bin";
 pub const RELIN: &str = "relin.key";
 /// The Galois keys' file.
 pub const GALOIS: &str = "galois.keys";
+/// The bootstrapping configuration's file (`keygen --bootstrap`).
+pub const BOOT_CONFIG: &str = "bootstrap.config";
+/// The bootstrapping keys' file (`keygen --bootstrap`).
+pub const BOOT_KEYS: &str = "bootstrap.keys";
 
 /// The client's directory, read.
 pub struct Client {
@@ -49,13 +57,29 @@ pub struct Server {
     /// The plan (checked against the parameters).
     pub plan: Plan,
     /// The evaluation keys.
-    pub keys: EvaluationKeys,
+    pub keys: Arc<EvaluationKeys>,
+    /// The bootstrapper built from `bootstrap.config` and `bootstrap.keys`, when the plan
+    /// lists them (`keygen --bootstrap`).
+    pub bootstrapper: Option<Arc<Bootstrapper>>,
 }
 
 impl Server {
     /// The plan's file.
     pub fn plan_path(&self) -> PathBuf {
         self.dir.join(Plan::NAME)
+    }
+
+    /// The server's evaluator: the evaluation keys and, from a bundle with bootstrapping
+    /// material, the bootstrapper ([`ckks::eval::CkksEvaluator::bootstrap`]).
+    ///
+    /// # Errors
+    /// [`ckks::CkksError::ContextMismatch`] for keys of other parameters (checked on reading).
+    pub fn evaluator(&self) -> Result<HomomorphicEvaluator> {
+        let he = HomomorphicEvaluator::new(Evaluator::new(&self.ctx, self.keys.clone())?);
+        Ok(match &self.bootstrapper {
+            Some(bt) => he.with_bootstrapper(bt.clone())?,
+            None => he,
+        })
     }
 }
 
@@ -132,7 +156,57 @@ pub fn load_server(dir: &Path) -> Result<Server> {
         }
         .into());
     }
-    Ok(Server { dir: dir.into(), ctx, plan, keys: EvaluationKeys { relinearization, galois } })
+    let bootstrapper = match plan.keys.bootstrap {
+        Some(_) => Some(Arc::new(load_bootstrapper(dir, &ctx, &plan)?)),
+        None => None,
+    };
+    let keys = Arc::new(EvaluationKeys { relinearization, galois });
+    Ok(Server { dir: dir.into(), ctx, plan, keys, bootstrapper })
+}
+
+/// The bootstrapper of the bundle `dir`: its configuration (a plan on the parameters' chain
+/// for the slots the plan records), then its keys (bounded by what that plan lists, of the
+/// size the plan records), then the constants encoded.
+fn load_bootstrapper(dir: &Path, ctx: &Context, plan: &Plan) -> Result<Bootstrapper> {
+    let plan_path = dir.join(Plan::NAME);
+    let record = plan.keys.bootstrap.expect("called for a plan with bootstrapping");
+    let object = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Object { path, source }
+    };
+    let path = dir.join(BOOT_CONFIG);
+    let expected = binding(plan.key_set, Content::BootstrapConfig);
+    let bytes = envelope::read(&path, limits::BOOTSTRAP_CONFIG, &expected, &plan_path)?;
+    let boot = BootstrapPlan::from_bytes(ctx, &bytes).map_err(object(&path))?;
+    if boot.slots() != record.slots {
+        return Err(WorkflowError::InvalidField {
+            path,
+            field: "slots",
+            problem: format!(
+                "a configuration for {} slots; {} says {}",
+                boot.slots(),
+                Plan::NAME,
+                record.slots
+            ),
+        }
+        .into());
+    }
+    let path = dir.join(BOOT_KEYS);
+    let limit = limits::bootstrap_keys(ctx, &boot);
+    let size = files::check_size(&path, envelope::file_limit(limit))?;
+    if size != record.key_file_bytes {
+        return Err(WorkflowError::InvalidField {
+            path,
+            field: "keys",
+            problem: format!("{size} bytes; {} says {}", Plan::NAME, record.key_file_bytes),
+        }
+        .into());
+    }
+    let expected = binding(plan.key_set, Content::BootstrapKeys);
+    let bytes = envelope::read(&path, limit, &expected, &plan_path)?;
+    let keys = BootstrapKeys::from_bytes(ctx, &boot, &bytes).map_err(object(&path))?;
+    drop(bytes);
+    Bootstrapper::new(ctx, Arc::new(boot), keys).map_err(object(&path))
 }
 
 /// Writes a scheme object of the key set `key_set` in its envelope as `name`.

@@ -8,7 +8,7 @@ use super::identity::{Digest, Id};
 use super::limits;
 use super::schema::{self, DataRecord, KeysRecord, Plan, State, WorkflowFile};
 use super::store;
-use crate::args::PlanArgs;
+use crate::args::{BootstrapArgs, PlanArgs};
 use crate::data::{self, DataSpec, Dataset, Source};
 use crate::error::{Error, Result, WorkflowError};
 use crate::files::{self, OutputDir, OutputKind, SECRET_KEY};
@@ -19,8 +19,9 @@ use circuits::reference::accuracy;
 use circuits::training::{decode_model, Kind};
 use circuits::CircuitError;
 use ckks::eval::choose_parameters;
-use ckks::{Ciphertext, Prng};
+use ckks::{Ciphertext, Context, EvaluationKeys, Prng};
 use std::path::Path;
+use std::sync::Arc;
 
 /// The client's directory: owner-only, never replaced but by `keygen --force`.
 pub const CLIENT: OutputKind =
@@ -62,6 +63,23 @@ pub fn keygen(
     hyper: &Hyperparameters,
     spec: &DataSpec,
     quick: bool,
+    dirs: (&Path, &Path),
+    force: bool,
+) -> Result<()> {
+    keygen_with(circuit, hyper, spec, (quick, &BootstrapArgs::default()), dirs, force)
+}
+
+/// [`keygen`] with the bootstrapping flags: with `boot.bootstrap`, parameters that can
+/// bootstrap and the bootstrapping configuration and keys in the server's bundle
+/// ([`super::bootstrap`]), recorded with their size in the plan.
+///
+/// # Errors
+/// As [`keygen`]; the parameter errors of [`super::bootstrap::generate`].
+pub fn keygen_with(
+    circuit: Kind,
+    hyper: &Hyperparameters,
+    spec: &DataSpec,
+    (quick, boot): (bool, &BootstrapArgs),
     (client, server): (&Path, &Path),
     force: bool,
 ) -> Result<()> {
@@ -82,21 +100,40 @@ pub fn keygen(
         hyperparameters: hyper.clone(),
         unit_height: 0,
         width: data.width(),
-        keys: KeysRecord { relinearization: false, galois: 0 },
+        keys: KeysRecord { relinearization: false, galois: 0, bootstrap: None },
         secret_key_check: None,
         data: Some(DataRecord { spec: spec.clone(), preprocessing: data.prep.clone() }),
     };
     let z = data.round(0, plan.rows_per_round())?;
     let training = plan.training(&z, 0)?;
-    let params = choose_parameters(&training, &options)?;
-    let ctx = &params.context;
+    let mut prng = Prng::from_os_entropy();
+    let (ctx, sk, ek, material) = if boot.bootstrap {
+        let m = super::bootstrap::generate(&training, boot, quick, &mut prng)?;
+        println!("{}", m.context.summary());
+        println!("{}", m.plan.summary());
+        print_key_sizes(&m.context, &m.evaluation);
+        (m.context, Arc::new(m.secret_key), Arc::new(m.evaluation), Some((m.plan, m.keys)))
+    } else {
+        let params = choose_parameters(&training, &options)?;
+        println!("{}", params.summary());
+        let keys = params.generate_keys(&mut prng);
+        (params.context, keys.secret_key, keys.evaluation_keys, None)
+    };
+    let ctx = &ctx;
     plan.unit_height = training.unit(ctx.slots())?.height();
-    println!("{}", params.summary());
-    let keys = params.generate_keys(&mut Prng::from_os_entropy());
-    let ek = &keys.evaluation_keys;
-    plan.keys =
-        KeysRecord { relinearization: ek.relinearization.is_some(), galois: ek.galois.len() };
-    let secret = keys.secret_key.to_bytes();
+    plan.keys = KeysRecord {
+        relinearization: ek.relinearization.is_some(),
+        galois: ek.galois.len(),
+        bootstrap: None,
+    };
+    // The bootstrapping material, sealed: its size goes into the plan.
+    let boot_files = material
+        .map(|(boot, keys)| super::bootstrap::Sealed::new(ctx, key_set, &boot, keys))
+        .transpose()?;
+    if let Some(b) = &boot_files {
+        plan.keys.bootstrap = Some(b.record);
+    }
+    let secret = sk.to_bytes();
     plan.secret_key_check = Some(Digest::key_check(key_set, &secret));
     // What keygen writes, the readers accept: the same checks.
     plan.check(&client.join(Plan::NAME), (ctx, schema::Party::Client))?;
@@ -109,6 +146,9 @@ pub fn keygen(
         write_sealed(&mut s, RELIN, key_set, Content::RelinearizationKey, &rk.to_bytes())?;
     }
     write_sealed(&mut s, GALOIS, key_set, Content::GaloisKeys, &ek.galois.to_bytes())?;
+    if let Some(b) = boot_files {
+        b.write(&mut s)?;
+    }
     schema::save(&mut s, &plan.for_server())?;
     for d in [&c, &s] {
         if d.replaces() {
@@ -126,6 +166,22 @@ pub fn keygen(
         server.display()
     );
     Ok(())
+}
+
+pub(super) fn gib(bytes: u64) -> f64 {
+    bytes as f64 / (1u64 << 30) as f64
+}
+
+/// The evaluation keys' sizes in memory (residues; the files store the seeded half).
+fn print_key_sizes(ctx: &Context, ek: &EvaluationKeys) {
+    let relin = ek.relinearization.as_ref().map_or(0, |k| k.byte_size());
+    let galois = ek.galois.byte_size();
+    println!(
+        "evaluation keys: relinearization {relin} bytes, {} Galois keys {galois} bytes ({:.2} GiB in all, N = 2^{})",
+        ek.galois.len(),
+        gib((relin + galois) as u64),
+        ctx.log_n()
+    );
 }
 
 /// The client's data as the plan describes it (read again, and checked to be the same problem:
@@ -158,6 +214,7 @@ pub fn encrypt(client: &Path, args: &PlanArgs, resume: Option<&Path>, out: &Path
     let data = client_data(&c, args)?;
     let (ctx, plan, sk) = (&c.ctx, &c.plan, &c.sk);
     let plan_path = c.plan_path();
+    plan.refuse_bootstrapping(&plan_path)?;
     let state: Option<State> =
         resume.map(|r| schema::load(r, (plan, plan_path.as_path(), ctx))).transpose()?;
     // Checked on reading: the next round is within the plan's bounds.

@@ -68,6 +68,10 @@ pub enum Content {
     RelinearizationKey,
     /// The Galois keys.
     GaloisKeys,
+    /// The bootstrapping configuration.
+    BootstrapConfig,
+    /// The bootstrapping key set.
+    BootstrapKeys,
     /// One tile of an uploaded or returned object.
     Tile(TileRef),
 }
@@ -79,6 +83,8 @@ impl std::fmt::Display for Content {
             Content::SecretKey => f.write_str("a secret key"),
             Content::RelinearizationKey => f.write_str("a relinearization key"),
             Content::GaloisKeys => f.write_str("Galois keys"),
+            Content::BootstrapConfig => f.write_str("the bootstrapping configuration"),
+            Content::BootstrapKeys => f.write_str("the bootstrapping keys"),
             Content::Tile(t) => write!(
                 f,
                 "tile {} of {} of the {} {} (round {})",

@@ -15,6 +15,7 @@
 //! File sizes are upper bounds of the scheme's format (`ckks::serial`) under the parameters,
 //! plus the envelope ([`super::envelope::file_limit`]).
 
+use ckks::boot::{BootstrapKeys, BootstrapPlan};
 use ckks::Context;
 
 /// The largest start iteration (`round k`) a plan may reach.
@@ -51,6 +52,15 @@ pub fn relinearization_key(ctx: &Context) -> u64 {
 pub fn galois_keys(ctx: &Context, count: usize) -> u64 {
     let each = switching_key(ctx).saturating_add(8);
     (SCHEME_HEADER + 4).saturating_add((count as u64).saturating_mul(each))
+}
+
+/// The largest bootstrapping configuration's payload.
+pub const BOOTSTRAP_CONFIG: u64 = 1 << 12;
+
+/// The bootstrapping keys' payload: exactly the keys `plan` lists
+/// ([`BootstrapKeys::max_serialized_len`]).
+pub fn bootstrap_keys(ctx: &Context, plan: &BootstrapPlan) -> u64 {
+    BootstrapKeys::max_serialized_len(ctx, plan)
 }
 
 /// A ciphertext's payload at `level`: level, scale, component count and up to three

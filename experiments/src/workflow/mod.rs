@@ -4,7 +4,8 @@
 //! ```text
 //! client dir   params.bin, secret.key (owner-only, in an owner-only directory), plan.json
 //!              (with the data's record and the secret key's check)
-//! server dir   params.bin, relin.key, galois.keys, plan.json (no data record; no secret key: checked)
+//! server dir   params.bin, relin.key, galois.keys, plan.json (no data record; no secret key: checked),
+//!              with `keygen --bootstrap` also bootstrap.config, bootstrap.keys ([`bootstrap`])
 //! upload dir   manifest.json (role "upload", its id), <object>.<tile>.ct   (seeded ciphertexts)
 //! model dir    manifest.json (role "model", its id, the upload's), <object>.<tile>.ct
 //! weights dir  weights.csv, weights.json, state.json (, weights.svg for images)
@@ -30,6 +31,7 @@
 //! never over anything but an earlier output of its kind, and never over a secret key but by
 //! `keygen --force` ([`crate::files::OutputDir`]).
 
+pub mod bootstrap;
 pub mod bundle;
 pub mod client;
 pub mod envelope;
@@ -39,5 +41,5 @@ pub mod schema;
 pub mod server;
 pub mod store;
 
-pub use client::{decrypt, encrypt, keygen};
+pub use client::{decrypt, encrypt, keygen, keygen_with};
 pub use server::train;

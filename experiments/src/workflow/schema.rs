@@ -88,6 +88,22 @@ pub struct KeysRecord {
     pub relinearization: bool,
     /// How many Galois keys `galois.keys` holds.
     pub galois: usize,
+    /// The bootstrapping material (`bootstrap.config`, `bootstrap.keys`), from `keygen
+    /// --bootstrap` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<BootstrapRecord>,
+}
+
+/// What `keygen --bootstrap` wrote into the server's bundle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BootstrapRecord {
+    /// Slots bootstrapped (the encoding unit's width; `N/2` for all).
+    pub slots: usize,
+    /// Levels left to the circuit between bootstraps (the top circuit level).
+    pub circuit_levels: usize,
+    /// Bytes of `bootstrap.keys` (the file, envelope included).
+    pub key_file_bytes: u64,
 }
 
 /// Which side a plan is for.
@@ -192,6 +208,24 @@ impl WorkflowFile for Plan {
         if self.keys.galois > slots {
             return bad("keys.galois", format!("{}: at most {slots}", self.keys.galois));
         }
+        if let Some(b) = &self.keys.bootstrap {
+            let chain = ctx.chain();
+            if chain.bootstrap_levels() == 0 {
+                return bad("keys.bootstrap", "the parameters have no bootstrapping levels".into());
+            }
+            if b.circuit_levels != chain.circuit_top() {
+                return bad(
+                    "keys.bootstrap.circuit_levels",
+                    format!("{}: the parameters have {}", b.circuit_levels, chain.circuit_top()),
+                );
+            }
+            if !b.slots.is_power_of_two() || b.slots > slots {
+                return bad(
+                    "keys.bootstrap.slots",
+                    format!("{}: must be a power of two of at most {slots} slots", b.slots),
+                );
+            }
+        }
         match (party, &self.secret_key_check, &self.data) {
             (Party::Client, None, _) => {
                 return bad("secret_key_check", "missing: this is not a client's plan".into())
@@ -269,6 +303,24 @@ impl Plan {
         let zero = vec![0.0; self.width];
         let t = Training::new(self.circuit, cfg, z).with_state(zero.clone(), zero);
         Ok(if self.unit_height > 0 { t.with_unit_height(self.unit_height) } else { t })
+    }
+
+    /// Refuses the round-by-round commands (`encrypt`, `train`) on a plan with bootstrapping
+    /// (`keygen --bootstrap`): their circuits start at the top of the chain, which is the top of
+    /// the bootstrapping levels; a training that bootstraps starts at the top circuit level.
+    ///
+    /// # Errors
+    /// [`WorkflowError::InvalidField`] naming `path`'s `keys.bootstrap`.
+    pub fn refuse_bootstrapping(&self, path: &Path) -> Result<()> {
+        match self.keys.bootstrap {
+            Some(_) => Err(invalid(
+                path,
+                "keys.bootstrap",
+                "this key set was made for training with bootstrapping (keygen --bootstrap); \
+                 round-by-round encrypt and train need a key set made without --bootstrap",
+            )),
+            None => Ok(()),
+        }
     }
 
     /// A zero matrix of one round's shape: what stands for the data where only shapes matter

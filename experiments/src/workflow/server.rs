@@ -6,8 +6,7 @@ use crate::error::{Result, WorkflowError};
 use crate::files::OutputDir;
 use crate::progress::{stages, Progress};
 use circuits::protocol::{model_objects, Role};
-use ckks::eval::{HomomorphicEvaluator, Observed};
-use ckks::Evaluator;
+use ckks::eval::Observed;
 use linalg::LinAlg;
 use std::path::Path;
 
@@ -22,6 +21,7 @@ pub fn train(server: &Path, inputs: &Path, resume: bool, out: &Path) -> Result<(
     let mut dir = OutputDir::create("--out", out, &store::MODEL, &[server, inputs], false)?;
     let s = bundle::load_server(server)?;
     let (ctx, plan) = (&s.ctx, &s.plan);
+    plan.refuse_bootstrapping(&s.plan_path())?;
     let manifest = store::read_manifest(inputs, Role::Upload, plan, &s.plan_path())?;
     let round = manifest.round;
     if resume != (round > 0) {
@@ -36,7 +36,7 @@ pub fn train(server: &Path, inputs: &Path, resume: bool, out: &Path) -> Result<(
     let expected = training.upload(ctx.slots(), ctx.max_level())?;
     store::check_manifest(inputs, &manifest, &expected)?;
     let uploaded = training.inputs_from(store::read_objects(ctx, inputs, &manifest)?)?;
-    let he = HomomorphicEvaluator::new(Evaluator::new(ctx, s.keys)?);
+    let he = s.evaluator()?;
     let total = training.cost(ctx.log_n())?.counts.key_switches();
     let progress = Progress::new(
         plan.circuit.name(),
