@@ -157,9 +157,11 @@ fn key_switch_work_is_the_op_counters_total() {
 #[test]
 fn brent_bounds() {
     let t = SpanTotals { work: 1000, span: 100 };
-    assert_eq!(t.bounds(1), (1000.0, 1100.0));
-    assert_eq!(t.bounds(4), (250.0, 350.0));
-    assert_eq!(t.bounds(64), (100.0, 1000.0 / 64.0 + 100.0));
+    assert_eq!(t.bounds(1), (1000.0, 1000.0));
+    assert_eq!(t.bounds(4), (250.0, 325.0));
+    assert_eq!(t.bounds(64), (100.0, 900.0 / 64.0 + 100.0));
+    // A chain (span = work) gains nothing from more cores.
+    assert_eq!(SpanTotals { work: 50, span: 50 }.bounds(8), (50.0, 50.0));
     assert_eq!(t.parallelism(), 10.0);
 }
 

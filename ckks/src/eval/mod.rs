@@ -79,6 +79,6 @@ pub use observe::{
 pub use plaintext::{PlaintextEvaluator, SlotVector};
 pub use refresh::{BootstrapModel, BootstrapProfile, Refresh, StageCheck, StageProbe};
 pub use scale::{Constraint, ScaleEstimate, ScaleEstimator, ScaleRecorder};
-pub use span::{CostModel, KeySwitches, OpTimes, Span, SpanTotals, Timed, TimedOp};
+pub use span::{brent, CostModel, KeySwitches, OpTimes, Span, SpanTotals, Timed, TimedOp};
 pub use symbolic::SymbolicEvaluator;
 pub use traits::{CkksEvaluator, Op, Stage};

@@ -1,7 +1,7 @@
 //! Work and span: [`Span`] runs any evaluator with values that carry the time they become
 //! ready, so one run of a circuit gives its total cost (the work `W`) and its critical path (the
 //! span `S`) under a [`CostModel`], and from them Brent's bounds on the time with `P` cores,
-//! `max(W/P, S) <= T_P <= W/P + S` ([`SpanTotals::bounds`]).
+//! `max(W/P, S) <= T_P <= (W - S)/P + S` ([`brent`]).
 //!
 //! The observers of [`Observed`](super::Observed) see operations but not which values an
 //! operation consumed; a critical path needs exactly that, so here every value is a
@@ -102,17 +102,25 @@ impl SpanTotals {
         self.work as f64 / self.span as f64
     }
 
-    /// Brent's bounds on the time with `p` cores, in ticks: any schedule needs at least
-    /// `max(W/p, S)`, and a greedy one (no core idle while an operation is ready) needs at most
-    /// `W/p + S`.
+    /// Brent's bounds on the time with `p` cores, in ticks: see [`brent`].
     ///
     /// # Panics
     /// If `p` is 0.
     pub fn bounds(&self, p: usize) -> (f64, f64) {
-        assert!(p > 0, "at least one core");
-        let (w, s) = (self.work as f64, self.span as f64);
-        ((w / p as f64).max(s), w / p as f64 + s)
+        brent(self.work as f64, self.span as f64, p)
     }
+}
+
+/// Brent's bounds on the time of work `w` and span `s` with `p` cores: any schedule needs at
+/// least `max(w/p, s)`, and a greedy one (no core idle while an operation is ready) at most
+/// `(w - s)/p + s` (Graham's form of `w/p + s`: exactly `w` on one core).
+///
+/// # Panics
+/// If `p` is 0.
+pub fn brent(w: f64, s: f64, p: usize) -> (f64, f64) {
+    assert!(p > 0, "at least one core");
+    let p = p as f64;
+    ((w / p).max(s), (w - s) / p + s)
 }
 
 /// An evaluator `E` whose values carry their ready time under the cost model `C`; see the
