@@ -160,12 +160,14 @@ impl OpTimes {
         steps: &[i64],
     ) -> Result<Self> {
         let start = Instant::now();
-        Self::measure_with(e, levels, samples, steps, &|| start.elapsed().as_secs_f64())
+        Self::measure_with(e, levels, samples, steps, &|| start.elapsed().as_secs_f64(), 0.0)
     }
 
     /// As [`OpTimes::measure`], reading seconds from `clock` (for example the thread's CPU time,
-    /// which on a shared machine leaves out the time other processes hold the core); the cost
-    /// of reading the clock is measured and subtracted.
+    /// which on a shared machine leaves out the time other processes hold the core), each
+    /// sample repeating the operation until `resolution` seconds have passed on that clock (a
+    /// coarse clock, such as one that advances with the scheduler's ticks, then errs by at most
+    /// one tick in `resolution`); the cost of reading the clock is measured and subtracted.
     ///
     /// # Errors
     /// As [`OpTimes::measure`].
@@ -175,6 +177,7 @@ impl OpTimes {
         samples: usize,
         steps: &[i64],
         clock: &dyn Fn() -> f64,
+        resolution: f64,
     ) -> Result<Self> {
         let samples = samples.max(1);
         let mut reads: Vec<f64> = (0..5).map(|_| -clock() + clock()).collect();
@@ -183,9 +186,16 @@ impl OpTimes {
         let median = |f: &mut dyn FnMut() -> Result<()>| -> Result<f64> {
             let mut t = Vec::with_capacity(samples);
             for _ in 0..samples {
-                let start = clock();
-                f()?;
-                t.push((clock() - start - overhead).max(0.0));
+                let (start, mut runs) = (clock(), 0u32);
+                let elapsed = loop {
+                    f()?;
+                    runs += 1;
+                    let elapsed = clock() - start - overhead;
+                    if elapsed >= resolution {
+                        break elapsed;
+                    }
+                };
+                t.push(elapsed.max(0.0) / f64::from(runs));
             }
             t.sort_by(f64::total_cmp);
             Ok(t[samples / 2])
