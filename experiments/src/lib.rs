@@ -8,6 +8,7 @@
 //!   how parameters are chosen.
 //! - [`reproduce`], [`report`], [`progress`]: the experiment, its table, JSON and SVG, and the
 //!   progress display.
+//! - [`span`]: the circuits' work and critical path, and Brent's bound on `P` cores.
 //! - [`workflow`]: `keygen`, `encrypt`, `train`, `decrypt` over files.
 //! - [`files`]: the one path for reading and writing files; [`error`]: the one error type.
 #![forbid(unsafe_code)]
@@ -24,6 +25,7 @@ pub mod params;
 pub mod progress;
 pub mod report;
 pub mod reproduce;
+pub mod span;
 pub mod workflow;
 
 pub use error::{Error, Result, WorkflowError};

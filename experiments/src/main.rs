@@ -1,5 +1,7 @@
 //! The project's command line: `reproduce` (the paper's experiment, on MNIST or your own data),
-//! `epochs` (whole epochs on the server alone, with bootstrapping), the client/server workflow (`keygen`, `encrypt`, `train`, `decrypt`), and `demo` (a short
+//! `epochs` (whole epochs on the server alone, with bootstrapping), `span` (the circuits' work
+//! and critical path, and Brent's bound), the client/server workflow (`keygen`, `encrypt`,
+//! `train`, `decrypt`), and `demo` (a short
 //! demonstration of the CKKS scheme). A thin layer over the `experiments` library.
 
 use circuits::training::Kind;
@@ -76,6 +78,34 @@ enum Command {
         /// Only these circuits (comma separated: baseline, lowdepth; none: plaintext only).
         #[arg(long, value_delimiter = ',', default_value = "baseline,lowdepth")]
         circuits: Vec<String>,
+    /// Work and critical path of the training circuits (key switches, and seconds from
+    /// operation times measured here) and Brent's bound on 1 to 64 cores; --check trains
+    /// encrypted on 1 and 2 threads to compare.
+    Span {
+        /// The data.
+        #[command(flatten)]
+        data: DataArgs,
+        /// The hyperparameters.
+        #[command(flatten)]
+        hyper: HyperArgs,
+        /// Small minibatches and small INSECURE parameters, as reproduce --quick.
+        #[arg(long)]
+        quick: bool,
+        /// Levels at which each operation is timed (interpolated between them).
+        #[arg(long, default_value_t = 6)]
+        levels: usize,
+        /// Runs per timing (the median is taken).
+        #[arg(long, default_value_t = 3)]
+        samples: usize,
+        /// Also train encrypted on these thread counts (comma separated) and compare.
+        #[arg(long, value_delimiter = ',', num_args = 0.., default_missing_value = "1,2")]
+        check: Option<Vec<usize>>,
+        /// Only these circuits (comma separated: baseline, lowdepth).
+        #[arg(long, value_delimiter = ',', default_value = "baseline,lowdepth")]
+        circuits: Vec<String>,
+        /// Write the report as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
     },
     /// Client: choose parameters for a circuit on the data, generate keys, write the client's
     /// directory (secret key, owner-only) and the server's bundle (public material only).
@@ -239,6 +269,24 @@ fn run(command: Command) -> Result<(), Error> {
             experiments::epochs::run(&opts).map(|_| ())
         }
         Command::Keygen { circuit, data, hyper, quick, bootstrap, client, server, force } => {
+        Command::Span { data, hyper, quick, levels, samples, check, circuits, json } => {
+            let base = Hyperparameters {
+                batch_size: if quick { 16 } else { 256 },
+                ..Hyperparameters::default()
+            };
+            let opts = experiments::span::Options {
+                data: data.spec()?,
+                hyper: hyper.resolve(base)?,
+                quick,
+                levels,
+                samples,
+                check: check.unwrap_or_default(),
+                circuits: circuit_list(&circuits)?,
+                json,
+            };
+            experiments::span::run(&opts).map(|_| ())
+        }
+        Command::Keygen { circuit, data, hyper, quick, client, server, force } => {
             let hyper = hyper.resolve(Hyperparameters::default())?;
             let spec = data.spec()?;
             workflow::keygen_with(

@@ -13,6 +13,7 @@
 //! | [`RotationCollector`] | (symbolic by default) | the rotation steps, so Galois keys cover exactly those |
 //! | [`ScaleEstimator`] | (plaintext) | the largest log scale that keeps every value inside the modulus |
 //! | [`DebugEvaluator`] | ciphertext and plaintext side by side | the first operation whose decryption diverges |
+//! | [`Span`] | (symbolic, or any) with their ready time | work and critical path under a [`CostModel`] (key switches, measured seconds), Brent's bounds |
 //!
 //! Every implementation applies the scheme's rules ([`crate::scheme::rules`]) to the same
 //! [`ModulusChain`](crate::ModulusChain), so a level, scale, size or key precondition fails with the same
@@ -60,6 +61,7 @@ mod observe;
 mod plaintext;
 mod refresh;
 mod scale;
+mod span;
 mod symbolic;
 mod traits;
 
@@ -77,5 +79,6 @@ pub use observe::{
 pub use plaintext::{PlaintextEvaluator, SlotVector};
 pub use refresh::{BootstrapModel, BootstrapProfile, Refresh, StageCheck, StageProbe};
 pub use scale::{Constraint, ScaleEstimate, ScaleEstimator, ScaleRecorder};
+pub use span::{brent, CostModel, KeySwitches, OpTimes, Span, SpanTotals, Timed, TimedOp};
 pub use symbolic::SymbolicEvaluator;
 pub use traits::{CkksEvaluator, Op, Stage};
