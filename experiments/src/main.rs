@@ -78,6 +78,7 @@ enum Command {
         /// Only these circuits (comma separated: baseline, lowdepth; none: plaintext only).
         #[arg(long, value_delimiter = ',', default_value = "baseline,lowdepth")]
         circuits: Vec<String>,
+    },
     /// Work and critical path of the training circuits (key switches, and seconds from
     /// operation times measured here) and Brent's bound on 1 to 64 cores; --check trains
     /// encrypted on 1 and 2 threads to compare.
@@ -268,7 +269,6 @@ fn run(command: Command) -> Result<(), Error> {
             };
             experiments::epochs::run(&opts).map(|_| ())
         }
-        Command::Keygen { circuit, data, hyper, quick, bootstrap, client, server, force } => {
         Command::Span { data, hyper, quick, levels, samples, check, circuits, json } => {
             let base = Hyperparameters {
                 batch_size: if quick { 16 } else { 256 },
@@ -286,7 +286,7 @@ fn run(command: Command) -> Result<(), Error> {
             };
             experiments::span::run(&opts).map(|_| ())
         }
-        Command::Keygen { circuit, data, hyper, quick, client, server, force } => {
+        Command::Keygen { circuit, data, hyper, quick, bootstrap, client, server, force } => {
             let hyper = hyper.resolve(Hyperparameters::default())?;
             let spec = data.spec()?;
             workflow::keygen_with(
