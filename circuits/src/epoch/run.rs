@@ -121,7 +121,7 @@ impl<'a> EpochTraining<'a> {
     /// to decrypt as after a single run.
     ///
     /// # Errors
-    /// [`CircuitError::RoundState`] if `e` bootstraps to another level than the schedule's;
+    /// [`ConfigFault::RoundState`](crate::ConfigFault::RoundState) if `e` bootstraps to another level than the schedule's;
     /// the uploads' errors; the rounds' and the crossings' errors.
     pub fn serve<E: CkksEvaluator>(
         &self,
