@@ -1,0 +1,5 @@
+use pyo3::prelude::*;
+/// Registers the scheme classes.
+pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+    Ok(())
+}
