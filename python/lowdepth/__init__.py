@@ -21,6 +21,7 @@ from .errors import (
     WorkflowError,
 )
 from .estimator import EncryptedLogisticRegression
+from .scheme import Context, Evaluator, Value, depth_finder, op_counter, plaintext_evaluator
 from .workflow import Client, Model, Server, Upload, Weights
 
 __all__ = [
@@ -30,6 +31,12 @@ __all__ = [
     "Upload",
     "Model",
     "Weights",
+    "Context",
+    "Evaluator",
+    "Value",
+    "depth_finder",
+    "op_counter",
+    "plaintext_evaluator",
     "LowdepthError",
     "DataError",
     "InvalidArgumentError",
