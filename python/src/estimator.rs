@@ -15,7 +15,7 @@ use pyo3::types::{PyBytes, PyDict};
 
 /// Little-endian `f64`s from bytes (the Python side passes `astype("<f8").tobytes()`).
 pub fn f64s(bytes: &[u8]) -> PyResult<Vec<f64>> {
-    if bytes.len() % 8 != 0 {
+    if !bytes.len().is_multiple_of(8) {
         return Err(crate::errors::raise(
             "InvalidArgumentError",
             format!("{} bytes are not a whole number of float64 values", bytes.len()),

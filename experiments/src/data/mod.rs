@@ -264,7 +264,7 @@ pub fn from_arrays(
         return Err(Error::LabelCount {
             features_path: path.clone(),
             labels_path: path,
-            features: if cols == 0 { 0 } else { x.len() / cols },
+            features: x.len() / cols,
             labels: labels.len(),
         });
     }
