@@ -28,6 +28,10 @@ def _save_table(path: Path, X: Any, y: Any) -> None:
     """``X`` and ``y`` as an ``.npz`` archive the binary reads (arrays ``x`` and ``y``)."""
     x = _arrays.features(X)
     lab = _arrays.labels(y, x.shape[0])
+    if lab.dtype.kind == "b":
+        lab = lab.astype(np.int64)
+    elif lab.dtype.kind in "OS":
+        lab = lab.astype(str)  # the binary reads numbers and unicode strings, not objects
     np.savez(path, x=x, y=lab)
 
 

@@ -120,3 +120,19 @@ def test_server_refuses_secret_keys(tmp_path, data):
         Client.keygen(
             tmp_path / "c2", tmp_path / "s2", X, y, gamma=0.0, insecure_toy_parameters=True
         )
+
+
+def test_string_labels_and_a_positive_class(tmp_path, data):
+    X, y = data
+    labels = np.where(y == 1, "spam", "ham").astype(object)
+    c, s = tmp_path / "client", tmp_path / "server"
+    client = Client.keygen(
+        c, s, X, labels, positive="spam", minibatches=K, batch_size=B,
+        insecure_toy_parameters=True, data_dir=tmp_path / "data",
+    )
+    prep = client.plan["data"]["preprocessing"]
+    assert (prep["positive"], prep["negative"]) == ("spam", "ham")
+    assert (tmp_path / "data" / "train.npz").is_file()
+    model = Server(s).train(client.encrypt(out=tmp_path / "u"), out=tmp_path / "m")
+    w = client.decrypt(model, out=tmp_path / "w")
+    assert 0.5 < w.test_accuracy <= 1.0
