@@ -388,3 +388,29 @@ impl Raw {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrays_are_prepared_as_a_table_and_checked() {
+        let x = vec![1.0, -4.0, 2.0, 2.0, -1.0, 0.0];
+        let labels = ["1", "0", "1"].map(String::from).to_vec();
+        let d = from_arrays("X", (x.clone(), 3, 2), labels.clone(), None, Scaling::MaxAbs, 1024)
+            .unwrap();
+        assert_eq!(d.width(), 4);
+        assert_eq!(d.prep.divisors, vec![2.0, 4.0]);
+        assert_eq!(d.train.y, vec![1.0, -1.0, 1.0]);
+        assert_eq!(d.train.x.row(0), &[1.0, 0.5, -1.0, 0.0]);
+        assert_eq!(d.weight_names(), vec!["bias", "x0", "x1"]);
+        let shape = from_arrays("X", (x.clone(), 2, 2), labels.clone(), None, Scaling::None, 1024);
+        assert!(matches!(shape, Err(Error::LabelCount { .. })));
+        let mut nan = x;
+        nan[3] = f64::NAN;
+        let err = from_arrays("X", (nan, 3, 2), labels, None, Scaling::None, 1024).unwrap_err();
+        assert!(err.to_string().contains("row 2"), "{err}");
+        let one = from_arrays("X", (vec![1.0], 1, 1), vec!["1".into()], None, Scaling::None, 1024);
+        assert!(matches!(one, Err(Error::OneLabel { .. })));
+    }
+}
