@@ -103,7 +103,7 @@ pub fn train_arrays<'py>(
         )
         .py_err()?;
         let cfg = hyper.train_config().py_err()?;
-        let z = data.round(0, batch_size * minibatches).py_err()?;
+        let z = data.round(0, batch_size.saturating_mul(minibatches)).py_err()?;
         let training = Training::new(kind, cfg, &z);
         let (run, watch) = train_encrypted(&training, data.width(), &options, |params| {
             Ok(PyProgress::new(progress, params.counts.key_switches()))

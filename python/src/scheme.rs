@@ -102,7 +102,8 @@ enum Val {
     Ct(Ciphertext),
     Slots(SlotVector),
     Sym(Meta),
-    Traced(usize),
+    /// A value recorded by the tracer `.0`, the `.1`-th operation of its trace.
+    Traced(u64, usize),
 }
 
 /// Values in and out of [`Val`], per evaluator.
@@ -165,19 +166,26 @@ impl Value {
             Val::Ct(c) => format!("Value(ciphertext, level {})", c.level()),
             Val::Slots(s) => format!("Value(plaintext, level {})", s.meta().level),
             Val::Sym(m) => format!("Value(symbolic, level {})", m.level),
-            Val::Traced(i) => format!("Value(traced #{i})"),
+            Val::Traced(_, i) => format!("Value(traced #{i})"),
         }
     }
 }
 
 /// The interpretations.
 enum Backend {
-    Encrypted { he: HomomorphicEvaluator, sk: Arc<SecretKey> },
+    Encrypted {
+        he: HomomorphicEvaluator,
+        sk: Arc<SecretKey>,
+    },
     Plain(PlaintextEvaluator),
     Depth(DepthFinder),
     Count(OpCounter),
-    Trace(Mutex<Vec<Op<usize>>>),
+    /// A tracer (its identity, so that values of another trace are refused) and its trace.
+    Trace(u64, Mutex<Vec<Op<usize>>>),
 }
+
+/// Identities of tracers.
+static TRACERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// One evaluator interface, five interpretations: write a circuit ``f(ev, ...)`` once
 /// against these methods and run it with ``ctx.encrypted()``, ``ctx.plaintext()``,
@@ -206,14 +214,18 @@ impl Evaluator {
             Backend::Plain(e) => live(e, op)?,
             Backend::Depth(e) => live(e, op)?,
             Backend::Count(e) => live(e, op)?,
-            Backend::Trace(ops) => {
-                let op =
-                    op.map(|v| if let Val::Traced(i) = v { Some(*i) } else { None }).ok_or_else(
-                        || raise("CkksError", "a value made by another evaluator".to_string()),
-                    )?;
+            Backend::Trace(id, ops) => {
+                let op = op
+                    .map(|v| match v {
+                        Val::Traced(t, i) if t == id => Some(*i),
+                        _ => None,
+                    })
+                    .ok_or_else(|| {
+                        raise("CkksError", "a value made by another evaluator".to_string())
+                    })?;
                 let mut ops = ops.lock().unwrap_or_else(|p| p.into_inner());
                 ops.push(op);
-                Val::Traced(ops.len() - 1)
+                Val::Traced(*id, ops.len() - 1)
             }
         };
         Ok(Value { v })
@@ -224,7 +236,7 @@ impl Evaluator {
             (Backend::Encrypted { he, .. }, Val::Ct(c)) => he.meta(c),
             (Backend::Plain(e), Val::Slots(s)) => e.meta(s),
             (Backend::Depth(_) | Backend::Count(_), Val::Sym(m)) => *m,
-            (Backend::Trace(_), _) => {
+            (Backend::Trace(..), _) => {
                 return Err(raise(
                     "CkksError",
                     "levels and scales are unknown while tracing for Context.auto (use \
@@ -248,7 +260,7 @@ impl Evaluator {
             Backend::Plain(_) => "plaintext",
             Backend::Depth(_) => "depth",
             Backend::Count(_) => "count",
-            Backend::Trace(_) => "trace",
+            Backend::Trace(..) => "trace",
         }
     }
 
@@ -313,7 +325,7 @@ impl Evaluator {
             Backend::Plain(e) => Ok(e.slots()),
             Backend::Depth(e) => Ok(e.slots()),
             Backend::Count(e) => Ok(e.slots()),
-            Backend::Trace(_) => Err(raise("CkksError", "no ring while tracing".into())),
+            Backend::Trace(..) => Err(raise("CkksError", "no ring while tracing".into())),
         }
     }
     /// The top level.
@@ -324,7 +336,7 @@ impl Evaluator {
             Backend::Plain(e) => Ok(e.max_level()),
             Backend::Depth(e) => Ok(e.max_level()),
             Backend::Count(e) => Ok(e.max_level()),
-            Backend::Trace(_) => Err(raise("CkksError", "no chain while tracing".into())),
+            Backend::Trace(..) => Err(raise("CkksError", "no chain while tracing".into())),
         }
     }
 
@@ -473,17 +485,25 @@ impl Context {
         insecure_toy_parameters: bool,
         toy_log_n: u32,
     ) -> PyResult<Self> {
-        let tracer = Py::new(py, Evaluator { backend: Backend::Trace(Mutex::new(Vec::new())) })?;
+        let id = TRACERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tracer =
+            Py::new(py, Evaluator { backend: Backend::Trace(id, Mutex::new(Vec::new())) })?;
         let mut call = vec![tracer.clone_ref(py).into_any()];
         call.extend(args.iter().map(|a| a.unbind()));
         let out = f.call1(PyTuple::new(py, call)?)?;
         let out: PyRef<'_, Value> = out.extract().map_err(|_| {
             raise("CircuitError", "the circuit must return a value of the evaluator".into())
         })?;
-        let Val::Traced(output) = out.v else {
+        let Val::Traced(tracer_id, output) = out.v else {
             return Err(raise("CircuitError", "the circuit returned a foreign value".into()));
         };
-        let Backend::Trace(ops) = &tracer.get().backend else { unreachable!() };
+        let Backend::Trace(id, ops) = &tracer.get().backend else { unreachable!() };
+        if tracer_id != *id {
+            return Err(raise(
+                "CircuitError",
+                "the circuit returned a value of another trace".into(),
+            ));
+        }
         let trace = Trace {
             ops: std::mem::take(&mut *ops.lock().unwrap_or_else(|p| p.into_inner())),
             output,

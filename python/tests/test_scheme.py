@@ -71,3 +71,26 @@ def test_explicit_parameters_and_errors():
     # 128-bit security is checked unless the insecure opt-in is given.
     with pytest.raises(CkksError):
         Context.from_parameters(11, 3, 40)
+
+
+def test_auto_refuses_foreign_values():
+    from lowdepth import CircuitError
+
+    leaked = []
+
+    def keep(ev, x):
+        v = ev.encrypt(x)
+        leaked.append(v)
+        return ev.add(v, v)
+
+    Context.auto(keep, X, insecure_toy_parameters=True)
+
+    def reuse(ev, x):  # a value of the earlier trace
+        return ev.add(leaked[0], ev.encrypt(x))
+
+    with pytest.raises(CkksError, match="another evaluator"):
+        Context.auto(reuse, X, insecure_toy_parameters=True)
+    with pytest.raises(CircuitError, match="must return a value"):
+        Context.auto(lambda ev, x: 3.0, X, insecure_toy_parameters=True)
+    with pytest.raises(CkksError, match="tracing"):
+        Context.auto(lambda ev, x: ev.drop_level(ev.encrypt(x), ev.level(ev.encrypt(x)) - 1), X)
