@@ -28,13 +28,12 @@ step "fresh venv ($venv) with maturin, numpy, pytest" bash -c "
     '$venv/bin/pip' install --quiet --disable-pip-version-check 'maturin>=1.5,<2' numpy pytest"
 # The venv first on PATH: maturin's build backend runs `maturin` from there.
 export PATH="$venv/bin:$PATH"
-# The binary and the extension in one build: the features of every crate are those maturin's
-# build of the extension unifies, so pip's build below finds all of it fresh (a build of
-# `-p experiments` alone, or `cargo test --workspace`'s, resolves other features, e.g. of
-# num-complex and zerocopy, and would compile ckks and the rest again).
+# The binary the tests drive, with the features `cargo test --workspace` resolves (selecting
+# lowdepth-python too brings its feature pins, python/Cargo.toml): after CI's test step it is
+# already built; pip's build below then compiles only pyo3 and the extension.
 export PYO3_PYTHON="$venv/bin/python"
-step "the experiments binary and the extension's crates" cargo build --release \
-    -p experiments -p lowdepth-python --features lowdepth-python/extension-module
+step "the experiments binary" cargo build --release -p experiments -p lowdepth-python \
+    --bin experiments
 # --no-build-isolation: the build backend is the maturin just installed (plain
 # `pip install ./python` fetches it into an isolated environment instead; same build).
 step "pip install ./python" "$venv/bin/pip" install --disable-pip-version-check \
