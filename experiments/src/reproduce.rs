@@ -10,7 +10,10 @@ use crate::progress::{stages, Progress};
 use crate::report::{peak_rss, reset_peak_rss, write_results, write_weights_svg, Machine, Run};
 use circuits::reference::{accuracy, train};
 use circuits::training::{decode_model, Kind, Training};
-use ckks::eval::{choose_parameters, Counter, Observed};
+use ckks::eval::{
+    choose_parameters, AutoOptions, AutoParameters, Counter, HomomorphicEvaluator, Observed,
+    Observer, OpCounts,
+};
 use ckks::{Prng, Security};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -74,51 +77,20 @@ pub fn run(opts: &Options) -> Result<Vec<Run>> {
         let circuit = Training::new(kind, cfg.clone(), &z);
         eprintln!("[{kind}] choosing parameters ...");
         let t = Instant::now();
-        let params = choose_parameters(&circuit, &options)?;
-        eprintln!(
-            "[{kind}] chosen in {:.1} s:\n  {}",
-            t.elapsed().as_secs_f64(),
-            params.summary().replace('\n', "\n  ")
-        );
-        let mut prng = Prng::from_os_entropy();
-        let t = Instant::now();
-        let keys = params.generate_keys(&mut prng);
-        let keygen = t.elapsed().as_secs_f64();
-        let ctx = &params.context;
-        // The client encrypts with its secret key (the smaller fresh noise) and evaluates
-        // nothing, so it holds no evaluation keys, ...
-        let client = ckks::eval::HomomorphicEvaluator::with_secret_key(
-            ckks::Evaluator::new(ctx, ckks::EvaluationKeys::default())?,
-            keys.secret_key.clone(),
-        )?;
-        let t = Instant::now();
-        let inputs = circuit.encrypt(&client)?;
-        let encrypt = t.elapsed().as_secs_f64();
-        // ... the server trains with public material only (the keys are shared, not copied).
-        let server = ckks::eval::HomomorphicEvaluator::new(ckks::Evaluator::new(
-            ctx,
-            keys.evaluation_keys.clone(),
-        )?);
-        let total = params.counts.key_switches();
-        let stages = stages(&circuit, ctx.slots())?;
-        let watched = Observed::with_observer(
-            server,
-            (Progress::new(kind.name(), total, params.depth, stages), Counter::default()),
-        );
-        reset_peak_rss();
-        let t = Instant::now();
-        let model = circuit.run_on(&watched, &inputs)?;
-        let wall = t.elapsed().as_secs_f64();
-        let rss = peak_rss();
-        watched.observer().0.finish();
-        let sk = &keys.secret_key;
-        let w = decode_model(&model, data.width(), |ct| ctx.decode(&sk.decrypt(ct)?))?;
+        let (enc, progress) = train_encrypted(&circuit, data.width(), &options, |params| {
+            eprintln!(
+                "[{kind}] chosen in {:.1} s:\n  {}",
+                t.elapsed().as_secs_f64(),
+                params.summary().replace('\n', "\n  ")
+            );
+            let stages = stages(&circuit, params.context.slots())?;
+            Ok(Progress::new(kind.name(), params.counts.key_switches(), params.depth, stages))
+        })?;
+        progress.finish();
+        let w = enc.weights;
         let acc = test_accuracy(&data, &w);
         let max_err = w.iter().zip(&w_ref).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-        let counts = watched.observer().1.counts();
-        let specs = circuit.upload(ctx.slots(), ctx.max_level())?;
-        let upload: usize = specs.iter().map(|s| s.bytes(ctx.n())).sum();
-        let input_ciphertexts: usize = specs.iter().map(|s| s.tiles()).sum();
+        let counts = enc.counts;
         let xt = &data.test.x;
         let changed = (0..xt.rows())
             .filter(|&i| {
@@ -130,20 +102,20 @@ pub fn run(opts: &Options) -> Result<Vec<Run>> {
             circuit: kind.name().into(),
             minibatches: k,
             batch_size: b,
-            depth: params.depth,
-            log_n: ctx.log_n(),
-            log_qp: ctx.log_qp(),
-            secure: ctx.literal().security == Security::HeStandard128,
-            input_ciphertexts,
-            upload_bytes: upload,
+            depth: enc.depth,
+            log_n: enc.log_n,
+            log_qp: enc.log_qp,
+            secure: enc.secure,
+            input_ciphertexts: enc.input_ciphertexts,
+            upload_bytes: enc.upload_bytes,
             multiplications: counts.multiplications(),
             rotations: counts.rotations,
             key_switches: counts.key_switches(),
-            wall_seconds: wall,
-            encrypt_seconds: encrypt,
-            keygen_seconds: keygen,
+            wall_seconds: enc.train_seconds,
+            encrypt_seconds: enc.encrypt_seconds,
+            keygen_seconds: enc.keygen_seconds,
             threads: opts.threads,
-            peak_rss_bytes: rss,
+            peak_rss_bytes: enc.peak_rss_bytes,
             test_accuracy: acc,
             max_weight_error: max_err,
             predictions_changed: changed,
@@ -163,6 +135,98 @@ pub fn run(opts: &Options) -> Result<Vec<Run>> {
         }
     }
     Ok(runs)
+}
+
+/// One encrypted training, client and server in one process: what [`train_encrypted`] returns.
+#[derive(Clone, Debug)]
+pub struct EncryptedRun {
+    /// The decrypted model `w_k` (padded width).
+    pub weights: Vec<f64>,
+    /// Multiplicative depth.
+    pub depth: usize,
+    /// log2 N.
+    pub log_n: u32,
+    /// log2 QP.
+    pub log_qp: f64,
+    /// Whether the parameters passed the 128-bit check.
+    pub secure: bool,
+    /// The parameters chosen, in a few lines.
+    pub summary: String,
+    /// Ciphertexts uploaded.
+    pub input_ciphertexts: usize,
+    /// Bytes uploaded (no compression).
+    pub upload_bytes: usize,
+    /// Operations counted during training.
+    pub counts: OpCounts,
+    /// Key generation time.
+    pub keygen_seconds: f64,
+    /// The client's encryption time.
+    pub encrypt_seconds: f64,
+    /// Training time on the server.
+    pub train_seconds: f64,
+    /// Peak resident memory during training.
+    pub peak_rss_bytes: u64,
+}
+
+/// Trains `circuit` encrypted, client and server in one process: parameters chosen with
+/// `options`, keys generated from the OS's entropy, the inputs encrypted with the secret key
+/// (the client holds no evaluation keys), trained by an evaluator holding the evaluation keys
+/// only and watched by the observer `observer(params)` makes, the model decrypted to `width`
+/// weights.
+///
+/// # Errors
+/// Parameter, evaluation and decoding errors, and the observer constructor's.
+pub fn train_encrypted<O: Observer<HomomorphicEvaluator>>(
+    circuit: &Training,
+    width: usize,
+    options: &AutoOptions,
+    observer: impl FnOnce(&AutoParameters) -> Result<O>,
+) -> Result<(EncryptedRun, O)> {
+    let params = choose_parameters(circuit, options)?;
+    let watch = observer(&params)?;
+    let mut prng = Prng::from_os_entropy();
+    let t = Instant::now();
+    let keys = params.generate_keys(&mut prng);
+    let keygen_seconds = t.elapsed().as_secs_f64();
+    let ctx = &params.context;
+    // The client encrypts with its secret key (the smaller fresh noise) and evaluates
+    // nothing, so it holds no evaluation keys, ...
+    let client = HomomorphicEvaluator::with_secret_key(
+        ckks::Evaluator::new(ctx, ckks::EvaluationKeys::default())?,
+        keys.secret_key.clone(),
+    )?;
+    let t = Instant::now();
+    let inputs = circuit.encrypt(&client)?;
+    let encrypt_seconds = t.elapsed().as_secs_f64();
+    // ... the server trains with public material only (the keys are shared, not copied).
+    let server =
+        HomomorphicEvaluator::new(ckks::Evaluator::new(ctx, keys.evaluation_keys.clone())?);
+    let watched = Observed::with_observer(server, (watch, Counter::default()));
+    reset_peak_rss();
+    let t = Instant::now();
+    let model = circuit.run_on(&watched, &inputs)?;
+    let train_seconds = t.elapsed().as_secs_f64();
+    let peak_rss_bytes = peak_rss();
+    let (_, (watch, counter)) = watched.into_parts();
+    let sk = &keys.secret_key;
+    let weights = decode_model(&model, width, |ct| ctx.decode(&sk.decrypt(ct)?))?;
+    let specs = circuit.upload(ctx.slots(), ctx.max_level())?;
+    let run = EncryptedRun {
+        weights,
+        depth: params.depth,
+        log_n: ctx.log_n(),
+        log_qp: ctx.log_qp(),
+        secure: ctx.literal().security == Security::HeStandard128,
+        summary: params.summary(),
+        input_ciphertexts: specs.iter().map(|s| s.tiles()).sum(),
+        upload_bytes: specs.iter().map(|s| s.bytes(ctx.n())).sum(),
+        counts: counter.counts(),
+        keygen_seconds,
+        encrypt_seconds,
+        train_seconds,
+        peak_rss_bytes,
+    };
+    Ok((run, watch))
 }
 
 /// The data's source in a few words.

@@ -239,6 +239,72 @@ pub fn load(spec: &DataSpec, slots: usize) -> Result<Dataset> {
     prep::prepare(spec, train, test, classes, slots)
 }
 
+/// Arrays held in memory (the Python package's estimator): `rows x cols` features
+/// (row-major, `x.len() == rows * cols`) and one label per row, prepared as [`load`] prepares a
+/// table (classes, scaling, bias, padding; no split: every row trains, and the test set is
+/// the training set again: the caller scores on data of its own). Columns are named `x0`, `x1`, ... as in a NumPy file; `name` names the arrays in
+/// messages. At most `slots - 1` features.
+///
+/// # Errors
+/// [`Error::LabelCount`] for a shape mismatch, [`Error::NotFinite`] for NaN or infinity,
+/// [`Error::NoRows`], and the label and feature errors of [`load`].
+pub fn from_arrays(
+    name: &str,
+    (x, rows, cols): (Vec<f64>, usize, usize),
+    labels: Vec<String>,
+    positive: Option<String>,
+    scaling: Scaling,
+    slots: usize,
+) -> Result<Dataset> {
+    let path = PathBuf::from(name);
+    if rows == 0 || cols == 0 {
+        return Err(Error::NoRows { path });
+    }
+    if rows.checked_mul(cols) != Some(x.len()) || labels.len() != rows {
+        return Err(Error::LabelCount {
+            features_path: path.clone(),
+            labels_path: path,
+            features: x.len() / cols,
+            labels: labels.len(),
+        });
+    }
+    check_table_size(&path, rows, x.len())?;
+    if let Some(k) = x.iter().position(|v| !v.is_finite()) {
+        let at = Location {
+            path: path.clone(),
+            row: k / cols + 1,
+            line: None,
+            column: k % cols + 1,
+            name: format!("x{}", k % cols),
+        };
+        return Err(Error::NotFinite { at: Box::new(at), value: x[k] });
+    }
+    let train = Raw {
+        path: path.clone(),
+        label_path: path.clone(),
+        names: (0..cols).map(|j| format!("x{j}")).collect(),
+        columns: (1..=cols).collect(),
+        label_column: (1, "y".into()),
+        x,
+        labels,
+        lines: None,
+    };
+    let test = train.clone();
+    let spec = DataSpec {
+        source: Source::Table {
+            train: path,
+            test: None,
+            label: None,
+            positive: positive.clone(),
+            features: None,
+        },
+        split: Split::Files,
+        shuffle: None,
+        scaling,
+    };
+    prep::prepare(&spec, train, Some(test), prep::Classes::Found { positive }, slots)
+}
+
 /// A table by its extension: `.npy`, `.npz`, else CSV.
 fn read_table(path: &Path, label: Option<&str>, features: Option<&[String]>) -> Result<Raw> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
@@ -320,5 +386,31 @@ impl Raw {
             labels: rows.iter().map(|&r| self.labels[r].clone()).collect(),
             lines: self.lines.as_ref().map(|l| rows.iter().map(|&r| l[r]).collect()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrays_are_prepared_as_a_table_and_checked() {
+        let x = vec![1.0, -4.0, 2.0, 2.0, -1.0, 0.0];
+        let labels = ["1", "0", "1"].map(String::from).to_vec();
+        let d = from_arrays("X", (x.clone(), 3, 2), labels.clone(), None, Scaling::MaxAbs, 1024)
+            .unwrap();
+        assert_eq!(d.width(), 4);
+        assert_eq!(d.prep.divisors, vec![2.0, 4.0]);
+        assert_eq!(d.train.y, vec![1.0, -1.0, 1.0]);
+        assert_eq!(d.train.x.row(0), &[1.0, 0.5, -1.0, 0.0]);
+        assert_eq!(d.weight_names(), vec!["bias", "x0", "x1"]);
+        let shape = from_arrays("X", (x.clone(), 2, 2), labels.clone(), None, Scaling::None, 1024);
+        assert!(matches!(shape, Err(Error::LabelCount { .. })));
+        let mut nan = x;
+        nan[3] = f64::NAN;
+        let err = from_arrays("X", (nan, 3, 2), labels, None, Scaling::None, 1024).unwrap_err();
+        assert!(err.to_string().contains("row 2"), "{err}");
+        let one = from_arrays("X", (vec![1.0], 1, 1), vec!["1".into()], None, Scaling::None, 1024);
+        assert!(matches!(one, Err(Error::OneLabel { .. })));
     }
 }
