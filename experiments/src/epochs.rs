@@ -419,16 +419,13 @@ impl Clocks {
     }
 }
 
-/// Bytes of the server's keys.
+/// Bytes of the server's keys: the bootstrapping key set's, which holds the circuit's
+/// evaluation keys too (`BootstrapKeys::byte_size`); the evaluation keys alone without it.
 fn key_bytes(keys: &ckks::eval::KeySet) -> usize {
     let e = &keys.evaluation_keys;
-    let galois = e.galois.byte_size();
-    let relin = e.relinearization.as_ref().map_or(0, |k| k.byte_size());
-    let boot = keys
-        .bootstrap
-        .as_ref()
-        .map_or(0, |b| b.transforms.byte_size() + b.encapsulation.byte_size());
-    galois + relin + boot
+    let evaluation =
+        || e.galois.byte_size() + e.relinearization.as_ref().map_or(0, |k| k.byte_size());
+    keys.bootstrap.as_ref().map_or_else(evaluation, |b| b.byte_size())
 }
 
 fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
