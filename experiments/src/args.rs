@@ -290,8 +290,21 @@ pub struct BootstrapArgs {
     /// (several GiB at N = 2^16).
     #[arg(long)]
     pub bootstrap: bool,
-    /// With --bootstrap: the levels the circuit keeps between bootstraps [default: the depth of
-    /// a round].
-    #[arg(long, value_name = "L", requires = "bootstrap")]
+    /// With --bootstrap or --epochs: the levels the circuit keeps between bootstraps
+    /// [default: the depth of a round; 10 with --epochs].
+    #[arg(long, value_name = "L")]
     pub bootstrap_levels: Option<usize>,
+    /// Train E whole epochs on the server alone (implies --bootstrap): --minibatches is then an
+    /// epoch's [default: every full minibatch of the training set]; encrypt uploads every
+    /// round, one train runs them all, bootstrapping the model between rounds.
+    #[arg(long, value_name = "E")]
+    pub epochs: Option<usize>,
+    /// With --epochs: the state bound sigma (an even integer; (w + i v) / sigma is
+    /// bootstrapped) [default: 8].
+    #[arg(long, value_name = "SIGMA", requires = "epochs")]
+    pub state_bound: Option<u32>,
+    /// Set by the caller when --minibatches was not given: with --epochs, every full minibatch
+    /// of the training set makes an epoch.
+    #[arg(skip)]
+    pub whole_epoch: bool,
 }

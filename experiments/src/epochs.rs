@@ -17,6 +17,7 @@ use ckks::eval::HomomorphicEvaluator;
 use ckks::{EvaluationKeys, Evaluator, Prng, Security};
 use linalg::PlainMatrix;
 use serde::Serialize;
+use std::cell::Cell;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -98,7 +99,8 @@ pub struct EpochRun {
     pub wall_seconds: f64,
     /// `wall_seconds / epochs`.
     pub seconds_per_epoch: f64,
-    /// The client's encryption of every upload.
+    /// The client's encryption of every upload (each round's when the server asks for it; not
+    /// in `wall_seconds`).
     pub encrypt_seconds: f64,
     /// Key generation.
     pub keygen_seconds: f64,
@@ -286,14 +288,23 @@ fn encrypted(
         Evaluator::new(ctx, EvaluationKeys::default())?,
         keys.secret_key.clone(),
     )?;
-    let clock = Instant::now();
-    let mut uploads = Vec::with_capacity(schedule.rounds.len());
     let mut upload_bytes = 0;
     for r in &schedule.rounds {
         upload_bytes += t.upload(r, ctx.slots())?.iter().map(|s| s.bytes(ctx.n())).sum::<usize>();
-        uploads.push(Some(t.encrypt_round(&client, r)?));
     }
-    let encrypt = clock.elapsed().as_secs_f64();
+    // Each round's uploads are encrypted when the server asks for them (as `train` reads them
+    // from disk), so that one round's are in memory at a time; the client's time is kept apart
+    // from the server's.
+    // (lap: since the round started; total: the whole run).
+    let (encrypt_lap, encrypt_total) = (Cell::new(0.0), Cell::new(0.0));
+    let encrypt_round = |r: &circuits::epoch::Round| {
+        let clock = Instant::now();
+        let objects = t.encrypt_round(&client, r);
+        let s = clock.elapsed().as_secs_f64();
+        encrypt_lap.set(encrypt_lap.get() + s);
+        encrypt_total.set(encrypt_total.get() + s);
+        objects
+    };
     // ... the server holds public material only: evaluation and bootstrapping keys.
     let server = params.homomorphic(&keys)?;
     let sk = keys.secret_key.clone();
@@ -308,49 +319,34 @@ fn encrypted(
     let rounds = schedule.rounds.len();
     reset_peak_rss();
     let start = Instant::now();
-    let model = t.serve(
-        &server,
-        |r| {
-            uploads[r.index].take().ok_or(circuits::CircuitError::InvalidConfig(
-                circuits::ConfigFault::RoundState { round: r.index, what: "uploads used twice" },
-            ))
-        },
-        |event| match event {
-            EpochEvent::Round(r) => {
-                clocks.mark();
-                let (first, last) = (r.first_iteration, r.first_iteration + r.minibatches - 1);
-                eprintln!(
-                    "[{kind}] round {}/{rounds}: epoch {}, minibatches {}..={} (training, depth {} from level {})",
-                    r.index + 1,
-                    first / m + 1,
-                    first % m + 1,
-                    last % m + 1,
-                    r.depth,
-                    r.top
-                );
+    let model = t.serve(&server, encrypt_round, |event| match event {
+        EpochEvent::Round(r) => {
+            clocks.mark();
+            eprintln!("[{kind}] {}: training", r.label(m, rounds));
+        }
+        EpochEvent::Trained(r, (w, _)) => {
+            // The round's lap, less the client's encryption of its uploads.
+            clocks.training += clocks.lap() - encrypt_lap.replace(0.0);
+            // The experiment's instrument: the client's decryption of the round's model.
+            let got = decode_model(w, d, |ct| ctx.decode(&sk.decrypt(ct)?));
+            if let Ok(got) = got {
+                let i = r.first_iteration + r.minibatches;
+                let err = max_abs_diff(&got, &reference[i]);
+                curve.push(Point {
+                    iteration: i,
+                    test_accuracy: test_accuracy(data, &got),
+                    max_weight_error: err,
+                });
             }
-            EpochEvent::Trained(r, (w, _)) => {
-                clocks.training += clocks.lap();
-                // The experiment's instrument: the client's decryption of the round's model.
-                let got = decode_model(w, d, |ct| ctx.decode(&sk.decrypt(ct)?));
-                if let Ok(got) = got {
-                    let i = r.first_iteration + r.minibatches;
-                    let err = max_abs_diff(&got, &reference[i]);
-                    curve.push(Point {
-                        iteration: i,
-                        test_accuracy: test_accuracy(data, &got),
-                        max_weight_error: err,
-                    });
-                }
-            }
-            EpochEvent::Bootstrapping(r) => {
-                clocks.training += clocks.lap();
-                eprintln!("[{kind}] round {}/{rounds}: bootstrapping the state", r.index + 1);
-            }
-            EpochEvent::Bootstrapped(_) => clocks.bootstrap += clocks.lap(),
-        },
-    )?;
-    let wall = start.elapsed().as_secs_f64();
+        }
+        EpochEvent::Bootstrapping(r) => {
+            clocks.training += clocks.lap();
+            eprintln!("[{kind}] round {}/{rounds}: bootstrapping the state", r.index + 1);
+        }
+        EpochEvent::Bootstrapped(_) => clocks.bootstrap += clocks.lap(),
+    })?;
+    let encrypt = encrypt_total.get();
+    let wall = start.elapsed().as_secs_f64() - encrypt;
     clocks.training += clocks.lap();
     let w = decode_model(&model.0, d, |ct| ctx.decode(&keys.secret_key.decrypt(ct)?))?;
     let acc = test_accuracy(data, &w);

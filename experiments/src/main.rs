@@ -59,10 +59,10 @@ enum Command {
         epochs: usize,
         /// Levels after each bootstrap (10 fits the 128-bit bound at N = 2^16 with the
         /// default bootstrap).
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = workflow::epochs::LEVELS)]
         levels: usize,
         /// The state bound sigma (an even integer): (w + i v) / sigma is bootstrapped.
-        #[arg(long, default_value_t = 8)]
+        #[arg(long, default_value_t = workflow::epochs::STATE_BOUND)]
         state_bound: u32,
         /// Small INSECURE parameters (N = 2^11) and small minibatches (b = 16 unless
         /// --batch-size): a run of seconds.
@@ -137,7 +137,8 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Client: encrypt a round's inputs into an upload directory.
+    /// Client: encrypt a round's inputs into an upload directory (every round's, for a key set
+    /// made with --epochs).
     Encrypt {
         /// The client's directory (from keygen).
         #[arg(long)]
@@ -152,7 +153,8 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Server: train on encrypted inputs with the public bundle; refuses any secret key.
+    /// Server: train on encrypted inputs with the public bundle; refuses any secret key. For a
+    /// key set made with --epochs: every round, bootstrapping between rounds.
     Train {
         /// The server bundle (from keygen).
         #[arg(long)]
@@ -286,7 +288,8 @@ fn run(command: Command) -> Result<(), Error> {
             };
             experiments::span::run(&opts).map(|_| ())
         }
-        Command::Keygen { circuit, data, hyper, quick, bootstrap, client, server, force } => {
+        Command::Keygen { circuit, data, hyper, quick, mut bootstrap, client, server, force } => {
+            bootstrap.whole_epoch = hyper.minibatches.is_none();
             let hyper = hyper.resolve(Hyperparameters::default())?;
             let spec = data.spec()?;
             workflow::keygen_with(

@@ -9,7 +9,7 @@ def train_arrays(
     cols: int,
     y: Sequence[float],
     circuit: str,
-    minibatches: int,
+    minibatches: Optional[int],
     batch_size: int,
     gamma: float,
     sigmoid_degree: int,
@@ -39,6 +39,7 @@ def keygen(
     shuffle: Optional[int] = None,
     scaling: Optional[str] = None,
     force: bool = False,
+    epochs: Optional[int] = None,
 ) -> None: ...
 def encrypt(
     client: str,

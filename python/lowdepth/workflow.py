@@ -111,7 +111,7 @@ class Client:
         seed: Optional[int] = None,
         data_dir: Optional[PathLike] = None,
         circuit: str = "lowdepth",
-        minibatches: int = 6,
+        minibatches: Optional[int] = None,
         batch_size: int = 256,
         gamma: float = 0.5,
         sigmoid_degree: int = 3,
@@ -122,6 +122,7 @@ class Client:
         scaling: Optional[str] = None,
         insecure_toy_parameters: bool = False,
         force: bool = False,
+        epochs: Optional[int] = None,
     ) -> "Client":
         """``experiments keygen``: chooses parameters for the circuit on the data, generates
         the keys, writes the client's directory and the server's bundle.
@@ -132,6 +133,11 @@ class Client:
         directory), which the plan records as the binary's ``keygen --train`` would. Without
         a test set, ``test_fraction`` (default 0.25) of the rows is held out (seeded by
         ``seed``). ``insecure_toy_parameters`` is the binary's ``--quick``.
+
+        ``minibatches`` is a round's (default 6); with ``epochs`` (the binary's ``--epochs``)
+        it is an epoch's (default: every full minibatch of the training set), the server
+        trains every epoch in one ``train``, bootstrapping between rounds, and ``encrypt``
+        uploads every round at once.
         """
         if (X is None) != (y is None):
             raise ValueError("give both X and y, or neither (and a train file)")
@@ -154,7 +160,7 @@ class Client:
             _path(server),
             _path(train),
             circuit,
-            int(minibatches),
+            None if minibatches is None else int(minibatches),
             int(batch_size),
             float(gamma),
             int(sigmoid_degree),
@@ -168,6 +174,7 @@ class Client:
             shuffle=shuffle,
             scaling=scaling,
             force=force,
+            epochs=None if epochs is None else int(epochs),
         )
         return cls(client)
 

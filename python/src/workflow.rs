@@ -3,7 +3,7 @@
 
 use crate::errors::IntoPy;
 use circuits::training::Kind;
-use experiments::args::{DataArgs, PlanArgs};
+use experiments::args::{BootstrapArgs, DataArgs, PlanArgs};
 use experiments::data::Scaling;
 use experiments::hyper::Hyperparameters;
 use experiments::workflow;
@@ -25,7 +25,7 @@ fn scaling_of(s: Option<&str>) -> PyResult<Option<Scaling>> {
 /// `experiments keygen` on a table (`train`: CSV, `.npy` or `.npz`; `test` or a seeded
 /// `test_fraction`): writes the client's and the server's directories.
 #[pyfunction]
-#[pyo3(signature = (client, server, train, circuit, minibatches, batch_size, gamma, sigmoid_degree, sigmoid_interval, insecure_toy_parameters, test=None, test_fraction=None, seed=None, label=None, positive=None, shuffle=None, scaling=None, force=false))]
+#[pyo3(signature = (client, server, train, circuit, minibatches, batch_size, gamma, sigmoid_degree, sigmoid_interval, insecure_toy_parameters, test=None, test_fraction=None, seed=None, label=None, positive=None, shuffle=None, scaling=None, force=false, epochs=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn keygen(
     py: Python<'_>,
@@ -33,7 +33,7 @@ pub fn keygen(
     server: PathBuf,
     train: PathBuf,
     circuit: &str,
-    minibatches: usize,
+    minibatches: Option<usize>,
     batch_size: usize,
     gamma: f64,
     sigmoid_degree: usize,
@@ -47,8 +47,13 @@ pub fn keygen(
     shuffle: Option<u64>,
     scaling: Option<&str>,
     force: bool,
+    epochs: Option<usize>,
 ) -> PyResult<()> {
     let kind: Kind = circuit.parse().py_err()?;
+    // As the binary: without `minibatches`, 6 a round, or with `epochs` every full minibatch
+    // of the training set an epoch.
+    let boot = BootstrapArgs { epochs, whole_epoch: minibatches.is_none(), ..Default::default() };
+    let minibatches = minibatches.unwrap_or(Hyperparameters::default().minibatches);
     let hyper =
         Hyperparameters { minibatches, batch_size, gamma, sigmoid_degree, sigmoid_interval };
     let data = DataArgs {
@@ -65,7 +70,8 @@ pub fn keygen(
     py.detach(|| {
         hyper.check()?;
         let spec = data.spec()?;
-        workflow::keygen(kind, &hyper, &spec, insecure_toy_parameters, (&client, &server), force)
+        let quick = insecure_toy_parameters;
+        workflow::keygen_with(kind, &hyper, &spec, (quick, &boot), (&client, &server), force)
     })
     .py_err()
 }

@@ -136,3 +136,23 @@ def test_string_labels_and_a_positive_class(tmp_path, data):
     model = Server(s).train(client.encrypt(out=tmp_path / "u"), out=tmp_path / "m")
     w = client.decrypt(model, out=tmp_path / "w")
     assert 0.5 < w.test_accuracy <= 1.0
+
+
+def test_epochs_on_the_server_alone(tmp_path, data):
+    """``keygen(epochs=2)``: one upload of every round, one ``train`` that bootstraps between
+    rounds, and the decrypted weights equal plaintext training over the two epochs."""
+    X, y = data
+    M, E = 4, 2
+    c, s = tmp_path / "client", tmp_path / "server"
+    client = Client.keygen(
+        c, s, X, y, X_test=X[:40], y_test=y[:40], minibatches=M, batch_size=B, epochs=E,
+        insecure_toy_parameters=True,
+    )
+    assert client.plan["epochs"]["epochs"] == E
+    upload = client.encrypt(out=tmp_path / "upload")
+    model = Server(s).train(upload, out=tmp_path / "model")
+    weights = client.decrypt(model, out=tmp_path / "weights")
+    x, signs, _ = ref.prepare(X, y)
+    rows = M * B
+    w = ref.train(np.tile(x[:rows], (E, 1)), np.tile(signs[:rows], E), E * M, B, 0.5)
+    assert np.abs(weights.weights - w).max() < BOUND

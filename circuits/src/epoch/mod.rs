@@ -104,6 +104,21 @@ impl Round {
     pub fn minibatch(&self, i: usize, m: usize) -> usize {
         (self.first_iteration + i) % m
     }
+
+    /// One line for progress reports, with `m` minibatches per epoch and `rounds` in all:
+    /// `round 3/22: epoch 1, minibatches 7..=8 (depth 7 from level 8)`.
+    pub fn label(&self, m: usize, rounds: usize) -> String {
+        let (first, last) = (self.first_iteration, self.first_iteration + self.minibatches - 1);
+        format!(
+            "round {}/{rounds}: epoch {}, minibatches {}..={} (depth {} from level {})",
+            self.index + 1,
+            first / m.max(1) + 1,
+            first % m.max(1) + 1,
+            last % m.max(1) + 1,
+            self.depth,
+            self.top
+        )
+    }
 }
 
 /// The rounds of a training run.

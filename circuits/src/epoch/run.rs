@@ -4,12 +4,13 @@ use super::{Crossing, EpochConfig, Round, Schedule, State};
 use crate::baseline::lr_unit;
 use crate::error::{CircuitError, ConfigFault, Result};
 use crate::protocol::{
-    encrypt_objects, ModelAndPrevious, Object, ObjectName, ObjectSpec, Objects, StateVector,
-    VectorLayout,
+    encrypt_objects, ModelAndPrevious, Object, ObjectName, ObjectSpec, Objects, PlainObject,
+    StateVector, VectorLayout,
 };
 use crate::training::{Kind, Training};
 use ckks::eval::CkksEvaluator;
 use linalg::{ColVector, EncodingUnit, LinAlg, PlainMatrix};
+use std::collections::BTreeMap;
 
 /// What the server reports as it goes (for progress and for the experiment's instruments).
 #[derive(Debug)]
@@ -101,42 +102,76 @@ impl<'a> EpochTraining<'a> {
         Ok(specs.into_iter().filter(|s| !(r.resumed && is_state(s.name()))).collect())
     }
 
+    /// Round `r`'s uploads on `slots` slots: their specs ([`EpochTraining::upload`]) and their
+    /// plaintext values by name, for the client to encrypt.
+    ///
+    /// # Errors
+    /// As [`EpochTraining::upload`] and [`Training::plain_inputs`].
+    pub fn round_inputs(
+        &self,
+        r: &Round,
+        slots: usize,
+    ) -> Result<(Vec<ObjectSpec>, BTreeMap<ObjectName, PlainObject>)> {
+        let rows = self.round_rows(r);
+        let t = self.round_training(r, &rows, slots)?;
+        let mut plain = t.plain_inputs()?;
+        let specs = self.upload(r, slots)?;
+        plain.retain(|name, _| specs.iter().any(|s| s.name() == *name));
+        Ok((specs, plain))
+    }
+
     /// The client's side: round `r`'s uploads, encrypted (or encoded under a simulated
     /// evaluator).
     ///
     /// # Errors
-    /// As [`EpochTraining::upload`]; the toolkit's errors.
+    /// As [`EpochTraining::round_inputs`]; the toolkit's errors.
     pub fn encrypt_round<E: CkksEvaluator>(&self, e: &E, r: &Round) -> Result<Objects<E::Value>> {
-        let rows = self.round_rows(r);
-        let t = self.round_training(r, &rows, e.slots())?;
-        let mut plain = t.plain_inputs()?;
-        let specs = self.upload(r, e.slots())?;
+        let (specs, mut plain) = self.round_inputs(r, e.slots())?;
         encrypt_objects(&LinAlg::new(e), &specs, |s| {
             plain.remove(&s.name()).ok_or(CircuitError::MissingObject { name: s.name() })
         })
     }
 
-    /// The server's side: every round on its uploads (asked for one round at a time), the
-    /// state bootstrapped between rounds; `(w_k, w_{k-1})` of the last round, for the client
-    /// to decrypt as after a single run.
+    /// What [`EpochTraining::serve`] returns on `slots` slots: the parts of `(w, w_prev)` of
+    /// the last round with their levels, and `eta` of the last iteration (for the client's
+    /// `v = (1 - eta) w + eta w_prev`).
+    ///
+    /// # Errors
+    /// As [`EpochTraining::schedule`] and [`Training::returned`].
+    pub fn returned(&self, slots: usize) -> Result<(Vec<ObjectSpec>, f64)> {
+        let schedule = self.schedule()?;
+        let last = schedule.rounds.last().ok_or(ConfigFault::EmptyBatches)?;
+        let rows = self.round_rows(last);
+        let t = self.round_training(last, &rows, slots)?;
+        let eta = *t.cfg.etas().last().ok_or(ConfigFault::EmptyBatches)?;
+        Ok((t.returned(slots, last.top)?, eta))
+    }
+
+    /// The server's side: every round on its uploads (asked for one round at a time, so that
+    /// only one round's inputs need be in memory; `uploads` may fail with the caller's error
+    /// type `X`), the state bootstrapped between rounds; `(w_k, w_{k-1})` of the last round,
+    /// for the client to decrypt as after a single run.
     ///
     /// # Errors
     /// [`ConfigFault::RoundState`](crate::ConfigFault::RoundState) if `e` bootstraps to another level than the schedule's;
     /// the uploads' errors; the rounds' and the crossings' errors.
-    pub fn serve<E: CkksEvaluator>(
+    pub fn serve<E: CkksEvaluator, X: From<CircuitError>>(
         &self,
         e: &E,
-        mut uploads: impl FnMut(&Round) -> Result<Objects<E::Value>>,
+        mut uploads: impl FnMut(&Round) -> std::result::Result<Objects<E::Value>, X>,
         mut observe: impl FnMut(EpochEvent<'_, E::Value>),
-    ) -> Result<ModelAndPrevious<E::Value>> {
+    ) -> std::result::Result<ModelAndPrevious<E::Value>, X> {
         let schedule = self.schedule()?;
         if schedule.bootstraps() > 0 {
-            let plan = e.bootstrap_plan().ok_or(ckks::CkksError::BootstrapUnavailable)?;
+            let plan = e
+                .bootstrap_plan()
+                .ok_or(CircuitError::from(ckks::CkksError::BootstrapUnavailable))?;
             if plan.output_level() != self.config.levels {
                 return Err(CircuitError::InvalidConfig(ConfigFault::RoundState {
                     round: 0,
                     what: "the evaluator bootstraps to another level than the schedule's",
-                }));
+                })
+                .into());
             }
         }
         let la = LinAlg::new(e);
@@ -148,10 +183,10 @@ impl<'a> EpochTraining<'a> {
             let t = self.round_training(r, &rows, e.slots())?;
             let mut objects = uploads(r)?;
             if r.resumed {
-                let (w, v) = state.take().ok_or(ConfigFault::RoundState {
+                let (w, v) = state.take().ok_or(CircuitError::from(ConfigFault::RoundState {
                     round: r.index,
                     what: "a resumed round without a state",
-                })?;
+                }))?;
                 let specs = t.upload(e.slots(), r.top)?;
                 objects.extend(self.state_objects(&la, &specs, &w, &v)?);
             }
@@ -167,7 +202,7 @@ impl<'a> EpochTraining<'a> {
             }
             model = Some(out);
         }
-        model.ok_or(CircuitError::InvalidConfig(ConfigFault::EmptyBatches))
+        model.ok_or(CircuitError::InvalidConfig(ConfigFault::EmptyBatches).into())
     }
 
     /// The state objects a resumed round reads, at their planned levels, from the refreshed

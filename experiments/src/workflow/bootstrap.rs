@@ -23,7 +23,8 @@ use crate::params::{bootstrap_log_n, bootstrap_parameters};
 use circuits::training::Training;
 use ckks::boot::{BootstrapKeys, BootstrapPlan};
 use ckks::eval::{
-    Circuit, Counter, Observed, PlaintextEvaluator, Rotations, ScaleEstimator, SymbolicEvaluator,
+    Circuit, Counter, Observed, PlaintextEvaluator, RotationSet, Rotations, ScaleEstimator,
+    SymbolicEvaluator,
 };
 use ckks::{Context, EvaluationKeys, ModulusChain, Prng, SecretKey};
 
@@ -90,15 +91,30 @@ pub fn generate(
     training.run(&scale)?;
     scale.estimate(MARGIN_BITS).check_chain(&chain)?;
     let (counter, rotations) = analysis.observer();
-    let rotations = rotations.set();
-    let secret_key = SecretKey::generate(&context, prng);
-    let evaluation = EvaluationKeys {
-        relinearization: (counter.counts().relinearizations > 0)
-            .then(|| secret_key.relinearization_key(prng)),
-        galois: secret_key.galois_keys(&rotations.steps_i64(), rotations.conjugation, prng),
-    };
-    let keys = BootstrapKeys::generate(&secret_key, &plan, prng)?;
-    Ok(Material { context, secret_key, evaluation, plan, keys })
+    let relinearize = counter.counts().relinearizations > 0;
+    Material::generate(context, plan, (&rotations.set(), relinearize), prng)
+}
+
+impl Material {
+    /// A fresh secret key on `context`, the circuit's evaluation keys (`rotations`, and a
+    /// relinearization key if it `relinearize`s) and the bootstrapping keys `plan` lists.
+    ///
+    /// # Errors
+    /// As [`BootstrapKeys::generate`].
+    pub fn generate(
+        context: Context,
+        plan: BootstrapPlan,
+        (rotations, relinearize): (&RotationSet, bool),
+        prng: &mut Prng,
+    ) -> Result<Self> {
+        let secret_key = SecretKey::generate(&context, prng);
+        let evaluation = EvaluationKeys {
+            relinearization: relinearize.then(|| secret_key.relinearization_key(prng)),
+            galois: secret_key.galois_keys(&rotations.steps_i64(), rotations.conjugation, prng),
+        };
+        let keys = BootstrapKeys::generate(&secret_key, &plan, prng)?;
+        Ok(Self { context, secret_key, evaluation, plan, keys })
+    }
 }
 
 /// The bootstrapping material of a server's bundle, sealed in its envelopes, and what the plan

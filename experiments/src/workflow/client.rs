@@ -7,19 +7,22 @@ use super::envelope::Content;
 use super::identity::{Digest, Id};
 use super::limits;
 use super::schema::{self, DataRecord, KeysRecord, Plan, State, WorkflowFile};
-use super::store;
+use super::store::{self, Place};
 use crate::args::{BootstrapArgs, PlanArgs};
 use crate::data::{self, DataSpec, Dataset, Source};
 use crate::error::{Error, Result, WorkflowError};
 use crate::files::{self, OutputDir, OutputKind, SECRET_KEY};
 use crate::hyper::Hyperparameters;
 use crate::params::{auto_options, max_slots};
-use circuits::protocol::{model_from_objects, ObjectSpec, Role, SplitModel};
+use circuits::protocol::{
+    model_from_objects, ObjectName, ObjectSpec, PlainObject, Role, SplitModel,
+};
 use circuits::reference::accuracy;
 use circuits::training::{decode_model, Kind};
 use circuits::CircuitError;
 use ckks::eval::choose_parameters;
 use ckks::{Ciphertext, Context, EvaluationKeys, Prng};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -92,7 +95,6 @@ pub fn keygen_with(
     options.margin_bits = 10.0;
     let data = data::load(spec, max_slots(&options))?;
     print_data(&data);
-    println!("training: {} ({circuit})", hyper.describe());
     let key_set = Id::random()?;
     let mut plan = Plan {
         key_set,
@@ -103,24 +105,41 @@ pub fn keygen_with(
         keys: KeysRecord { relinearization: false, galois: 0, bootstrap: None },
         secret_key_check: None,
         data: Some(DataRecord { spec: spec.clone(), preprocessing: data.prep.clone() }),
+        epochs: None,
     };
+    if boot.bootstrap_levels.is_some() && !boot.bootstrap && boot.epochs.is_none() {
+        return Err(Error::InvalidOption {
+            flag: "--bootstrap-levels",
+            value: format!("{:?}", boot.bootstrap_levels),
+            expected: "to come with --bootstrap or --epochs",
+        });
+    }
+    super::epochs::prepare(&mut plan, &data, boot)?;
+    println!("training: {} ({circuit})", plan.hyperparameters.describe());
     let z = data.round(0, plan.rows_per_round())?;
-    let training = plan.training(&z, 0)?;
     let mut prng = Prng::from_os_entropy();
-    let (ctx, sk, ek, material) = if boot.bootstrap {
-        let m = super::bootstrap::generate(&training, boot, quick, &mut prng)?;
+    let boot_material = |m: super::bootstrap::Material| {
         println!("{}", m.context.summary());
         println!("{}", m.plan.summary());
         print_key_sizes(&m.context, &m.evaluation);
         (m.context, Arc::new(m.secret_key), Arc::new(m.evaluation), Some((m.plan, m.keys)))
+    };
+    let (ctx, sk, ek, material) = if plan.epochs.is_some() {
+        boot_material(super::epochs::generate(&mut plan, &z, quick, &mut prng)?)
     } else {
-        let params = choose_parameters(&training, &options)?;
-        println!("{}", params.summary());
-        let keys = params.generate_keys(&mut prng);
-        (params.context, keys.secret_key, keys.evaluation_keys, None)
+        let training = plan.training(&z, 0)?;
+        let (ctx, sk, ek, material) = if boot.bootstrap {
+            boot_material(super::bootstrap::generate(&training, boot, quick, &mut prng)?)
+        } else {
+            let params = choose_parameters(&training, &options)?;
+            println!("{}", params.summary());
+            let keys = params.generate_keys(&mut prng);
+            (params.context, keys.secret_key, keys.evaluation_keys, None)
+        };
+        plan.unit_height = training.unit(ctx.slots())?.height();
+        (ctx, sk, ek, material)
     };
     let ctx = &ctx;
-    plan.unit_height = training.unit(ctx.slots())?.height();
     plan.keys = KeysRecord {
         relinearization: ek.relinearization.is_some(),
         galois: ek.galois.len(),
@@ -212,7 +231,10 @@ pub fn encrypt(client: &Path, args: &PlanArgs, resume: Option<&Path>, out: &Path
     let mut dir = OutputDir::create("--out", out, &store::UPLOAD, &inputs, false)?;
     let c = bundle::load_client(client)?;
     let data = client_data(&c, args)?;
-    let (ctx, plan, sk) = (&c.ctx, &c.plan, &c.sk);
+    if c.plan.epochs.is_some() {
+        return super::epochs::encrypt(&c, &data, resume, dir);
+    }
+    let (ctx, plan) = (&c.ctx, &c.plan);
     let plan_path = c.plan_path();
     plan.refuse_bootstrapping(&plan_path)?;
     let state: Option<State> =
@@ -226,17 +248,7 @@ pub fn encrypt(client: &Path, args: &PlanArgs, resume: Option<&Path>, out: &Path
     }
     let specs = training.upload(ctx.slots(), ctx.max_level())?;
     let plain = training.plain_inputs()?;
-    let mut prng = Prng::from_os_entropy();
-    let mut objects: Vec<(ObjectSpec, Vec<Vec<u8>>)> = Vec::new();
-    for s in &specs {
-        let value = plain.get(&s.name()).ok_or(CircuitError::MissingObject { name: s.name() })?;
-        let tiles = value
-            .tiles(s)?
-            .iter()
-            .map(|t| Ok(sk.encrypt_seeded(&ctx.encode_at(t, s.level())?, &mut prng)?.to_bytes()))
-            .collect::<Result<Vec<_>>>()?;
-        objects.push((*s, tiles));
-    }
+    let objects = seal_inputs(&c, &specs, &plain, &mut Prng::from_os_entropy())?;
     let tiles: usize = specs.iter().map(ObjectSpec::tiles).sum();
     let manifest = plan.manifest(Role::Upload, round, None)?;
     let bytes = store::write_objects(&mut dir, manifest, objects)?;
@@ -247,6 +259,31 @@ pub fn encrypt(client: &Path, args: &PlanArgs, resume: Option<&Path>, out: &Path
         out.display()
     );
     Ok(())
+}
+
+/// The objects `specs` of `plain`, each tile encoded at its level and encrypted (seeded) under
+/// the client's secret key: the bytes to write.
+///
+/// # Errors
+/// [`CircuitError::MissingObject`]; the encoder's and the tiling's errors.
+pub(super) fn seal_inputs(
+    c: &Client,
+    specs: &[ObjectSpec],
+    plain: &BTreeMap<ObjectName, PlainObject>,
+    prng: &mut Prng,
+) -> Result<Vec<(ObjectSpec, Vec<Vec<u8>>)>> {
+    let (ctx, sk) = (&c.ctx, &c.sk);
+    let mut objects = Vec::with_capacity(specs.len());
+    for s in specs {
+        let value = plain.get(&s.name()).ok_or(CircuitError::MissingObject { name: s.name() })?;
+        let tiles = value
+            .tiles(s)?
+            .iter()
+            .map(|t| Ok(sk.encrypt_seeded(&ctx.encode_at(t, s.level())?, prng)?.to_bytes()))
+            .collect::<Result<Vec<_>>>()?;
+        objects.push((*s, tiles));
+    }
+    Ok(objects)
 }
 
 /// `decrypt`: the client decrypts the model (which must be exactly what the circuit returns),
@@ -262,10 +299,17 @@ pub fn decrypt(client: &Path, model_dir: &Path, args: &PlanArgs, out: &Path) -> 
     let manifest = store::read_manifest(model_dir, Role::Model, plan, &c.plan_path())?;
     let round = manifest.round;
     let shape = plan.shape_only();
-    let training = plan.training(&shape, round)?;
-    let expected = training.returned(ctx.slots(), ctx.max_level())?;
-    store::check_manifest(model_dir, &manifest, &expected)?;
-    let (model, previous) = model_from_objects(store::read_objects(ctx, model_dir, &manifest)?)?;
+    let (expected, eta) = match plan.epoch_training(&shape)? {
+        Some(t) => super::epochs::returned(&t, ctx, model_dir, round)?,
+        None => {
+            let training = plan.training(&shape, round)?;
+            let eta = *training.cfg.etas().last().expect("k >= 1");
+            (training.returned(ctx.slots(), ctx.max_level())?, eta)
+        }
+    };
+    store::check_manifest(model_dir, &manifest, Place::Own, &expected)?;
+    let objects = store::read_objects(ctx, model_dir, &manifest, Place::Own)?;
+    let (model, previous) = model_from_objects(objects)?;
     let decode =
         |m: &SplitModel<Ciphertext>| decode_model(m, plan.width, |ct| ctx.decode(&sk.decrypt(ct)?));
     let w = decode(&model)?;
@@ -275,7 +319,6 @@ pub fn decrypt(client: &Path, model_dir: &Path, args: &PlanArgs, out: &Path) -> 
     let names = data.weight_names();
     plausible(model_dir, &w, names.len(), limits::value_room(ctx))?;
     plausible(model_dir, &prev, names.len(), limits::value_room(ctx))?;
-    let eta = *training.cfg.etas().last().expect("k >= 1");
     let v: Vec<f64> = w.iter().zip(&prev).map(|(a, b)| (1.0 - eta) * a + eta * b).collect();
     let acc = accuracy(&data.test.x, &data.test.y, &w);
     // Exactly the model's weights: the bias and the features, by name; not the padding.

@@ -11,6 +11,7 @@
 //! | `round k + k` | `<= 2^20` iterations | the step-size schedule is computed by a loop up to it |
 //! | a state's values | finite, `|x| <` [`value_room`] | what decrypts correctly at level 0 |
 //! | Galois keys | `<= slots` | one per rotation step at most |
+//! | an epoch plan's `E M` | `<= 2^14` minibatches | the schedule is planned minibatch by minibatch |
 //!
 //! File sizes are upper bounds of the scheme's format (`ckks::serial`) under the parameters,
 //! plus the envelope ([`super::envelope::file_limit`]).
@@ -20,6 +21,8 @@ use ckks::Context;
 
 /// The largest start iteration (`round k`) a plan may reach.
 pub const MAX_ITERATIONS: usize = 1 << 20;
+/// The most minibatches (`E M`) of an epoch plan.
+pub const MAX_EPOCH_MINIBATCHES: usize = 1 << 14;
 /// The most plain cells (`k b d`) of one round.
 pub const MAX_ROUND_CELLS: usize = 1 << 27;
 /// The largest parameter-set file payload.

@@ -11,6 +11,9 @@
 //! weights dir  weights.csv, weights.json, state.json (, weights.svg for images)
 //! ```
 //!
+//! With `keygen --epochs E` the plan records the epochs; `encrypt` uploads every round of them
+//! at once and one `train` runs them all, bootstrapping between rounds ([`epochs`]).
+//!
 //! Every file the client or server reads is hostile input:
 //!
 //! - [`identity`]: `keygen` draws a key set's id; every plan, key, parameter file, manifest,
@@ -35,6 +38,7 @@ pub mod bootstrap;
 pub mod bundle;
 pub mod client;
 pub mod envelope;
+pub mod epochs;
 pub mod identity;
 pub mod limits;
 pub mod schema;

@@ -5,18 +5,24 @@
 //! field. Written through [`save`].
 
 use super::identity::{Digest, Id};
-use super::limits::{self, MAX_ITERATIONS, MAX_ROUND_CELLS};
+use super::limits::{MAX_ITERATIONS, MAX_ROUND_CELLS};
 use crate::data::{DataSpec, Preprocessing};
 use crate::error::{Error, Result, WorkflowError};
 use crate::files::OutputDir;
 use crate::hyper::Hyperparameters;
-use circuits::protocol::{ObjectSpec, Role};
+use circuits::protocol::Role;
 use circuits::training::{Kind, Training};
 use ckks::Context;
 use linalg::PlainMatrix;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+
+mod epochs;
+mod manifest;
+
+pub use epochs::EpochRecord;
+pub use manifest::{Manifest, State};
 
 /// A JSON file of the workflow.
 pub trait WorkflowFile: Serialize + DeserializeOwned {
@@ -137,6 +143,10 @@ pub struct Plan {
     /// The data (the client's plan only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<DataRecord>,
+    /// Whole epochs on the server alone (`keygen --epochs`): `hyperparameters.minibatches` is
+    /// an epoch's, uploads hold every round, the server bootstraps between rounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epochs: Option<EpochRecord>,
 }
 
 impl WorkflowFile for Plan {
@@ -192,10 +202,14 @@ impl WorkflowFile for Plan {
             return bad("hyperparameters.sigmoid_degree", format!("{value}: expected {expected}"));
         }
         let probe = PlainMatrix::from_fn(1, d, |_, _| 0.0);
-        let depth = self
-            .training(&probe, 0)?
-            .depth()
-            .map_err(|e| invalid(path, "circuit", e.to_string()))?;
+        let depth = match &self.epochs {
+            // A round of an epoch plan is as deep as its levels allow.
+            Some(e) => e.check(self, path, ctx).map(|()| 0)?,
+            None => self
+                .training(&probe, 0)?
+                .depth()
+                .map_err(|e| invalid(path, "circuit", e.to_string()))?,
+        };
         if depth > ctx.max_level() {
             return bad(
                 "hyperparameters.minibatches",
@@ -316,8 +330,9 @@ impl Plan {
             Some(_) => Err(invalid(
                 path,
                 "keys.bootstrap",
-                "this key set was made for training with bootstrapping (keygen --bootstrap); \
-                 round-by-round encrypt and train need a key set made without --bootstrap",
+                "this key set was made for bootstrapping (keygen --bootstrap); round-by-round \
+                 encrypt and train need a key set made without --bootstrap, and training \
+                 across bootstraps one made with --epochs",
             )),
             None => Ok(()),
         }
@@ -356,116 +371,7 @@ impl Plan {
             trained_from,
             plan: self.digest(),
             objects: Vec::new(),
+            rounds: Vec::new(),
         })
-    }
-}
-
-/// What an upload or a model directory holds.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Manifest {
-    /// The key set its objects are encrypted under.
-    pub key_set: Id,
-    /// This upload's or model's id (every tile carries it).
-    pub id: Id,
-    /// Upload or model.
-    pub role: Role,
-    /// The training round (0 for the first k minibatches; each resume adds one).
-    pub round: usize,
-    /// A model: the id of the upload it was trained on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trained_from: Option<Id>,
-    /// The digest of the plan it was made under ([`Plan::digest`]).
-    pub plan: Digest,
-    /// The objects, each as `<slug>.<tile>.ct` files.
-    pub objects: Vec<ObjectSpec>,
-}
-
-impl WorkflowFile for Manifest {
-    const NAME: &'static str = "manifest.json";
-
-    /// The plan (and its file), and the role expected.
-    type Against<'a> = (&'a Plan, &'a Path, Role);
-
-    fn check(&self, path: &Path, (plan, plan_path, role): Self::Against<'_>) -> Result<()> {
-        same_key_set(path, self.key_set, plan, plan_path)?;
-        if self.plan != plan.digest() {
-            return Err(WorkflowError::PlanDiffers {
-                path: path.into(),
-                reference: plan_path.into(),
-            }
-            .into());
-        }
-        if self.role != role {
-            return Err(invalid(
-                path,
-                "role",
-                match role {
-                    Role::Upload => "this is a model, not an upload",
-                    Role::Model => "this is an upload, not a model",
-                },
-            ));
-        }
-        if let Some(o) = self.objects.iter().find(|o| o.name().role() != self.role) {
-            return Err(WorkflowError::Protocol {
-                path: path.into(),
-                source: circuits::CircuitError::UnexpectedObject { name: o.name() },
-            }
-            .into());
-        }
-        if self.trained_from.is_some() != (self.role == Role::Model) {
-            return Err(invalid(path, "trained_from", "a model's (only) names its upload"));
-        }
-        plan.check_round(path, "round", self.round, false)
-    }
-}
-
-/// What the client keeps between rounds: the decrypted state `(w_k, v_k)` after `round`
-/// (padded to the plan's width).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct State {
-    /// The key set of the model it was decrypted from.
-    pub key_set: Id,
-    /// The round it ends.
-    pub round: usize,
-    /// The model it was decrypted from.
-    pub model: Id,
-    /// `w_k`.
-    pub w: Vec<f64>,
-    /// `v_k`.
-    pub v: Vec<f64>,
-}
-
-impl WorkflowFile for State {
-    const NAME: &'static str = "state.json";
-
-    /// The plan (and its file) and the parameters.
-    type Against<'a> = (&'a Plan, &'a Path, &'a Context);
-
-    fn check(&self, path: &Path, (plan, plan_path, ctx): Self::Against<'_>) -> Result<()> {
-        same_key_set(path, self.key_set, plan, plan_path)?;
-        // The next round must be trainable.
-        plan.check_round(path, "round", self.round, true)?;
-        let room = limits::value_room(ctx);
-        for (field, values) in [("w", &self.w), ("v", &self.v)] {
-            if values.len() != plan.width {
-                return Err(invalid(
-                    path,
-                    field,
-                    format!("{} values; the plan's width is {}", values.len(), plan.width),
-                ));
-            }
-            if let Some((i, x)) =
-                values.iter().enumerate().find(|(_, x)| !x.is_finite() || x.abs() >= room)
-            {
-                return Err(invalid(
-                    path,
-                    field,
-                    format!("value {i} is {x:e}; the parameters hold values below {room:.3e}"),
-                ));
-            }
-        }
-        Ok(())
     }
 }
