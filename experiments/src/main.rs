@@ -107,6 +107,10 @@ enum Command {
         /// Write the report as JSON here.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Also whole epochs on the server alone (every full minibatch an epoch; 128-bit
+        /// N = 2^16, a bootstrap costed at one measured here): this many.
+        #[arg(long, value_name = "E")]
+        epochs: Option<usize>,
     },
     /// Client: choose parameters for a circuit on the data, generate keys, write the client's
     /// directory (secret key, owner-only) and the server's bundle (public material only).
@@ -271,7 +275,7 @@ fn run(command: Command) -> Result<(), Error> {
             };
             experiments::epochs::run(&opts).map(|_| ())
         }
-        Command::Span { data, hyper, quick, levels, samples, check, circuits, json } => {
+        Command::Span { data, hyper, quick, levels, samples, check, circuits, json, epochs } => {
             let base = Hyperparameters {
                 batch_size: if quick { 16 } else { 256 },
                 ..Hyperparameters::default()
@@ -285,6 +289,7 @@ fn run(command: Command) -> Result<(), Error> {
                 check: check.unwrap_or_default(),
                 circuits: circuit_list(&circuits)?,
                 json,
+                epochs,
             };
             experiments::span::run(&opts).map(|_| ())
         }

@@ -16,6 +16,7 @@
 //! arithmetic), which this model leaves out: a circuit with little parallelism between its
 //! operations (the baseline) can beat the span of its operation graph. The operations' own
 //! speedup is measured too (`two_thread_ops`: every operation timed alone on 2 threads).
+//! With `--epochs E`, whole epochs too ([`epoch`]).
 
 use crate::data::{self, DataSpec};
 use crate::error::Result;
@@ -31,6 +32,10 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
+
+mod epoch;
+
+pub use epoch::EpochRow;
 
 /// The core counts of the table.
 pub const CORES: [usize; 7] = [1, 2, 4, 8, 16, 32, 64];
@@ -242,6 +247,8 @@ pub struct Options {
     pub circuits: Vec<Kind>,
     /// Where to write the JSON.
     pub json: Option<PathBuf>,
+    /// Also whole epochs on the server alone, this many (an epoch: every full minibatch).
+    pub epochs: Option<usize>,
 }
 
 /// One measured training time.
@@ -291,6 +298,9 @@ pub struct Report {
     pub machine: Machine,
     /// The rows.
     pub rows: Vec<Row>,
+    /// With `--epochs`: whole epochs, bootstrapping between rounds.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub epochs: Vec<EpochRow>,
 }
 
 /// Runs the analysis (and the check) and prints the tables.
@@ -351,8 +361,15 @@ pub fn run(opts: &Options) -> Result<Report> {
             measured,
         });
     }
-    let report = Report { machine, rows };
+    let epochs = match opts.epochs {
+        Some(e) => {
+            epoch::rows(&data, &cfg, (e, opts.quick), (opts.levels, opts.samples), &opts.circuits)?
+        }
+        None => Vec::new(),
+    };
+    let report = Report { machine, rows, epochs };
     print_report(&report, opts.quick);
+    epoch::print(&report.epochs);
     if let Some(path) = &opts.json {
         crate::files::write_json(path, &report)?;
         println!("wrote {}", path.display());

@@ -166,103 +166,197 @@ impl LowDepth {
         };
         for t in first..k {
             let last = t == k - 1;
-            // The level of u_t.
-            let d = match &u {
-                Layout::Row(r) => la.level(r),
-                Layout::Col(col) => la.level(col),
+            let args = StepArgs {
+                t,
+                last,
+                gb,
+                c,
+                eta: etas[t],
+                ycoef: &ycoef[t],
+                newest: (t > 0).then(|| offset + t - 1),
+                atoms: &atoms,
             };
-            let s_coeffs: Vec<f64> = c.iter().map(|x| x * gb).collect();
-            // The gradient of this step.
-            let (grad, s_level) = match &u {
-                Layout::Row(ur) => {
-                    let s = eval_odd(la, ur, &s_coeffs)?;
-                    let zt = cx.input(z_name(t), la.level(&s))?;
-                    (Layout::Col(la.row_times_matrix(&s, &zt)?), la.level(&s))
-                }
-                Layout::Col(uc) => {
-                    let s = eval_odd(la, uc, &s_coeffs)?;
-                    let zt = cx.input(z_name(t), la.level(&s))?;
-                    (Layout::Row(la.matrix_times_col(&zt, &s, 1.0)?), la.level(&s))
-                }
+            let out = match &u {
+                Layout::Row(r) => step(cx, r, &args)?,
+                Layout::Col(col) => step(cx, col, &args)?,
             };
             record(Step {
                 t,
-                u_depth: depth_of(d),
+                u_depth: depth_of(out.u_level),
                 u_row: matches!(u, Layout::Row(_)),
-                s_depth: depth_of(s_level),
-                grad_depth: depth_of(level_of(la, &grad)),
-                grad_row: matches!(grad, Layout::Row(_)),
+                s_depth: depth_of(out.s_level),
+                grad_depth: depth_of(level_of(la, &out.grad)),
+                grad_row: matches!(out.grad, Layout::Row(_)),
             });
-            if last {
-                atoms.push(grad.into());
-                break;
+            atoms.push(out.grad.into());
+            match out.next {
+                Some(next) => u = next,
+                None => break,
             }
-            // u_{t+1} = G-term + Z-term.
-            let factor = -(1.0 - etas[t]) * gb;
-            let g = |ck: f64, level: usize| cx.scaled_input(g_name(t + 1), factor * ck, level);
-            // The newest gradient (none yet in a resumed run's first step) rides on the product's
-            // constant.
-            let newest = (t > 0).then(|| offset + t - 1);
-            let y = combine(la, &atoms, &ycoef[t], matches!(u, Layout::Row(_)), newest)?;
-            let f = newest.map_or(1.0, |n| ycoef[t][n]);
-            let next = match &u {
-                Layout::Row(ur) => {
-                    // Sum over rows of (c1 G^T o u) + (c3 G^T o u) o (u o u): a column vector.
-                    let x1 = la.hadamard_row(ur, &g(c[1], d)?)?;
-                    let x3 = la.hadamard_row(ur, &g(c[3], d)?)?;
-                    let cube = la.hadamard_row(&la.square(ur)?, &x3)?;
-                    let lvl = la.level(&cube);
-                    let sum = la.add(&la.align_to_level(&x1, lvl)?, &cube)?;
-                    let gterm = la.sum_rows(&sum)?;
-                    let Layout::Row(yr) = y else {
-                        unreachable!("combine returns the asked layout")
-                    };
-                    let zt = cx.scaled_input(z_name(t + 1), f, la.level(&yr))?;
-                    let zterm = la.row_times_matrix(&yr, &zt)?;
-                    let constant = la.mul_scalar(
-                        &la.sum_rows(&cx.input(g_name(t + 1), lvl + 1)?)?,
-                        factor * c[0],
-                    )?;
-                    let parts = [gterm, zterm, constant];
-                    let lvl = parts.iter().map(|p| la.level(p)).min().expect("three parts");
-                    let mut acc = la.align_to_level(&parts[0], lvl)?;
-                    for p in &parts[1..] {
-                        acc = la.add(&acc, &la.align_to_level(p, lvl)?)?;
-                    }
-                    Layout::Col(acc)
-                }
-                Layout::Col(uc) => {
-                    // Sum over columns of (c1 G o u) + (c3 G o u) o (u o u): a row vector.
-                    let x1 = la.hadamard_col(&g(c[1], d)?, uc)?;
-                    let x3 = la.hadamard_col(&g(c[3], d)?, uc)?;
-                    let cube = la.hadamard_col(&x3, &la.square(uc)?)?;
-                    let lvl = la.level(&cube);
-                    let sum = la.add(&la.align_to_level(&x1, lvl)?, &cube)?;
-                    let gterm = la.sum_cols(&sum, 1.0)?;
-                    let Layout::Col(yc) = y else {
-                        unreachable!("combine returns the asked layout")
-                    };
-                    let zt = cx.input(z_name(t + 1), la.level(&yc))?;
-                    let zterm = la.matrix_times_col(&zt, &yc, f)?;
-                    let constant =
-                        la.sum_cols(&cx.input(g_name(t + 1), lvl + 1)?, factor * c[0])?;
-                    let parts = [gterm, zterm, constant];
-                    let lvl = parts.iter().map(|p| la.level(p)).min().expect("three parts");
-                    let mut acc = la.align_to_level(&parts[0], lvl)?;
-                    for p in &parts[1..] {
-                        acc = la.add(&acc, &la.align_to_level(p, lvl)?)?;
-                    }
-                    Layout::Row(acc)
-                }
-            };
-            atoms.push(grad.into());
-            u = next;
         }
         if cx.previous {
             *previous = Some(split(la, &atoms, &wcoef[k - 1])?);
         }
         split(la, &atoms, &wcoef[k])
     }
+}
+
+/// What one step reads besides `u_t`.
+struct StepArgs<'x, V> {
+    /// The step.
+    t: usize,
+    /// Whether it is the last (no `u_{t+1}`).
+    last: bool,
+    /// `gamma / b`.
+    gb: f64,
+    /// The sigmoid's coefficients.
+    c: &'x [f64],
+    /// `eta_t`.
+    eta: f64,
+    /// `y_t` as coefficients of the atoms.
+    ycoef: &'x [f64],
+    /// The newest gradient's atom (none in the first step).
+    newest: Option<usize>,
+    /// The atoms so far.
+    atoms: &'x [Atom<V>],
+}
+
+/// What one step made: `grad_t`, `u_{t+1}` (none after the last step) and the levels the trace
+/// records.
+struct StepOut<V> {
+    grad: Layout<V>,
+    next: Option<Layout<V>>,
+    u_level: usize,
+    s_level: usize,
+}
+
+/// A vector in one layout and the operations a step applies to it, each landing in the other
+/// layout: the toolkit's row and column operations mirror each other, and the step is written
+/// once over this trait ([`step`]).
+trait Side<E: CkksEvaluator>: Sized + linalg::Tiled<Tile = E::Value, With<E::Value> = Self> {
+    /// The vector of the other layout.
+    type Other: linalg::Tiled<Tile = E::Value, With<E::Value> = Self::Other>;
+    /// Whether this is the row layout.
+    const ROW: bool;
+    /// A vector of the other layout as a [`Layout`].
+    fn other(o: Self::Other) -> Layout<E::Value>;
+    /// This layout's vector of `l` (which [`combine`] made in this layout).
+    fn this(l: Layout<E::Value>) -> Self;
+    /// `x` broadcast along `m` times `m`, entry-wise.
+    fn hadamard(la: &LinAlg<'_, E>, x: &Self, m: &Matrix<E::Value>) -> Result<Matrix<E::Value>>;
+    /// `c` times the sum of `m` along this layout, in the other.
+    fn sum(la: &LinAlg<'_, E>, m: &Matrix<E::Value>, c: f64) -> Result<Self::Other>;
+    /// `x` times the matrix `m` (its product with the minibatch or the Gram matrix).
+    fn times(la: &LinAlg<'_, E>, x: &Self, m: &Matrix<E::Value>) -> Result<Self::Other>;
+    /// `f` times `x` times input `name`, at the level `x` allows.
+    fn times_input(cx: &Ctx<'_, '_, E>, x: &Self, name: ObjectName, f: f64) -> Result<Self::Other>;
+}
+
+impl<E: CkksEvaluator> Side<E> for RowVector<E::Value> {
+    type Other = ColVector<E::Value>;
+    const ROW: bool = true;
+
+    fn other(o: Self::Other) -> Layout<E::Value> {
+        Layout::Col(o)
+    }
+
+    fn this(l: Layout<E::Value>) -> Self {
+        let Layout::Row(r) = l else { unreachable!("combine returns the asked layout") };
+        r
+    }
+
+    fn hadamard(la: &LinAlg<'_, E>, x: &Self, m: &Matrix<E::Value>) -> Result<Matrix<E::Value>> {
+        Ok(la.hadamard_row(x, m)?)
+    }
+
+    fn sum(la: &LinAlg<'_, E>, m: &Matrix<E::Value>, c: f64) -> Result<Self::Other> {
+        let s = la.sum_rows(m)?;
+        // The sum over rows takes no constant: one product more, unless it is 1.
+        Ok(if c == 1.0 { s } else { la.mul_scalar(&s, c)? })
+    }
+
+    fn times(la: &LinAlg<'_, E>, x: &Self, m: &Matrix<E::Value>) -> Result<Self::Other> {
+        Ok(la.row_times_matrix(x, m)?)
+    }
+
+    fn times_input(cx: &Ctx<'_, '_, E>, x: &Self, name: ObjectName, f: f64) -> Result<Self::Other> {
+        // The constant rides on the input, which is then needed one level higher.
+        let m = cx.scaled_input(name, f, cx.la.level(x))?;
+        Ok(cx.la.row_times_matrix(x, &m)?)
+    }
+}
+
+impl<E: CkksEvaluator> Side<E> for ColVector<E::Value> {
+    type Other = RowVector<E::Value>;
+    const ROW: bool = false;
+
+    fn other(o: Self::Other) -> Layout<E::Value> {
+        Layout::Row(o)
+    }
+
+    fn this(l: Layout<E::Value>) -> Self {
+        let Layout::Col(c) = l else { unreachable!("combine returns the asked layout") };
+        c
+    }
+
+    fn hadamard(la: &LinAlg<'_, E>, x: &Self, m: &Matrix<E::Value>) -> Result<Matrix<E::Value>> {
+        Ok(la.hadamard_col(m, x)?)
+    }
+
+    fn sum(la: &LinAlg<'_, E>, m: &Matrix<E::Value>, c: f64) -> Result<Self::Other> {
+        Ok(la.sum_cols(m, c)?)
+    }
+
+    fn times(la: &LinAlg<'_, E>, x: &Self, m: &Matrix<E::Value>) -> Result<Self::Other> {
+        Ok(la.matrix_times_col(m, x, 1.0)?)
+    }
+
+    fn times_input(cx: &Ctx<'_, '_, E>, x: &Self, name: ObjectName, f: f64) -> Result<Self::Other> {
+        // The constant rides in the product's mask.
+        let m = cx.input(name, cx.la.level(x))?;
+        Ok(cx.la.matrix_times_col(&m, x, f)?)
+    }
+}
+
+/// Step `t` from `u_t` (in layout `S`): `grad_t = s_t Z_t` with `s_t = (gamma/b) sigma(u_t)`,
+/// and, unless it is the last, `u_{t+1}` = (the sum of `(c_1 G o u) + (c_3 G o u) o (u o u)`
+/// along `S`) + `y_t Z_{t+1}` + `c_0 G` summed (`G = G_{t+1}` scaled by
+/// `-(1 - eta_t) gamma/b`), both in the other layout.
+fn step<E: CkksEvaluator, S: Side<E>>(
+    cx: &Ctx<'_, '_, E>,
+    u: &S,
+    a: &StepArgs<'_, E::Value>,
+) -> Result<StepOut<E::Value>> {
+    let (la, c, t) = (cx.la, a.c, a.t);
+    let d = la.level(u);
+    let s_coeffs: Vec<f64> = c.iter().map(|x| x * a.gb).collect();
+    let s = eval_odd(la, u, &s_coeffs)?;
+    let zt = cx.input(z_name(t), la.level(&s))?;
+    let mut out = StepOut {
+        grad: S::other(S::times(la, &s, &zt)?),
+        next: None,
+        u_level: d,
+        s_level: la.level(&s),
+    };
+    if a.last {
+        return Ok(out);
+    }
+    let factor = -(1.0 - a.eta) * a.gb;
+    let g = |ck: f64, level: usize| cx.scaled_input(g_name(t + 1), factor * ck, level);
+    // The newest gradient (none yet in a resumed run's first step) rides on the product's
+    // constant.
+    let y = S::this(combine(la, a.atoms, a.ycoef, S::ROW, a.newest)?);
+    let f = a.newest.map_or(1.0, |n| a.ycoef[n]);
+    let x1 = S::hadamard(la, u, &g(c[1], d)?)?;
+    let x3 = S::hadamard(la, u, &g(c[3], d)?)?;
+    let cube = S::hadamard(la, &la.square(u)?, &x3)?;
+    let lvl = la.level(&cube);
+    let sum = la.add(&la.align_to_level(&x1, lvl)?, &cube)?;
+    let gterm = S::sum(la, &sum, 1.0)?;
+    let zterm = S::times_input(cx, &y, z_name(t + 1), f)?;
+    let constant = S::sum(la, &cx.input(g_name(t + 1), lvl + 1)?, factor * c[0])?;
+    out.next = Some(S::other(sum_aligned(la, vec![gterm, zterm, constant])?));
+    Ok(out)
 }
 
 fn level_of<E: CkksEvaluator>(la: &LinAlg<'_, E>, v: &Layout<E::Value>) -> usize {
