@@ -16,7 +16,7 @@
 //! arithmetic), which this model leaves out: a circuit with little parallelism between its
 //! operations (the baseline) can beat the span of its operation graph. The operations' own
 //! speedup is measured too (`two_thread_ops`: every operation timed alone on 2 threads).
-//! With `--epochs E`, whole epochs too ([`epoch`]).
+//! With `--epochs E`, whole epochs too ([`EpochRow`]).
 
 use crate::data::{self, DataSpec};
 use crate::error::Result;
