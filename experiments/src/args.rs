@@ -308,3 +308,52 @@ pub struct BootstrapArgs {
     #[arg(skip)]
     pub whole_epoch: bool,
 }
+
+/// What `reproduce` and `epochs` share besides the data and the hyperparameters: where the
+/// results go, the threads, the circuits.
+#[derive(Args, Clone, Debug, Default, PartialEq)]
+pub struct RunArgs {
+    /// Write the results as JSON here, the pictures beside it (for MNIST the weights as SVG;
+    /// for epochs the curves too).
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Only these circuits (comma separated: baseline, lowdepth; none: plaintext only).
+    #[arg(long, value_delimiter = ',', default_value = "baseline,lowdepth")]
+    pub circuits: Vec<String>,
+}
+
+impl RunArgs {
+    /// Sizes the global thread pool (with `--threads`) and returns its threads.
+    ///
+    /// # Errors
+    /// [`Error::Threads`] if the pool was already built.
+    pub fn install_threads(&self) -> Result<usize> {
+        if let Some(t) = self.threads {
+            rayon::ThreadPoolBuilder::new().num_threads(t).build_global()?;
+        }
+        Ok(rayon::current_num_threads())
+    }
+
+    /// The circuits named (`none`: no circuit, plaintext only).
+    ///
+    /// # Errors
+    /// An unknown circuit's name.
+    pub fn circuits(&self) -> Result<Vec<Kind>> {
+        circuit_list(&self.circuits)
+    }
+}
+
+/// `--circuits`: the names given, `none` for the plaintext run only.
+///
+/// # Errors
+/// An unknown circuit's name.
+pub fn circuit_list(names: &[String]) -> Result<Vec<Kind>> {
+    names
+        .iter()
+        .filter(|c| !c.is_empty() && c.as_str() != "none")
+        .map(|c| c.parse::<Kind>().map_err(Error::from))
+        .collect()
+}

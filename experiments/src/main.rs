@@ -6,7 +6,7 @@
 
 use circuits::training::Kind;
 use clap::{Parser, Subcommand};
-use experiments::args::{BootstrapArgs, DataArgs, HyperArgs, PlanArgs};
+use experiments::args::{circuit_list, BootstrapArgs, DataArgs, HyperArgs, PlanArgs, RunArgs};
 use experiments::hyper::Hyperparameters;
 use experiments::{reproduce, workflow, Error};
 use std::path::PathBuf;
@@ -33,15 +33,9 @@ enum Command {
         /// (N = 2^11): a run of seconds, for CI and a first look.
         #[arg(long)]
         quick: bool,
-        /// Write the results as JSON here (and, for MNIST, the weights as an SVG beside it).
-        #[arg(long)]
-        json: Option<PathBuf>,
-        /// Threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Only these circuits (comma separated: baseline, lowdepth; none: plaintext only).
-        #[arg(long, value_delimiter = ',', default_value = "baseline,lowdepth")]
-        circuits: Vec<String>,
+        /// Output, threads, circuits.
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// Train whole epochs on the server alone: every round's inputs uploaded once, the model
     /// state bootstrapped between rounds; both circuits against plaintext training of the same
@@ -68,16 +62,10 @@ enum Command {
         /// --batch-size): a run of seconds.
         #[arg(long)]
         quick: bool,
-        /// Write the results as JSON here, the curves beside it (.curves.svg) and, for MNIST,
-        /// the weights (.weights.svg).
-        #[arg(long)]
-        json: Option<PathBuf>,
-        /// Threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Only these circuits (comma separated: baseline, lowdepth; none: plaintext only).
-        #[arg(long, value_delimiter = ',', default_value = "baseline,lowdepth")]
-        circuits: Vec<String>,
+        /// Output (the curves beside the JSON as .curves.svg, for MNIST the weights as
+        /// .weights.svg), threads, circuits.
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// Work and critical path of the training circuits (key switches, and seconds from
     /// operation times measured here) and Brent's bound on 1 to 64 cores; --check trains
@@ -212,21 +200,10 @@ enum Command {
     },
 }
 
-/// `--circuits`: the names given, `none` for the plaintext run only.
-fn circuit_list(names: &[String]) -> Result<Vec<Kind>, Error> {
-    names
-        .iter()
-        .filter(|c| !c.is_empty() && c.as_str() != "none")
-        .map(|c| c.parse::<Kind>().map_err(Error::from))
-        .collect()
-}
-
 fn run(command: Command) -> Result<(), Error> {
     match command {
-        Command::Reproduce { data, hyper, quick, json, threads, circuits } => {
-            if let Some(t) = threads {
-                rayon::ThreadPoolBuilder::new().num_threads(t).build_global()?;
-            }
+        Command::Reproduce { data, hyper, quick, run } => {
+            let threads = run.install_threads()?;
             let base = Hyperparameters {
                 batch_size: if quick { 16 } else { 256 },
                 ..Hyperparameters::default()
@@ -235,26 +212,14 @@ fn run(command: Command) -> Result<(), Error> {
                 data: data.spec()?,
                 hyper: hyper.resolve(base)?,
                 quick,
-                json,
-                threads: rayon::current_num_threads(),
-                circuits: circuit_list(&circuits)?,
+                circuits: run.circuits()?,
+                json: run.json,
+                threads,
             };
             reproduce::run(&opts).map(|_| ())
         }
-        Command::Epochs {
-            data,
-            hyper,
-            epochs,
-            levels,
-            state_bound,
-            quick,
-            json,
-            threads,
-            circuits,
-        } => {
-            if let Some(t) = threads {
-                rayon::ThreadPoolBuilder::new().num_threads(t).build_global()?;
-            }
+        Command::Epochs { data, hyper, epochs, levels, state_bound, quick, run } => {
+            let threads = run.install_threads()?;
             let whole_epoch = hyper.minibatches.is_none() && !quick;
             let base = Hyperparameters {
                 batch_size: if quick { 16 } else { 256 },
@@ -269,9 +234,9 @@ fn run(command: Command) -> Result<(), Error> {
                 levels,
                 state_bound,
                 quick,
-                json,
-                threads: rayon::current_num_threads(),
-                circuits: circuit_list(&circuits)?,
+                circuits: run.circuits()?,
+                json: run.json,
+                threads,
             };
             experiments::epochs::run(&opts).map(|_| ())
         }

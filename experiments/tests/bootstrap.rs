@@ -7,7 +7,7 @@
 mod common;
 use ckks::eval::CkksEvaluator;
 use ckks::Prng;
-use common::{run, s, tmp, write_idx};
+use common::{copy_dir, run, s, tmp, write_idx};
 use experiments::workflow::bundle::{self, BOOT_CONFIG, BOOT_KEYS};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -50,15 +50,7 @@ fn world() -> &'static PathBuf {
 
 /// A copy of the server bundle `set` at `root/name`.
 fn copy_server(set: &str, name: &str) -> PathBuf {
-    let from = world().join(set).join("server");
-    let to = world().join(name);
-    let _ = std::fs::remove_dir_all(&to);
-    std::fs::create_dir_all(&to).unwrap();
-    for e in std::fs::read_dir(&from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-    }
-    to
+    copy_dir(&world().join(set).join("server"), &world().join(name))
 }
 
 #[test]

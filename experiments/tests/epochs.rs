@@ -6,8 +6,8 @@
 //! has a tile of one round in another's place is refused with an error naming the file.
 
 mod common;
-use circuits::reference::{train, TrainConfig};
-use common::{run, s, tmp, write_idx};
+use circuits::reference::{self, TrainConfig};
+use common::{copy_dir, run, s, tmp, write_idx};
 use experiments::data::{self, DataSpec};
 use experiments::hyper::Hyperparameters;
 use linalg::PlainMatrix;
@@ -61,13 +61,13 @@ fn world() -> &'static PathBuf {
 
 /// Plaintext training over the epochs of the first `ROWS / BATCH` minibatches of the data:
 /// `w` after the last iteration.
-fn reference(hyper: &Hyperparameters, m: usize) -> Vec<f64> {
+fn plaintext_weights(hyper: &Hyperparameters, m: usize) -> Vec<f64> {
     let spec = DataSpec::mnist(Some(world().join("mnist")), 3, 8);
     let data = data::load(&spec, 1 << 10).unwrap();
     let z = data.round(0, m * BATCH).unwrap();
     let all = PlainMatrix::from_fn(EPOCHS * z.rows(), z.cols(), |i, j| z.get(i % z.rows(), j));
     let cfg = TrainConfig { minibatches: EPOCHS * m, ..hyper.train_config().unwrap() };
-    train(&all, &cfg).unwrap().w.pop().unwrap()
+    reference::train(&all, &cfg).unwrap().w.pop().unwrap()
 }
 
 fn json(path: &Path) -> serde_json::Value {
@@ -87,15 +87,7 @@ fn an_epoch_run_over_files_equals_plaintext_training() {
         let hyper: Hyperparameters =
             serde_json::from_value(plan["hyperparameters"].clone()).unwrap();
         let (model, out) = (dir.join("model"), dir.join("weights"));
-        let (ok, log) = run(&[
-            "train",
-            "--server",
-            s(&dir.join("server")),
-            "--inputs",
-            s(&dir.join("upload")),
-            "--out",
-            s(&model),
-        ]);
+        let (ok, log) = train(&dir, &dir.join("upload"), &model, &[]);
         assert!(ok, "{log}");
         // Both circuits bootstrap at least twice in 8 minibatches.
         let boots = log.matches("bootstrapping the state").count();
@@ -116,7 +108,7 @@ fn an_epoch_run_over_files_equals_plaintext_training() {
             .iter()
             .map(|v| v.as_f64().unwrap())
             .collect();
-        let want = reference(&hyper, m);
+        let want = plaintext_weights(&hyper, m);
         let scale = want.iter().fold(0.0f64, |a, w| a.max(w.abs()));
         let err = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
         eprintln!(
@@ -141,45 +133,28 @@ fn round_by_round_flags_are_refused_for_an_epoch_key_set() {
         s(&out),
     ]);
     assert!(!ok && log.contains("--resume-from"), "{log}");
-    let (ok, log) = run(&[
-        "train",
-        "--server",
-        s(&dir.join("server")),
-        "--inputs",
-        s(&dir.join("upload")),
-        "--resume",
-        "--out",
-        s(&out),
-    ]);
+    let (ok, log) = train(&dir, &dir.join("upload"), &out, &["--resume"]);
     assert!(!ok && log.contains("--resume"), "{log}");
     assert!(!out.exists());
 }
 
-/// A copy of the lowdepth upload at `name`.
-fn copy_upload(name: &str) -> PathBuf {
-    let from = world().join("lowdepth/upload");
-    let to = world().join(name);
-    let _ = std::fs::remove_dir_all(&to);
-    std::fs::create_dir_all(&to).unwrap();
-    for e in std::fs::read_dir(&from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-    }
-    to
+/// `train` with the server bundle of `dir` on `upload` into `out`, with `extra` flags.
+fn train(dir: &Path, upload: &Path, out: &Path, extra: &[&str]) -> (bool, String) {
+    let server = dir.join("server");
+    let mut args = vec!["train", "--server", s(&server), "--inputs", s(upload), "--out", s(out)];
+    args.extend(extra);
+    run(&args)
 }
 
+/// A copy of the lowdepth upload at `name`.
+fn copy_upload(name: &str) -> PathBuf {
+    copy_dir(&world().join("lowdepth/upload"), &world().join(name))
+}
+
+/// `train` of the lowdepth key set on `upload`, which must fail and write nothing: its log.
 fn train_on(upload: &Path) -> String {
-    let dir = world().join("lowdepth");
     let out = upload.with_extension("model");
-    let (ok, log) = run(&[
-        "train",
-        "--server",
-        s(&dir.join("server")),
-        "--inputs",
-        s(upload),
-        "--out",
-        s(&out),
-    ]);
+    let (ok, log) = train(&world().join("lowdepth"), upload, &out, &[]);
     assert!(!ok, "{log}");
     assert!(!out.exists(), "nothing written");
     log
