@@ -111,6 +111,14 @@ impl GaloisKeys {
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
+
+    /// Adds the keys of `other` (moved, not copied); a key of a Galois element already here is
+    /// kept, `other`'s dropped.
+    pub fn extend(&mut self, other: GaloisKeys) {
+        for (g, k) in other.keys {
+            self.keys.entry(g).or_insert(k);
+        }
+    }
 }
 
 /// Everything a server needs to evaluate: public material only.

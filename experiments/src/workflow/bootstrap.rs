@@ -8,9 +8,10 @@
 //! bootstrapping ([`super::schema::Plan::refuse_bootstrapping`]); a training that bootstraps
 //! starts at the top circuit level (`ckks::ModulusChain::circuit_top`).
 //!
-//! The key set holds its own relinearization key and the Galois keys of the trace and the
-//! conjugation ([`BootstrapKeys`]): `bootstrap.keys` reads alone, at the price of one
-//! relinearization key stored twice (about 5% of the set).
+//! The bootstrapping key set holds a relinearization key and the Galois keys of the trace and
+//! the conjugation ([`BootstrapKeys`]); `relin.key` and `galois.keys` hold the rest of what the
+//! circuit uses (no relinearization key, none of those rotations), and the server merges both
+//! into one key set: no key is stored twice.
 
 use super::bundle::{write_sealed, BOOT_CONFIG, BOOT_KEYS};
 use super::envelope::{self, Binding, Content};
@@ -23,7 +24,7 @@ use crate::params::{bootstrap_log_n, bootstrap_parameters};
 use circuits::training::Training;
 use ckks::boot::{BootstrapKeys, BootstrapPlan};
 use ckks::eval::{
-    Circuit, Counter, Observed, PlaintextEvaluator, RotationSet, Rotations, ScaleEstimator,
+    Circuit, Observed, PlaintextEvaluator, RotationSet, Rotations, ScaleEstimator,
     SymbolicEvaluator,
 };
 use ckks::{Context, EvaluationKeys, ModulusChain, Prng, SecretKey};
@@ -82,35 +83,36 @@ pub fn generate(
     circuit_literal.bootstrap_prime_bits.clear();
     let chain = ModulusChain::from_literal(&circuit_literal)?;
     debug_assert_eq!(chain.q_primes(), &context.chain().q_primes()[..=chain.max_level()]);
-    let analysis = Observed::with_observer(
-        SymbolicEvaluator::new(chain.clone()),
-        (Counter::default(), Rotations::default()),
-    );
+    let analysis =
+        Observed::with_observer(SymbolicEvaluator::new(chain.clone()), Rotations::default());
     training.run(&analysis)?;
     let scale = ScaleEstimator::wrap(PlaintextEvaluator::new(chain.clone()));
     training.run(&scale)?;
     scale.estimate(MARGIN_BITS).check_chain(&chain)?;
-    let (counter, rotations) = analysis.observer();
-    let relinearize = counter.counts().relinearizations > 0;
-    Material::generate(context, plan, (&rotations.set(), relinearize), prng)
+    let rotations = analysis.observer();
+    Material::generate(context, plan, &rotations.set(), prng)
 }
 
 impl Material {
-    /// A fresh secret key on `context`, the circuit's evaluation keys (`rotations`, and a
-    /// relinearization key if it `relinearize`s) and the bootstrapping keys `plan` lists.
+    /// A fresh secret key on `context`, the bootstrapping keys `plan` lists (which hold a
+    /// relinearization key, the conjugation and the trace's rotations) and the circuit's
+    /// evaluation keys for what they do not hold: the rest of `rotations`. The server merges
+    /// the two into one key set ([`super::bundle::load_server`]), so no key is stored twice.
     ///
     /// # Errors
     /// As [`BootstrapKeys::generate`].
     pub fn generate(
         context: Context,
         plan: BootstrapPlan,
-        (rotations, relinearize): (&RotationSet, bool),
+        rotations: &RotationSet,
         prng: &mut Prng,
     ) -> Result<Self> {
         let secret_key = SecretKey::generate(&context, prng);
+        let held = plan.evaluator_rotations();
+        let rest: Vec<i64> = rotations.steps.difference(&held.steps).map(|&s| s as i64).collect();
         let evaluation = EvaluationKeys {
-            relinearization: relinearize.then(|| secret_key.relinearization_key(prng)),
-            galois: secret_key.galois_keys(&rotations.steps_i64(), rotations.conjugation, prng),
+            relinearization: None,
+            galois: secret_key.galois_keys(&rest, rotations.conjugation && !held.conjugation, prng),
         };
         let keys = BootstrapKeys::generate(&secret_key, &plan, prng)?;
         Ok(Self { context, secret_key, evaluation, plan, keys })

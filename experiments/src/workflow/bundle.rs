@@ -56,7 +56,8 @@ pub struct Server {
     pub ctx: Context,
     /// The plan (checked against the parameters).
     pub plan: Plan,
-    /// The evaluation keys.
+    /// The evaluation keys (with bootstrapping, merged with the bootstrapping key set's
+    /// relinearization and trace keys, which both share).
     pub keys: Arc<EvaluationKeys>,
     /// The bootstrapper built from `bootstrap.config` and `bootstrap.keys`, when the plan
     /// lists them (`keygen --bootstrap`).
@@ -156,18 +157,28 @@ pub fn load_server(dir: &Path) -> Result<Server> {
         }
         .into());
     }
-    let bootstrapper = match plan.keys.bootstrap {
-        Some(_) => Some(Arc::new(load_bootstrapper(dir, &ctx, &plan)?)),
-        None => None,
+    let circuit = EvaluationKeys { relinearization, galois };
+    let (keys, bootstrapper) = match plan.keys.bootstrap {
+        Some(_) => {
+            let (bt, keys) = load_bootstrapper(dir, &ctx, &plan, circuit)?;
+            (keys, Some(Arc::new(bt)))
+        }
+        None => (Arc::new(circuit), None),
     };
-    let keys = Arc::new(EvaluationKeys { relinearization, galois });
     Ok(Server { dir: dir.into(), ctx, plan, keys, bootstrapper })
 }
 
 /// The bootstrapper of the bundle `dir`: its configuration (a plan on the parameters' chain
 /// for the slots the plan records), then its keys (bounded by what that plan lists, of the
-/// size the plan records), then the constants encoded.
-fn load_bootstrapper(dir: &Path, ctx: &Context, plan: &Plan) -> Result<Bootstrapper> {
+/// size the plan records), then the constants encoded. Its evaluation keys (relinearization,
+/// conjugation, the trace's rotations) and the circuit's (`circuit`: the rest) become one key
+/// set, which the bootstrapper and the circuit's evaluator share: the second value.
+fn load_bootstrapper(
+    dir: &Path,
+    ctx: &Context,
+    plan: &Plan,
+    circuit: EvaluationKeys,
+) -> Result<(Bootstrapper, Arc<EvaluationKeys>)> {
     let plan_path = dir.join(Plan::NAME);
     let record = plan.keys.bootstrap.expect("called for a plan with bootstrapping");
     let object = |path: &Path| {
@@ -204,9 +215,17 @@ fn load_bootstrapper(dir: &Path, ctx: &Context, plan: &Plan) -> Result<Bootstrap
     }
     let expected = binding(plan.key_set, Content::BootstrapKeys);
     let bytes = envelope::read(&path, limit, &expected, &plan_path)?;
-    let keys = BootstrapKeys::from_bytes(ctx, &boot, &bytes).map_err(object(&path))?;
+    let mut keys = BootstrapKeys::from_bytes(ctx, &boot, &bytes).map_err(object(&path))?;
     drop(bytes);
-    Bootstrapper::new(ctx, Arc::new(boot), keys).map_err(object(&path))
+    let mut merged = Arc::try_unwrap(keys.evaluation).unwrap_or_else(|shared| (*shared).clone());
+    merged.galois.extend(circuit.galois);
+    if merged.relinearization.is_none() {
+        merged.relinearization = circuit.relinearization;
+    }
+    keys.evaluation = Arc::new(merged);
+    let evaluation = keys.evaluation.clone();
+    let bt = Bootstrapper::new(ctx, Arc::new(boot), keys).map_err(object(&path))?;
+    Ok((bt, evaluation))
 }
 
 /// Writes a scheme object of the key set `key_set` in its envelope as `name`.

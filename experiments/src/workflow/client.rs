@@ -191,12 +191,13 @@ pub(super) fn gib(bytes: u64) -> f64 {
     bytes as f64 / (1u64 << 30) as f64
 }
 
-/// The evaluation keys' sizes in memory (residues; the files store the seeded half).
+/// The sizes in memory (residues; the files store the seeded half) of the circuit's keys
+/// beyond the bootstrapping key set's (which holds the relinearization and trace keys).
 fn print_key_sizes(ctx: &Context, ek: &EvaluationKeys) {
     let relin = ek.relinearization.as_ref().map_or(0, |k| k.byte_size());
     let galois = ek.galois.byte_size();
     println!(
-        "evaluation keys: relinearization {relin} bytes, {} Galois keys {galois} bytes ({:.2} GiB in all, N = 2^{})",
+        "the circuit's keys beyond the bootstrapping set: relinearization {relin} bytes, {} Galois keys {galois} bytes ({:.2} GiB in all, N = 2^{})",
         ek.galois.len(),
         gib((relin + galois) as u64),
         ctx.log_n()

@@ -90,8 +90,7 @@ pub(super) fn generate(
     let params = t.parameters(bootstrap_log_n(quick), security)?;
     plan.unit_height = t.unit(params.context.slots())?.height();
     let boot = params.bootstrap.as_deref().expect("epoch parameters bootstrap").clone();
-    let relinearize = params.counts.relinearizations > 0;
-    Material::generate(params.context, boot, (&params.rotations, relinearize), prng)
+    Material::generate(params.context, boot, &params.rotations, prng)
 }
 
 /// `encrypt` under a plan with epochs: every round's inputs into the upload `dir`, round by
