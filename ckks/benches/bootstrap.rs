@@ -82,6 +82,7 @@ fn bench_set(c: &mut Criterion, name: &str, log_n: u32, slots: Option<usize>, la
 }
 
 fn benches(c: &mut Criterion) {
+    ckks::alloc::keep_freed_memory();
     bench_set(c, "n12-full", 12, None, false);
     bench_set(c, "n12-64", 12, Some(64), false);
     bench_set(c, "n16-256", 16, Some(256), true);

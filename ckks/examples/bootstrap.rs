@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 fn main() -> ckks::Result<()> {
+    ckks::alloc::keep_freed_memory();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let configs: Vec<Option<usize>> = if args.is_empty() {
         vec![None, Some(256)]

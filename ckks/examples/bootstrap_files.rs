@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    ckks::alloc::keep_freed_memory();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let slots = match args.first().map(String::as_str) {
         None => Some(256),

@@ -46,6 +46,7 @@ fn time_us(rounds: usize, mut f: impl FnMut()) -> f64 {
 }
 
 fn main() -> Result<()> {
+    ckks::alloc::keep_freed_memory();
     let args: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().expect("a number")).collect();
     let arg = |i: usize, d: usize| args.get(i).copied().unwrap_or(d);
     let (log_n, levels, dnum) = (arg(0, 15) as u32, arg(1, 14), arg(2, 3));

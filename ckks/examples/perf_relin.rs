@@ -2,6 +2,7 @@
 //! (perf record) or instruction counting: `OP=relin REPS=4 valgrind --tool=callgrind ...` minus `REPS=0`.
 use ckks::*;
 fn main() -> Result<()> {
+    ckks::alloc::keep_freed_memory();
     // SEAL's chains: N = 2^14 with 40-bit primes (default), N = 2^15 with 50-bit (LOGN=15).
     let (log_n, levels, bits) = match std::env::var("LOGN").as_deref() {
         Ok("13") => (13, 2, 40),

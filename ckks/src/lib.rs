@@ -35,9 +35,11 @@
 //! # Ok::<(), ckks::CkksError>(())
 //! ```
 #![warn(missing_docs)]
-// `unsafe` lives in `math::simd` only (its kernels need CPU features checked at run time).
+// `unsafe` lives in `math::simd` (its kernels need CPU features checked at run time) and in
+// `alloc` (one call that tunes glibc's allocator).
 #![deny(unsafe_code)]
 
+pub mod alloc;
 pub mod auto;
 pub mod boot;
 pub mod error;

@@ -287,6 +287,8 @@ fn run(command: Command) -> Result<(), Error> {
 }
 
 fn main() {
+    // Polynomial buffers reused instead of faulted in anew (see `ckks::alloc`).
+    ckks::alloc::keep_freed_memory();
     if let Err(e) = run(Cli::parse().command) {
         eprintln!("error: {e}");
         std::process::exit(1);

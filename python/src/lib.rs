@@ -23,6 +23,8 @@ use pyo3::prelude::*;
 /// The module `lowdepth._native`.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Polynomial buffers reused instead of faulted in anew (see `ckks::alloc`).
+    ckks::alloc::keep_freed_memory();
     m.add_function(wrap_pyfunction!(estimator::train_arrays, m)?)?;
     m.add_function(wrap_pyfunction!(workflow::keygen, m)?)?;
     m.add_function(wrap_pyfunction!(workflow::encrypt, m)?)?;

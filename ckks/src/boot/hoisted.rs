@@ -12,6 +12,8 @@ use super::keys::TransformKeys;
 use super::lt::LinearTransform;
 use crate::error::Result;
 use crate::math::poly::for_each_limb;
+use crate::math::simd::pointwise::{self, Op};
+use crate::math::simd::ProductSums;
 use crate::math::{Basis, Eval, RnsPoly};
 use crate::rlwe::keyswitch::{decompose, inner_product, mod_down};
 use crate::scheme::rules;
@@ -71,42 +73,34 @@ fn extend(ctx: &Context, c: &RnsPoly<Eval>, level: usize) -> RnsPoly<Eval> {
 /// A ciphertext over `Q_l P`: its two components.
 type Pair = (RnsPoly<Eval>, RnsPoly<Eval>);
 
-/// `sum_j a_j o b_j` for both components `b_j = (b0_j, b1_j)`, limb by limb, the products
-/// accumulated exactly in 128 bits and reduced once (at most 64 terms).
+/// `sum_j a_j o b_j` for both components `b_j = (b0_j, b1_j)`, limb by limb: the products
+/// accumulated exactly by the key switch's inner-product kernel ([`ProductSums`]) and reduced
+/// once per [`ProductSums::MAX_TERMS`] terms.
 fn dot(basis: &Basis, terms: &[(&RnsPoly<Eval>, &Pair)]) -> Pair {
     let n = terms[0].0.n();
     let limbs = basis.len();
     let mut out0 = RnsPoly::<Eval>::zero(n, limbs);
     let mut out1 = RnsPoly::<Eval>::zero(n, limbs);
-    const CHUNK: usize = 256;
-    let len = CHUNK.min(n);
     out0.data_mut().par_chunks_mut(n).zip(out1.data_mut().par_chunks_mut(n)).enumerate().for_each(
         |(t, (o0, o1))| {
             let q = basis[t].modulus();
-            let (mut s0, mut s1) = ([0u128; CHUNK], [0u128; CHUNK]);
-            for c0 in (0..n).step_by(len) {
-                let (s0, s1) = (&mut s0[..len], &mut s1[..len]);
-                s0.fill(0);
-                s1.fill(0);
-                for chunk in terms.chunks(64) {
-                    for (a, (b0, b1)) in chunk {
-                        let a = &a.limb(t)[c0..c0 + len];
-                        let b0 = &b0.limb(t)[c0..c0 + len];
-                        let b1 = &b1.limb(t)[c0..c0 + len];
-                        for i in 0..len {
-                            s0[i] += a[i] as u128 * b0[i] as u128;
-                            s1[i] += a[i] as u128 * b1[i] as u128;
-                        }
-                    }
-                    for i in 0..len {
-                        s0[i] = q.reduce_u128(s0[i]) as u128;
-                        s1[i] = q.reduce_u128(s1[i]) as u128;
-                    }
+            let mut sums = ProductSums::new(q, n);
+            let (mut p0, mut p1) = (vec![0u64; 0], vec![0u64; 0]);
+            for (k, chunk) in terms.chunks(ProductSums::MAX_TERMS).enumerate() {
+                for (a, (b0, b1)) in chunk {
+                    sums.add(a.limb(t), b0.limb(t), b1.limb(t));
                 }
-                for i in 0..len {
-                    o0[c0 + i] = s0[i] as u64;
-                    o1[c0 + i] = s1[i] as u64;
+                if k == 0 {
+                    sums.finish(o0, o1);
+                } else {
+                    // More terms than the sums hold exactly: add this chunk's reduced sums.
+                    p0.resize(n, 0);
+                    p1.resize(n, 0);
+                    sums.finish(&mut p0, &mut p1);
+                    pointwise::binary_assign(Op::Add, o0, &p0, q);
+                    pointwise::binary_assign(Op::Add, o1, &p1, q);
                 }
+                sums.reset(q, n);
             }
         },
     );

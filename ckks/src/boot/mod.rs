@@ -33,9 +33,9 @@
 //! |---|---|---|---|
 //! | modulus raise | 0 (level 0 to the top) | | 2 (encapsulation) |
 //! | CoeffsToSlots | 4 | 56 bits | 32 rotations (20 hoisted), 1 conjugation |
-//! | modular reduction | 10: 6 (degree 56) + 2 (double angles) + 2 (arcsine) | 60 bits (`q_0`'s width) | 19 relinearizations, twice |
+//! | modular reduction | 10: 6 (degree 56) + 2 (double angles) + 2 (arcsine) | 60 bits (`q_0`'s width) | 16 relinearizations, twice |
 //! | SlotsToCoeffs | 3 | 39 bits | 38 rotations (21 hoisted) |
-//! | total | 17 | | 111 |
+//! | total | 17 | | 105 |
 //!
 //! With 9 circuit levels of 40 bits and `q_0` of 60 bits, `log2 Q = 1361`; with 5 key-switching
 //! digits and 6 special primes of 61 bits, `log2 QP = 1727 <= 1747` (128-bit, HE standard)
@@ -137,7 +137,7 @@ mod tests {
         assert_eq!((levels.coeffs_to_slots, levels.eval_mod, levels.slots_to_coeffs), (4, 10, 3));
         assert_eq!(plan.output_level(), 9);
         let c = &plan.profile().counts;
-        assert_eq!(c.key_switches(), 111);
+        assert_eq!(c.key_switches(), 105);
         // Stage by stage: levels from the depth finder, key switches from the op counter.
         let top = chain.max_level();
         let plains =
@@ -157,7 +157,7 @@ mod tests {
         });
         assert_eq!(cts, (4, 33, 20));
         let em = stage(top - 4, &|e, x| vec![plan.eval_mod(e, x).unwrap()]);
-        assert_eq!(em, (10, 19, 0));
+        assert_eq!(em, (10, 16, 0));
         let stc = stage(top - 14, &|e, x| {
             let apply = plan.generic(e, &plains);
             let parts = [*x, *x];

@@ -12,6 +12,11 @@
 //! for its constant multiplication. Leaves below the baby-step size whose terms are too deep
 //! are split the same way, which is what keeps the depth optimal.
 //!
+//! The splits of one chain `p = q T_g + r`, `r = q' T_g' + r'`, ... all land one level above
+//! their target at the same scale, so their products `q T_g` are added before relinearization
+//! and the sum is relinearized and rescaled once (a leaf is rescaled with them): one key switch
+//! and one rescale per chain instead of one per split.
+//!
 //! # Scales
 //! Every result is computed at a level and an exact scale chosen by its parent (top-down):
 //! `q` is aimed at `s q_(l+1) / s_g` so that `q T_g` rescales onto the target `s`, and a leaf
@@ -22,6 +27,7 @@
 
 use crate::error::{CkksError, Result};
 use crate::eval::CkksEvaluator;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// A polynomial `sum_i c_i T_i(x)` on `[-1, 1]`.
@@ -110,6 +116,15 @@ fn degree(c: &[f64]) -> usize {
     c.iter().rposition(|&x| x != 0.0).unwrap_or(0)
 }
 
+/// `v` at `level`: itself, or a copy of its lower limbs.
+fn at_level<'v, E: CkksEvaluator>(
+    e: &E,
+    v: &'v E::Value,
+    level: usize,
+) -> Result<Cow<'v, E::Value>> {
+    Ok(if e.level(v) > level { Cow::Owned(e.drop_level(v, level)?) } else { Cow::Borrowed(v) })
+}
+
 enum Term<V> {
     Const(f64),
     Value(V),
@@ -128,62 +143,73 @@ impl<E: CkksEvaluator> Evaluation<'_, E> {
         self.top - ceil_log2(j)
     }
 
-    fn at_level(&self, v: &E::Value, level: usize) -> Result<E::Value> {
-        if self.e.level(v) > level {
-            self.e.drop_level(v, level)
-        } else {
-            Ok(v.clone())
+    /// `T_j`, computed on first use (the basis keeps it; callers borrow it).
+    fn power(&mut self, j: usize) -> Result<&E::Value> {
+        if !self.basis.contains_key(&j) {
+            let v = self.compute_power(j)?;
+            self.basis.insert(j, v);
         }
+        Ok(&self.basis[&j])
     }
 
-    /// `T_j`, computed on first use.
-    fn power(&mut self, j: usize) -> Result<E::Value> {
-        if let Some(v) = self.basis.get(&j) {
-            return Ok(v.clone());
-        }
+    fn compute_power(&mut self, j: usize) -> Result<E::Value> {
         let a = 1 << (ceil_log2(j) - 1);
         let b = j - a;
         let e = self.e;
-        let ta = self.power(a)?;
-        let tb = self.power(b)?;
-        let level = e.level(&ta).min(e.level(&tb));
-        let (ta, tb) = (self.at_level(&ta, level)?, self.at_level(&tb, level)?);
+        self.power(a)?;
+        self.power(b)?;
+        if a != b {
+            self.power(a - b)?;
+        }
+        let (ta, tb) = (&self.basis[&a], &self.basis[&b]);
+        let level = e.level(ta).min(e.level(tb));
+        let (ta, tb) = (at_level(e, ta, level)?, at_level(e, tb, level)?);
         let prod = e.mul_integer(&e.relinearize(&e.mul(&ta, &tb)?)?, 2)?;
-        let v = if a == b {
+        if a == b {
             // 2 T_a^2 - 1.
-            e.add_const(&e.rescale(&prod)?, -1.0)?
-        } else {
-            // 2 T_a T_b - T_(a-b), with T_(a-b) lifted to the product's scale.
-            let d = self.power(a - b)?;
-            let d = self.at_level(&d, level)?;
-            let d = e.mul_const_at_scale(&d, 1.0, e.scale(&prod) / e.scale(&d))?;
-            e.rescale(&e.sub(&prod, &d)?)?
-        };
-        self.basis.insert(j, v.clone());
-        Ok(v)
+            return e.add_const(&e.rescale(&prod)?, -1.0);
+        }
+        // 2 T_a T_b - T_(a-b), with T_(a-b) lifted to the product's scale.
+        let d = at_level(e, &self.basis[&(a - b)], level)?;
+        let d = e.mul_const_at_scale(&d, 1.0, e.scale(&prod) / e.scale(&d))?;
+        e.rescale(&e.sub(&prod, &d)?)
     }
 
-    /// `sum c_j T_j` at `(level, scale)`, every term one level above and multiplied by its
-    /// coefficient at the scale that makes the rescale land on `scale`.
+    /// `sum c_j T_j` aimed at `(level, scale)` but not yet rescaled: at `level + 1` and scale
+    /// `scale q_(level+1)`, every term multiplied by its coefficient at the scale that puts it
+    /// there.
     fn leaf(&mut self, c: &[f64], level: usize, scale: f64) -> Result<Term<E::Value>> {
         let e = self.e;
-        let q = e.chain().q_primes()[level + 1] as f64;
+        let raw_scale = scale * e.chain().q_primes()[level + 1] as f64;
         let mut acc: Option<E::Value> = None;
         for (j, &cj) in c.iter().enumerate().skip(1).filter(|(_, &cj)| cj != 0.0) {
             let t = self.power(j)?;
-            let t = self.at_level(&t, level + 1)?;
-            let y = e.mul_const_at_scale(&t, cj, scale * q / e.scale(&t))?;
-            acc = Some(match acc {
-                None => y,
-                Some(a) => e.add(&a, &y)?,
-            });
+            let t = at_level(e, t, level + 1)?;
+            let y = e.mul_const_at_scale(&t, cj, raw_scale / e.scale(&t))?;
+            match &mut acc {
+                None => acc = Some(y),
+                Some(a) => e.add_assign(a, &y)?,
+            }
         }
         let Some(acc) = acc else { return Ok(Term::Const(c[0])) };
-        let v = e.rescale(&acc)?;
-        Ok(Term::Value(if c[0] != 0.0 { e.add_const(&v, c[0])? } else { v }))
+        Ok(Term::Value(if c[0] != 0.0 { e.add_const(&acc, c[0])? } else { acc }))
     }
 
+    /// `p` at `(level, scale)`: [`Evaluation::eval_raw`], relinearized once and rescaled once.
     fn eval(&mut self, c: &[f64], level: usize, scale: f64) -> Result<Term<E::Value>> {
+        let e = self.e;
+        Ok(match self.eval_raw(c, level, scale)? {
+            Term::Const(a) => Term::Const(a),
+            Term::Value(v) if e.meta(&v).size > 2 => Term::Value(e.rescale(&e.relinearize(&v)?)?),
+            Term::Value(v) => Term::Value(e.rescale(&v)?),
+        })
+    }
+
+    /// `p` aimed at `(level, scale)`, before its last relinearization and rescale: at
+    /// `level + 1`, scale `scale q_(level+1)`, possibly with three components. The splits
+    /// `p = q T_g + r`, `r = q' T_g' + r'`, ... all land there, so their products are added
+    /// unrelinearized and the sum is relinearized and rescaled once instead of once per split.
+    fn eval_raw(&mut self, c: &[f64], level: usize, scale: f64) -> Result<Term<E::Value>> {
         let d = degree(c);
         if d == 0 {
             return Ok(Term::Const(c.first().copied().unwrap_or(0.0)));
@@ -202,20 +228,24 @@ impl<E: CkksEvaluator> Evaluation<'_, E> {
             rc[g - j] -= c[g + j];
         }
         let e = self.e;
-        let tg = self.power(g)?;
-        let tg = self.at_level(&tg, level + 1)?;
-        let q_scale = scale * e.chain().q_primes()[level + 1] as f64 / e.scale(&tg);
-        let prod = match self.eval(&qc, level + 1, q_scale)? {
+        let tg_scale = e.scale(self.power(g)?);
+        let q_scale = scale * e.chain().q_primes()[level + 1] as f64 / tg_scale;
+        let quotient = self.eval(&qc, level + 1, q_scale)?;
+        let tg = at_level(e, &self.basis[&g], level + 1)?;
+        let prod = match quotient {
             Term::Const(0.0) => None,
-            Term::Const(a) => Some(e.rescale(&e.mul_const_at_scale(&tg, a, q_scale)?)?),
-            Term::Value(qv) => Some(e.rescale(&e.relinearize(&e.mul(&qv, &tg)?)?)?),
+            Term::Const(a) => Some(e.mul_const_at_scale(&tg, a, q_scale)?),
+            Term::Value(qv) => Some(e.mul(&qv, &tg)?),
         };
-        let rest = self.eval(&rc, level, scale)?;
+        let rest = self.eval_raw(&rc, level, scale)?;
         Ok(match (prod, rest) {
             (None, r) => r,
             (Some(p), Term::Const(0.0)) => Term::Value(p),
             (Some(p), Term::Const(a)) => Term::Value(e.add_const(&p, a)?),
-            (Some(p), Term::Value(r)) => Term::Value(e.add(&p, &r)?),
+            (Some(mut p), Term::Value(r)) => {
+                e.add_assign(&mut p, &r)?;
+                Term::Value(p)
+            }
         })
     }
 }

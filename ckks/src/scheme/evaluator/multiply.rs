@@ -5,6 +5,7 @@ use super::Evaluator;
 use crate::error::{CkksError, Result};
 use crate::math::poly::for_each_limb;
 use crate::math::simd::pointwise;
+use crate::math::{Eval, RnsPoly};
 use crate::rlwe::keyswitch::{key_switch_with, Epilogue};
 use crate::scheme::ciphertext::{Ciphertext, Plaintext};
 use crate::scheme::rules;
@@ -64,12 +65,8 @@ impl Evaluator {
         let v = rules::scaled_int(c * scale, self.ctx.log_q(l) - 1.0, c, scale)?;
         let basis = self.ctx.basis_q(l);
         let scalars: Vec<u64> = basis.iter().map(|t| v.residue(t.modulus())).collect();
-        let mut r = a.clone();
-        for p in &mut r.parts {
-            p.mul_scalar_assign(&scalars, basis);
-        }
-        r.scale = m.scale;
-        Ok(r)
+        let parts = a.parts.iter().map(|p| p.mul_scalar(&scalars, basis)).collect();
+        Ok(Ciphertext { parts, level: l, scale: m.scale, params_hash: a.params_hash })
     }
 
     /// `a * k` for an integer `k`: no scale change, no level consumed.
@@ -82,11 +79,8 @@ impl Evaluator {
         rules::mul_integer(self.ctx.chain(), &a.meta(), k)?;
         let basis = self.ctx.basis_q(a.level);
         let scalars: Vec<u64> = basis.iter().map(|t| t.modulus().reduce_i64(k)).collect();
-        let mut r = a.clone();
-        for p in &mut r.parts {
-            p.mul_scalar_assign(&scalars, basis);
-        }
-        Ok(r)
+        let parts = a.parts.iter().map(|p| p.mul_scalar(&scalars, basis)).collect();
+        Ok(Ciphertext { parts, level: a.level, scale: a.scale, params_hash: a.params_hash })
     }
 
     /// `a * b` without relinearization: a three-component ciphertext at scale
@@ -157,9 +151,10 @@ impl Evaluator {
     /// # Errors
     /// [`CkksError::LevelExhausted`] at level 0, [`CkksError::ContextMismatch`].
     pub fn rescale(&self, a: &Ciphertext) -> Result<Ciphertext> {
-        let mut r = a.clone();
-        self.rescale_assign(&mut r)?;
-        Ok(r)
+        self.check_ct(a)?;
+        let m = rules::rescale(self.ctx.chain(), &a.meta())?;
+        let parts = a.parts.iter().map(|p| self.rescaled(p, a.level)).collect();
+        Ok(Ciphertext { parts, level: m.level, scale: m.scale, params_hash: a.params_hash })
     }
 
     /// In-place [`Evaluator::rescale`].
@@ -167,31 +162,30 @@ impl Evaluator {
     /// # Errors
     /// As [`Evaluator::rescale`].
     pub fn rescale_assign(&self, a: &mut Ciphertext) -> Result<()> {
-        self.check_ct(a)?;
-        let m = rules::rescale(self.ctx.chain(), &a.meta())?;
-        let l = a.level;
+        *a = self.rescale(a)?;
+        Ok(())
+    }
+
+    /// `round(p / q_l)` over `Q_(l-1)` for `p` over `Q_l` (evaluation form), written into a new
+    /// polynomial (no copy of `p` first).
+    fn rescaled(&self, p: &RnsPoly<Eval>, l: usize) -> RnsPoly<Eval> {
         let n = self.ctx.n();
         let basis = self.ctx.basis_q(l);
         let ql_table = &basis[l];
         let ql = *ql_table.modulus();
-        let inv = self.ctx.rescale_inv(l);
-        for p in &mut a.parts {
-            let mut last = p.limb(l).to_vec();
-            ql_table.inverse(&mut last);
-            p.truncate(l);
-            let per: Vec<(usize, (u64, u64))> = inv.iter().copied().enumerate().collect();
-            for_each_limb(p.data_mut(), n, &per, |limb, &(i, (w, ws))| {
-                let t = &basis[i];
-                let q = t.modulus();
-                // Centred lift of the last limb into q_i: rounding instead of flooring.
-                let mut tmp = vec![0; n];
-                t.forward_lifted(&last, ql.value(), &mut tmp);
-                pointwise::sub_mul_const(limb, Some(&tmp), (w, ws), None, q);
-            });
-        }
-        a.level = m.level;
-        a.scale = m.scale;
-        Ok(())
+        let mut last = p.limb(l).to_vec();
+        ql_table.inverse(&mut last);
+        let per: Vec<(usize, (u64, u64))> =
+            self.ctx.rescale_inv(l).iter().copied().enumerate().collect();
+        let mut out = RnsPoly::<Eval>::zero(n, l);
+        for_each_limb(out.data_mut(), n, &per, |o, &(i, (w, ws))| {
+            let t = &basis[i];
+            // Centred lift of the last limb into q_i: rounding instead of flooring.
+            let mut tmp = vec![0; n];
+            t.forward_lifted(&last, ql.value(), &mut tmp);
+            pointwise::sub_mul_const_into(p.limb(i), Some(&tmp), (w, ws), None, t.modulus(), o);
+        });
+        out
     }
 
     /// Drops `a` to `level` (discards the primes above it): no noise, scale unchanged.
@@ -201,12 +195,9 @@ impl Evaluator {
     pub fn drop_level(&self, a: &Ciphertext, level: usize) -> Result<Ciphertext> {
         self.check_ct(a)?;
         rules::drop_level(&a.meta(), level)?;
-        let mut r = a.clone();
-        for p in &mut r.parts {
-            p.truncate(level + 1);
-        }
-        r.level = level;
-        Ok(r)
+        // Only the kept limbs are copied.
+        let parts = a.parts.iter().map(|p| p.sub_limbs(0..level + 1)).collect();
+        Ok(Ciphertext { parts, level, scale: a.scale, params_hash: a.params_hash })
     }
 
     /// Brings `a` down to `level` *at that level's nominal scale* `s_level`, so it can be added
