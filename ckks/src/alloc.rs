@@ -7,9 +7,12 @@
 //! kernel-zeroed page per 4 KiB. Measured on the project's 2-core AMD EPYC (Zen 3, AVX2), one
 //! thread, `cargo run --release -p ckks --example bootstrap -- 256` (N = 2^16, 128-bit): one
 //! 256-slot bootstrap took 17.4 s with glibc's defaults and spent about a fifth of its samples
-//! in page faults, `memset` and `munmap`; with [`keep_freed_memory`] it took 15.1 s (same
-//! hour, medians of 3). Other allocators measured worse in the same run: mimalloc 17.3 s,
-//! jemalloc 25.9 s (both give memory back eagerly).
+//! in page faults, `memset` and `munmap`; with the `mmap` threshold at 32 MiB and a large trim
+//! threshold (set through glibc's environment, `MALLOC_MMAP_THRESHOLD_=33554432
+//! MALLOC_TRIM_THRESHOLD_=68719476736`) it took 15.1 s, with the trim threshold alone 26.7 s
+//! (setting either turns glibc's adaptive `mmap` threshold off, so both are set here); same
+//! hour, medians of 3. Other allocators measured worse in the same run: mimalloc 17.3 s,
+//! jemalloc 25.9 s.
 //!
 //! The tuning is opt-in per process (a library should not change its host's allocator behind
 //! its back): the `experiments` binary, the Python module and the examples and benchmarks call

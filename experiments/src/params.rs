@@ -49,7 +49,8 @@ pub fn bootstrap_config(log_n: u32, slots: usize) -> BootstrapConfig {
 /// reduction's), the bootstrapping primes above the circuit's, and the key-switching digits of
 /// the smallest keys within the 128-bit bound ([`BootstrapConfig::parameters`]); with
 /// `quick`, INSECURE toy parameters (the same digits, any ring). At `N = 2^16` and 256 slots,
-/// 10 circuit levels fit 128-bit security (`log2 QP = 1706 <= 1747`, 6 digits).
+/// 10 circuit levels fit 128-bit security (`log2 QP = 1701 <= 1747`, 6 digits, six special
+/// primes of 50 bits).
 ///
 /// # Errors
 /// [`ckks::CkksError::InvalidParameters`] when the levels do not fit the bound (the message

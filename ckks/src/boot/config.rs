@@ -91,13 +91,21 @@ impl BootstrapConfig {
     }
 }
 
+/// The widths [`BootstrapConfig::parameters`] tries for the special primes, narrowest first:
+/// 50 bits, below `2^51`, where key switching's extended basis takes the double-precision
+/// kernels (`crate::math::simd`; on the project's AVX2 machine a forward NTT at `N = 2^16`
+/// takes 303 us for such a prime against 562 us for a 60-bit one), and 61 bits, the fewest
+/// primes, when the narrow ones would not fit the security bound.
+pub const SPECIAL_PRIME_BITS: [u32; 2] = [50, 61];
+
 impl BootstrapConfig {
     /// A parameter set for circuits that bootstrap with this configuration: `q_0` of
     /// `first_prime_bits` (the modular reduction runs at that scale), `circuit_levels` levels
     /// of `log_scale` bits, the bootstrapping primes of [`BootstrapConfig::prime_bits`], and
-    /// 61-bit special primes with the number of digits that gives the smallest switching keys
-    /// within `security`'s bound on `log2(QP)` (for toy parameters, the bound at `N = 2^16`, so
-    /// that they key-switch as the 128-bit set does).
+    /// special primes: for each number of digits, the narrowest of [`SPECIAL_PRIME_BITS`] that
+    /// fits `security`'s bound on `log2(QP)` (for toy parameters, the bound at `N = 2^16`, so
+    /// that they key-switch as the 128-bit set does); of those, the digit count that gives the
+    /// smallest switching keys.
     ///
     /// # Errors
     /// [`CkksError::InvalidParameters`] when no digit count fits the bound; the errors of
@@ -130,20 +138,22 @@ impl BootstrapConfig {
         for dnum in 1..=widths.len() {
             let alpha = widths.len().div_ceil(dnum);
             let digit = widths.chunks(alpha).map(|c| c.iter().sum::<u32>()).max().unwrap_or(0);
-            let k = (digit as usize).div_ceil(61);
+            let fits = |&w: &u32| {
+                let k = (digit as usize).div_ceil(w as usize);
+                (q_bits as usize + w as usize * k) as f64 <= bound + 1.0
+            };
+            let Some(&w) = SPECIAL_PRIME_BITS.iter().find(|w| fits(w)) else { continue };
+            let k = (digit as usize).div_ceil(w as usize);
             let literal = crate::ParametersLiteral {
                 log_n,
                 first_prime_bits,
                 data_prime_bits: vec![log_scale; circuit_levels],
                 bootstrap_prime_bits: boot.clone(),
-                special_prime_bits: vec![61; k],
+                special_prime_bits: vec![w; k],
                 log_scale,
                 dnum,
                 security,
             };
-            if (q_bits as usize + 61 * k) as f64 > bound + 1.0 {
-                continue;
-            }
             let bytes = widths.len().div_ceil(alpha) * (widths.len() + k);
             if best.as_ref().is_none_or(|(b, _)| bytes < *b) && literal.build().is_ok() {
                 best = Some((bytes, literal));
@@ -154,5 +164,25 @@ impl BootstrapConfig {
             bound,
             log_n,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ModulusChain, Security};
+
+    /// The narrow special primes where they fit the bound at the smallest keys' digit count,
+    /// the wide ones where they do not (the figures of the module docs of `crate::boot`).
+    #[test]
+    fn special_primes_are_narrow_where_they_fit() {
+        let config = BootstrapConfig::with_slots(Some(256));
+        for (levels, dnum, special, log_qp) in [(9, 5, [61; 6], 1727.0), (10, 6, [50; 6], 1701.0)] {
+            let lit = config.parameters(16, levels, 60, 40, Security::HeStandard128).unwrap();
+            assert_eq!((lit.dnum, lit.special_prime_bits.as_slice()), (dnum, &special[..]));
+            let chain = ModulusChain::from_literal(&lit).unwrap();
+            assert_eq!(chain.log_qp().round(), log_qp, "{levels} circuit levels");
+            assert!(chain.log_qp() <= crate::max_log_qp_128(16).map(f64::from).unwrap());
+        }
     }
 }

@@ -39,7 +39,9 @@
 //!
 //! With 9 circuit levels of 40 bits and `q_0` of 60 bits, `log2 Q = 1361`; with 5 key-switching
 //! digits and 6 special primes of 61 bits, `log2 QP = 1727 <= 1747` (128-bit, HE standard)
-//! ([`BootstrapConfig::parameters`]).
+//! ([`BootstrapConfig::parameters`]; 50-bit special primes, which take the double-precision
+//! kernels, would need 7 at 5 digits and not fit; with 10 circuit levels, 6 digits, they do:
+//! six of 50 bits, `log2 QP = 1701`).
 //!
 //! # Secret key and security
 //! The secret stays uniform ternary (so the HE standard's bound applies to every key and

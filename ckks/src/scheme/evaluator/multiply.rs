@@ -178,12 +178,14 @@ impl Evaluator {
         let per: Vec<(usize, (u64, u64))> =
             self.ctx.rescale_inv(l).iter().copied().enumerate().collect();
         let mut out = RnsPoly::<Eval>::zero(n, l);
-        for_each_limb(out.data_mut(), n, &per, |o, &(i, (w, ws))| {
+        for_each_limb(out.data_mut(), n, &per, |o, &(i, (w, _))| {
             let t = &basis[i];
-            // Centred lift of the last limb into q_i: rounding instead of flooring.
-            let mut tmp = vec![0; n];
-            t.forward_lifted(&last, ql.value(), &mut tmp);
-            pointwise::sub_mul_const_into(p.limb(i), Some(&tmp), (w, ws), None, t.modulus(), o);
+            let q = t.modulus();
+            // The centred lift of the last limb into q_i (rounding instead of flooring), written
+            // straight into the output limb, then (lift - p_i) (-w) = (p_i - lift) w in place.
+            t.forward_lifted(&last, ql.value(), o);
+            let minus_w = q.neg(w);
+            pointwise::sub_mul_const(o, Some(p.limb(i)), (minus_w, q.shoup(minus_w)), None, q);
         });
         out
     }
