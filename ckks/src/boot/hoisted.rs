@@ -85,7 +85,7 @@ fn dot(basis: &Basis, terms: &[(&RnsPoly<Eval>, &Pair)]) -> Pair {
         |(t, (o0, o1))| {
             let q = basis[t].modulus();
             let mut sums = ProductSums::new(q, n);
-            let (mut p0, mut p1) = (vec![0u64; 0], vec![0u64; 0]);
+            let (mut p0, mut p1) = (Vec::new(), Vec::new());
             for (k, chunk) in terms.chunks(ProductSums::MAX_TERMS).enumerate() {
                 for (a, (b0, b1)) in chunk {
                     sums.add(a.limb(t), b0.limb(t), b1.limb(t));

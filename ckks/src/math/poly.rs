@@ -231,41 +231,27 @@ impl<F: Form> RnsPoly<F> {
         for_each_limb(&mut self.data, self.n, basis, |l, t| pointwise::neg_assign(l, t.modulus()));
     }
 
-    /// Multiplies limb `i` by the scalar `scalars[i] < q_i` (one residue per prime, so the
-    /// scalar may be any integer given in RNS form).
-    pub fn mul_scalar_assign(&mut self, scalars: &[u64], basis: &Basis) {
-        assert_eq!(self.num_limbs(), basis.len());
-        let per = scalar_table(scalars, basis);
-        for_each_limb(&mut self.data, self.n, &per, |l, (q, s, ss)| {
-            pointwise::sub_mul_const(l, None, (*s, *ss), None, q)
-        });
-    }
-
-    /// [`RnsPoly::mul_scalar_assign`] into a new polynomial (one pass, no copy of `self`).
+    /// Limb `i` times the scalar `scalars[i] < q_i` (one residue per prime, so the scalar may
+    /// be any integer given in RNS form), into a new polynomial (one pass, no copy of `self`).
     pub fn mul_scalar(&self, scalars: &[u64], basis: &Basis) -> Self {
         assert_eq!(self.num_limbs(), basis.len());
-        let per = scalar_table(scalars, basis);
+        assert_eq!(scalars.len(), basis.len());
         let n = self.n;
+        let per: Vec<(Modulus, u64, u64, &[u64])> = basis
+            .iter()
+            .zip(scalars)
+            .zip(self.data.chunks(n))
+            .map(|((t, &s), x)| {
+                let q = *t.modulus();
+                (q, s, q.shoup(s), x)
+            })
+            .collect();
         let mut out = Self::zero(n, basis.len());
-        let per: Vec<_> = per.iter().zip(self.data.chunks(n)).collect();
-        for_each_limb(&mut out.data, n, &per, |o, ((q, s, ss), x)| {
-            pointwise::sub_mul_const_into(x, None, (*s, *ss), None, q, o)
+        for_each_limb(&mut out.data, n, &per, |o, &(q, s, ss, x)| {
+            pointwise::sub_mul_const_into(x, None, (s, ss), None, &q, o)
         });
         out
     }
-}
-
-/// Per limb: the prime, the scalar and its Shoup form.
-fn scalar_table(scalars: &[u64], basis: &Basis) -> Vec<(Modulus, u64, u64)> {
-    assert_eq!(scalars.len(), basis.len());
-    basis
-        .iter()
-        .zip(scalars)
-        .map(|(t, &s)| {
-            let q = *t.modulus();
-            (q, s, q.shoup(s))
-        })
-        .collect()
 }
 
 fn zip_limbs(

@@ -175,17 +175,21 @@ impl Evaluator {
         let ql = *ql_table.modulus();
         let mut last = p.limb(l).to_vec();
         ql_table.inverse(&mut last);
-        let per: Vec<(usize, (u64, u64))> =
-            self.ctx.rescale_inv(l).iter().copied().enumerate().collect();
+        // Per limb: -q_l^-1 mod q_i with its Shoup form.
+        let per: Vec<(usize, (u64, u64))> = (self.ctx.rescale_inv(l).iter().enumerate())
+            .map(|(i, &(w, _))| {
+                let q = basis[i].modulus();
+                let minus_w = q.neg(w);
+                (i, (minus_w, q.shoup(minus_w)))
+            })
+            .collect();
         let mut out = RnsPoly::<Eval>::zero(n, l);
-        for_each_limb(out.data_mut(), n, &per, |o, &(i, (w, _))| {
+        for_each_limb(out.data_mut(), n, &per, |o, &(i, minus_w)| {
             let t = &basis[i];
-            let q = t.modulus();
             // The centred lift of the last limb into q_i (rounding instead of flooring), written
             // straight into the output limb, then (lift - p_i) (-w) = (p_i - lift) w in place.
             t.forward_lifted(&last, ql.value(), o);
-            let minus_w = q.neg(w);
-            pointwise::sub_mul_const(o, Some(p.limb(i)), (minus_w, q.shoup(minus_w)), None, q);
+            pointwise::sub_mul_const(o, Some(p.limb(i)), minus_w, None, t.modulus());
         });
         out
     }
