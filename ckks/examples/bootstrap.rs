@@ -7,7 +7,9 @@
 //! `bootstrap slots=<n> N=2^<log N> levels_after=<l> seconds=<median> max_error_bits=<bits>`.
 //! `BOOT_REPS` sets the number of timed bootstraps (default 3); `BOOT_LOG_N` the ring (below
 //! 16, with insecure toy parameters); `BOOT_CTS`, `BOOT_STC` the transforms' level budgets;
-//! `BOOT_STAGES=1` times the stages separately.
+//! `BOOT_CTS_BITS` the width of the CoeffsToSlots primes (default 56; 50 or 51 take the
+//! double-precision kernels but cost about four bits of precision); `BOOT_STAGES=1` times the
+//! stages separately.
 use ckks::boot::{BootstrapConfig, BootstrapPlan, Bootstrapper};
 use ckks::eval::{CkksEvaluator, HomomorphicEvaluator};
 use ckks::{EvaluationKeys, Evaluator, Prng, SecretKey, Security};
@@ -31,6 +33,10 @@ fn main() -> ckks::Result<()> {
         let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse().ok());
         config.cts_levels = env("BOOT_CTS").unwrap_or(config.cts_levels);
         config.stc_levels = env("BOOT_STC").unwrap_or(config.stc_levels);
+        config.cts_prime_bits = std::env::var("BOOT_CTS_BITS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(config.cts_prime_bits);
         // Below N = 2^16 these levels do not fit 128-bit security: insecure, for quick looks.
         let security =
             if log_n >= 16 { Security::HeStandard128 } else { Security::InsecureToyParameters };

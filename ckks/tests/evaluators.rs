@@ -113,7 +113,7 @@ fn depth_counts_inputs_that_start_lower() {
 
 // ----- identical errors ----------------------------------------------------------------------
 
-const CASES: usize = 23;
+const CASES: usize = 26;
 
 /// Case `i`: an operation sequence that breaks (or, for the last ones, just meets) a
 /// precondition. Keys available everywhere: rotation by 1 only; no relinearization key, no
@@ -150,6 +150,14 @@ fn case<E: CkksEvaluator>(e: &E, i: usize) -> Result<()> {
         21 => {
             let r = e.rotate(&x, 1 - e.slots() as i64)?;
             e.relinearize(&r).map(drop)
+        }
+        // A fused term of a linear combination: the operand below the sum, the product at
+        // another scale, and (allowed) an operand above the sum, taken at its level.
+        22 => e.mul_const_add_assign(&mut x.clone(), &y, 1.0, 1.0),
+        23 => e.mul_const_add_assign(&mut x.clone(), &x, 1.0, 2.0),
+        24 => {
+            let mut acc = e.mul_const_at_scale(&y, 0.5, e.scale(&x))?;
+            e.mul_const_add_assign(&mut acc, &x, 0.25, e.scale(&y))
         }
         _ => {
             let limit = 2f64.powf(e.chain().log_q(0) - 1.0) / e.nominal_scale(0);
@@ -210,7 +218,7 @@ fn every_precondition_error_is_identical_under_every_evaluator() {
         }
         outcomes.push(row);
         match (i, &reference) {
-            (21 | 22, _) => {}
+            (21 | 24 | 25, _) => {}
             (_, Ok(())) => panic!("case {i} should fail"),
             _ => {}
         }
@@ -247,6 +255,9 @@ fn every_precondition_error_is_identical_under_every_evaluator() {
             "MissingRotationKey",
             "EncodingOverflow",
             "ok",
+            "InvalidLevel",
+            "ScaleMismatch",
+            "ok",
             "EncodingOverflow",
         ]
     );
@@ -255,6 +266,38 @@ fn every_precondition_error_is_identical_under_every_evaluator() {
     assert!(case(&ScaleEstimator::new(chain.clone()), 0).is_err());
     let server = HomomorphicEvaluator::new(Evaluator::new(&ctx, keys.clone()).unwrap());
     assert_eq!(server.encrypt(&[1.0], 0).unwrap_err(), CkksError::NoEncryptionKey);
+}
+
+/// The homomorphic evaluator's fused `acc += a c` (one pass, `a` read at `acc`'s level) gives
+/// the very ciphertext of the level drop, the constant product and the addition apart, for
+/// either sign and an operand at or above the sum's level.
+#[test]
+fn fused_constant_products_equal_the_operations_apart() {
+    let ctx = ParametersLiteral::with_levels(10, 3, 45, 30, 50, 2)
+        .security(Security::InsecureToyParameters)
+        .build()
+        .unwrap();
+    let mut prng = Prng::from_u64_seed(8);
+    let sk = Arc::new(SecretKey::generate(&ctx, &mut prng));
+    let he = HomomorphicEvaluator::with_secret_key(
+        Evaluator::new(&ctx, EvaluationKeys::default()).unwrap(),
+        sk.clone(),
+    )
+    .unwrap();
+    let top = he.max_level();
+    let x = he.encrypt(&random_inputs(4, 64), top).unwrap();
+    let y = he.encrypt(&random_inputs(5, 64), top - 1).unwrap();
+    for (a, c) in [(&x, 0.75), (&x, -1.0), (&y, -0.3125)] {
+        // acc at level top - 1 and scale s_y s_x; a's product at that scale.
+        let acc0 = he.mul_const_at_scale(&y, 0.5, he.scale(&x)).unwrap();
+        let at = he.scale(&acc0) / he.scale(a);
+        let mut fused = acc0.clone();
+        he.mul_const_add_assign(&mut fused, a, c, at).unwrap();
+        let low =
+            if he.level(a) > top - 1 { he.drop_level(a, top - 1).unwrap() } else { a.clone() };
+        let apart = he.add(&acc0, &he.mul_const_at_scale(&low, c, at).unwrap()).unwrap();
+        assert_eq!(fused, apart, "c = {c}");
+    }
 }
 
 // ----- debug ---------------------------------------------------------------------------------

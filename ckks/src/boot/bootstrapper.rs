@@ -178,8 +178,7 @@ impl Bootstrapper {
     /// # Errors
     /// What the evaluator reports.
     pub fn coeffs_to_slots(&self, raised: &Ciphertext) -> Result<Vec<Ciphertext>> {
-        let traced = self.plan.trace(&self.he, raised)?;
-        self.plan.coeffs_to_slots(&self.he, &traced, &self.plains, &|t, f, x| self.apply(t, f, x))
+        self.plan.coeffs_to_slots(&self.he, raised, &self.plains, &|t, f, x| self.apply(t, f, x))
     }
 
     /// Stage 3: the modular reduction of one CoeffsToSlots output.

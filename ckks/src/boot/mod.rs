@@ -11,13 +11,15 @@
 //!    `q_0 / |m|` is about `2^log_message_ratio`, switched to an ephemeral sparse secret
 //!    ([`sse`]), raised to the top level and switched back. Its scale is set to `q_0`: its
 //!    slots are the canonical embedding of `x = m / q_0 + I`.
-//! 2. **CoeffsToSlots** ([`Bootstrapper::coeffs_to_slots`]): for sparse slots, first the trace
-//!    onto the subring of the `n` slots (`log2(N / 2n)` rotations); then the inverse of the
-//!    canonical embedding (the `dft` module: the butterfly stages, merged into `cts_levels` factors,
+//! 2. **CoeffsToSlots** ([`Bootstrapper::coeffs_to_slots`]): the inverse of the canonical
+//!    embedding (the `dft` module: the butterfly stages, merged into `cts_levels` factors,
 //!    each a baby-step giant-step linear transform ([`lt`]), double-hoisted); then the real
 //!    parts by one conjugation: two ciphertexts for full slots (real and imaginary parts of the
-//!    packed coefficients), one for sparse slots (both side by side in `2n` slots). Slots hold
-//!    `x / K` in `[-1, 1]`, in bit-reversed order.
+//!    packed coefficients), one for sparse slots (both side by side in `2n` slots). For sparse
+//!    slots, the trace onto the subring of the `n` slots (`log2(N / 2n)` rotations) frames the
+//!    transforms: its first step before them, the others (multiples of the transforms' period
+//!    `2n`, which commute with them) after the real parts, `cts_levels` levels lower, where
+//!    they cost less. Slots hold `x / K` in `[-1, 1]`, in bit-reversed order.
 //! 3. **Modular reduction** ([`Bootstrapper::eval_mod`], [`evalmod`]): a Chebyshev interpolant
 //!    of a scaled cosine ([`poly`], at optimal depth), double-angle steps to `sin(2 pi x)`, and
 //!    the arcsine correction: `2 pi (x mod 1)` up to the series' fifth-order term.

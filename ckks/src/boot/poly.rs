@@ -170,9 +170,10 @@ impl<E: CkksEvaluator> Evaluation<'_, E> {
             return e.add_const(&e.rescale(&prod)?, -1.0);
         }
         // 2 T_a T_b - T_(a-b), with T_(a-b) lifted to the product's scale.
-        let d = at_level(e, &self.basis[&(a - b)], level)?;
-        let d = e.mul_const_at_scale(&d, 1.0, e.scale(&prod) / e.scale(&d))?;
-        e.rescale(&e.sub(&prod, &d)?)
+        let (mut prod, d) = (prod, &self.basis[&(a - b)]);
+        let at = e.scale(&prod) / e.scale(d);
+        e.mul_const_add_assign(&mut prod, d, -1.0, at)?;
+        e.rescale(&prod)
     }
 
     /// `sum c_j T_j` aimed at `(level, scale)` but not yet rescaled: at `level + 1` and scale
@@ -184,11 +185,10 @@ impl<E: CkksEvaluator> Evaluation<'_, E> {
         let mut acc: Option<E::Value> = None;
         for (j, &cj) in c.iter().enumerate().skip(1).filter(|(_, &cj)| cj != 0.0) {
             let t = self.power(j)?;
-            let t = at_level(e, t, level + 1)?;
-            let y = e.mul_const_at_scale(&t, cj, raw_scale / e.scale(&t))?;
+            let at = raw_scale / e.scale(t);
             match &mut acc {
-                None => acc = Some(y),
-                Some(a) => e.add_assign(a, &y)?,
+                None => acc = Some(e.mul_const_at_scale(&*at_level(e, t, level + 1)?, cj, at)?),
+                Some(a) => e.mul_const_add_assign(a, t, cj, at)?,
             }
         }
         let Some(acc) = acc else { return Ok(Term::Const(c[0])) };

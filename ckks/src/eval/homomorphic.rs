@@ -167,6 +167,15 @@ impl CkksEvaluator for HomomorphicEvaluator {
     fn mul_const_at_scale(&self, a: &Ciphertext, c: f64, scale: f64) -> Result<Ciphertext> {
         self.eval.mul_const_at_scale(a, c, scale)
     }
+    fn mul_const_add_assign(
+        &self,
+        acc: &mut Ciphertext,
+        a: &Ciphertext,
+        c: f64,
+        scale: f64,
+    ) -> Result<()> {
+        self.eval.mul_const_add_assign(acc, a, c, scale)
+    }
     fn mul_integer(&self, a: &Ciphertext, k: i64) -> Result<Ciphertext> {
         self.eval.mul_integer(a, k)
     }

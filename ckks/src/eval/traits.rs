@@ -376,6 +376,31 @@ pub trait CkksEvaluator: Sync {
         Ok(())
     }
 
+    /// `acc += a * c` with `c` encoded at `scale`, `a` taken at `acc`'s level (a term of a
+    /// linear combination with constants, such as bootstrapping's polynomial evaluation). By
+    /// default a level drop, [`CkksEvaluator::mul_const_at_scale`] and
+    /// [`CkksEvaluator::add_assign`], so observers see those; the homomorphic evaluator fuses
+    /// them into one pass with the same result ([`crate::scheme::rules::mul_const_add`]).
+    ///
+    /// # Errors
+    /// As the three operations: `a` below `acc`'s level, encoding overflow, a scale mismatch.
+    fn mul_const_add_assign(
+        &self,
+        acc: &mut Self::Value,
+        a: &Self::Value,
+        c: f64,
+        scale: f64,
+    ) -> Result<()> {
+        let level = self.level(acc);
+        // A drop to a higher level is the error of the rule.
+        let y = if self.level(a) != level {
+            self.mul_const_at_scale(&self.drop_level(a, level)?, c, scale)?
+        } else {
+            self.mul_const_at_scale(a, c, scale)?
+        };
+        self.add_assign(acc, &y)
+    }
+
     /// The sum of `values` (at least one), added left to right.
     ///
     /// # Errors

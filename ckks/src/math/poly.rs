@@ -252,6 +252,31 @@ impl<F: Form> RnsPoly<F> {
         });
         out
     }
+
+    /// `self += x * scalar` limb by limb (`scalars[i] < q_i`, as in [`RnsPoly::mul_scalar`]),
+    /// in one pass. `x` may have more limbs than `self`: its first `self.num_limbs()` are used
+    /// (`x` taken at a lower level without a copy).
+    ///
+    /// # Panics
+    /// If `basis` or `scalars` do not match `self`'s limbs, `x` has fewer limbs, or the degrees
+    /// differ.
+    pub fn mul_scalar_add_assign(&mut self, x: &Self, scalars: &[u64], basis: &Basis) {
+        let (n, limbs) = (self.n, self.num_limbs());
+        assert!(limbs == basis.len() && scalars.len() == limbs);
+        assert!(x.n == n && x.num_limbs() >= limbs);
+        let per: Vec<(Modulus, u64, u64, &[u64])> = basis
+            .iter()
+            .zip(scalars)
+            .zip(x.data.chunks(n))
+            .map(|((t, &s), x)| {
+                let q = *t.modulus();
+                (q, s, q.shoup(s), x)
+            })
+            .collect();
+        for_each_limb(&mut self.data, n, &per, |o, &(q, s, ss, x)| {
+            pointwise::mul_const_add_assign(o, x, (s, ss), &q)
+        });
+    }
 }
 
 fn zip_limbs(

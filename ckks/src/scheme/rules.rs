@@ -197,6 +197,22 @@ pub fn mul_const_at_scale(chain: &ModulusChain, a: &Meta, c: f64, scale: f64) ->
     Ok(Meta { scale: a.scale * scale, ..*a })
 }
 
+/// `acc + a * c` with `c` encoded at `scale`, `a` taken at `acc`'s level: `a` at that level
+/// or above, and the product at `acc`'s scale.
+///
+/// # Errors
+/// [`CkksError::InvalidLevel`] for `a` below `acc`; as [`mul_const_at_scale`] and [`add`].
+pub fn mul_const_add(
+    chain: &ModulusChain,
+    acc: &Meta,
+    a: &Meta,
+    c: f64,
+    scale: f64,
+) -> Result<Meta> {
+    let a = drop_level(a, acc.level)?;
+    add(acc, &mul_const_at_scale(chain, &a, c, scale)?)
+}
+
 /// `a * k` for an integer `k`: the scale is unchanged, and `k` must fit in half of `Q_l` (a
 /// larger `k` would be reduced modulo `Q_l` and multiply by a different integer).
 ///

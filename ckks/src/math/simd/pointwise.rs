@@ -182,7 +182,22 @@ pub fn sub_mul_const_into(
     out: &mut [u64],
 ) {
     assert_eq!(x.len(), out.len());
-    sub_mul_const_impl(path(), Src::Other(x), y, w, z, q, out)
+    sub_mul_const_impl(path(), Src::Other(x), y, w, z.map(Src::Other), q, out)
+}
+
+/// `acc = acc + x w` entry by entry (`w < q`, `w_shoup = q.shoup(w)`): one term of a sum of
+/// constant multiples in one pass, without the product's own buffer.
+///
+/// # Panics
+/// If the lengths differ or `w >= q`. Entries must be below `q`.
+pub fn mul_const_add_assign(acc: &mut [u64], x: &[u64], w: (u64, u64), q: &Modulus) {
+    mul_const_add_assign_on(path(), acc, x, w, q)
+}
+
+/// [`mul_const_add_assign`] on a given path: for tests and side-by-side benchmarks.
+pub fn mul_const_add_assign_on(p: Path, acc: &mut [u64], x: &[u64], w: (u64, u64), q: &Modulus) {
+    assert_eq!(x.len(), acc.len());
+    sub_mul_const_impl(p, Src::Other(x), None, w, Some(Src::Out), q, acc)
 }
 
 /// [`sub_mul_const`] on a given path (the portable loop where the CPU lacks it): for tests and
@@ -195,10 +210,10 @@ pub fn sub_mul_const_on(
     z: Option<&[u64]>,
     q: &Modulus,
 ) {
-    sub_mul_const_impl(p, Src::Out, y, w, z, q, x)
+    sub_mul_const_impl(p, Src::Out, y, w, z.map(Src::Other), q, x)
 }
 
-/// Where [`sub_mul_const_impl`] reads `x`: the output itself, or another slice.
+/// Where [`sub_mul_const_impl`] reads `x` or `z`: the output itself, or another slice.
 enum Src<'a> {
     Out,
     Other(&'a [u64]),
@@ -209,44 +224,40 @@ fn sub_mul_const_impl(
     x: Src<'_>,
     y: Option<&[u64]>,
     (w, ws): (u64, u64),
-    z: Option<&[u64]>,
+    z: Option<Src<'_>>,
     q: &Modulus,
     out: &mut [u64],
 ) {
     let n = out.len();
-    assert!(y.is_none_or(|y| y.len() == n) && z.is_none_or(|z| z.len() == n) && w < q.value());
+    let fits = |s: &Src<'_>| matches!(s, Src::Out) || matches!(s, Src::Other(v) if v.len() == n);
+    assert!(fits(&x) && y.is_none_or(|y| y.len() == n) && z.as_ref().is_none_or(fits));
+    assert!(w < q.value());
     debug_assert_eq!(ws, q.shoup(w));
     let v = vector_len(p, n);
     #[cfg(target_arch = "x86_64")]
     if v > 0 {
         let c = k::Constant { w, w_shoup: ws };
-        let xp = match x {
-            Src::Out => out.as_ptr(),
+        // Reads of the output go through the pointer the kernel writes with.
+        let op = out.as_mut_ptr();
+        let ptr = |s: &Src<'_>| match s {
+            Src::Out => op as *const u64,
             Src::Other(x) => x.as_ptr(),
         };
-        // SAFETY: AVX2 and FMA are present; every slice holds at least v entries (x's length is
-        // out's), v a multiple of 4, below q < 2^61; out is x or a distinct slice; w < q with
-        // its Shoup companion.
-        unsafe {
-            k::sub_mul_const(
-                xp,
-                y.map(<[u64]>::as_ptr),
-                z.map(<[u64]>::as_ptr),
-                out.as_mut_ptr(),
-                v,
-                c,
-                q.value(),
-            )
-        }
+        let (xp, zp) = (ptr(&x), z.as_ref().map(ptr));
+        // SAFETY: AVX2 and FMA are present; every slice holds at least v entries (x's and z's
+        // lengths are out's), v a multiple of 4, below q < 2^61; x and z are out or distinct
+        // slices (the kernel reads each block before writing it); w < q with its Shoup
+        // companion.
+        unsafe { k::sub_mul_const(xp, y.map(<[u64]>::as_ptr), zp, op, v, c, q.value()) }
     }
     let qv = q.value();
+    let at = |s: &Src<'_>, out: &[u64], c: usize| match s {
+        Src::Out => out[c],
+        Src::Other(x) => x[c],
+    };
     for c in v..n {
-        let xc = match x {
-            Src::Out => out[c],
-            Src::Other(x) => x[c],
-        };
-        let r = q.mul_shoup(xc + qv - y.map_or(0, |y| y[c]), w, ws);
-        out[c] = z.map_or(r, |z| q.add(r, z[c]));
+        let r = q.mul_shoup(at(&x, out, c) + qv - y.map_or(0, |y| y[c]), w, ws);
+        out[c] = z.as_ref().map_or(r, |z| q.add(r, at(z, out, c)));
     }
 }
 

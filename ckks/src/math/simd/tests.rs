@@ -265,6 +265,12 @@ fn check_pointwise(path: Path) {
                             "(x - y) w + z, w = {w}, {ctx}"
                         );
                     }
+                    let mut a = z.clone();
+                    mul_const_add_assign_on(path, &mut a, &x, ws, &q);
+                    assert!(
+                        (0..n).all(|c| a[c] as u128 == (z[c] as u128 + xw(c) * w as u128) % qv),
+                        "z + x w, w = {w}, {ctx}"
+                    );
                 }
             }
         }

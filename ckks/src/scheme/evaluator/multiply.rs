@@ -69,6 +69,35 @@ impl Evaluator {
         Ok(Ciphertext { parts, level: l, scale: m.scale, params_hash: a.params_hash })
     }
 
+    /// `acc += a * c` with `c` encoded at `scale` ([`Evaluator::mul_const_at_scale`]), `a`
+    /// taken at `acc`'s level (its lower limbs, no copy), in one pass over `acc`: a term of a
+    /// linear combination with constants. The same integers as the product and the sum apart.
+    ///
+    /// # Errors
+    /// As [`rules::mul_const_add`], [`CkksError::ContextMismatch`].
+    pub fn mul_const_add_assign(
+        &self,
+        acc: &mut Ciphertext,
+        a: &Ciphertext,
+        c: f64,
+        scale: f64,
+    ) -> Result<()> {
+        self.check_pair(acc, a.params_hash)?;
+        let m = rules::mul_const_add(self.ctx.chain(), &acc.meta(), &a.meta(), c, scale)?;
+        let l = acc.level;
+        let v = rules::scaled_int(c * scale, self.ctx.log_q(l) - 1.0, c, scale)?;
+        let basis = self.ctx.basis_q(l);
+        let scalars: Vec<u64> = basis.iter().map(|t| v.residue(t.modulus())).collect();
+        while acc.parts.len() < a.parts.len() {
+            acc.parts.push(RnsPoly::zero(self.ctx.n(), l + 1));
+        }
+        for (x, y) in acc.parts.iter_mut().zip(&a.parts) {
+            x.mul_scalar_add_assign(y, &scalars, basis);
+        }
+        acc.scale = m.scale;
+        Ok(())
+    }
+
     /// `a * k` for an integer `k`: no scale change, no level consumed.
     ///
     /// # Errors

@@ -118,8 +118,9 @@ pub(crate) struct Constant {
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA; `x`, `out` and, when given, `y`, `z` valid for `n` words,
-/// `n` a multiple of 4, `out` equal to `x` or overlapping nothing; entries below `q < 2^61`;
-/// `w.w < q`, `w.w_shoup = floor(w 2^64 / q)`.
+/// `n` a multiple of 4, `out` equal to `x`, equal to `z` or overlapping nothing (each block of
+/// four is read before it is written); entries below `q < 2^61`; `w.w < q`,
+/// `w.w_shoup = floor(w 2^64 / q)`.
 #[target_feature(enable = "avx2,fma")]
 pub(crate) unsafe fn sub_mul_const(
     x: *const u64,
