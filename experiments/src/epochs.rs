@@ -9,6 +9,7 @@
 use crate::data::{self, DataSpec, Dataset, Source};
 use crate::error::Result;
 use crate::hyper::Hyperparameters;
+use crate::report::{self, baseline_and_lowdepth, gib, mib};
 use crate::report::{peak_rss, reset_peak_rss, write_weights_svg, Machine};
 use circuits::epoch::{EpochConfig, EpochEvent, EpochTraining, Schedule};
 use circuits::reference::{accuracy, train, TrainConfig};
@@ -445,36 +446,34 @@ fn describe_schedule(s: &Schedule) -> String {
 }
 
 fn print_table(runs: &[EpochRun], quick: bool) {
-    println!();
-    if quick {
-        println!("QUICK RUN: INSECURE toy parameters (N = 2^11), for a first look and CI");
-    }
-    println!(
-        "{:<10} {:>6} {:>5} {:>7} {:>6} {:>8} {:>6} {:>10} {:>10} {:>10} {:>9} {:>10} {:>9} {:>9} {:>10}",
-        "circuit", "epochs", "k", "rounds", "boots", "mb/boot", "log N", "boot s", "train s", "total s", "s/epoch", "upload", "keys", "accuracy", "max |dw|"
-    );
-    for r in runs {
-        println!(
-            "{:<10} {:>6} {:>5} {:>7} {:>6} {:>8.2} {:>6} {:>10.1} {:>10.1} {:>10.1} {:>9.1} {:>10} {:>9} {:>8.2}% {:>10.2e}",
-            r.circuit,
-            r.epochs,
-            r.minibatches,
-            r.rounds,
-            r.bootstraps,
-            r.minibatches_per_bootstrap,
-            if r.log_n == 0 { "-".to_string() } else { r.log_n.to_string() },
-            r.bootstrap_seconds,
-            r.training_seconds,
-            r.wall_seconds,
-            r.seconds_per_epoch,
-            format!("{:.0} MiB", r.upload_bytes as f64 / (1 << 20) as f64),
-            format!("{:.2} GiB", r.key_bytes as f64 / (1u64 << 30) as f64),
-            100.0 * r.test_accuracy,
-            r.max_weight_error,
-        );
-    }
-    let find = |c: &str| runs.iter().find(|r| r.circuit == c);
-    if let (Some(b), Some(l)) = (find("baseline"), find("lowdepth")) {
+    let header = [
+        "circuit", "epochs", "k", "rounds", "boots", "mb/boot", "log N", "boot s", "train s",
+        "total s", "s/epoch", "upload", "keys", "accuracy", "max |dw|",
+    ];
+    let rows: Vec<Vec<String>> = runs
+        .iter()
+        .map(|r| {
+            vec![
+                r.circuit.clone(),
+                r.epochs.to_string(),
+                r.minibatches.to_string(),
+                r.rounds.to_string(),
+                r.bootstraps.to_string(),
+                format!("{:.2}", r.minibatches_per_bootstrap),
+                if r.log_n == 0 { "-".to_string() } else { r.log_n.to_string() },
+                format!("{:.1}", r.bootstrap_seconds),
+                format!("{:.1}", r.training_seconds),
+                format!("{:.1}", r.wall_seconds),
+                format!("{:.1}", r.seconds_per_epoch),
+                mib(r.upload_bytes as u64, 0),
+                gib(r.key_bytes as u64),
+                format!("{:.2}%", 100.0 * r.test_accuracy),
+                format!("{:.2e}", r.max_weight_error),
+            ]
+        })
+        .collect();
+    report::print_table(quick.then_some("INSECURE toy parameters (N = 2^11)"), &header, &rows);
+    if let Some((b, l)) = baseline_and_lowdepth(runs, |r| &r.circuit) {
         println!(
             "\nlow-depth vs baseline: bootstraps {} vs {} ({:.2}x), time per epoch {:.1} s vs {:.1} s ({:.2}x faster)",
             l.bootstraps,

@@ -204,3 +204,45 @@ pub fn peak_rss() -> u64 {
         })
         .map_or(0, |kb| kb * 1024)
 }
+
+/// Prints a results table: `header` and `rows` of cells, the first column left-aligned and the
+/// others right-aligned, each as wide as its widest cell; first, for a quick run, a banner
+/// saying what makes it one (`quick`).
+pub fn print_table(quick: Option<&str>, header: &[&str], rows: &[Vec<String>]) {
+    println!();
+    if let Some(what) = quick {
+        println!("QUICK RUN: {what}, for a first look and CI");
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| rows.iter().map(|r| r[c].len()).chain([header[c].len()]).max().unwrap_or(0))
+        .collect();
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let cells: Vec<String> = cells
+            .zip(&widths)
+            .enumerate()
+            .map(|(c, (s, &w))| if c == 0 { format!("{s:<w$}") } else { format!("{s:>w$}") })
+            .collect();
+        println!("{}", cells.join("  ").trim_end());
+    };
+    line(&mut header.iter().copied());
+    for r in rows {
+        line(&mut r.iter().map(String::as_str));
+    }
+}
+
+/// The baseline's and the low-depth circuit's runs among `runs`, when both are there (the pair
+/// the tables compare).
+pub fn baseline_and_lowdepth<R>(runs: &[R], circuit: impl Fn(&R) -> &str) -> Option<(&R, &R)> {
+    let find = |c: &str| runs.iter().find(|r| circuit(r) == c);
+    Some((find("baseline")?, find("lowdepth")?))
+}
+
+/// `bytes` in MiB with `digits` decimals, and its unit.
+pub fn mib(bytes: u64, digits: usize) -> String {
+    format!("{:.digits$} MiB", bytes as f64 / (1u64 << 20) as f64)
+}
+
+/// `bytes` in GiB with two decimals, and its unit.
+pub fn gib(bytes: u64) -> String {
+    format!("{:.2} GiB", bytes as f64 / (1u64 << 30) as f64)
+}

@@ -7,7 +7,8 @@ use crate::data::{self, DataSpec, Dataset, Source};
 use crate::error::Result;
 use crate::hyper::Hyperparameters;
 use crate::progress::{stages, Progress};
-use crate::report::{peak_rss, reset_peak_rss, write_results, write_weights_svg, Machine, Run};
+use crate::report::{self, baseline_and_lowdepth, gib, mib, peak_rss, reset_peak_rss};
+use crate::report::{write_results, write_weights_svg, Machine, Run};
 use circuits::reference::{accuracy, train};
 use circuits::training::{decode_model, Kind, Training};
 use ckks::eval::{
@@ -246,36 +247,36 @@ pub(crate) fn describe_source(spec: &DataSpec) -> String {
 }
 
 fn print_table(runs: &[Run], quick: bool) {
-    println!();
-    if quick {
-        println!("QUICK RUN: small minibatches and INSECURE toy parameters (N = 2^11), for a first look and CI");
-    }
-    println!(
-        "{:<10} {:>5} {:>5} {:>6} {:>6} {:>8} {:>8} {:>10} {:>7} {:>7} {:>9} {:>8} {:>9} {:>9} {:>10}",
-        "circuit", "k", "b", "depth", "log N", "log QP", "inputs", "upload", "mults", "rots", "train s", "threads", "peak RSS", "accuracy", "max |dw|"
-    );
-    for r in runs {
-        println!(
-            "{:<10} {:>5} {:>5} {:>6} {:>6} {:>8} {:>8} {:>10} {:>7} {:>7} {:>9.2} {:>8} {:>9} {:>8.2}% {:>10.2e}",
-            r.circuit,
-            r.minibatches,
-            r.batch_size,
-            r.depth,
-            if r.log_n == 0 { "-".to_string() } else { r.log_n.to_string() },
-            if r.log_qp == 0.0 { "-".to_string() } else { format!("{:.0}", r.log_qp) },
-            r.input_ciphertexts,
-            format!("{:.1} MiB", r.upload_bytes as f64 / (1 << 20) as f64),
-            r.multiplications,
-            r.rotations,
-            r.wall_seconds,
-            r.threads,
-            format!("{:.2} GiB", r.peak_rss_bytes as f64 / (1u64 << 30) as f64),
-            100.0 * r.test_accuracy,
-            r.max_weight_error,
-        );
-    }
-    let find = |c: &str| runs.iter().find(|r| r.circuit == c);
-    if let (Some(b), Some(l)) = (find("baseline"), find("lowdepth")) {
+    let header = [
+        "circuit", "k", "b", "depth", "log N", "log QP", "inputs", "upload", "mults", "rots",
+        "train s", "threads", "peak RSS", "accuracy", "max |dw|",
+    ];
+    let dash = |x: String, none: bool| if none { "-".to_string() } else { x };
+    let rows: Vec<Vec<String>> = runs
+        .iter()
+        .map(|r| {
+            vec![
+                r.circuit.clone(),
+                r.minibatches.to_string(),
+                r.batch_size.to_string(),
+                r.depth.to_string(),
+                dash(r.log_n.to_string(), r.log_n == 0),
+                dash(format!("{:.0}", r.log_qp), r.log_qp == 0.0),
+                r.input_ciphertexts.to_string(),
+                mib(r.upload_bytes as u64, 1),
+                r.multiplications.to_string(),
+                r.rotations.to_string(),
+                format!("{:.2}", r.wall_seconds),
+                r.threads.to_string(),
+                gib(r.peak_rss_bytes),
+                format!("{:.2}%", 100.0 * r.test_accuracy),
+                format!("{:.2e}", r.max_weight_error),
+            ]
+        })
+        .collect();
+    let quick = quick.then_some("small minibatches and INSECURE toy parameters (N = 2^11)");
+    report::print_table(quick, &header, &rows);
+    if let Some((b, l)) = baseline_and_lowdepth(runs, |r| &r.circuit) {
         println!(
             "\nlow-depth vs baseline: depth {} vs {}, training {:.2} s vs {:.2} s ({:.1}x faster), \
              uploads {:.1} vs {:.1} MiB, multiplications {} vs {}",

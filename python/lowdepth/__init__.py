@@ -10,16 +10,8 @@
 - :mod:`lowdepth.errors`: the exceptions.
 """
 
-from .errors import (
-    CircuitError,
-    CkksError,
-    DataError,
-    FileError,
-    InvalidArgumentError,
-    LowdepthError,
-    SecretKeyOnServerError,
-    WorkflowError,
-)
+from . import errors
+from .errors import *  # noqa: F403 (the exceptions, listed once: errors.__all__)
 from .estimator import EncryptedLogisticRegression
 from .scheme import Context, Evaluator, Value, depth_finder, op_counter, plaintext_evaluator
 from .workflow import Client, Model, Server, Upload, Weights
@@ -37,12 +29,5 @@ __all__ = [
     "depth_finder",
     "op_counter",
     "plaintext_evaluator",
-    "LowdepthError",
-    "DataError",
-    "InvalidArgumentError",
-    "FileError",
-    "WorkflowError",
-    "SecretKeyOnServerError",
-    "CkksError",
-    "CircuitError",
+    *errors.__all__,
 ]

@@ -237,15 +237,7 @@ impl<F: Form> RnsPoly<F> {
         assert_eq!(self.num_limbs(), basis.len());
         assert_eq!(scalars.len(), basis.len());
         let n = self.n;
-        let per: Vec<(Modulus, u64, u64, &[u64])> = basis
-            .iter()
-            .zip(scalars)
-            .zip(self.data.chunks(n))
-            .map(|((t, &s), x)| {
-                let q = *t.modulus();
-                (q, s, q.shoup(s), x)
-            })
-            .collect();
+        let per = scalar_limbs(basis, scalars, &self.data, n);
         let mut out = Self::zero(n, basis.len());
         for_each_limb(&mut out.data, n, &per, |o, &(q, s, ss, x)| {
             pointwise::sub_mul_const_into(x, None, (s, ss), None, &q, o)
@@ -264,19 +256,30 @@ impl<F: Form> RnsPoly<F> {
         let (n, limbs) = (self.n, self.num_limbs());
         assert!(limbs == basis.len() && scalars.len() == limbs);
         assert!(x.n == n && x.num_limbs() >= limbs);
-        let per: Vec<(Modulus, u64, u64, &[u64])> = basis
-            .iter()
-            .zip(scalars)
-            .zip(x.data.chunks(n))
-            .map(|((t, &s), x)| {
-                let q = *t.modulus();
-                (q, s, q.shoup(s), x)
-            })
-            .collect();
+        let per = scalar_limbs(basis, scalars, &x.data, n);
         for_each_limb(&mut self.data, n, &per, |o, &(q, s, ss, x)| {
             pointwise::mul_const_add_assign(o, x, (s, ss), &q)
         });
     }
+}
+
+/// Per limb of `data` (limbs of `n`, as many as `basis` has): the prime, the scalar, its Shoup
+/// companion and the limb.
+fn scalar_limbs<'a>(
+    basis: &Basis,
+    scalars: &[u64],
+    data: &'a [u64],
+    n: usize,
+) -> Vec<(Modulus, u64, u64, &'a [u64])> {
+    basis
+        .iter()
+        .zip(scalars)
+        .zip(data.chunks(n))
+        .map(|((t, &s), x)| {
+            let q = *t.modulus();
+            (q, s, q.shoup(s), x)
+        })
+        .collect()
 }
 
 fn zip_limbs(
