@@ -32,3 +32,20 @@ for i in 1 2; do
   total boot-full-1t-again$i $NEW 1 full 2
   total base-full-1t-again$i $BASE 1 full 2
 done
+# The fused hoisted rotations (the commit after aa16235), alternately with 8c827a2's example,
+# 21:50-22:07 UTC: PREV=8c827a2's example, FUSED=the new one. The first two 256-slot pairs (21:50,
+# printed, not logged) gave 11.78 / 10.93 s and 11.28 / 10.93 s.
+PREV=${PREV:-/tmp/boot-prev}
+FUSED=${FUSED:-/tmp/boot-fused}
+pair() { # name threads slots reps, then the two binaries in order
+  for b in $5 $6; do
+    bin=$PREV; [ $b = fused ] && bin=$FUSED
+    echo "== fused-ab-$1-$b$7 $(date -u +%H:%M:%S)" >> $OUT/index.txt
+    RAYON_NUM_THREADS=$2 BOOT_REPS=$4 /usr/bin/time -v $bin $3 > $OUT/fused-ab-$1-$b$7.log 2>&1
+    grep -E "^bootstrap slots" $OUT/fused-ab-$1-$b$7.log >> $OUT/index.txt
+  done
+}
+pair full-1t 1 full 2 prev fused ""
+pair 256-1t 1 256 3 prev fused ""
+pair 256-2t 2 256 3 prev fused ""
+pair full-1t 1 full 2 fused prev -2

@@ -15,7 +15,8 @@ use crate::math::poly::for_each_limb;
 use crate::math::simd::pointwise::{self, Op};
 use crate::math::simd::ProductSums;
 use crate::math::{Basis, Eval, RnsPoly};
-use crate::rlwe::keyswitch::{decompose, inner_product, mod_down};
+use crate::rlwe::keys::SwitchingKey;
+use crate::rlwe::keyswitch::{decompose, inner_product_with, mod_down, Decomposition, Epilogue};
 use crate::scheme::rules;
 use crate::scheme::{Ciphertext, Context};
 use num_complex::Complex64;
@@ -115,6 +116,20 @@ fn add_pair(x: Pair, y: &Pair, basis: &Basis) -> Pair {
     (a, b)
 }
 
+/// `sigma(P c_0 + u_0, u_1)` over `Q_l P`, `(u_0, u_1)` the inner product of `dec` (c_1's
+/// decomposition) with `key` (stored as `sigma^-1` of itself), `ext0 = P c_0`: the rotation by
+/// `sigma` (`permutation`) kept in the extended basis, in one pass per limb.
+fn rotated(
+    ctx: &Context,
+    dec: &Decomposition,
+    key: &SwitchingKey,
+    ext0: &RnsPoly<Eval>,
+    permutation: &[u32],
+) -> Pair {
+    let epilogue = Epilogue { add: [Some(ext0), None], permutation: Some(permutation) };
+    inner_product_with(ctx, dec, key, epilogue)
+}
+
 /// `x` (level `lt.level`) times the transform, by double hoisting, without the final rescale:
 /// scale `x.scale * lt.plain_scale`. `diags[g][j]` is giant step `g`'s `j`-th diagonal over
 /// `Q_l P` ([`encode_qp`] of [`LinearTransform::diagonal_values`]).
@@ -138,9 +153,7 @@ pub(crate) fn apply(
     let rotate_ext = |ext0: &RnsPoly<Eval>, c1: &RnsPoly<Eval>, step: usize| {
         let key = keys.get(ctx, step, l)?;
         let dec = decompose(ctx, c1, l);
-        let (mut u0, u1) = inner_product(ctx, &dec, &key.key);
-        u0.add_assign(ext0, basis);
-        Ok::<_, crate::CkksError>((u0.permute(&key.permutation), u1.permute(&key.permutation)))
+        Ok::<_, crate::CkksError>(rotated(ctx, &dec, &key.key, ext0, &key.permutation))
     };
     let dec = decompose(ctx, c1, l);
     let babies = lt
@@ -151,9 +164,7 @@ pub(crate) fn apply(
                 return Ok((ext0.clone(), extend(ctx, c1, l)));
             }
             let key = keys.get(ctx, b, l)?;
-            let (mut u0, u1) = inner_product(ctx, &dec, &key.key);
-            u0.add_assign(&ext0, basis);
-            Ok((u0.permute(&key.permutation), u1.permute(&key.permutation)))
+            Ok(rotated(ctx, &dec, &key.key, &ext0, &key.permutation))
         })
         .collect::<Result<Vec<_>>>()?;
     drop(dec);

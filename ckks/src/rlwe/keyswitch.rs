@@ -8,7 +8,7 @@ pub use cost::{KeySwitchCost, LimbPasses};
 
 use super::keys::SwitchingKey;
 use super::ring::RingContext;
-use crate::math::simd::pointwise::{self, Permutation};
+use crate::math::simd::pointwise::{self, Op, Permutation};
 use crate::math::simd::ProductSums;
 use crate::math::{Eval, Modulus, RnsPoly};
 use rayon::prelude::*;
@@ -67,20 +67,54 @@ pub(crate) fn inner_product(
     dec: &Decomposition,
     key: &SwitchingKey,
 ) -> (RnsPoly<Eval>, RnsPoly<Eval>) {
+    inner_product_with(ctx, dec, key, Epilogue::default())
+}
+
+/// [`inner_product`] followed by the [`Epilogue`] (its additions over `Q_l ∪ P`, then its
+/// permutation), limb by limb while each limb is in cache: a hoisted rotation's
+/// `sigma(P c_0 + u_0, u_1)` without the sum's and the permutation's own passes and buffers.
+pub(crate) fn inner_product_with(
+    ctx: &RingContext,
+    dec: &Decomposition,
+    key: &SwitchingKey,
+    epilogue: Epilogue<'_>,
+) -> (RnsPoly<Eval>, RnsPoly<Eval>) {
     let n = ctx.n();
     let level = dec.level;
     let basis_qp = ctx.basis_qp(level);
     let width = basis_qp.len();
+    assert!(epilogue.add.iter().flatten().all(|a| a.num_limbs() == width));
+    let perm = epilogue.permutation.map(Permutation::new);
     let mut out0 = RnsPoly::<Eval>::zero(n, width);
     let mut out1 = RnsPoly::<Eval>::zero(n, width);
     out0.data_mut().par_chunks_mut(n).zip(out1.data_mut().par_chunks_mut(n)).enumerate().for_each(
         |(t, (o0, o1))| {
+            let q = basis_qp[t].modulus();
             let kl = key_limb(ctx, key, level, t);
-            let mut sums = ProductSums::new(basis_qp[t].modulus(), n);
-            for (digit, (b, a)) in dec.digits.iter().zip(&key.digits) {
-                sums.add(digit.limb(t), b.limb(kl), a.limb(kl));
-            }
-            sums.finish(o0, o1);
+            with_scratch(n, q, |s| {
+                let sums = s.sums.as_mut().expect("scratch has sums");
+                sums.reset(q, n);
+                for (digit, (b, a)) in dec.digits.iter().zip(&key.digits) {
+                    sums.add(digit.limb(t), b.limb(kl), a.limb(kl));
+                }
+                let Some(perm) = &perm else {
+                    sums.finish(o0, o1);
+                    for (o, add) in [o0, o1].into_iter().zip(epilogue.add) {
+                        if let Some(add) = add {
+                            pointwise::binary_assign(Op::Add, o, add.limb(t), q);
+                        }
+                    }
+                    return;
+                };
+                let (b0, b1) = (&mut s.buf, &mut s.tmp);
+                sums.finish(b0, b1);
+                for ((b, o), add) in [b0, b1].into_iter().zip([o0, o1]).zip(epilogue.add) {
+                    if let Some(add) = add {
+                        pointwise::binary_assign(Op::Add, b, add.limb(t), q);
+                    }
+                    perm.apply(b, o);
+                }
+            });
         },
     );
     (out0, out1)
