@@ -145,8 +145,10 @@ pub(crate) fn mod_down(ctx: &RingContext, mut x: RnsPoly<Eval>, level: usize) ->
 }
 
 /// What the caller does with a switched pair `(u_0, u_1)`, fused into the last pass of the
-/// mod-down while each limb is in cache: `add[i]` (a polynomial over `Q_l`) is added to `u_i`,
-/// then `permutation` (an automorphism in evaluation form) moves the entries of both.
+/// mod-down ([`key_switch_with`]) or of the inner product ([`inner_product_with`]) while each
+/// limb is in cache: `add[i]` (a polynomial over the result's basis, `Q_l` or `Q_l ∪ P`) is
+/// added to `u_i`, then `permutation` (an automorphism in evaluation form) moves the entries of
+/// both.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Epilogue<'a> {
     pub add: [Option<&'a RnsPoly<Eval>>; 2],
