@@ -280,10 +280,7 @@ fn encrypted(
     let keygen = clock.elapsed().as_secs_f64();
     let ctx = &params.context;
     let key_bytes = key_bytes(&keys);
-    eprintln!(
-        "[{kind}] keys in {keygen:.1} s: {:.2} GiB for the server",
-        key_bytes as f64 / (1u64 << 30) as f64
-    );
+    eprintln!("[{kind}] keys in {keygen:.1} s: {:.2} GiB for the server", gib(key_bytes as u64));
     // The client encrypts with its secret key and evaluates nothing ...
     let client = HomomorphicEvaluator::with_secret_key(
         Evaluator::new(ctx, EvaluationKeys::default())?,
@@ -465,8 +462,8 @@ fn print_table(runs: &[EpochRun], quick: bool) {
                 format!("{:.1}", r.training_seconds),
                 format!("{:.1}", r.wall_seconds),
                 format!("{:.1}", r.seconds_per_epoch),
-                mib(r.upload_bytes as u64, 0),
-                gib(r.key_bytes as u64),
+                format!("{:.0} MiB", mib(r.upload_bytes as u64)),
+                format!("{:.2} GiB", gib(r.key_bytes as u64)),
                 format!("{:.2}%", 100.0 * r.test_accuracy),
                 format!("{:.2e}", r.max_weight_error),
             ]

@@ -237,12 +237,12 @@ pub fn baseline_and_lowdepth<R>(runs: &[R], circuit: impl Fn(&R) -> &str) -> Opt
     Some((find("baseline")?, find("lowdepth")?))
 }
 
-/// `bytes` in MiB with `digits` decimals, and its unit.
-pub fn mib(bytes: u64, digits: usize) -> String {
-    format!("{:.digits$} MiB", bytes as f64 / (1u64 << 20) as f64)
+/// `bytes` in MiB.
+pub fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1u64 << 20) as f64
 }
 
-/// `bytes` in GiB with two decimals, and its unit.
-pub fn gib(bytes: u64) -> String {
-    format!("{:.2} GiB", bytes as f64 / (1u64 << 30) as f64)
+/// `bytes` in GiB.
+pub fn gib(bytes: u64) -> f64 {
+    bytes as f64 / (1u64 << 30) as f64
 }

@@ -263,12 +263,12 @@ fn print_table(runs: &[Run], quick: bool) {
                 dash(r.log_n.to_string(), r.log_n == 0),
                 dash(format!("{:.0}", r.log_qp), r.log_qp == 0.0),
                 r.input_ciphertexts.to_string(),
-                mib(r.upload_bytes as u64, 1),
+                format!("{:.1} MiB", mib(r.upload_bytes as u64)),
                 r.multiplications.to_string(),
                 r.rotations.to_string(),
                 format!("{:.2}", r.wall_seconds),
                 r.threads.to_string(),
-                gib(r.peak_rss_bytes),
+                format!("{:.2} GiB", gib(r.peak_rss_bytes)),
                 format!("{:.2}%", 100.0 * r.test_accuracy),
                 format!("{:.2e}", r.max_weight_error),
             ]
@@ -285,8 +285,8 @@ fn print_table(runs: &[Run], quick: bool) {
             l.wall_seconds,
             b.wall_seconds,
             b.wall_seconds / l.wall_seconds,
-            l.upload_bytes as f64 / (1 << 20) as f64,
-            b.upload_bytes as f64 / (1 << 20) as f64,
+            mib(l.upload_bytes as u64),
+            mib(b.upload_bytes as u64),
             l.multiplications,
             b.multiplications
         );

@@ -97,22 +97,21 @@ pub(crate) fn inner_product_with(
                 for (digit, (b, a)) in dec.digits.iter().zip(&key.digits) {
                     sums.add(digit.limb(t), b.limb(kl), a.limb(kl));
                 }
-                let Some(perm) = &perm else {
-                    sums.finish(o0, o1);
-                    for (o, add) in [o0, o1].into_iter().zip(epilogue.add) {
-                        if let Some(add) = add {
-                            pointwise::binary_assign(Op::Add, o, add.limb(t), q);
-                        }
-                    }
-                    return;
+                // The sums land in the output limbs, or in the scratch limbs when a permutation
+                // moves them into the output afterwards.
+                let [u0, u1] = match perm {
+                    Some(_) => [&mut s.buf[..], &mut s.tmp[..]],
+                    None => [&mut *o0, &mut *o1],
                 };
-                let (b0, b1) = (&mut s.buf, &mut s.tmp);
-                sums.finish(b0, b1);
-                for ((b, o), add) in [b0, b1].into_iter().zip([o0, o1]).zip(epilogue.add) {
+                sums.finish(u0, u1);
+                for (u, add) in [u0, u1].into_iter().zip(epilogue.add) {
                     if let Some(add) = add {
-                        pointwise::binary_assign(Op::Add, b, add.limb(t), q);
+                        pointwise::binary_assign(Op::Add, u, add.limb(t), q);
                     }
-                    perm.apply(b, o);
+                }
+                if let Some(perm) = &perm {
+                    perm.apply(&s.buf, o0);
+                    perm.apply(&s.tmp, o1);
                 }
             });
         },

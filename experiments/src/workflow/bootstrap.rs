@@ -151,7 +151,7 @@ impl Sealed {
         drop(keys);
         let keys = envelope::seal(&Binding { key_set, content: Content::BootstrapKeys }, &payload);
         drop(payload);
-        let gib = super::client::gib;
+        let gib = crate::report::gib;
         println!(
             "bootstrapping keys ({} slots, {} circuit levels): {in_memory} bytes of residues \
              ({:.2} GiB), {} bytes in {BOOT_KEYS} ({:.2} GiB, seeded)",

@@ -14,6 +14,7 @@ use crate::error::{Error, Result, WorkflowError};
 use crate::files::{self, OutputDir, OutputKind, SECRET_KEY};
 use crate::hyper::Hyperparameters;
 use crate::params::{auto_options, max_slots};
+use crate::report::gib;
 use circuits::protocol::{
     model_from_objects, ObjectName, ObjectSpec, PlainObject, Role, SplitModel,
 };
@@ -185,10 +186,6 @@ pub fn keygen_with(
         server.display()
     );
     Ok(())
-}
-
-pub(super) fn gib(bytes: u64) -> f64 {
-    bytes as f64 / (1u64 << 30) as f64
 }
 
 /// The sizes in memory (residues; the files store the seeded half) of the circuit's keys

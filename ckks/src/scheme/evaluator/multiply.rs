@@ -62,9 +62,7 @@ impl Evaluator {
         self.check_ct(a)?;
         let m = rules::mul_const_at_scale(self.ctx.chain(), &a.meta(), c, scale)?;
         let l = a.level;
-        let v = rules::scaled_int(c * scale, self.ctx.log_q(l) - 1.0, c, scale)?;
-        let basis = self.ctx.basis_q(l);
-        let scalars: Vec<u64> = basis.iter().map(|t| v.residue(t.modulus())).collect();
+        let (scalars, basis) = (self.constant_residues(l, c, scale)?, self.ctx.basis_q(l));
         let parts = a.parts.iter().map(|p| p.mul_scalar(&scalars, basis)).collect();
         Ok(Ciphertext { parts, level: l, scale: m.scale, params_hash: a.params_hash })
     }
@@ -83,19 +81,28 @@ impl Evaluator {
         scale: f64,
     ) -> Result<()> {
         self.check_pair(acc, a.params_hash)?;
-        let m = rules::mul_const_add(self.ctx.chain(), &acc.meta(), &a.meta(), c, scale)?;
+        // The rule keeps acc's level, scale and (at least) size: nothing of acc's metadata
+        // changes but the parts it may gain.
+        rules::mul_const_add(self.ctx.chain(), &acc.meta(), &a.meta(), c, scale)?;
         let l = acc.level;
-        let v = rules::scaled_int(c * scale, self.ctx.log_q(l) - 1.0, c, scale)?;
-        let basis = self.ctx.basis_q(l);
-        let scalars: Vec<u64> = basis.iter().map(|t| v.residue(t.modulus())).collect();
+        let (scalars, basis) = (self.constant_residues(l, c, scale)?, self.ctx.basis_q(l));
         while acc.parts.len() < a.parts.len() {
             acc.parts.push(RnsPoly::zero(self.ctx.n(), l + 1));
         }
         for (x, y) in acc.parts.iter_mut().zip(&a.parts) {
             x.mul_scalar_add_assign(y, &scalars, basis);
         }
-        acc.scale = m.scale;
         Ok(())
+    }
+
+    /// The constant `c` encoded at `scale` (rounded to an integer) as its residues modulo the
+    /// primes of level `l`.
+    ///
+    /// # Errors
+    /// [`CkksError::EncodingOverflow`] when it does not fit in half of `Q_l`.
+    fn constant_residues(&self, l: usize, c: f64, scale: f64) -> Result<Vec<u64>> {
+        let v = rules::scaled_int(c * scale, self.ctx.log_q(l) - 1.0, c, scale)?;
+        Ok(self.ctx.basis_q(l).iter().map(|t| v.residue(t.modulus())).collect())
     }
 
     /// `a * k` for an integer `k`: no scale change, no level consumed.
