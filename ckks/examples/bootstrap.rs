@@ -78,6 +78,8 @@ fn main() -> ckks::Result<()> {
             level = out.level();
         }
         let cpu = cpu_seconds().map(|c| (c - cpu0.unwrap_or(0.0)) / reps.max(1) as f64);
+        let each: Vec<String> = times.iter().map(|t| format!("{t:.3}")).collect();
+        println!("seconds of each bootstrap, in order: {}", each.join(" "));
         times.sort_by(f64::total_cmp);
         if std::env::var_os("BOOT_STAGES").is_some() {
             // One more bootstrap, stage by stage.

@@ -192,10 +192,10 @@ impl<E: CkksEvaluator> LinAlg<'_, E> {
         for (k, parts) in pieces.into_iter().flatten() {
             for (q, t) in parts.into_iter().enumerate() {
                 let slot = &mut tiles[index(k, q)];
-                *slot = Some(match slot.take() {
-                    None => t,
-                    Some(acc) => self.e.add(&acc, &t)?,
-                });
+                match slot {
+                    None => *slot = Some(t),
+                    Some(acc) => self.e.add_assign(acc, &t)?,
+                }
             }
         }
         Ok(tiles.into_iter().map(|t| t.expect("every result tile receives a piece")).collect())

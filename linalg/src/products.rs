@@ -30,7 +30,7 @@ impl<E: CkksEvaluator> LinAlg<'_, E> {
         let mut t = 1;
         while t < count {
             let r = self.e.rotate(&acc, step * t as i64)?;
-            acc = self.e.add(&acc, &r)?;
+            self.e.add_assign(&mut acc, &r)?;
             t *= 2;
         }
         Ok(acc)

@@ -8,6 +8,7 @@ use crate::eval::{
     Circuit, CkksEvaluator, Counter, Depth, Observed, PlaintextEvaluator, Rotations,
     ScaleEstimator, SymbolicEvaluator,
 };
+use crate::math::simd::FAST_PRIME_BITS;
 use crate::math::Prng;
 use crate::scheme::{max_log_qp_128, Context, ModulusChain, ParametersLiteral, Security};
 use std::sync::Arc;
@@ -177,7 +178,9 @@ pub fn prepare<C: Circuit>(
 
 /// The context of smallest `dnum` whose `log2(QP)` fits the bound, if any. The special
 /// primes are sized to the largest digit (as few primes as the width limit allows), since key
-/// switching needs `P` about as large as a digit and no larger.
+/// switching needs `P` about as large as a digit and no larger: at each `dnum` primes of at
+/// most [`FAST_PRIME_BITS`] first (more of them, but every NTT and base conversion on them
+/// takes the fast kernels), then as wide as [`AutoOptions::max_special_prime_bits`] allows.
 fn fit_digits(
     log_n: u32,
     levels: usize,
@@ -191,16 +194,18 @@ fn fit_digits(
     };
     let min_bits = crate::scheme::params::MIN_PRIME_BITS.max(log_n + 2);
     let max_special = options.max_special_prime_bits.max(min_bits);
-    for dnum in 1..=levels + 1 {
+    for (dnum, cap) in
+        (1..=levels + 1).flat_map(|d| [(d, FAST_PRIME_BITS.min(max_special)), (d, max_special)])
+    {
         let alpha = (levels + 1).div_ceil(dnum);
         let digit_bits = first + (alpha as u32 - 1) * log_scale;
-        let k = digit_bits.div_ceil(max_special);
-        let width = digit_bits.div_ceil(k).clamp(min_bits, max_special);
+        let k = digit_bits.div_ceil(cap);
+        let width = digit_bits.div_ceil(k).clamp(min_bits, cap);
         let nominal = (first + levels as u32 * log_scale + k * width) as f64;
         if nominal > bound + 1.0 {
             continue;
         }
-        for width in [width, width + 1].into_iter().filter(|&w| w <= max_special) {
+        for width in [width, width + 1].into_iter().filter(|&w| w <= cap) {
             let literal = ParametersLiteral {
                 log_n,
                 first_prime_bits: first,
@@ -220,4 +225,29 @@ fn fit_digits(
         }
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The chains of `reproduce`'s two circuits (baseline: `N = 2^16`, 30 levels, a 42-bit
+    /// `q_0`; low-depth: `N = 2^15`, 14 levels, 41 bits): three digits each, and special primes
+    /// of the fast kernels' width whose product covers every digit.
+    #[test]
+    fn special_primes_take_the_fast_kernels_where_they_fit() {
+        for (log_n, levels, first, count) in [(16, 30, 42, 9), (15, 14, 41, 4)] {
+            let ctx =
+                fit_digits(log_n, levels, first, 40, &AutoOptions::default()).unwrap().unwrap();
+            let log2 = |ps: &[u64]| ps.iter().map(|&p| (p as f64).log2()).sum::<f64>();
+            let special = ctx.special_primes();
+            assert_eq!((ctx.dnum(), special.len()), (3, count), "N = 2^{log_n}");
+            assert!(special.iter().all(|&p| p < 1 << FAST_PRIME_BITS));
+            let q = ctx.q_primes();
+            let widest_digit = q.chunks(q.len().div_ceil(3)).map(log2).fold(0.0, f64::max);
+            assert!(log2(&special) >= widest_digit, "N = 2^{log_n}: P below a digit");
+            let bound = max_log_qp_128(log_n).map(f64::from).unwrap();
+            assert!(ctx.chain().log_qp() <= bound);
+        }
+    }
 }

@@ -11,7 +11,9 @@
 //!    value must fit in `q_0`);
 //! 4. ring degree and digits: the smallest `N` (with enough slots for the circuit) and then the
 //!    smallest `dnum` whose `log2(QP)`, special primes included, is within the HE standard's
-//!    128-bit bound.
+//!    128-bit bound; the special primes as narrow as [`crate::math::simd::FAST_PRIME_BITS`]
+//!    where that fits (more of them, but on the fast kernels), else as few as
+//!    [`AutoOptions::max_special_prime_bits`] allows.
 //!
 //! The choice is then checked on the real chain (the circuit runs symbolically without error,
 //! every recorded magnitude fits) and explained by [`AutoParameters::summary`].
