@@ -31,30 +31,47 @@ fn reference(z: &PlainMatrix, c: &EpochConfig) -> Vec<Vec<f64>> {
     train(&all, &cfg).unwrap().w
 }
 
+/// The module's table: for each `L`, the bootstrapping chain at `N = 2^16` (digits, special
+/// primes, `log2 QP` within the 128-bit bound) and each circuit's round lengths and bootstraps
+/// over one epoch of 46 minibatches of 256.
+const TABLE: [(usize, usize, &[u32], f64, (usize, usize, usize), (usize, usize, usize)); 7] = [
+    (10, 6, &[50; 6], 1701.0, (1, 1, 45), (4, 2, 21)),
+    (11, 6, &[50; 6], 1741.0, (2, 2, 22), (4, 2, 21)),
+    (12, 8, &[50; 5], 1731.0, (2, 2, 22), (4, 2, 21)),
+    (13, 11, &[50; 4], 1721.0, (2, 2, 22), (5, 3, 14)),
+    (14, 11, &[61; 3], 1744.0, (2, 2, 22), (5, 3, 14)),
+    (15, 17, &[61; 2], 1723.0, (2, 2, 22), (6, 4, 10)),
+    (16, 34, &[50; 2], 1741.0, (3, 3, 15), (6, 4, 10)),
+];
+
 #[test]
 fn the_schedule_table_holds_and_every_round_is_as_long_as_its_levels_allow() {
-    let c = config(256, 46, 1, 10);
     let z = PlainMatrix::from_fn(46 * 256, 4, |_, _| 0.0);
-    let mut bootstraps = Vec::new();
-    for kind in Kind::ALL {
-        let s = EpochTraining::new(kind, c.clone(), &z).unwrap().schedule().unwrap();
-        let ks: Vec<usize> = s.rounds.iter().map(|r| r.minibatches).collect();
-        assert_eq!(s.iterations(), 46);
-        let (first, later) = match kind {
-            Kind::Baseline => (1, 1),
-            Kind::LowDepth => (4, 2),
-        };
-        assert_eq!(ks[0], first, "{kind}");
-        assert!(ks[1..ks.len() - 1].iter().all(|&k| k == later), "{kind}: {ks:?}");
-        for r in &s.rounds {
-            assert!(r.depth < r.top, "{kind}: round {} leaves no level to pack", r.index);
-            let longer = c.round_depth(kind, r.minibatches + 1, r.resumed).unwrap();
-            let last = r.index + 1 == s.rounds.len();
-            assert!(last || longer >= r.top, "{kind}: round {} could take one more", r.index);
+    let bound = ckks::max_log_qp_128(16).map(f64::from).unwrap();
+    for (levels, dnum, special, log_qp, baseline, lowdepth) in TABLE {
+        let lit = ckks::boot::BootstrapConfig::with_slots(Some(256))
+            .parameters(16, levels, 60, 40, Security::HeStandard128)
+            .unwrap();
+        let chain = ckks::ModulusChain::from_literal(&lit).unwrap();
+        assert_eq!((lit.dnum, &lit.special_prime_bits[..]), (dnum, special), "L = {levels}");
+        assert_eq!(chain.log_qp().round(), log_qp, "L = {levels}");
+        assert!(chain.log_qp() <= bound);
+        let c = config(256, 46, 1, levels);
+        for (kind, (first, later, bootstraps)) in Kind::ALL.into_iter().zip([baseline, lowdepth]) {
+            let s = EpochTraining::new(kind, c.clone(), &z).unwrap().schedule().unwrap();
+            let ks: Vec<usize> = s.rounds.iter().map(|r| r.minibatches).collect();
+            assert_eq!(s.iterations(), 46);
+            assert_eq!(ks[0], first, "{kind}, L = {levels}");
+            assert!(ks[1..ks.len() - 1].iter().all(|&k| k == later), "{kind}: {ks:?}");
+            assert_eq!(s.bootstraps(), bootstraps, "{kind}, L = {levels}");
+            for r in &s.rounds {
+                assert!(r.depth < r.top, "{kind}: round {} leaves no level to pack", r.index);
+                let longer = c.round_depth(kind, r.minibatches + 1, r.resumed).unwrap();
+                let last = r.index + 1 == s.rounds.len();
+                assert!(last || longer >= r.top, "{kind}: round {} could take one more", r.index);
+            }
         }
-        bootstraps.push(s.bootstraps());
     }
-    assert_eq!(bootstraps, [45, 21]);
 }
 
 #[test]

@@ -40,14 +40,25 @@
 //!
 //! The resumed low-depth round pays three levels for its full first step and two for the
 //! re-layout: its pipeline restarts at each bootstrap. At `L = 10` (128-bit at `N = 2^16` with
-//! the default bootstrap, [`ckks::boot::BootstrapConfig::parameters`]) the baseline trains one minibatch per bootstrap and the
-//! low-depth circuit two (four in the first round): for one epoch of 46 minibatches, 45
-//! bootstraps against 21. Checked by a test against the depth finder and an op counter over the
-//! whole schedule:
+//! the default 256-slot bootstrap, [`ckks::boot::BootstrapConfig::parameters`]) the baseline
+//! trains one minibatch per bootstrap and the low-depth circuit two (four in the first round):
+//! for one epoch of 46 minibatches, 45 bootstraps against 21. But the baseline then leaves 4 of
+//! its 9 levels unused: one level more, with the same digits and special primes, gives it two
+//! minibatches a round and the low-depth circuit none more; the low-depth circuit's next step
+//! (three a round) needs `L = 13`, where the chain fits the bound only with 11 digits (every
+//! key switch of the bootstrap about twice the NTTs of 6 digits). Which `L` suits a circuit is
+//! therefore part of any comparison of the two. Checked by a test (`circuits/tests/epoch.rs`),
+//! with the depth finder and an op counter over the whole schedule at `L = 10`:
 //!
-//! | `L` | baseline `k` (first, later) | low-depth `k` (first, later) | bootstraps per 46 minibatches |
-//! |---|---|---|---|
-//! | 10 | 1, 1 | 4, 2 | 45 and 21 |
+//! | `L` | chain (`dnum`, special primes, `log2 QP <= 1747`) | baseline `k` (first, later) | low-depth `k` (first, later) | bootstraps per 46 minibatches |
+//! |---|---|---|---|---|
+//! | 10 | 6, 6 x 50 bits, 1701 | 1, 1 | 4, 2 | 45 and 21 |
+//! | 11 | 6, 6 x 50 bits, 1741 | 2, 2 | 4, 2 | 22 and 21 |
+//! | 12 | 8, 5 x 50 bits, 1731 | 2, 2 | 4, 2 | 22 and 21 |
+//! | 13 | 11, 4 x 50 bits, 1721 | 2, 2 | 5, 3 | 22 and 14 |
+//! | 14 | 11, 3 x 61 bits, 1744 | 2, 2 | 5, 3 | 22 and 14 |
+//! | 15 | 17, 2 x 61 bits, 1723 | 2, 2 | 6, 4 | 22 and 10 |
+//! | 16 | 34, 2 x 50 bits, 1741 | 3, 3 | 6, 4 | 15 and 10 |
 
 mod crossing;
 mod params;
