@@ -31,10 +31,17 @@ fn reference(z: &PlainMatrix, c: &EpochConfig) -> Vec<Vec<f64>> {
     train(&all, &cfg).unwrap().w
 }
 
+/// `L`, `dnum`, the special primes' widths, `log2 QP`, the baseline's and the low-depth
+/// circuit's rounds.
+type Row = (usize, usize, &'static [u32], f64, Rounds, Rounds);
+
+/// A circuit's rounds: minibatches of the first, of every later one but the last, bootstraps.
+type Rounds = (usize, usize, usize);
+
 /// The module's table: for each `L`, the bootstrapping chain at `N = 2^16` (digits, special
 /// primes, `log2 QP` within the 128-bit bound) and each circuit's round lengths and bootstraps
 /// over one epoch of 46 minibatches of 256.
-const TABLE: [(usize, usize, &[u32], f64, (usize, usize, usize), (usize, usize, usize)); 7] = [
+const TABLE: [Row; 7] = [
     (10, 6, &[50; 6], 1701.0, (1, 1, 45), (4, 2, 21)),
     (11, 6, &[50; 6], 1741.0, (2, 2, 22), (4, 2, 21)),
     (12, 8, &[50; 5], 1731.0, (2, 2, 22), (4, 2, 21)),
