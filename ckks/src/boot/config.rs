@@ -92,11 +92,13 @@ impl BootstrapConfig {
 }
 
 /// The widths [`BootstrapConfig::parameters`] tries for the special primes, narrowest first:
-/// 50 bits, below `2^51`, where key switching's extended basis takes the double-precision
-/// kernels (`crate::math::simd`; on the project's AVX2 machine a forward NTT at `N = 2^16`
-/// takes 303 us for such a prime against 562 us for a 60-bit one), and 61 bits, the fewest
-/// primes, when the narrow ones would not fit the security bound.
+/// 50 bits, within [`crate::math::simd::FAST_PRIME_BITS`], where key switching's extended
+/// basis takes the fast kernels, and 61 bits, the fewest primes, when the narrow ones would not
+/// fit the security bound.
 pub const SPECIAL_PRIME_BITS: [u32; 2] = [50, 61];
+
+// The narrow width is one the fast kernels take.
+const _: () = assert!(SPECIAL_PRIME_BITS[0] <= crate::math::simd::FAST_PRIME_BITS);
 
 impl BootstrapConfig {
     /// A parameter set for circuits that bootstrap with this configuration: `q_0` of
