@@ -81,6 +81,21 @@ fn the_schedule_table_holds_and_every_round_is_as_long_as_its_levels_allow() {
     }
 }
 
+/// The table's first two rows: one more level cuts the baseline's bootstraps on the same
+/// digits, not the low-depth circuit's; from `L = 11` a level more changes the digits.
+#[test]
+fn one_more_level_is_named_where_it_bootstraps_less_on_the_same_digits() {
+    // 256 features: the 256-slot bootstrap of the table.
+    let z = PlainMatrix::from_fn(46 * 256, 256, |_, _| 0.0);
+    let more = |kind, levels| {
+        let t = EpochTraining::new(kind, config(256, 46, 1, levels), &z).unwrap();
+        t.one_more_level(16, Security::HeStandard128).unwrap().map(|s| (s.levels, s.bootstraps()))
+    };
+    assert_eq!(more(Kind::Baseline, 10), Some((11, 22)));
+    assert_eq!(more(Kind::LowDepth, 10), None);
+    assert_eq!(more(Kind::Baseline, 11), None);
+}
+
 #[test]
 fn bad_epoch_configurations_are_typed_errors() {
     let z = PlainMatrix::from_fn(64, 4, |_, _| 0.0);

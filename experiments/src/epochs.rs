@@ -209,6 +209,15 @@ pub fn run(opts: &Options) -> Result<Vec<EpochRun>> {
         let t = EpochTraining::new(kind, config.clone(), &z)?;
         let schedule = t.schedule()?;
         println!("[{kind}] {}", describe_schedule(&schedule));
+        if let Some(more) = t.one_more_level(log_n, security)? {
+            println!(
+                "[{kind}] note: with --levels {} (the same digits and special primes) it would take \
+                 {} bootstraps instead of {}; compare circuits each at the levels that suit it",
+                more.levels,
+                more.bootstraps(),
+                schedule.bootstraps()
+            );
+        }
         let (run, w) = encrypted(opts, &t, &schedule, &data, &reference, log_n, security)?;
         runs.push(run);
         models.push((kind.name().to_string(), w));

@@ -1,6 +1,6 @@
 //! Parameters, keys and analyses of an epoch run, and the run as one [`Circuit`].
 
-use super::EpochTraining;
+use super::{EpochConfig, EpochTraining, Schedule};
 use crate::error::Result;
 use crate::protocol::SplitModel;
 use ckks::boot::{sse, BootstrapConfig, BootstrapPlan};
@@ -21,6 +21,28 @@ impl EpochTraining<'_> {
         let slots = 1usize << (log_n - 1);
         let width = self.unit(slots)?.width();
         Ok(BootstrapConfig::with_slots((width < slots).then_some(width)))
+    }
+
+    /// The schedule with one more level after each bootstrap, when the chain at `N = 2^log_n`
+    /// that holds it has the same digits and special primes as this one's and it bootstraps
+    /// less: which levels suit a circuit is part of any comparison of circuits (the module
+    /// docs' table).
+    ///
+    /// # Errors
+    /// As [`EpochTraining::bootstrap_config`] and [`EpochTraining::schedule`].
+    pub fn one_more_level(&self, log_n: u32, security: Security) -> Result<Option<Schedule>> {
+        let config = self.bootstrap_config(log_n)?;
+        let levels = self.config.levels;
+        let keys = |l| {
+            let literal = config.parameters(log_n, l, 60, 40, security).ok()?;
+            Some((literal.dnum, literal.special_prime_bits))
+        };
+        if keys(levels).is_none() || keys(levels) != keys(levels + 1) {
+            return Ok(None);
+        }
+        let higher = EpochConfig { levels: levels + 1, ..self.config.clone() };
+        let more = higher.schedule(self.kind)?;
+        Ok((more.bootstraps() < self.schedule()?.bootstraps()).then_some(more))
     }
 
     /// Parameters for the run at `N = 2^log_n`: `q_0` of 60 bits, [`super::EpochConfig::levels`]
