@@ -46,11 +46,35 @@ pub fn write_idx(dir: &Path, prefix: &str, count: usize, seed: u64, digits: [u8;
     std::fs::write(dir.join(format!("{prefix}-labels-idx1-ubyte")), labels).unwrap();
 }
 
+/// A fresh directory `ldckks-<name>-<pid>` in the system's temporary directory, after
+/// [`sweep_stale`] of the same name.
 pub fn tmp(name: &str) -> PathBuf {
+    sweep_stale(&format!("ldckks-{name}-"));
     let d = std::env::temp_dir().join(format!("ldckks-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// Removes what earlier test processes left in the temporary directory under names
+/// `<prefix><pid>...` once process `pid` is gone (on Linux, where `/proc` tells; elsewhere
+/// nothing is removed). The fixtures a test binary builds once live in statics, which are never
+/// dropped, so without this every run would leave its directories behind (hundreds of MiB for
+/// the bootstrapping key sets).
+pub fn sweep_stale(prefix: &str) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else { continue };
+        let pid: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let ours = pid == std::process::id().to_string();
+        if !pid.is_empty() && !ours && !Path::new("/proc").join(&pid).exists() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 pub fn s(p: &Path) -> &str {

@@ -89,10 +89,13 @@ pub fn run_guarded(args: &[String]) -> (Outcome, String) {
     (outcome, log)
 }
 
-/// A fresh directory under the system's temporary directory.
+/// A fresh directory under the system's temporary directory (the first call also removes
+/// what earlier, finished runs left: [`super::common::sweep_stale`]).
 pub fn tempdir(name: &str) -> PathBuf {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static N: AtomicUsize = AtomicUsize::new(0);
+    static SWEEP: std::sync::Once = std::sync::Once::new();
+    SWEEP.call_once(|| super::common::sweep_stale("ldckks-hostile-"));
     let d = std::env::temp_dir().join(format!(
         "ldckks-hostile-{}-{name}-{}",
         std::process::id(),
