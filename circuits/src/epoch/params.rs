@@ -34,10 +34,11 @@ impl EpochTraining<'_> {
         let config = self.bootstrap_config(log_n)?;
         let levels = self.config.levels;
         let keys = |l| {
-            let literal = config.parameters(log_n, l, 60, 40, security).ok()?;
+            let literal = chain_literal(&config, log_n, l, security).ok()?;
             Some((literal.dnum, literal.special_prime_bits))
         };
-        if keys(levels).is_none() || keys(levels) != keys(levels + 1) {
+        let here = keys(levels);
+        if here.is_none() || here != keys(levels + 1) {
             return Ok(None);
         }
         let higher = EpochConfig { levels: levels + 1, ..self.config.clone() };
@@ -58,7 +59,7 @@ impl EpochTraining<'_> {
     /// (a state beyond [`super::EpochConfig::state_bound`] among them).
     pub fn parameters(&self, log_n: u32, security: Security) -> Result<AutoParameters> {
         let config = self.bootstrap_config(log_n)?;
-        let context = config.parameters(log_n, self.config.levels, 60, 40, security)?.build()?;
+        let context = chain_literal(&config, log_n, self.config.levels, security)?.build()?;
         if security == Security::HeStandard128 {
             sse::check_security(&context, config.hamming_weight)?;
         }
@@ -105,4 +106,16 @@ impl Circuit for EpochTraining<'_> {
             other => CkksError::Circuit(other.to_string()),
         })
     }
+}
+
+/// The chain of an epoch run with `levels` circuit levels: `q_0` of 60 bits (the modular
+/// reduction's scale), levels of 40 bits, the bootstrapping primes of `config` above
+/// ([`BootstrapConfig::parameters`]).
+fn chain_literal(
+    config: &BootstrapConfig,
+    log_n: u32,
+    levels: usize,
+    security: Security,
+) -> ckks::Result<ckks::ParametersLiteral> {
+    config.parameters(log_n, levels, 60, 40, security)
 }

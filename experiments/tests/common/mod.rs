@@ -70,8 +70,8 @@ pub fn sweep_stale(prefix: &str) {
         let name = e.file_name();
         let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else { continue };
         let pid: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        let ours = pid == std::process::id().to_string();
-        if !pid.is_empty() && !ours && !Path::new("/proc").join(&pid).exists() {
+        // This process's own entry exists in `/proc`: it is never removed.
+        if !pid.is_empty() && !Path::new("/proc").join(&pid).exists() {
             let _ = std::fs::remove_dir_all(e.path());
         }
     }
