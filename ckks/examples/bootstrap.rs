@@ -7,9 +7,10 @@
 //! `bootstrap slots=<n> N=2^<log N> levels_after=<l> seconds=<median> max_error_bits=<bits>`.
 //! `BOOT_REPS` sets the number of timed bootstraps (default 3); `BOOT_LOG_N` the ring (below
 //! 16, with insecure toy parameters); `BOOT_CTS`, `BOOT_STC` the transforms' level budgets;
+//! `BOOT_DOUBLE_ANGLES` the modular reduction's double-angle steps (default 2);
 //! `BOOT_CTS_BITS` the width of the CoeffsToSlots primes (default 56; 50 or 51 take the
 //! double-precision kernels but cost about four bits of precision); `BOOT_STAGES=1` times the
-//! stages separately.
+//! stages separately, `BOOT_REPS` more bootstraps, and prints each stage's median.
 use ckks::boot::{BootstrapConfig, BootstrapPlan, Bootstrapper};
 use ckks::eval::{CkksEvaluator, HomomorphicEvaluator};
 use ckks::{EvaluationKeys, Evaluator, Prng, SecretKey, Security};
@@ -33,6 +34,8 @@ fn main() -> ckks::Result<()> {
         let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse().ok());
         config.cts_levels = env("BOOT_CTS").unwrap_or(config.cts_levels);
         config.stc_levels = env("BOOT_STC").unwrap_or(config.stc_levels);
+        config.double_angles =
+            std::env::var("BOOT_DOUBLE_ANGLES").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
         config.cts_prime_bits = std::env::var("BOOT_CTS_BITS")
             .ok()
             .and_then(|v| v.parse().ok())
@@ -82,21 +85,30 @@ fn main() -> ckks::Result<()> {
         println!("seconds of each bootstrap, in order: {}", each.join(" "));
         times.sort_by(f64::total_cmp);
         if std::env::var_os("BOOT_STAGES").is_some() {
-            // One more bootstrap, stage by stage.
-            let t = Instant::now();
-            let raised = bt.mod_raise(&ct)?;
-            let t1 = t.elapsed().as_secs_f64();
-            let parts = bt.coeffs_to_slots(&raised)?;
-            let t2 = t.elapsed().as_secs_f64();
-            let reduced = parts.iter().map(|p| bt.eval_mod(p)).collect::<ckks::Result<Vec<_>>>()?;
-            let t3 = t.elapsed().as_secs_f64();
-            bt.slots_to_coeffs(&reduced)?;
-            let t4 = t.elapsed().as_secs_f64();
+            // `reps` more bootstraps, stage by stage: the median of each stage.
+            let mut stages = [const { Vec::new() }; 4];
+            for _ in 0..reps.max(1) {
+                let t = Instant::now();
+                let raised = bt.mod_raise(&ct)?;
+                stages[0].push(t.elapsed().as_secs_f64());
+                let t = Instant::now();
+                let parts = bt.coeffs_to_slots(&raised)?;
+                stages[1].push(t.elapsed().as_secs_f64());
+                let t = Instant::now();
+                let reduced =
+                    parts.iter().map(|p| bt.eval_mod(p)).collect::<ckks::Result<Vec<_>>>()?;
+                stages[2].push(t.elapsed().as_secs_f64());
+                let t = Instant::now();
+                bt.slots_to_coeffs(&reduced)?;
+                stages[3].push(t.elapsed().as_secs_f64());
+            }
+            let [r, c, m, s] = stages.map(|mut v| {
+                v.sort_by(f64::total_cmp);
+                v[v.len() / 2]
+            });
             println!(
-                "stages: raise {t1:.2} s, CoeffsToSlots {:.2} s, modular reduction {:.2} s, SlotsToCoeffs {:.2} s",
-                t2 - t1,
-                t3 - t2,
-                t4 - t3
+                "stages (median of {}): raise {r:.2} s, CoeffsToSlots {c:.2} s, modular reduction {m:.2} s, SlotsToCoeffs {s:.2} s",
+                reps.max(1)
             );
         }
         if let Some(cpu) = cpu {

@@ -97,7 +97,7 @@ fn op_counter_and_rotation_collector_see_the_bootstraps() {
     assert_eq!(c.key_switches(), 6 + 2 * p.key_switches());
     assert_eq!(c.encapsulations, 4);
     assert_eq!(c.rotations, 2 * p.rotations);
-    // Rotations: the evaluation keys must hold the trace's and conjugation.
+    // Rotations: the evaluation keys must hold the trace's first rotation and conjugation.
     let rc = RotationCollector::wrap(sym);
     circuit(&rc, 2).unwrap();
     assert_eq!(rc.rotations(), plan.evaluator_rotations());

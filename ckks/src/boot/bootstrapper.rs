@@ -99,14 +99,19 @@ impl Bootstrapper {
         Self::new(sk.context(), plan, keys)
     }
 
-    /// Factor `f` of transform `t` on `x`, double-hoisted, then rescaled.
+    /// Factor `f` of transform `t` on `x`, double-hoisted, then rescaled; or round `f` of the
+    /// trace, double-hoisted.
     fn apply(&self, t: Transform, f: usize, x: &Ciphertext) -> Result<Ciphertext> {
-        let lt = &self.plan.factors(t)[f];
+        let ctx = self.he.context();
         let diags = match t {
             Transform::CoeffsToSlots => &self.cts[f],
             Transform::SlotsToCoeffs => &self.stc[f],
+            Transform::Trace => {
+                let steps = &self.plan.trace_rounds()[f];
+                return hoisted::rotation_sum(ctx, x, steps, &self.keys.transforms);
+            }
         };
-        let ctx = self.he.context();
+        let lt = &self.plan.factors(t)[f];
         let x = if x.level() > lt.level { self.he.drop_level(x, lt.level)? } else { x.clone() };
         let y = hoisted::apply(ctx, &x, lt, diags, &self.keys.transforms)?;
         self.he.rescale(&y)

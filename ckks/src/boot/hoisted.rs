@@ -192,6 +192,38 @@ pub(crate) fn apply(
     })
 }
 
+/// `x` plus its rotations by `steps` (level `x.level`), by double hoisting: one decomposition
+/// of `c_1`, each rotation kept in `Q_l P` (its inner product, `P c_0` added and the
+/// permutation, in one pass per limb), the rotations summed there and divided by `P` once; then
+/// `x` itself added. Against one rotation after another: `steps.len() - 1` decompositions and
+/// `2 steps.len() - 2` divisions by `P` fewer. Scale and level unchanged.
+///
+/// # Errors
+/// [`crate::CkksError::MissingRotationKey`] for a step without a key of that level.
+pub(crate) fn rotation_sum(
+    ctx: &Context,
+    x: &Ciphertext,
+    steps: &[usize],
+    keys: &TransformKeys,
+) -> Result<Ciphertext> {
+    let l = x.level;
+    let keys = steps.iter().map(|&s| keys.get(ctx, s, l)).collect::<Result<Vec<_>>>()?;
+    let basis = ctx.basis_qp(l);
+    let ext0 = extend(ctx, &x.parts[0], l);
+    let dec = decompose(ctx, &x.parts[1], l);
+    let sum = keys
+        .par_iter()
+        .map(|k| rotated(ctx, &dec, &k.key, &ext0, &k.permutation))
+        .reduce_with(|a, b| add_pair(a, &b, basis));
+    let Some((s0, s1)) = sum else { return Ok(x.clone()) };
+    let q = ctx.basis_q(l);
+    let mut u0 = mod_down(ctx, s0, l);
+    let mut u1 = mod_down(ctx, s1, l);
+    u0.add_assign(&x.parts[0], q);
+    u1.add_assign(&x.parts[1], q);
+    Ok(Ciphertext { parts: vec![u0, u1], level: l, scale: x.scale, params_hash: x.params_hash })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,6 +283,7 @@ mod tests {
                     let plain = match t {
                         Transform::CoeffsToSlots => &plains.cts[f],
                         Transform::SlotsToCoeffs => &plains.stc[f],
+                        Transform::Trace => unreachable!("the trace has no factors"),
                     };
                     let slow = lt.apply(&he, &x, plain).unwrap();
                     assert_eq!((fast.level(), fast.scale()), (slow.level(), slow.scale()));
@@ -265,5 +298,57 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The trace's rounds by double hoisting against the same rounds through the evaluator
+    /// interface ([`BootstrapPlan::trace_round`]: hoisted rotations, each divided by `P`) and
+    /// against the slots' own sums: the same values up to noise, at the same level and scale.
+    #[test]
+    fn double_hoisted_trace_rounds_match_the_generic_ones_and_the_slot_sums() {
+        let config = BootstrapConfig::with_slots(Some(16));
+        let lit = config.parameters(10, 1, 60, 40, Security::InsecureToyParameters).unwrap();
+        let ctx = lit.build().unwrap();
+        let plan = BootstrapPlan::new(ctx.chain(), &config).unwrap();
+        // N = 2^10, 16 slots: 5 doublings, the first before the transforms, then 2 + 2.
+        assert_eq!(plan.trace_steps(), &[16]);
+        assert_eq!(plan.trace_rounds(), &[vec![32, 64, 96], vec![128, 256, 384]]);
+        let mut prng = Prng::from_u64_seed(6);
+        let sk = Arc::new(SecretKey::generate(&ctx, &mut prng));
+        let steps: Vec<i64> = plan.trace_rounds().iter().flatten().map(|&s| s as i64).collect();
+        let keys = EvaluationKeys {
+            relinearization: None,
+            galois: sk.galois_keys(&steps, false, &mut prng),
+        };
+        let he =
+            HomomorphicEvaluator::with_secret_key(Evaluator::new(&ctx, keys).unwrap(), sk.clone())
+                .unwrap();
+        let tk = TransformKeys::generate(&sk, &plan.transform_rotations(), &mut prng);
+        let level = plan.reduction_level();
+        let values: Vec<f64> =
+            (0..ctx.slots()).map(|i| ((i * 5) % 17) as f64 / 17.0 - 0.5).collect();
+        let mut x = he.encrypt(&values, level).unwrap();
+        let mut want = values.clone();
+        for (r, round) in plan.trace_rounds().iter().enumerate() {
+            let fast = rotation_sum(&ctx, &x, round, &tk).unwrap();
+            let slow = plan.trace_round(&he, &x, r).unwrap();
+            assert_eq!((fast.level(), fast.scale()), (x.level(), x.scale()));
+            assert_eq!((slow.level(), slow.scale()), (x.level(), x.scale()));
+            let n = want.len();
+            want = (0..n)
+                .map(|i| want[i] + round.iter().map(|&s| want[(i + s) % n]).sum::<f64>())
+                .collect();
+            let a = ctx.decode(&sk.decrypt(&fast).unwrap()).unwrap();
+            let b = ctx.decode(&sk.decrypt(&slow).unwrap()).unwrap();
+            let err =
+                |u: &[f64]| u.iter().zip(&want).map(|(p, q)| (p - q).abs()).fold(0.0, f64::max);
+            assert!(err(&a) < 1e-6 && err(&b) < 1e-6, "round {r}: {} / {}", err(&a), err(&b));
+            x = fast;
+        }
+        // A missing key is a typed error, not a panic.
+        let none = TransformKeys::default();
+        assert!(matches!(
+            rotation_sum(&ctx, &x, &plan.trace_rounds()[0], &none),
+            Err(crate::CkksError::MissingRotationKey { step: 32, .. })
+        ));
     }
 }

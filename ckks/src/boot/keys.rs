@@ -1,6 +1,7 @@
 //! The bootstrapping key set: the evaluation keys (relinearization, conjugation and the
-//! trace's rotations, which may be shared with the circuit's evaluator), the Galois keys of
-//! the linear transforms restricted to the levels they are used at, and the encapsulation keys.
+//! trace's first rotation, which may be shared with the circuit's evaluator), the Galois keys of
+//! the linear transforms and of the trace's rounds restricted to the levels they are used at,
+//! and the encapsulation keys.
 //!
 //! A Galois key used only at level `l` needs only the primes `q_0 .. q_l` and `P`, and only the
 //! key-switching digits that start at or below `l`: SlotsToCoeffs' keys, at the bottom of the
@@ -83,10 +84,11 @@ impl TransformKeys {
 /// Everything bootstrapping needs, public material only.
 #[derive(Clone, Debug)]
 pub struct BootstrapKeys {
-    /// Relinearization, conjugation and the trace's rotations
+    /// Relinearization, conjugation and the trace's first rotation
     /// ([`BootstrapPlan::evaluator_rotations`]); may be the circuit's own key set.
     pub evaluation: Arc<EvaluationKeys>,
-    /// The linear transforms' rotations ([`BootstrapPlan::transform_rotations`]).
+    /// The linear transforms' and the trace rounds' rotations
+    /// ([`BootstrapPlan::transform_rotations`]).
     pub transforms: TransformKeys,
     /// Sparse-secret encapsulation.
     pub encapsulation: EncapsulationKeys,

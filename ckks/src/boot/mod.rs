@@ -19,7 +19,8 @@
 //!    slots, the trace onto the subring of the `n` slots (`log2(N / 2n)` rotations) frames the
 //!    transforms: its first step before them, the others (multiples of the transforms' period
 //!    `2n`, which commute with them) after the real parts, `cts_levels` levels lower, where
-//!    they cost less. Slots hold `x / K` in `[-1, 1]`, in bit-reversed order.
+//!    they cost less, in rounds of double-hoisted rotations ([`BootstrapPlan::trace_rounds`]).
+//!    Slots hold `x / K` in `[-1, 1]`, in bit-reversed order.
 //! 3. **Modular reduction** ([`Bootstrapper::eval_mod`], [`evalmod`]): a Chebyshev interpolant
 //!    of a scaled cosine ([`poly`], at optimal depth), double-angle steps to `sin(2 pi x)`, and
 //!    the arcsine correction: `2 pi (x mod 1)` up to the series' fifth-order term.

@@ -53,6 +53,7 @@ pub struct BootstrapPlan {
     reduced_scale: f64,
     stc: Vec<LinearTransform>,
     trace_steps: Vec<usize>,
+    trace_rounds: Vec<Vec<usize>>,
     levels: StageLevels,
     profile: BootstrapProfile,
 }
@@ -74,6 +75,31 @@ fn stc_scale_shares(log_ratio: f64, factors: usize, log_small: f64) -> Vec<f64> 
 
 /// Baby rotations cost about this fraction of a giant one (they share a decomposition).
 const BABY_COST: f64 = 0.5;
+
+/// Most doublings of the trace one round takes after CoeffsToSlots. A round of `b` doublings
+/// sums `2^b` rotations of one ciphertext, double-hoisted: one decomposition, `2^b - 1` inner
+/// products with keys restricted to the round's level, one division by `P`; against `b`
+/// rotations one after the other, each a whole key switch. At 256 slots, N = 2^16, the 6
+/// doublings after CoeffsToSlots take 3 rounds and 9 keys of 4 digits (6 whole key switches
+/// and 6 keys of 5 digits before); 3 doublings a round (14 keys) measured no faster, as each
+/// inner product over 4 digits and 29 primes costs about a tenth of a key switch.
+pub const TRACE_ROUND_BITS: usize = 2;
+
+/// The trace's rounds after CoeffsToSlots: `doublings` doublings from rotations by `period`,
+/// split into as few rounds of at most [`TRACE_ROUND_BITS`] doublings as possible, as even as
+/// possible; each round lists its nonzero rotations (the multiples of its base step).
+fn trace_rounds(period: usize, doublings: usize) -> Vec<Vec<usize>> {
+    let rounds = doublings.div_ceil(TRACE_ROUND_BITS);
+    let mut base = period;
+    (0..rounds)
+        .map(|r| {
+            let bits = doublings / rounds + usize::from(r < doublings % rounds);
+            let steps = (1..1usize << bits).map(|j| j * base).collect();
+            base <<= bits;
+            steps
+        })
+        .collect()
+}
 
 impl BootstrapPlan {
     /// Resolves `config` against `chain`.
@@ -119,7 +145,11 @@ impl BootstrapPlan {
         }
         let period = if slots == half { half } else { 2 * slots };
         let g = chain.n() / (2 * slots);
-        let trace_steps = (0..dft::log2(g)).map(|i| slots << i).collect();
+        // The trace's first doubling (by n) runs before the transforms; the others (by
+        // multiples of their period 2n) after them, in rounds.
+        let doublings = dft::log2(g);
+        let trace_steps = if doublings > 0 { vec![slots] } else { Vec::new() };
+        let trace_rounds = trace_rounds(period, doublings.saturating_sub(1));
         let cts =
             Self::factors_offsets(&dft::encoding_stages(slots, period), period, c, slots, true)
                 .into_iter()
@@ -143,6 +173,7 @@ impl BootstrapPlan {
             reduced_scale: 0.0,
             stc: Vec::new(),
             trace_steps,
+            trace_rounds,
             levels,
             profile: BootstrapProfile {
                 counts: OpCounts::default(),
@@ -313,9 +344,17 @@ impl BootstrapPlan {
         (&self.cts, &self.stc)
     }
 
-    /// The rotations of the trace (sparse slots).
+    /// The rotations of the trace (sparse slots) that run one at a time before the transforms
+    /// (its first doubling, by `n`), with the evaluation keys.
     pub fn trace_steps(&self) -> &[usize] {
         &self.trace_steps
+    }
+
+    /// The trace's rounds after CoeffsToSlots (sparse slots): each round adds to its input its
+    /// rotations by these steps, double-hoisted, with keys restricted to the round's level
+    /// ([`BootstrapPlan::reduction_level`]); see [`TRACE_ROUND_BITS`].
+    pub fn trace_rounds(&self) -> &[Vec<usize>] {
+        &self.trace_rounds
     }
 
     /// The work of one bootstrap.
@@ -334,6 +373,28 @@ impl BootstrapPlan {
 mod tests {
     use super::*;
     use crate::ParametersLiteral;
+
+    /// The rounds' rotations sum to every multiple of the period below its `2^doublings`-fold,
+    /// each exactly once (one step, or none, per round): the rounds compose to the trace.
+    #[test]
+    fn trace_rounds_cover_every_multiple_of_the_period_once() {
+        for doublings in 0..=9 {
+            let period = 8;
+            let rounds = trace_rounds(period, doublings);
+            assert_eq!(rounds.len(), doublings.div_ceil(TRACE_ROUND_BITS));
+            assert!(rounds.iter().all(|r| r.len() < 1 << TRACE_ROUND_BITS));
+            let mut sums = vec![0usize];
+            for r in &rounds {
+                sums = sums
+                    .iter()
+                    .flat_map(|&a| std::iter::once(a).chain(r.iter().map(move |&b| a + b)))
+                    .collect();
+            }
+            sums.sort_unstable();
+            let want: Vec<usize> = (0..1 << doublings).map(|j| j * period).collect();
+            assert_eq!(sums, want, "{doublings} doublings");
+        }
+    }
 
     #[test]
     fn factor_matrices_compose_to_the_embedding() {

@@ -10,10 +10,11 @@
 //!
 //! ```text
 //! relinearization key      a switching key over Q_L P
-//! u32 count, per key       u64 Galois element, a switching key      the trace's rotations and
-//!                                                                   the conjugation
-//! u32 count, per key       u64 Galois element, u32 level,           the transforms' rotations,
-//!                          a switching key restricted to the level  each at its highest level
+//! u32 count, per key       u64 Galois element, a switching key      the trace's first rotation
+//!                                                                   and the conjugation
+//! u32 count, per key       u64 Galois element, u32 level,           the transforms' and the trace
+//!                          a switching key restricted to the level  rounds' rotations, each at
+//!                                                                   its highest level
 //! u32 h                    the ephemeral secret's Hamming weight    sparse-secret encapsulation:
 //! b, a over [q_0, p_0]     the key s -> s' (a in full)              both keys, never the
 //! a switching key          the key s' -> s over Q_L P               ephemeral secret itself
@@ -137,8 +138,8 @@ impl BootstrapPlan {
 
 // ----- the keys ----------------------------------------------------------------------------
 
-/// The Galois elements of the evaluation keys `plan` lists, ascending: the trace's rotations
-/// (with their steps) and the conjugation (`None`).
+/// The Galois elements of the evaluation keys `plan` lists, ascending: the trace's first
+/// rotation (with its step) and the conjugation (`None`).
 fn evaluator_elements(plan: &BootstrapPlan) -> BTreeMap<usize, Option<usize>> {
     let chain = plan.chain();
     let r = plan.evaluator_rotations();
@@ -183,8 +184,8 @@ fn switching_key_bound(ctx: &Context, level: usize) -> u64 {
 
 impl BootstrapKeys {
     /// Serialized: exactly the keys `plan` lists (the relinearization key and the Galois keys
-    /// of the trace and the conjugation from [`BootstrapKeys::evaluation`], which may hold more,
-    /// the transforms' keys, the encapsulation keys), with seeded compression.
+    /// of the trace's first rotation and the conjugation from [`BootstrapKeys::evaluation`], which
+    /// may hold more, the transforms' and the trace rounds' keys, the encapsulation keys), with seeded compression.
     ///
     /// # Errors
     /// [`CkksError::MissingRelinearizationKey`], [`CkksError::MissingRotationKey`],

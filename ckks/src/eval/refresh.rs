@@ -22,9 +22,9 @@ use std::sync::Arc;
 pub struct BootstrapProfile {
     /// Operation counts (the two key switches of the encapsulation included).
     pub counts: OpCounts,
-    /// The rotations (the trace's) and conjugation whose keys the evaluation key set must
-    /// hold, which a rotation collector reports; the transforms' rotations are the
-    /// bootstrapper's own keys
+    /// The rotations (the trace's first) and conjugation whose keys the evaluation key set must
+    /// hold, which a rotation collector reports; the transforms' and the trace rounds'
+    /// rotations are the bootstrapper's own keys
     /// ([`BootstrapPlan::transform_rotations`](crate::boot::BootstrapPlan::transform_rotations)).
     pub rotations: RotationSet,
 }

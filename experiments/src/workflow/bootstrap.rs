@@ -8,8 +8,8 @@
 //! bootstrapping ([`super::schema::Plan::refuse_bootstrapping`]); a training that bootstraps
 //! starts at the top circuit level (`ckks::ModulusChain::circuit_top`).
 //!
-//! The bootstrapping key set holds a relinearization key and the Galois keys of the trace and
-//! the conjugation ([`BootstrapKeys`]); `relin.key` and `galois.keys` hold the rest of what the
+//! The bootstrapping key set holds a relinearization key and the Galois keys of the trace's
+//! first rotation and the conjugation ([`BootstrapKeys`]); `relin.key` and `galois.keys` hold the rest of what the
 //! circuit uses (no relinearization key, none of those rotations), and the server merges both
 //! into one key set: no key is stored twice.
 
@@ -95,7 +95,7 @@ pub fn generate(
 
 impl Material {
     /// A fresh secret key on `context`, the bootstrapping keys `plan` lists (which hold a
-    /// relinearization key, the conjugation and the trace's rotations) and the circuit's
+    /// relinearization key, the conjugation and the trace's first rotation) and the circuit's
     /// evaluation keys for what they do not hold: the rest of `rotations`. The server merges
     /// the two into one key set ([`super::bundle::load_server`]), so no key is stored twice.
     ///

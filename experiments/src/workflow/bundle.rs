@@ -171,7 +171,7 @@ pub fn load_server(dir: &Path) -> Result<Server> {
 /// The bootstrapper of the bundle `dir`: its configuration (a plan on the parameters' chain
 /// for the slots the plan records), then its keys (bounded by what that plan lists, of the
 /// size the plan records), then the constants encoded. Its evaluation keys (relinearization,
-/// conjugation, the trace's rotations) and the circuit's (`circuit`: the rest) become one key
+/// conjugation, the trace's first rotation) and the circuit's (`circuit`: the rest) become one key
 /// set, which the bootstrapper and the circuit's evaluator share: the second value.
 fn load_bootstrapper(
     dir: &Path,

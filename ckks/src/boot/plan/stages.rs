@@ -11,14 +11,17 @@ use crate::scheme::rules::Meta;
 use num_complex::Complex64;
 use rayon::prelude::*;
 
-/// One of the two linear transforms.
+/// One of the linear maps of the stages: the two transforms, whose steps are their factors,
+/// and the trace after CoeffsToSlots (sparse slots), whose steps are its rounds
+/// ([`BootstrapPlan::trace_rounds`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Transform {
     CoeffsToSlots,
     SlotsToCoeffs,
+    Trace,
 }
 
-/// How the stages evaluate factor `f` of a transform.
+/// How the stages evaluate step `f` of a linear map (a factor, or a round of the trace).
 pub(crate) type Apply<'a, E> = dyn Fn(Transform, usize, &<E as CkksEvaluator>::Value) -> Result<<E as CkksEvaluator>::Value>
     + 'a;
 
@@ -109,30 +112,39 @@ impl BootstrapPlan {
 
     // ----- the stages, against the evaluator interface ---------------------------------
 
-    /// Part of the trace onto the subring of the sparse slots (`x + rot_n(x)`, then `+ rot_2n`,
-    /// ..., up to `N/4`; nothing for full slots): with `after`, the steps that are multiples of
-    /// the transforms' period `2n`, else the others (only `n`).
+    /// The trace's first doubling onto the subring of the sparse slots, `x + rot_n(x)` (nothing
+    /// for full slots), before the transforms; the other doublings (by `2n`, `4n`, ..., up to
+    /// `N/4`) are [`BootstrapPlan::trace_round`]s after them.
     ///
     /// The CoeffsToSlots diagonals repeat with period `2n`, so a rotation by a multiple of `2n`
-    /// commutes with every factor (and with the conjugation): those steps run after the
+    /// commutes with every factor (and with the conjugation): those doublings run after the
     /// transforms, on one ciphertext `cts_levels` levels lower, where a key switch is cheaper
-    /// (at N = 2^16, 256 slots: 6 of the 7 steps at 23 limbs and 4 digits instead of 27 and 5).
-    /// The signal then adds up over the steps while the transforms' rounding errors add up as
-    /// independent terms: `log2(N / 4n) / 2` bits of their precision, far below the reduction's
-    /// error.
+    /// (at N = 2^16, 256 slots: 6 of the 7 doublings at 23 limbs and 4 digits instead of 27
+    /// and 5), and grouped in rounds of hoisted rotations. The signal then adds up over the
+    /// rotations while the transforms' rounding errors add up as independent terms:
+    /// `log2(N / 4n) / 2` bits of their precision, far below the reduction's error.
     ///
     /// # Errors
     /// What the evaluator reports (missing rotation keys).
-    pub(crate) fn trace_part<E: CkksEvaluator>(
+    pub(crate) fn trace_first<E: CkksEvaluator>(&self, e: &E, x: &E::Value) -> Result<E::Value> {
+        self.trace_steps
+            .iter()
+            .try_fold(x.clone(), |acc, &k| e.add(&acc, &e.rotate(&acc, k as i64)?))
+    }
+
+    /// Round `r` of the trace after CoeffsToSlots: `x` plus its rotations by the round's steps,
+    /// hoisted ([`BootstrapPlan::trace_rounds`]).
+    ///
+    /// # Errors
+    /// What the evaluator reports (missing rotation keys).
+    pub(crate) fn trace_round<E: CkksEvaluator>(
         &self,
         e: &E,
         x: &E::Value,
-        after: bool,
+        r: usize,
     ) -> Result<E::Value> {
-        self.trace_steps
-            .iter()
-            .filter(|&&k| k.is_multiple_of(self.period) == after)
-            .try_fold(x.clone(), |acc, &k| e.add(&acc, &e.rotate(&acc, k as i64)?))
+        let steps: Vec<i64> = self.trace_rounds[r].iter().map(|&s| s as i64).collect();
+        e.rotate_hoisted(x, &steps)?.iter().try_fold(x.clone(), |acc, y| e.add(&acc, y))
     }
 
     /// CoeffsToSlots on the raised ciphertext, then the real parts: one value for sparse
@@ -149,12 +161,14 @@ impl BootstrapPlan {
         plains: &Plains<E::Plain>,
         apply: &Apply<'_, E>,
     ) -> Result<Vec<E::Value>> {
-        let x = self.trace_part(e, x, false)?;
+        let x = self.trace_first(e, x)?;
         let y = (0..self.cts.len()).try_fold(x, |v, f| apply(Transform::CoeffsToSlots, f, &v))?;
         let conj = e.conjugate(&y)?;
         let re = e.add(&y, &conj)?;
         if !self.is_full() {
-            return Ok(vec![self.trace_part(e, &re, true)?]);
+            let traced =
+                (0..self.trace_rounds.len()).try_fold(re, |v, r| apply(Transform::Trace, r, &v))?;
+            return Ok(vec![traced]);
         }
         let im = e.mul_plain(&e.sub(&y, &conj)?, &plains.minus_i)?;
         Ok(vec![re, im])
@@ -219,32 +233,39 @@ impl BootstrapPlan {
         move |t, f, v| match t {
             Transform::CoeffsToSlots => self.cts[f].apply(e, v, &plains.cts[f]),
             Transform::SlotsToCoeffs => self.stc[f].apply(e, v, &plains.stc[f]),
+            Transform::Trace => self.trace_round(e, v, f),
         }
     }
 
-    /// The transform `t`'s factors, arranged.
+    /// The transform `t`'s factors, arranged (none for the trace).
     pub(crate) fn factors(&self, t: Transform) -> &[LinearTransform] {
         match t {
             Transform::CoeffsToSlots => &self.cts,
             Transform::SlotsToCoeffs => &self.stc,
+            Transform::Trace => &[],
         }
     }
 
-    /// The rotations of the linear transforms, each with the highest level it is used at: the
-    /// bootstrapper's own keys ([`crate::boot::TransformKeys`]), restricted to those levels.
+    /// The rotations of the linear transforms and of the trace's rounds, each with the highest
+    /// level it is used at: the bootstrapper's own keys ([`crate::boot::TransformKeys`]),
+    /// restricted to those levels.
     pub fn transform_rotations(&self) -> std::collections::BTreeMap<usize, usize> {
         let mut out = std::collections::BTreeMap::new();
-        for lt in self.cts.iter().chain(&self.stc) {
-            for s in lt.rotations() {
-                let l = out.entry(s).or_insert(lt.level);
-                *l = (*l).max(lt.level);
-            }
+        let factors = self
+            .cts
+            .iter()
+            .chain(&self.stc)
+            .flat_map(|lt| lt.rotations().into_iter().map(move |s| (s, lt.level)));
+        let rounds = self.trace_rounds.iter().flatten().map(|&s| (s, self.reduction_level()));
+        for (s, level) in factors.chain(rounds) {
+            let l = out.entry(s).or_insert(level);
+            *l = (*l).max(level);
         }
         out
     }
 
-    /// The rotations (the trace's) and conjugation the evaluation keys must cover, besides the
-    /// relinearization key.
+    /// The rotations (the trace's first doubling) and conjugation the evaluation keys must
+    /// cover, besides the relinearization key.
     pub fn evaluator_rotations(&self) -> RotationSet {
         RotationSet { steps: self.trace_steps.iter().copied().collect(), conjugation: true }
     }

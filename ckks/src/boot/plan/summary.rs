@@ -24,8 +24,8 @@ impl BootstrapPlan {
              (input x {up}); error bound before noise for |z| <= {bound}: 2^{apx:.1}\n\
              one bootstrap: {ks} key switches ({rot} rotations, {hr} of them hoisted, {cj} \
              conjugations, {rl} relinearizations, {en} encapsulation); keys: {tk} rotation keys of \
-             the transforms (each restricted to its level), {ek} of the trace, conjugation, \
-             relinearization, encapsulation",
+             the transforms and the trace's rounds (each restricted to its level), {ek} of the \
+             trace's first doubling, conjugation, relinearization, encapsulation",
             slots = self.slots,
             kind = if self.is_full() { "full" } else { "sparse" },
             top = self.chain.max_level(),
