@@ -96,6 +96,19 @@ fn one_more_level_is_named_where_it_bootstraps_less_on_the_same_digits() {
     assert_eq!(more(Kind::Baseline, 11), None);
 }
 
+/// Each circuit's own levels from 10: the baseline's 11, the low-depth circuit's 10; from 11
+/// and 12 neither moves (a level more would change the digits).
+#[test]
+fn own_levels_are_where_one_more_level_stops_paying() {
+    let z = PlainMatrix::from_fn(46 * 256, 256, |_, _| 0.0);
+    let own = |kind, levels| {
+        let t = EpochTraining::new(kind, config(256, 46, 1, levels), &z).unwrap();
+        t.own_levels(16, Security::HeStandard128).unwrap()
+    };
+    assert_eq!((own(Kind::Baseline, 10), own(Kind::LowDepth, 10)), (11, 10));
+    assert_eq!((own(Kind::Baseline, 12), own(Kind::LowDepth, 12)), (12, 12));
+}
+
 #[test]
 fn bad_epoch_configurations_are_typed_errors() {
     let z = PlainMatrix::from_fn(64, 4, |_, _| 0.0);

@@ -35,8 +35,9 @@ pub struct Options {
     pub whole_epoch: bool,
     /// Epochs.
     pub epochs: usize,
-    /// Levels after a bootstrap.
-    pub levels: usize,
+    /// Levels after a bootstrap, for every circuit; `None`: each circuit's own
+    /// ([`EpochTraining::own_levels`] from [`crate::workflow::epochs::LEVELS`]).
+    pub levels: Option<usize>,
     /// The state bound `sigma`.
     pub state_bound: u32,
     /// Small INSECURE parameters (`N = 2^11`).
@@ -157,7 +158,7 @@ pub fn run(opts: &Options) -> Result<Vec<EpochRun>> {
     let config = EpochConfig {
         cfg: cfg.clone(),
         epochs: opts.epochs,
-        levels: opts.levels,
+        levels: opts.levels.unwrap_or(crate::workflow::epochs::LEVELS),
         state_bound: opts.state_bound,
     };
 
@@ -206,7 +207,15 @@ pub fn run(opts: &Options) -> Result<Vec<EpochRun>> {
     }];
     let mut models = vec![("plaintext".to_string(), ref_model)];
     for &kind in &opts.circuits {
-        let t = EpochTraining::new(kind, config.clone(), &z)?;
+        let mut t = EpochTraining::new(kind, config.clone(), &z)?;
+        if opts.levels.is_none() {
+            t.config.levels = t.own_levels(log_n, security)?;
+            println!(
+                "[{kind}] {} levels after each bootstrap: its own (--levels sets one for every \
+                 circuit)",
+                t.config.levels
+            );
+        }
         let schedule = t.schedule()?;
         println!("[{kind}] {}", describe_schedule(&schedule));
         if let Some(more) = t.one_more_level(log_n, security)? {
@@ -230,7 +239,7 @@ pub fn run(opts: &Options) -> Result<Vec<EpochRun>> {
             data: &'a DataSpec,
             preprocessing: &'a data::Preprocessing,
             hyperparameters: &'a Hyperparameters,
-            levels_after_bootstrap: usize,
+            levels_after_bootstrap: Option<usize>,
             state_bound: u32,
             runs: &'a [EpochRun],
         }

@@ -51,10 +51,12 @@ enum Command {
         /// Epochs.
         #[arg(long, default_value_t = 1)]
         epochs: usize,
-        /// Levels after each bootstrap (10 fits the 128-bit bound at N = 2^16 with the
-        /// default bootstrap).
-        #[arg(long, default_value_t = workflow::epochs::LEVELS)]
-        levels: usize,
+        /// Levels after each bootstrap, for every circuit. Without it each circuit takes its
+        /// own: from 10 (which fit the 128-bit bound at N = 2^16 with the default bootstrap),
+        /// one more while that keeps the chain's digits and special primes and cuts its
+        /// bootstraps (the baseline 11, the low-depth circuit 10).
+        #[arg(long)]
+        levels: Option<usize>,
         /// The state bound sigma (an even integer): (w + i v) / sigma is bootstrapped.
         #[arg(long, default_value_t = workflow::epochs::STATE_BOUND)]
         state_bound: u32,

@@ -46,6 +46,21 @@ impl EpochTraining<'_> {
         Ok((more.bootstraps() < self.schedule()?.bootstraps()).then_some(more))
     }
 
+    /// The levels after a bootstrap that suit this circuit: this configuration's, then one more
+    /// as long as [`EpochTraining::one_more_level`] finds one (the same digits and special
+    /// primes, fewer bootstraps). From 10 levels at `N = 2^16`: 11 for the baseline, 10 for the
+    /// low-depth circuit (the module docs' table).
+    ///
+    /// # Errors
+    /// As [`EpochTraining::one_more_level`].
+    pub fn own_levels(&self, log_n: u32, security: Security) -> Result<usize> {
+        let mut t = EpochTraining { kind: self.kind, config: self.config.clone(), z: self.z };
+        while let Some(more) = t.one_more_level(log_n, security)? {
+            t.config.levels = more.levels;
+        }
+        Ok(t.config.levels)
+    }
+
     /// Parameters for the run at `N = 2^log_n`: `q_0` of 60 bits, [`super::EpochConfig::levels`]
     /// circuit levels of 40 bits, the bootstrapping primes above, the digits of
     /// [`BootstrapConfig::parameters`]; the counts and rotations of one symbolic run over the

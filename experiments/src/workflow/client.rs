@@ -126,7 +126,8 @@ pub fn keygen_with(
         (m.context, Arc::new(m.secret_key), Arc::new(m.evaluation), Some((m.plan, m.keys)))
     };
     let (ctx, sk, ek, material) = if plan.epochs.is_some() {
-        boot_material(super::epochs::generate(&mut plan, &z, quick, &mut prng)?)
+        let own_levels = boot.bootstrap_levels.is_none();
+        boot_material(super::epochs::generate(&mut plan, &z, quick, own_levels, &mut prng)?)
     } else {
         let training = plan.training(&z, 0)?;
         let (ctx, sk, ek, material) = if boot.bootstrap {

@@ -33,7 +33,8 @@ use std::path::Path;
 use std::time::Instant;
 
 /// Levels after each bootstrap unless `--bootstrap-levels` says otherwise: 10 fit the 128-bit
-/// bound at `N = 2^16` with the default bootstrap.
+/// bound at `N = 2^16` with the default bootstrap; from there each circuit takes its own
+/// ([`EpochTraining::own_levels`]: the baseline 11, the low-depth circuit 10).
 pub const LEVELS: usize = 10;
 /// The state bound `sigma` unless `--state-bound` says otherwise.
 pub const STATE_BOUND: u32 = 8;
@@ -67,7 +68,8 @@ pub(super) fn prepare(plan: &mut Plan, data: &Dataset, boot: &BootstrapArgs) -> 
 /// Parameters of the whole run on `z` (an epoch's rows) at `N = 2^16`, 128-bit (the INSECURE
 /// toy ring with `quick`), and its keys: the circuit's (the rotations and products of one
 /// symbolic run over every round and crossing) and the bootstrapping keys. Sets the plan's
-/// encoding unit.
+/// encoding unit. With `own_levels` (no `--bootstrap-levels`), the plan's levels after a
+/// bootstrap become the circuit's own ([`EpochTraining::own_levels`]).
 ///
 /// # Errors
 /// The parameter errors of [`EpochTraining::parameters`] (too many levels for the bound, a
@@ -76,9 +78,18 @@ pub(super) fn generate(
     plan: &mut Plan,
     z: &PlainMatrix,
     quick: bool,
+    own_levels: bool,
     prng: &mut Prng,
 ) -> Result<Material> {
+    let security = if quick { Security::InsecureToyParameters } else { Security::HeStandard128 };
     let t = plan.epoch_training(z)?.expect("prepare recorded the epochs");
+    let levels =
+        if own_levels { t.own_levels(bootstrap_log_n(quick), security)? } else { t.config.levels };
+    if let Some(e) = plan.epochs.as_mut() {
+        e.levels = levels;
+    }
+    let t = plan.epoch_training(z)?.expect("prepare recorded the epochs");
+    println!("epochs: {levels} levels after each bootstrap");
     let schedule = t.schedule()?;
     println!(
         "epochs: {} rounds, {} bootstraps, {:.2} minibatches per bootstrap",
@@ -86,7 +97,6 @@ pub(super) fn generate(
         schedule.bootstraps(),
         schedule.minibatches_per_bootstrap()
     );
-    let security = if quick { Security::InsecureToyParameters } else { Security::HeStandard128 };
     let params = t.parameters(bootstrap_log_n(quick), security)?;
     plan.unit_height = t.unit(params.context.slots())?.height();
     let boot = params.bootstrap.as_deref().expect("epoch parameters bootstrap").clone();
