@@ -149,8 +149,9 @@ impl BootstrapPlan {
 
     /// CoeffsToSlots on the raised ciphertext, then the real parts: one value for sparse
     /// slots (real and imaginary parts of the coefficients side by side, traced onto the
-    /// subring: [`BootstrapPlan::trace_part`] before and after the transforms), two for full
-    /// slots. Slots hold `x / K`, `x = (raised coefficient) / q_0`, in bit-reversed order.
+    /// subring: [`BootstrapPlan::trace_first`] before the transforms, the rounds of
+    /// [`BootstrapPlan::trace_round`] after them, through `apply`), two for full slots. Slots
+    /// hold `x / K`, `x = (raised coefficient) / q_0`, in bit-reversed order.
     ///
     /// # Errors
     /// What the evaluator reports.
