@@ -101,7 +101,7 @@ impl EpochTraining<'_> {
             counts: counter.counts(),
             rotations: rotations.set(),
             scale_estimate: estimate,
-            max_log_scale: 40,
+            max_log_scale: LOG_SCALE,
             options,
             bootstrap: Some(plan),
             context,
@@ -123,8 +123,13 @@ impl Circuit for EpochTraining<'_> {
     }
 }
 
-/// The chain of an epoch run with `levels` circuit levels: `q_0` of 60 bits (the modular
-/// reduction's scale), levels of 40 bits, the bootstrapping primes of `config` above
+/// The width of an epoch run's `q_0`: the modular reduction's scale.
+const FIRST_PRIME_BITS: u32 = 60;
+/// The scale of an epoch run's circuit levels, in bits (and the width of their primes).
+const LOG_SCALE: u32 = 40;
+
+/// The chain of an epoch run with `levels` circuit levels: `q_0` of [`FIRST_PRIME_BITS`],
+/// levels of [`LOG_SCALE`] bits, the bootstrapping primes of `config` above
 /// ([`BootstrapConfig::parameters`]).
 fn chain_literal(
     config: &BootstrapConfig,
@@ -132,5 +137,5 @@ fn chain_literal(
     levels: usize,
     security: Security,
 ) -> ckks::Result<ckks::ParametersLiteral> {
-    config.parameters(log_n, levels, 60, 40, security)
+    config.parameters(log_n, levels, FIRST_PRIME_BITS, LOG_SCALE, security)
 }

@@ -194,9 +194,13 @@ fn fit_digits(
     };
     let min_bits = crate::scheme::params::MIN_PRIME_BITS.max(log_n + 2);
     let max_special = options.max_special_prime_bits.max(min_bits);
-    for (dnum, cap) in
-        (1..=levels + 1).flat_map(|d| [(d, FAST_PRIME_BITS.min(max_special)), (d, max_special)])
-    {
+    // The fast kernels' width first where it is narrower than the widest allowed.
+    let caps: &[u32] = if max_special > FAST_PRIME_BITS {
+        &[FAST_PRIME_BITS, max_special]
+    } else {
+        &[max_special]
+    };
+    for (dnum, cap) in (1..=levels + 1).flat_map(|d| caps.iter().map(move |&c| (d, c))) {
         let alpha = (levels + 1).div_ceil(dnum);
         let digit_bits = first + (alpha as u32 - 1) * log_scale;
         let k = digit_bits.div_ceil(cap);

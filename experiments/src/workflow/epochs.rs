@@ -82,14 +82,14 @@ pub(super) fn generate(
     prng: &mut Prng,
 ) -> Result<Material> {
     let security = if quick { Security::InsecureToyParameters } else { Security::HeStandard128 };
-    let t = plan.epoch_training(z)?.expect("prepare recorded the epochs");
-    let levels =
-        if own_levels { t.own_levels(bootstrap_log_n(quick), security)? } else { t.config.levels };
-    if let Some(e) = plan.epochs.as_mut() {
-        e.levels = levels;
+    let mut t = plan.epoch_training(z)?.expect("prepare recorded the epochs");
+    if own_levels {
+        t.config.levels = t.own_levels(bootstrap_log_n(quick), security)?;
     }
-    let t = plan.epoch_training(z)?.expect("prepare recorded the epochs");
-    println!("epochs: {levels} levels after each bootstrap");
+    if let Some(e) = plan.epochs.as_mut() {
+        e.levels = t.config.levels;
+    }
+    println!("epochs: {} levels after each bootstrap", t.config.levels);
     let schedule = t.schedule()?;
     println!(
         "epochs: {} rounds, {} bootstraps, {:.2} minibatches per bootstrap",
