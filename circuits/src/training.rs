@@ -69,9 +69,14 @@ pub struct Training<'a> {
     /// The encoding unit's height; `None`: the one with the fewest key switches (see
     /// [`Training::unit`]).
     pub unit_height: Option<usize>,
-    /// The state `(w_0, v_0)` a resumed round starts from (`None`: zero; the low-depth circuit
-    /// supports only the zero start).
+    /// The state `(w_0, v_0)` a resumed round starts from (`None`: zero).
     pub state: Option<(Vec<f64>, Vec<f64>)>,
+    /// Whether the state comes in the column layout only, as a bootstrap leaves it: the
+    /// low-depth circuit then starts from
+    /// [`Start::Refreshed`](crate::lowdepth::Start::Refreshed) rather than
+    /// [`Start::Uploaded`](crate::lowdepth::Start::Uploaded) (the baseline reads columns
+    /// either way).
+    pub refreshed: bool,
     /// Units already chosen, by slot count.
     chosen: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<usize, EncodingUnit>>>,
 }
@@ -79,12 +84,27 @@ pub struct Training<'a> {
 impl<'a> Training<'a> {
     /// A training circuit whose unit is chosen automatically.
     pub fn new(kind: Kind, cfg: TrainConfig, z: &'a PlainMatrix) -> Self {
-        Self { kind, cfg, z, unit_height: None, state: None, chosen: Default::default() }
+        Self {
+            kind,
+            cfg,
+            z,
+            unit_height: None,
+            state: None,
+            refreshed: false,
+            chosen: Default::default(),
+        }
     }
 
-    /// The same circuit resuming from `(w_0, v_0)` (set [`TrainConfig::start_iteration`] too).
+    /// The same circuit resuming from `(w_0, v_0)`, uploaded by the client (set
+    /// [`TrainConfig::start_iteration`] too).
     pub fn with_state(&self, w0: Vec<f64>, v0: Vec<f64>) -> Self {
-        Self { state: Some((w0, v0)), ..self.clone() }
+        Self { state: Some((w0, v0)), refreshed: false, ..self.clone() }
+    }
+
+    /// The same circuit resuming from `(w_0, v_0)` as column vectors only, refreshed by a
+    /// bootstrap on the server (set [`TrainConfig::start_iteration`] too).
+    pub fn with_refreshed_state(&self, w0: Vec<f64>, v0: Vec<f64>) -> Self {
+        Self { state: Some((w0, v0)), refreshed: true, ..self.clone() }
     }
 
     fn initial(&self) -> Result<(Vec<f64>, Vec<f64>)> {
@@ -94,11 +114,17 @@ impl<'a> Training<'a> {
             .unwrap_or_else(|| (vec![0.0; self.z.cols()], vec![0.0; self.z.cols()])))
     }
 
-    /// The low-depth trainer: from zero, or resumed from the state.
-    fn low(&self) -> Result<LowDepth> {
-        match self.state {
-            None => LowDepth::new(self.cfg.clone()),
-            Some(_) => LowDepth::resumed(self.cfg.clone()),
+    /// The low-depth trainer of this configuration: from zero, or resumed from the state as
+    /// it comes.
+    ///
+    /// # Errors
+    /// As [`LowDepth::new`].
+    pub fn low_depth(&self) -> Result<LowDepth> {
+        let cfg = self.cfg.clone();
+        match (&self.state, self.refreshed) {
+            (None, _) => LowDepth::new(cfg),
+            (Some(_), false) => LowDepth::resumed(cfg),
+            (Some(_), true) => LowDepth::refreshed(cfg),
         }
     }
 
@@ -116,7 +142,7 @@ impl Training<'_> {
     pub fn depth(&self) -> Result<usize> {
         Ok(match self.kind {
             Kind::Baseline => Baseline::new(self.cfg.clone()).depth(),
-            Kind::LowDepth => self.low()?.depth(),
+            Kind::LowDepth => self.low_depth()?.depth(),
         })
     }
 
@@ -164,7 +190,7 @@ impl Training<'_> {
     pub fn names(&self) -> Result<Vec<ObjectName>> {
         Ok(match self.kind {
             Kind::Baseline => Baseline::new(self.cfg.clone()).names(),
-            Kind::LowDepth => self.low()?.names(),
+            Kind::LowDepth => self.low_depth()?.names(),
         })
     }
 
@@ -177,7 +203,7 @@ impl Training<'_> {
         let unit = self.unit(slots)?;
         match self.kind {
             Kind::Baseline => Baseline::new(self.cfg.clone()).inputs(self.z.cols(), unit, top),
-            Kind::LowDepth => self.low()?.plan(self.z.cols(), unit, top),
+            Kind::LowDepth => self.low_depth()?.plan(self.z.cols(), unit, top),
         }
     }
 
@@ -240,7 +266,7 @@ impl Training<'_> {
                 TrainingInputs::Baseline(base.encrypt_inputs(&la, self.z, &w0, &v0, unit, top)?)
             }
             Kind::LowDepth => {
-                let low = self.low()?;
+                let low = self.low_depth()?;
                 let state = self.state.as_ref().map(|(w, v)| (w.as_slice(), v.as_slice()));
                 TrainingInputs::LowDepth(low.encrypt_inputs(&la, self.z, state, unit, top)?)
             }
@@ -288,7 +314,7 @@ impl Training<'_> {
                 Ok((col(w), previous.then(|| col(prev))))
             }
             (Kind::LowDepth, TrainingInputs::LowDepth(i)) => {
-                let low = self.low()?;
+                let low = self.low_depth()?;
                 if previous {
                     let (w, prev) = low.run_with_previous(&la, i)?;
                     Ok((w, Some(prev)))
@@ -334,7 +360,7 @@ impl Training<'_> {
             Kind::Baseline => Baseline::new(self.cfg.clone()).plain_inputs(self.z, &w0, &v0),
             Kind::LowDepth => {
                 let state = self.state.is_some().then_some((w0.as_slice(), v0.as_slice()));
-                self.low()?.plain_inputs(self.z, state)
+                self.low_depth()?.plain_inputs(self.z, state)
             }
         }
     }
@@ -350,7 +376,7 @@ impl Training<'_> {
             Kind::Baseline => {
                 TrainingInputs::Baseline(Baseline::new(self.cfg.clone()).inputs_from(objects)?)
             }
-            Kind::LowDepth => TrainingInputs::LowDepth(self.low()?.inputs_from(objects)?),
+            Kind::LowDepth => TrainingInputs::LowDepth(self.low_depth()?.inputs_from(objects)?),
         })
     }
 }

@@ -4,6 +4,7 @@
 mod common;
 use circuits::baseline::lr_unit;
 use circuits::lowdepth::LowDepth;
+use circuits::protocol::ObjectName;
 use circuits::reference::{train, TrainConfig};
 use ckks::eval::{CkksEvaluator, DepthFinder, PlaintextEvaluator};
 use ckks::ModulusChain;
@@ -90,8 +91,24 @@ fn the_schedule_is_the_documented_one() {
     );
 }
 
+/// A trainer of kind low-depth resuming from `(w, v)`: uploaded in both layouts, or refreshed
+/// (columns only, as a bootstrap leaves them).
+fn resumed<'a>(
+    cfg: &TrainConfig,
+    z: &'a linalg::PlainMatrix,
+    (w, v): (Vec<f64>, Vec<f64>),
+    refreshed: bool,
+) -> circuits::training::Training<'a> {
+    let t = circuits::training::Training::new(circuits::training::Kind::LowDepth, cfg.clone(), z);
+    if refreshed {
+        t.with_refreshed_state(w, v)
+    } else {
+        t.with_state(w, v)
+    }
+}
+
 #[test]
-fn resumed_rounds_continue_the_single_run_and_cost_about_three_levels_more() {
+fn resumed_rounds_continue_the_single_run_from_either_start() {
     // Two rounds of k = 3 (the second resumed from (w_3, v_3)) give one run of k = 6.
     let (b, d) = (8, 6);
     let z = data(21, 6 * b, d);
@@ -100,29 +117,42 @@ fn resumed_rounds_continue_the_single_run_and_cost_about_three_levels_more() {
     let second =
         TrainConfig { batch_size: b, minibatches: 3, start_iteration: 3, ..TrainConfig::default() };
     let z2 = linalg::PlainMatrix::from_fn(3 * b, d, |i, j| z.get(3 * b + i, j));
-    let t =
-        circuits::training::Training::new(circuits::training::Kind::LowDepth, second.clone(), &z2)
-            .with_state(whole.w[3].clone(), whole.v[3].clone());
-    let depth = t.depth().unwrap();
-    let e = PlaintextEvaluator::new(ModulusChain::analysis(8, depth, 40).unwrap());
-    let (model, prev) = t.run_on_with_previous(&e, &t.encrypt(&e).unwrap()).unwrap();
-    let w6 = circuits::training::decode_model(&model, d, |v| Ok(v.real())).unwrap();
-    let w5 = circuits::training::decode_model(&prev, d, |v| Ok(v.real())).unwrap();
-    assert!(rel_error(&w6, &whole.w[6]) < 1e-9, "{:e}", rel_error(&w6, &whole.w[6]));
-    assert!(rel_error(&w5, &whole.w[5]) < 1e-9);
-    // Depth: resumed k = 1..8 against the zero start, measured.
+    for refreshed in [false, true] {
+        let state = (whole.w[3].clone(), whole.v[3].clone());
+        let t = resumed(&second, &z2, state, refreshed);
+        let depth = t.depth().unwrap();
+        let e = PlaintextEvaluator::new(ModulusChain::analysis(8, depth, 40).unwrap());
+        let (model, prev) = t.run_on_with_previous(&e, &t.encrypt(&e).unwrap()).unwrap();
+        let w6 = circuits::training::decode_model(&model, d, |v| Ok(v.real())).unwrap();
+        let w5 = circuits::training::decode_model(&prev, d, |v| Ok(v.real())).unwrap();
+        let err = rel_error(&w6, &whole.w[6]);
+        assert!(err < 1e-9, "refreshed: {refreshed}: {err:e}");
+        assert!(rel_error(&w5, &whole.w[5]) < 1e-9, "refreshed: {refreshed}");
+        // A refreshed state is uploaded in the column layout only.
+        let rows = t.names().unwrap().into_iter().filter(|n| {
+            matches!(n, ObjectName::State { layout: circuits::protocol::VectorLayout::Row, .. })
+        });
+        assert_eq!(rows.count(), if refreshed { 0 } else { 2 });
+    }
+}
+
+#[test]
+fn resumed_depths_are_the_documented_ones() {
+    // Depth finder against LowDepth::depth and the table of its docs, k = 1..8.
     for k in 1..=8 {
         let cfg = TrainConfig { batch_size: 16, minibatches: k, ..TrainConfig::default() };
         let zk = data(9, 16 * k, 10);
-        let t =
-            circuits::training::Training::new(circuits::training::Kind::LowDepth, cfg.clone(), &zk)
-                .with_state(vec![0.1; 10], vec![0.2; 10]);
-        let f = DepthFinder::new(ModulusChain::analysis(8, 40, 40).unwrap());
-        t.train(&f).unwrap();
-        assert_eq!(f.depth(), t.depth().unwrap(), "k = {k}");
-        // A full first step instead of the constant one: 5, 7, 10, 12, 15, 17, 20, 22.
-        let fresh = LowDepth::new(cfg).unwrap().depth();
-        assert_eq!(f.depth(), fresh + if k == 1 { 4 } else { 3 }, "k = {k}");
-        assert_eq!(f.depth(), [5, 7, 10, 12, 15, 17, 20, 22][k - 1], "k = {k}");
+        let fresh = LowDepth::new(cfg.clone()).unwrap().depth();
+        for (refreshed, table) in
+            [(false, [5, 7, 10, 12, 15, 17, 20, 22]), (true, [5, 8, 10, 13, 15, 18, 20, 23])]
+        {
+            let t = resumed(&cfg, &zk, (vec![0.1; 10], vec![0.2; 10]), refreshed);
+            let f = DepthFinder::new(ModulusChain::analysis(8, 40, 40).unwrap());
+            t.train(&f).unwrap();
+            assert_eq!(f.depth(), t.depth().unwrap(), "k = {k}, refreshed: {refreshed}");
+            assert_eq!(f.depth(), table[k - 1], "k = {k}, refreshed: {refreshed}");
+            // A full first step instead of the constant one: three or four levels more.
+            assert!((3..=4).contains(&(f.depth() - fresh)), "k = {k}");
+        }
     }
 }

@@ -25,21 +25,16 @@ fn main() -> ckks::Result<()> {
     } else {
         args.iter().map(|a| if a == "full" { None } else { a.parse().ok() }).collect()
     };
-    let reps: usize = std::env::var("BOOT_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
-    let log_n: u32 = std::env::var("BOOT_LOG_N").ok().and_then(|v| v.parse().ok()).unwrap_or(16);
+    let reps: usize = env("BOOT_REPS").unwrap_or(3);
+    let log_n: u32 = env("BOOT_LOG_N").unwrap_or(16);
     let mib = |b: usize| b as f64 / (1 << 20) as f64;
     for slots in configs {
         let mut config = BootstrapConfig::with_slots(slots);
-        // Level budgets of the transforms (defaults 4 and 3).
-        let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse().ok());
+        // Level budgets of the transforms (defaults 4 and 3), double angles, CtS prime width.
         config.cts_levels = env("BOOT_CTS").unwrap_or(config.cts_levels);
         config.stc_levels = env("BOOT_STC").unwrap_or(config.stc_levels);
-        config.double_angles =
-            std::env::var("BOOT_DOUBLE_ANGLES").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
-        config.cts_prime_bits = std::env::var("BOOT_CTS_BITS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(config.cts_prime_bits);
+        config.double_angles = env("BOOT_DOUBLE_ANGLES").unwrap_or(config.double_angles);
+        config.cts_prime_bits = env("BOOT_CTS_BITS").unwrap_or(config.cts_prime_bits);
         // Below N = 2^16 these levels do not fit 128-bit security: insecure, for quick looks.
         let security =
             if log_n >= 16 { Security::HeStandard128 } else { Security::InsecureToyParameters };
@@ -131,4 +126,9 @@ fn cpu_seconds() -> Option<f64> {
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
     let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
     Some(ticks / 100.0)
+}
+
+/// The environment variable `key` parsed as a `T`, if it is set and parses.
+fn env<T: std::str::FromStr>(key: &str) -> Option<T> {
+    std::env::var(key).ok().and_then(|v| v.parse().ok())
 }

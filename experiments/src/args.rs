@@ -291,8 +291,8 @@ pub struct BootstrapArgs {
     #[arg(long)]
     pub bootstrap: bool,
     /// With --bootstrap or --epochs: the levels the circuit keeps between bootstraps
-    /// [default: the depth of a round; with --epochs the circuit's own: 11 for the baseline,
-    /// 10 for the low-depth circuit, the fewest bootstraps on the digits of 10 levels].
+    /// [default: the depth of a round; with --epochs the circuit's own: 11 for both circuits,
+    /// the fewest bootstraps on the digits of 10 levels].
     #[arg(long, value_name = "L")]
     pub bootstrap_levels: Option<usize>,
     /// Train E whole epochs on the server alone (implies --bootstrap): --minibatches is then an

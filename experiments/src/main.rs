@@ -54,7 +54,7 @@ enum Command {
         /// Levels after each bootstrap, for every circuit. Without it each circuit takes its
         /// own: from 10 (which fit the 128-bit bound at N = 2^16 with the default bootstrap),
         /// one more while that keeps the chain's digits and special primes and cuts its
-        /// bootstraps (the baseline 11, the low-depth circuit 10).
+        /// bootstraps (11 for both circuits).
         #[arg(long)]
         levels: Option<usize>,
         /// The state bound sigma (an even integer): (w + i v) / sigma is bootstrapped.

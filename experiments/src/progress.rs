@@ -3,7 +3,6 @@
 //! terminal, an `indicatif` bar with the rate and the estimated time left; otherwise (a log, a
 //! pipe, CI) one plain line on stderr each time the run enters a new stage.
 
-use circuits::lowdepth::LowDepth;
 use circuits::training::{Kind, Training};
 use ckks::eval::{CkksEvaluator, Event, Observer};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -147,20 +146,16 @@ pub fn stages(circuit: &Training<'_>, slots: usize) -> circuits::Result<Vec<(usi
                 ]
             })
             .collect(),
-        Kind::LowDepth => {
-            let low = match circuit.state {
-                None => LowDepth::new(cfg.clone())?,
-                Some(_) => LowDepth::resumed(cfg.clone())?,
-            };
-            low.schedule(circuit.z.cols(), circuit.unit(slots)?)?
-                .iter()
-                .flat_map(|s| {
-                    [
-                        (s.u_depth, format!("minibatch {}/{k}: G s + Z y", s.t + 1)),
-                        (s.s_depth, format!("minibatch {}/{k}: gradient", s.t + 1)),
-                    ]
-                })
-                .collect()
-        }
+        Kind::LowDepth => circuit
+            .low_depth()?
+            .schedule(circuit.z.cols(), circuit.unit(slots)?)?
+            .iter()
+            .flat_map(|s| {
+                [
+                    (s.u_depth, format!("minibatch {}/{k}: G s + Z y", s.t + 1)),
+                    (s.s_depth, format!("minibatch {}/{k}: gradient", s.t + 1)),
+                ]
+            })
+            .collect(),
     })
 }

@@ -6,6 +6,8 @@
 //! |---|---|---|---|
 //! | [`LinAlg::sum_rows`] | column vector | 0 | `C log2 m` |
 //! | [`LinAlg::sum_cols`] | row vector | 1 | `2 R log2 n` |
+//! | [`LinAlg::sum_rows_of`] (matrices stacked) | column vector | 0 | `C log2 m` |
+//! | [`LinAlg::sum_cols_of`] (matrices side by side) | row vector | 1 | `2 R log2 n` |
 //! | [`LinAlg::row_times_matrix`] | column vector | 1 | `C log2 m` |
 //! | [`LinAlg::matrix_times_col`] | row vector | 2 | `2 R log2 n` |
 //! | [`LinAlg::row_times_matrix_mixed`] | column vector, transposed unit | 1 | `log2 n` |
@@ -43,16 +45,34 @@ impl<E: CkksEvaluator> LinAlg<'_, E> {
     /// # Errors
     /// A missing rotation key, a three-component input.
     pub fn sum_rows(&self, a: &Matrix<E::Value>) -> Result<ColVector<E::Value>> {
-        let (m, n) = (a.unit.height(), a.unit.width());
-        let (tr, tc) = (a.tile_rows(), a.tile_cols());
-        let tiles = (0..tc)
+        self.sum_rows_of(std::slice::from_ref(a))
+    }
+
+    /// The sum of the rows of the matrices `parts` stacked one above the other
+    /// (`sum_k sum_i (A_k)_ij`, a column vector of length `cols`), at the lowest of their
+    /// levels: every tile of a tile column of every part added, then the rotations of one
+    /// [`LinAlg::sum_rows`]. Depth 0; `C log2 m` rotations, whatever the number of parts.
+    ///
+    /// # Errors
+    /// [`LinalgError::Empty`] for no part; [`LinalgError::UnitMismatch`] and
+    /// [`LinalgError::ShapeMismatch`] unless every part has the first one's unit and columns;
+    /// as [`LinAlg::sum_rows`].
+    pub fn sum_rows_of(&self, parts: &[Matrix<E::Value>]) -> Result<ColVector<E::Value>> {
+        let first = self.check_parts("sum_rows_of", parts, |a| a.cols, "the same columns")?;
+        let (m, n) = (first.unit.height(), first.unit.width());
+        let low = self.lowest(parts);
+        let tiles = (0..first.tile_cols())
             .into_par_iter()
             .map(|j| {
-                let column: Vec<E::Value> = (0..tr).map(|i| a.tile(i, j).clone()).collect();
+                let column = parts
+                    .iter()
+                    .flat_map(|a| (0..a.tile_rows()).map(move |i| a.tile(i, j)))
+                    .map(|t| self.e.align_to_level(t, low))
+                    .collect::<ckks::Result<Vec<_>>>()?;
                 self.rotate_sum(&self.e.sum(&column)?, n as i64, m)
             })
             .collect::<ckks::Result<Vec<_>>>()?;
-        Ok(ColVector { len: a.cols, unit: a.unit, tiles })
+        Ok(ColVector { len: first.cols, unit: first.unit, tiles })
     }
 
     /// `c` times the sum of the columns of `a` (`c sum_j A_ij`, a row vector of length `rows`):
@@ -63,19 +83,72 @@ impl<E: CkksEvaluator> LinAlg<'_, E> {
     /// # Errors
     /// A missing rotation key, level exhausted, a three-component input.
     pub fn sum_cols(&self, a: &Matrix<E::Value>, c: f64) -> Result<RowVector<E::Value>> {
-        let n = a.unit.width();
+        self.sum_cols_of(std::slice::from_ref(a), c)
+    }
+
+    /// `c` times the sum of the columns of the matrices `parts` side by side
+    /// (`c sum_k sum_j (A_k)_ij`, a row vector of length `rows`), at the lowest of their
+    /// levels: every tile of a tile row of every part added, then the rotations and the mask of
+    /// one [`LinAlg::sum_cols`]. Depth 1; `2 R log2 n` rotations, whatever the number of parts.
+    ///
+    /// # Errors
+    /// [`LinalgError::Empty`] for no part; [`LinalgError::UnitMismatch`] and
+    /// [`LinalgError::ShapeMismatch`] unless every part has the first one's unit and rows; as
+    /// [`LinAlg::sum_cols`].
+    pub fn sum_cols_of(&self, parts: &[Matrix<E::Value>], c: f64) -> Result<RowVector<E::Value>> {
+        let first = self.check_parts("sum_cols_of", parts, |a| a.rows, "the same rows")?;
+        let n = first.unit.width();
         let mask: Vec<f64> =
-            (0..a.unit.slots()).map(|s| if s % n == 0 { c } else { 0.0 }).collect();
-        let (tr, tc) = (a.tile_rows(), a.tile_cols());
-        let tiles = (0..tr)
+            (0..first.unit.slots()).map(|s| if s % n == 0 { c } else { 0.0 }).collect();
+        let low = self.lowest(parts);
+        let tiles = (0..first.tile_rows())
             .into_par_iter()
             .map(|i| {
-                let row: Vec<E::Value> = (0..tc).map(|j| a.tile(i, j).clone()).collect();
+                let row = parts
+                    .iter()
+                    .flat_map(|a| (0..a.tile_cols()).map(move |j| a.tile(i, j)))
+                    .map(|t| self.e.align_to_level(t, low))
+                    .collect::<ckks::Result<Vec<_>>>()?;
                 let gathered = self.rotate_sum(&self.e.sum(&row)?, 1, n)?;
                 self.rotate_sum(&self.mul_mask(&gathered, &mask)?, -1, n)
             })
             .collect::<ckks::Result<Vec<_>>>()?;
-        Ok(RowVector { len: a.rows, unit: a.unit, tiles })
+        Ok(RowVector { len: first.rows, unit: first.unit, tiles })
+    }
+
+    /// The first of `parts`, after checking that every part has its unit and its `dim`.
+    fn check_parts<'p>(
+        &self,
+        operation: &'static str,
+        parts: &'p [Matrix<E::Value>],
+        dim: impl Fn(&Matrix<E::Value>) -> usize,
+        requirement: &'static str,
+    ) -> Result<&'p Matrix<E::Value>> {
+        let first = parts.first().ok_or(LinalgError::Empty(operation))?;
+        for a in &parts[1..] {
+            if a.unit != first.unit {
+                return Err(LinalgError::UnitMismatch {
+                    operation,
+                    left: first.unit,
+                    right: a.unit,
+                });
+            }
+            if dim(a) != dim(first) {
+                return Err(LinalgError::ShapeMismatch {
+                    operation,
+                    left: first.shape().to_string(),
+                    right: a.shape().to_string(),
+                    requirement,
+                });
+            }
+        }
+        Ok(first)
+    }
+
+    /// The lowest level of `parts` (the sums align each tile to it as they gather it: one copy
+    /// of each tile).
+    fn lowest(&self, parts: &[Matrix<E::Value>]) -> usize {
+        parts.iter().map(|a| self.level(a)).min().unwrap_or(0)
     }
 
     /// `v^T A` for a row vector `v` of length `rows`: a column vector of length `cols`.

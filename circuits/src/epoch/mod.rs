@@ -23,42 +23,45 @@
 //!    all features: one bootstrap per crossing).
 //! 3. **Unpack** (no level): `w = (sigma/2) (X + conj X)`, `v = (sigma/2) i (conj X - X)`:
 //!    one conjugation (a key switch) and integer products.
-//! 4. **Re-lay out** (low-depth only, two levels): the row layouts of `w_0'` and `v_0'`, which
-//!    the resumed first step reads at its top (`u_0 = -v_0 Z_0^T`), by column-to-row
-//!    conversions.
+//!
+//! Both circuits resume from these column vectors at the bootstrap's output level. The
+//! low-depth circuit starts its pipeline from them
+//! ([`Start::Refreshed`](crate::lowdepth::Start::Refreshed)): `u_0 = -Z_0 v_0` as a row vector
+//! (a masked sum, depth 2), so its first step is an `A` step, whose `y_0` is wanted in the row
+//! layout only at depth 3, time enough to convert `w_0` and `v_0` (two levels).
 //!
 //! # Schedule
-//! With `L` levels after a bootstrap ([`EpochConfig::levels`]) a round's inputs start at `top`
-//! and its outputs must keep one level for the packing: `depth(k) + 1 <= top`.
+//! With `L` levels after a bootstrap ([`EpochConfig::levels`]) every round's inputs start at
+//! the top, `L`, and its outputs must keep one level for the packing: `depth(k) + 1 <= L`.
 //!
-//! | round | circuit | `top` | largest `k` |
-//! |---|---|---|---|
-//! | first (zero start, fresh uploads) | baseline | `L` | `depth 5k <= L - 1` |
-//! | first | low-depth | `L` | zero-start depth (1, 4, 7, 9, 12, ...) `<= L - 1` |
-//! | later (resumed) | baseline | `L` | `5k <= L - 1` |
-//! | later | low-depth | `L - 2` | resumed depth (5, 7, 10, 12, 15, ...) `<= L - 3` |
+//! | round | circuit | largest `k` |
+//! |---|---|---|
+//! | first (zero start, fresh uploads) | baseline | `5k <= L - 1` |
+//! | first | low-depth | zero-start depth (1, 4, 7, 9, 12, 14, ...) `<= L - 1` |
+//! | later (resumed) | baseline | `5k <= L - 1` |
+//! | later | low-depth | refreshed depth (5, 8, 10, 13, 15, 18, ...) `<= L - 1` |
 //!
-//! The resumed low-depth round pays three levels for its full first step and two for the
-//! re-layout: its pipeline restarts at each bootstrap. At `L = 10` (128-bit at `N = 2^16` with
-//! the default 256-slot bootstrap, [`ckks::boot::BootstrapConfig::parameters`]) the baseline
-//! trains one minibatch per bootstrap and the low-depth circuit two (four in the first round):
-//! for one epoch of 46 minibatches, 45 bootstraps against 21. But the baseline then leaves 4 of
-//! its 9 levels unused: one level more, with the same digits and special primes, gives it two
-//! minibatches a round and the low-depth circuit none more; the low-depth circuit's next step
-//! (three a round) needs `L = 13`, where the chain fits the bound only with 11 digits (every
-//! key switch of the bootstrap about twice the NTTs of 6 digits). Which `L` suits a circuit is
-//! therefore part of any comparison of the two. Checked by a test (`circuits/tests/epoch.rs`),
+//! A resumed low-depth round pays for its full first step (three or four levels more than the
+//! zero start): its pipeline restarts at each bootstrap. (Carrying
+//! the pipeline's `u_k` across instead would need a third vector in the bootstrap: two
+//! bootstraps per crossing.) At `L = 10` (128-bit at `N = 2^16` with the default 256-slot
+//! bootstrap, [`ckks::boot::BootstrapConfig::parameters`]) the baseline trains one minibatch per
+//! bootstrap and the low-depth circuit two; at `L = 11`, with the same digits and special
+//! primes, two and three: for one epoch of 46 minibatches, 22 bootstraps against 14. From
+//! `L = 12` the chain fits the bound only with more digits (every key switch of the bootstrap
+//! dearer). Which `L` suits a circuit is therefore part of any comparison of the two
+//! ([`EpochTraining::own_levels`]: 11 for both). Checked by a test (`circuits/tests/epoch.rs`),
 //! with the depth finder and an op counter over the whole schedule at `L = 10`:
 //!
 //! | `L` | chain (`dnum`, special primes, `log2 QP <= 1747`) | baseline `k` (first, later) | low-depth `k` (first, later) | bootstraps per 46 minibatches |
 //! |---|---|---|---|---|
 //! | 10 | 6, 6 x 50 bits, 1701 | 1, 1 | 4, 2 | 45 and 21 |
-//! | 11 | 6, 6 x 50 bits, 1741 | 2, 2 | 4, 2 | 22 and 21 |
-//! | 12 | 8, 5 x 50 bits, 1731 | 2, 2 | 4, 2 | 22 and 21 |
+//! | 11 | 6, 6 x 50 bits, 1741 | 2, 2 | 4, 3 | 22 and 14 |
+//! | 12 | 8, 5 x 50 bits, 1731 | 2, 2 | 4, 3 | 22 and 14 |
 //! | 13 | 11, 4 x 50 bits, 1721 | 2, 2 | 5, 3 | 22 and 14 |
-//! | 14 | 11, 3 x 61 bits, 1744 | 2, 2 | 5, 3 | 22 and 14 |
+//! | 14 | 11, 3 x 61 bits, 1744 | 2, 2 | 5, 4 | 22 and 11 |
 //! | 15 | 17, 2 x 61 bits, 1723 | 2, 2 | 6, 4 | 22 and 10 |
-//! | 16 | 34, 2 x 50 bits, 1741 | 3, 3 | 6, 4 | 15 and 10 |
+//! | 16 | 34, 2 x 50 bits, 1741 | 3, 3 | 6, 5 | 15 and 8 |
 
 mod crossing;
 mod params;
@@ -197,16 +200,8 @@ impl EpochConfig {
         Ok(match (kind, resumed) {
             (Kind::Baseline, _) => Baseline::new(cfg).depth(),
             (Kind::LowDepth, false) => LowDepth::new(cfg)?.depth(),
-            (Kind::LowDepth, true) => LowDepth::resumed(cfg)?.depth(),
+            (Kind::LowDepth, true) => LowDepth::refreshed(cfg)?.depth(),
         })
-    }
-
-    /// The level a round's inputs start at (see the module docs).
-    pub fn round_top(&self, kind: Kind, resumed: bool) -> usize {
-        match (kind, resumed) {
-            (Kind::LowDepth, true) => self.levels.saturating_sub(2),
-            _ => self.levels,
-        }
     }
 
     /// The rounds: each as long as its levels allow (see the module docs), the last one
@@ -222,13 +217,13 @@ impl EpochConfig {
         let mut first = 0;
         while first < total {
             let resumed = !rounds.is_empty();
-            let top = self.round_top(kind, resumed);
+            let top = self.levels;
             let mut k = 0;
             while first + k < total && self.round_depth(kind, k + 1, resumed)? < top {
                 k += 1;
             }
             if k == 0 {
-                let needed = self.round_depth(kind, 1, resumed)? + 1 + (self.levels - top);
+                let needed = self.round_depth(kind, 1, resumed)? + 1;
                 return Err(CircuitError::InvalidConfig(ConfigFault::RoundTooShallow {
                     needed,
                     levels: self.levels,

@@ -48,13 +48,13 @@ impl EpochTraining<'_> {
 
     /// The levels after a bootstrap that suit this circuit: this configuration's, then one more
     /// as long as [`EpochTraining::one_more_level`] finds one (the same digits and special
-    /// primes, fewer bootstraps). From 10 levels at `N = 2^16`: 11 for the baseline, 10 for the
-    /// low-depth circuit (the module docs' table).
+    /// primes, fewer bootstraps). From 10 levels at `N = 2^16`: 11 for both circuits (the module
+    /// docs' table).
     ///
     /// # Errors
     /// As [`EpochTraining::one_more_level`].
     pub fn own_levels(&self, log_n: u32, security: Security) -> Result<usize> {
-        let mut t = EpochTraining { kind: self.kind, config: self.config.clone(), z: self.z };
+        let mut t = self.clone();
         while let Some(more) = t.one_more_level(log_n, security)? {
             t.config.levels = more.levels;
         }

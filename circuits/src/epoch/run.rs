@@ -9,7 +9,7 @@ use crate::protocol::{
 };
 use crate::training::{Kind, Training};
 use ckks::eval::CkksEvaluator;
-use linalg::{ColVector, EncodingUnit, LinAlg, PlainMatrix};
+use linalg::{EncodingUnit, LinAlg, PlainMatrix};
 use std::collections::BTreeMap;
 
 /// What the server reports as it goes (for progress and for the experiment's instruments).
@@ -86,7 +86,7 @@ impl<'a> EpochTraining<'a> {
         let cfg = self.config.round_config(r.first_iteration, r.minibatches);
         let t = Training::new(self.kind, cfg, rows).with_unit_height(self.unit(slots)?.height());
         let d = rows.cols();
-        Ok(if r.resumed { t.with_state(vec![0.0; d], vec![0.0; d]) } else { t })
+        Ok(if r.resumed { t.with_refreshed_state(vec![0.0; d], vec![0.0; d]) } else { t })
     }
 
     /// What the client uploads for round `r` on `slots` slots: the round's inputs but, for a
@@ -183,12 +183,13 @@ impl<'a> EpochTraining<'a> {
             let t = self.round_training(r, &rows, e.slots())?;
             let mut objects = uploads(r)?;
             if r.resumed {
-                let (w, v) = state.take().ok_or(CircuitError::from(ConfigFault::RoundState {
-                    round: r.index,
-                    what: "a resumed round without a state",
-                }))?;
+                let refreshed =
+                    state.take().ok_or(CircuitError::from(ConfigFault::RoundState {
+                        round: r.index,
+                        what: "a resumed round without a state",
+                    }))?;
                 let specs = t.upload(e.slots(), r.top)?;
-                objects.extend(self.state_objects(&la, &specs, &w, &v)?);
+                objects.extend(self.state_objects(&la, r, &specs, &refreshed)?);
             }
             let out = t.run_on_with_previous(e, &t.inputs_from(objects)?)?;
             observe(EpochEvent::Trained(r, &out));
@@ -205,29 +206,28 @@ impl<'a> EpochTraining<'a> {
         model.ok_or(CircuitError::InvalidConfig(ConfigFault::EmptyBatches).into())
     }
 
-    /// The state objects a resumed round reads, at their planned levels, from the refreshed
-    /// column vectors `(w, v)`: the row layouts by conversion (low-depth).
+    /// The state objects a resumed round reads, at their planned levels: the refreshed column
+    /// vectors `(w, v)` (both circuits read a refreshed state in the column layout).
     fn state_objects<E: CkksEvaluator>(
         &self,
         la: &LinAlg<'_, E>,
+        r: &Round,
         specs: &[ObjectSpec],
-        w: &ColVector<E::Value>,
-        v: &ColVector<E::Value>,
+        (w, v): &State<E::Value>,
     ) -> Result<Objects<E::Value>> {
         let mut out = Objects::new();
         for s in specs.iter().filter(|s| is_state(s.name())) {
-            let ObjectName::State { vector, layout } = s.name() else { continue };
-            let x = match vector {
-                StateVector::W => w,
-                StateVector::V => v,
-            };
-            let object = match layout {
-                VectorLayout::Col => Object::Col(la.align_to_level(x, s.level())?),
-                VectorLayout::Row => {
-                    Object::Row(la.align_to_level(&la.col_to_row(x, 1.0)?, s.level())?)
+            let x = match s.name() {
+                ObjectName::State { vector: StateVector::W, layout: VectorLayout::Col } => w,
+                ObjectName::State { vector: StateVector::V, layout: VectorLayout::Col } => v,
+                _ => {
+                    return Err(CircuitError::InvalidConfig(ConfigFault::RoundState {
+                        round: r.index,
+                        what: "a refreshed state in the row layout",
+                    }))
                 }
             };
-            out.insert(s.name(), object);
+            out.insert(s.name(), Object::Col(la.align_to_level(x, s.level())?));
         }
         Ok(out)
     }

@@ -99,19 +99,40 @@ pub enum Layout<V> {
 }
 
 /// The uploaded objects of the low-depth circuit, by name: the minibatches (`Z_t` or `Z_t^T`),
-/// the Gram matrices (`G_t` or `G_t^T`) and, for a resumed run, the state `w_0`, `v_0` in both
-/// layouts (see [`LowDepth::names`]).
+/// the Gram matrices (`G_t` or `G_t^T`) and, for a resumed run, the state `w_0`, `v_0` in the
+/// layouts its start reads (see [`LowDepth::names`]).
 pub type LowDepthInputs<V> = Objects<V>;
 
+/// Where a run starts (see [`LowDepth`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// `w_0 = v_0 = 0`: the constant first step.
+    Zero,
+    /// A state the client uploads in both layouts (the interactive refresh): `u_0 = -v_0
+    /// Z_0^T` from the row layout, a column vector at depth 1, so the first step is `B`.
+    Uploaded,
+    /// A state in the column layout only, as a bootstrap leaves it (epoch training):
+    /// `u_0 = -Z_0 v_0` from the column layout, a row vector at depth 2 (a masked sum), so the
+    /// first step is `A`; the first `y_0` is converted to the row layout within its slack.
+    Refreshed,
+}
+
 /// The low-depth trainer for a configuration: from `w_0 = v_0 = 0` ([`LowDepth::new`]), or
-/// from an uploaded state ([`LowDepth::resumed`], for training in rounds), which replaces the
-/// constant first step by a full one (`u_0 = -Z_0 v_0`, a column vector at depth 1): depths
-/// 5, 7, 10, 12, 15, 17, 20, 22 for k = 1..8, three levels more than the zero start (four for
-/// k = 1).
+/// resumed from a state `(w_0, v_0)` (for training in rounds), which replaces the constant
+/// first step by a full one ([`Start`]):
+///
+/// | k | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 |
+/// |---|---|---|---|---|---|---|---|---|
+/// | [`Start::Zero`] | 1 | 4 | 7 | 9 | 12 | 14 | 17 | 19 |
+/// | [`Start::Uploaded`] ([`LowDepth::resumed`]) | 5 | 7 | 10 | 12 | 15 | 17 | 20 | 22 |
+/// | [`Start::Refreshed`] ([`LowDepth::refreshed`]) | 5 | 8 | 10 | 13 | 15 | 18 | 20 | 23 |
+///
+/// A refreshed start costs one level more than an uploaded one for even `k`, but needs no row
+/// layout of the state: converting a bootstrapped state to rows would cost two.
 #[derive(Clone, Debug)]
 pub struct LowDepth {
     cfg: TrainConfig,
-    resumed: bool,
+    start: Start,
 }
 
 /// Where one iteration's values land (levels counted down from the top, as depths).
@@ -131,21 +152,6 @@ pub struct Step {
     pub grad_row: bool,
 }
 
-/// Minibatch `t` as step `t` needs it: `Z_t^T` for even `t`, `Z_t` for odd `t`.
-fn z_name(t: usize) -> ObjectName {
-    ObjectName::Minibatch { t, transposed: t.is_multiple_of(2) }
-}
-
-/// `G_t`, used by step `t - 1`: transposed when that step is odd.
-fn g_name(t: usize) -> ObjectName {
-    ObjectName::Gram { t, transposed: (t - 1) % 2 == 1 }
-}
-
-/// The state vector `vector` in the row and the column layout.
-fn state_names(vector: StateVector) -> [ObjectName; 2] {
-    [VectorLayout::Row, VectorLayout::Col].map(|layout| ObjectName::State { vector, layout })
-}
-
 impl LowDepth {
     /// The low-depth trainer for `cfg`.
     ///
@@ -158,15 +164,62 @@ impl LowDepth {
                 degree: cfg.sigmoid.degree(),
             }));
         }
-        Ok(Self { cfg, resumed: false })
+        Ok(Self { cfg, start: Start::Zero })
     }
 
-    /// The trainer resuming from an uploaded state `(w_0, v_0)`.
+    /// The trainer resuming from a state `(w_0, v_0)` uploaded in both layouts
+    /// ([`Start::Uploaded`]).
     ///
     /// # Errors
     /// As [`LowDepth::new`].
     pub fn resumed(cfg: TrainConfig) -> Result<Self> {
-        Ok(Self { resumed: true, ..Self::new(cfg)? })
+        Ok(Self { start: Start::Uploaded, ..Self::new(cfg)? })
+    }
+
+    /// The trainer resuming from a state `(w_0, v_0)` in the column layout
+    /// ([`Start::Refreshed`]).
+    ///
+    /// # Errors
+    /// As [`LowDepth::new`].
+    pub fn refreshed(cfg: TrainConfig) -> Result<Self> {
+        Ok(Self { start: Start::Refreshed, ..Self::new(cfg)? })
+    }
+
+    /// Where the run starts.
+    pub fn start(&self) -> Start {
+        self.start
+    }
+
+    /// Whether step `t` is an `A` step (`u_t` a row vector): the odd steps, or the even ones
+    /// from a refreshed state.
+    fn row_step(&self, t: usize) -> bool {
+        (t % 2 == 1) != (self.start == Start::Refreshed)
+    }
+
+    /// Minibatch `t` as its step needs it: `Z_t` for an `A` step, `Z_t^T` for a `B` step (and
+    /// for the zero start's constant first step).
+    fn z_name(&self, t: usize) -> ObjectName {
+        ObjectName::Minibatch { t, transposed: !self.row_step(t) }
+    }
+
+    /// `G_t`, used by step `t - 1`: transposed when that step is an `A` step.
+    fn g_name(&self, t: usize) -> ObjectName {
+        ObjectName::Gram { t, transposed: self.row_step(t - 1) }
+    }
+
+    /// The layouts in which the state is read: both for an uploaded state, the column layout
+    /// for a refreshed one, none from zero.
+    fn state_layouts(&self) -> &'static [VectorLayout] {
+        match self.start {
+            Start::Zero => &[],
+            Start::Uploaded => &[VectorLayout::Row, VectorLayout::Col],
+            Start::Refreshed => &[VectorLayout::Col],
+        }
+    }
+
+    /// The names of the state vector `vector` (see [`LowDepth::state_layouts`]).
+    fn state_names(&self, vector: StateVector) -> impl Iterator<Item = ObjectName> {
+        self.state_layouts().iter().map(move |&layout| ObjectName::State { vector, layout })
     }
 
     /// The configuration.
@@ -177,36 +230,28 @@ impl LowDepth {
     /// The depth of the schedule for `k` minibatches (see the module docs).
     pub fn depth(&self) -> usize {
         let k = self.cfg.minibatches;
-        if self.resumed {
-            // D_0 = 1 (u_0 = -Z_0 v_0, a column vector), +3 after B steps, +2 after A steps.
-            let mut d = 1;
-            for t in 0..k - 1 {
-                d += if t % 2 == 0 { 3 } else { 2 };
-            }
-            return d + if (k - 1) % 2 == 1 { 3 } else { 4 };
-        }
-        if k == 1 {
-            return 1;
-        }
-        // D_1 = 1, then +2 after odd (A) steps and +3 after even (B) steps.
-        let mut d = 1;
-        for t in 1..k - 1 {
-            d += if t % 2 == 1 { 2 } else { 3 };
-        }
-        d + if (k - 1) % 2 == 1 { 3 } else { 4 }
+        // The first computed u_t and its depth: u_1 = c sum_cols(G_1) at 1 from zero, u_0 at 1
+        // (uploaded: v_0 Z_0^T) or 2 (refreshed: a masked Z_0 v_0).
+        let (first, d0) = match self.start {
+            Start::Zero if k == 1 => return 1,
+            Start::Zero => (1, 1),
+            Start::Uploaded => (0, 1),
+            Start::Refreshed => (0, 2),
+        };
+        // +2 after an A step, +3 after a B step; the last gradient +3 (A) or +4 (B).
+        let d = (first..k - 1).fold(d0, |d, t| d + if self.row_step(t) { 2 } else { 3 });
+        d + if self.row_step(k - 1) { 3 } else { 4 }
     }
 
-    /// The names of the uploaded objects, in upload order: `Z_0^T, Z_1, Z_2^T, ...`, the Gram
-    /// matrices `G_1, G_2^T, G_3, ...`, and for a resumed run the state `w_0`, `v_0` in both
-    /// layouts.
+    /// The names of the uploaded objects, in upload order: `Z_0^T, Z_1, Z_2^T, ...` (`Z_0, Z_1^T,
+    /// ...` from a refreshed state), the Gram matrices `G_1, G_2^T, G_3, ...` (`G_1^T, G_2,
+    /// ...`), and for a resumed run the state `w_0`, `v_0` in its layouts.
     pub fn names(&self) -> Vec<ObjectName> {
         let k = self.cfg.minibatches;
-        let mut names: Vec<ObjectName> = (0..k).map(z_name).collect();
-        names.extend((1..k).map(g_name));
-        if self.resumed {
-            names.extend(state_names(StateVector::W));
-            names.extend(state_names(StateVector::V));
-        }
+        let mut names: Vec<ObjectName> = (0..k).map(|t| self.z_name(t)).collect();
+        names.extend((1..k).map(|t| self.g_name(t)));
+        names.extend(self.state_names(StateVector::W));
+        names.extend(self.state_names(StateVector::V));
         names
     }
 
@@ -238,23 +283,22 @@ impl LowDepth {
         state: Option<(&[f64], &[f64])>,
     ) -> Result<BTreeMap<ObjectName, PlainObject>> {
         self.cfg.check(z.rows())?;
-        if self.resumed != state.is_some() {
-            return Err(CircuitError::InvalidConfig(ConfigFault::ResumedState {
-                resumed: self.resumed,
-            }));
+        let resumed = self.start != Start::Zero;
+        if resumed != state.is_some() {
+            return Err(CircuitError::InvalidConfig(ConfigFault::ResumedState { resumed }));
         }
         let (b, d, k) = (self.cfg.batch_size, z.cols(), self.cfg.minibatches);
         let batch = |t: usize| PlainMatrix::from_fn(b, d, |i, j| z.get(t * b + i, j));
         let batches: Vec<PlainMatrix> = (0..k).map(batch).collect();
         let mut out = BTreeMap::new();
         for (t, zt) in batches.iter().enumerate() {
-            let name = z_name(t);
+            let name = self.z_name(t);
             let transposed = matches!(name, ObjectName::Minibatch { transposed: true, .. });
             out.insert(name, Object::Matrix(if transposed { zt.transpose() } else { zt.clone() }));
         }
         for t in 1..k {
             let g = batches[t].matmul(&batches[t - 1].transpose());
-            let name = g_name(t);
+            let name = self.g_name(t);
             let transposed = matches!(name, ObjectName::Gram { transposed: true, .. });
             out.insert(name, Object::Matrix(if transposed { g.transpose() } else { g }));
         }
@@ -267,9 +311,13 @@ impl LowDepth {
                 }));
             }
             for (vector, values) in [(StateVector::W, w), (StateVector::V, v)] {
-                let [r, c] = state_names(vector);
-                out.insert(r, Object::Row(values.to_vec()));
-                out.insert(c, Object::Col(values.to_vec()));
+                for name in self.state_names(vector) {
+                    let object = match name {
+                        ObjectName::State { layout: VectorLayout::Row, .. } => Object::Row,
+                        _ => Object::Col,
+                    };
+                    out.insert(name, object(values.to_vec()));
+                }
             }
         }
         Ok(out)

@@ -2,7 +2,7 @@
 //! gradients as atoms in one or both layouts), the lookups of uploaded inputs (which a planning
 //! run records), and the combinations `w_t`, `y_t` of the atoms.
 
-use super::{g_name, state_names, z_name, Layout, LowDepth, LowDepthInputs, Step};
+use super::{Layout, LowDepth, LowDepthInputs, Start, Step};
 use crate::error::{CircuitError, ConfigFault, Result};
 use crate::poly::eval_odd;
 use crate::protocol::{Object, ObjectName, SplitModel, StateVector};
@@ -75,26 +75,22 @@ impl<E: CkksEvaluator> Ctx<'_, '_, E> {
         }
     }
 
-    /// The state vector `vector` in both layouts, at its upload level (the top).
-    fn vector(&self, vector: StateVector) -> Result<Atom<E::Value>> {
-        let [r, c] = state_names(vector);
-        if let Some(plan) = self.plan {
-            let top = self.top();
-            let mut plan = plan.lock().expect("plan lock");
-            plan.insert(r, top);
-            plan.insert(c, top);
+    /// The state vector `vector` in the layouts `names` (of [`LowDepth::state_names`]), at its
+    /// upload level (the top).
+    fn vector(&self, names: impl Iterator<Item = ObjectName>) -> Result<Atom<E::Value>> {
+        let mut atom = Atom { row: None, col: None };
+        for name in names {
+            if let Some(plan) = self.plan {
+                plan.lock().expect("plan lock").insert(name, self.top());
+            }
+            match self.inputs.get(&name) {
+                Some(Object::Row(v)) => atom.row = Some(v.clone()),
+                Some(Object::Col(v)) => atom.col = Some(v.clone()),
+                Some(o) => return Err(CircuitError::ValueMismatch { name, kind: o.kind() }),
+                None => return Err(CircuitError::MissingObject { name }),
+            }
         }
-        let row = match self.inputs.get(&r) {
-            Some(Object::Row(v)) => v.clone(),
-            Some(o) => return Err(CircuitError::ValueMismatch { name: r, kind: o.kind() }),
-            None => return Err(CircuitError::MissingObject { name: r }),
-        };
-        let col = match self.inputs.get(&c) {
-            Some(Object::Col(v)) => v.clone(),
-            Some(o) => return Err(CircuitError::ValueMismatch { name: c, kind: o.kind() }),
-            None => return Err(CircuitError::MissingObject { name: c }),
-        };
-        Ok(Atom { row: Some(row), col: Some(col) })
+        Ok(atom)
     }
 
     /// `c` times input `name`, landing at `level` (the input is needed one level higher).
@@ -123,7 +119,7 @@ impl LowDepth {
         let gb = cfg.gamma / cfg.batch_size as f64;
         let c = &cfg.sigmoid.coeffs;
         let top = cx.top();
-        let offset = if self.resumed { 2 } else { 0 };
+        let offset = if self.start == Start::Zero { 0 } else { 2 };
         let (wcoef, ycoef) = coefficients(&etas, k, offset);
         let depth_of = |level: usize| top - level;
         let record = |step: Step| {
@@ -132,18 +128,9 @@ impl LowDepth {
             }
         };
         let mut atoms: Vec<Atom<E::Value>> = Vec::new();
-        let (mut u, first) = if self.resumed {
-            let (w0, v0) = (cx.vector(StateVector::W)?, cx.vector(StateVector::V)?);
-            // u_0 = -Z_0 v_0 as a column vector: v_0 (row) x Z_0^T, negated.
-            let v0_row = v0.row.as_ref().expect("both layouts");
-            let z0 = cx.input(z_name(0), la.level(v0_row))?;
-            let u0 = la.neg(&la.row_times_matrix(v0_row, &z0)?)?;
-            atoms.push(w0);
-            atoms.push(v0);
-            (Layout::Col(u0), 0)
-        } else {
+        let (mut u, first) = if self.start == Start::Zero {
             // t = 0: grad_0 = (gamma/b) c_0 sum_i z_i, a row vector at depth 1.
-            let z0 = cx.input(z_name(0), top)?;
+            let z0 = cx.input(self.z_name(0), top)?;
             let grad0 = Layout::Row(la.sum_cols(&z0, gb * c[0])?);
             record(Step {
                 t: 0,
@@ -161,14 +148,33 @@ impl LowDepth {
                 return split(la, &atoms, &wcoef[1]);
             }
             // u_1 = -(1 - eta_0) G_1 s_0, s_0 = (gamma/b) c_0: a row vector at depth 1.
-            let g1 = cx.input(g_name(1), top)?;
+            let g1 = cx.input(self.g_name(1), top)?;
             (Layout::Row(la.sum_cols(&g1, -(1.0 - etas[0]) * gb * c[0])?), 1)
+        } else {
+            let w0 = cx.vector(self.state_names(StateVector::W))?;
+            let v0 = cx.vector(self.state_names(StateVector::V))?;
+            let u0 = match (&v0.row, &v0.col) {
+                // Uploaded: u_0 = -v_0 Z_0^T, a column vector at depth 1.
+                (Some(row), _) => {
+                    let z0 = cx.input(self.z_name(0), la.level(row))?;
+                    Layout::Col(la.neg(&la.row_times_matrix(row, &z0)?)?)
+                }
+                // Refreshed: u_0 = -Z_0 v_0, a row vector at depth 2 (the sign in the mask).
+                (None, Some(col)) => {
+                    let z0 = cx.input(self.z_name(0), la.level(col))?;
+                    Layout::Row(la.matrix_times_col(&z0, col, -1.0)?)
+                }
+                (None, None) => unreachable!("a resumed start reads at least one layout"),
+            };
+            atoms.push(w0);
+            atoms.push(v0);
+            (u0, 0)
         };
         for t in first..k {
             let last = t == k - 1;
             let args = StepArgs {
-                t,
-                last,
+                z: self.z_name(t),
+                next: (!last).then(|| (self.z_name(t + 1), self.g_name(t + 1))),
                 gb,
                 c,
                 eta: etas[t],
@@ -203,10 +209,11 @@ impl LowDepth {
 
 /// What one step reads besides `u_t`.
 struct StepArgs<'x, V> {
-    /// The step.
-    t: usize,
-    /// Whether it is the last (no `u_{t+1}`).
-    last: bool,
+    /// The name of `Z_t` as the step reads it.
+    z: ObjectName,
+    /// The names of `Z_{t+1}` and `G_{t+1}` as the step reads them (none in the last step,
+    /// which makes no `u_{t+1}`).
+    next: Option<(ObjectName, ObjectName)>,
     /// `gamma / b`.
     gb: f64,
     /// The sigmoid's coefficients.
@@ -244,12 +251,14 @@ trait Side<E: CkksEvaluator>: Sized + linalg::Tiled<Tile = E::Value, With<E::Val
     fn this(l: Layout<E::Value>) -> Self;
     /// `x` broadcast along `m` times `m`, entry-wise.
     fn hadamard(la: &LinAlg<'_, E>, x: &Self, m: &Matrix<E::Value>) -> Result<Matrix<E::Value>>;
-    /// `c` times the sum of `m` along this layout, in the other.
-    fn sum(la: &LinAlg<'_, E>, m: &Matrix<E::Value>, c: f64) -> Result<Self::Other>;
-    /// `x` times the matrix `m` (its product with the minibatch or the Gram matrix).
+    /// Whether the sum along this layout takes a constant for free (in its mask).
+    const MASKED: bool;
+    /// `c` times the sum of the matrices `parts` along this layout, in the other: the
+    /// rotations of one sum ([`LinAlg::sum_rows_of`], [`LinAlg::sum_cols_of`]); `c` must be 1
+    /// unless [`Side::MASKED`].
+    fn sum_of(la: &LinAlg<'_, E>, parts: &[Matrix<E::Value>], c: f64) -> Result<Self::Other>;
+    /// `x` times the matrix `m` (its product with the minibatch).
     fn times(la: &LinAlg<'_, E>, x: &Self, m: &Matrix<E::Value>) -> Result<Self::Other>;
-    /// `f` times `x` times input `name`, at the level `x` allows.
-    fn times_input(cx: &Ctx<'_, '_, E>, x: &Self, name: ObjectName, f: f64) -> Result<Self::Other>;
 }
 
 impl<E: CkksEvaluator> Side<E> for RowVector<E::Value> {
@@ -269,20 +278,16 @@ impl<E: CkksEvaluator> Side<E> for RowVector<E::Value> {
         Ok(la.hadamard_row(x, m)?)
     }
 
-    fn sum(la: &LinAlg<'_, E>, m: &Matrix<E::Value>, c: f64) -> Result<Self::Other> {
-        let s = la.sum_rows(m)?;
-        // The sum over rows takes no constant: one product more, unless it is 1.
-        Ok(if c == 1.0 { s } else { la.mul_scalar(&s, c)? })
+    // The sum over rows takes no constant (it would cost a product).
+    const MASKED: bool = false;
+
+    fn sum_of(la: &LinAlg<'_, E>, parts: &[Matrix<E::Value>], c: f64) -> Result<Self::Other> {
+        debug_assert!(c == 1.0, "a sum over rows takes no constant");
+        Ok(la.sum_rows_of(parts)?)
     }
 
     fn times(la: &LinAlg<'_, E>, x: &Self, m: &Matrix<E::Value>) -> Result<Self::Other> {
         Ok(la.row_times_matrix(x, m)?)
-    }
-
-    fn times_input(cx: &Ctx<'_, '_, E>, x: &Self, name: ObjectName, f: f64) -> Result<Self::Other> {
-        // The constant rides on the input, which is then needed one level higher.
-        let m = cx.scaled_input(name, f, cx.la.level(x))?;
-        Ok(cx.la.row_times_matrix(x, &m)?)
     }
 }
 
@@ -303,59 +308,61 @@ impl<E: CkksEvaluator> Side<E> for ColVector<E::Value> {
         Ok(la.hadamard_col(m, x)?)
     }
 
-    fn sum(la: &LinAlg<'_, E>, m: &Matrix<E::Value>, c: f64) -> Result<Self::Other> {
-        Ok(la.sum_cols(m, c)?)
+    const MASKED: bool = true;
+
+    fn sum_of(la: &LinAlg<'_, E>, parts: &[Matrix<E::Value>], c: f64) -> Result<Self::Other> {
+        Ok(la.sum_cols_of(parts, c)?)
     }
 
     fn times(la: &LinAlg<'_, E>, x: &Self, m: &Matrix<E::Value>) -> Result<Self::Other> {
         Ok(la.matrix_times_col(m, x, 1.0)?)
     }
-
-    fn times_input(cx: &Ctx<'_, '_, E>, x: &Self, name: ObjectName, f: f64) -> Result<Self::Other> {
-        // The constant rides in the product's mask.
-        let m = cx.input(name, cx.la.level(x))?;
-        Ok(cx.la.matrix_times_col(&m, x, f)?)
-    }
 }
 
 /// Step `t` from `u_t` (in layout `S`): `grad_t = s_t Z_t` with `s_t = (gamma/b) sigma(u_t)`,
-/// and, unless it is the last, `u_{t+1}` = (the sum of `(c_1 G o u) + (c_3 G o u) o (u o u)`
-/// along `S`) + `y_t Z_{t+1}` + `c_0 G` summed (`G = G_{t+1}` scaled by
-/// `-(1 - eta_t) gamma/b`), both in the other layout.
+/// and, unless it is the last, `u_{t+1}` = the sum along `S` of
+/// `(c_1 G o u) + (c_3 G o u) o (u o u) + c_0 G + y_t o Z_{t+1}` (`G = G_{t+1}` scaled by
+/// `-(1 - eta_t) gamma/b`), in the other layout. The four matrices are summed once: they have
+/// the tile rows (columns) that a sum along `S` keeps, and the rotations of one sum serve them
+/// all.
 fn step<E: CkksEvaluator, S: Side<E>>(
     cx: &Ctx<'_, '_, E>,
     u: &S,
     a: &StepArgs<'_, E::Value>,
 ) -> Result<StepOut<E::Value>> {
-    let (la, c, t) = (cx.la, a.c, a.t);
+    let (la, c) = (cx.la, a.c);
     let d = la.level(u);
     let s_coeffs: Vec<f64> = c.iter().map(|x| x * a.gb).collect();
     let s = eval_odd(la, u, &s_coeffs)?;
-    let zt = cx.input(z_name(t), la.level(&s))?;
+    let zt = cx.input(a.z, la.level(&s))?;
     let mut out = StepOut {
         grad: S::other(S::times(la, &s, &zt)?),
         next: None,
         u_level: d,
         s_level: la.level(&s),
     };
-    if a.last {
+    let Some((z_next, g_next)) = a.next else {
         return Ok(out);
-    }
-    let factor = -(1.0 - a.eta) * a.gb;
-    let g = |ck: f64, level: usize| cx.scaled_input(g_name(t + 1), factor * ck, level);
-    // The newest gradient (none yet in a resumed run's first step) rides on the product's
-    // constant.
+    };
+    // combine gives y / f, f the newest gradient's coefficient (none yet in a resumed run's
+    // first step: f = 1). f rides in the sum's mask where it has one (the G terms divided by
+    // it), else on Z_{t+1}, which is then needed one level higher.
     let y = S::this(combine(la, a.atoms, a.ycoef, S::ROW, a.newest)?);
     let f = a.newest.map_or(1.0, |n| a.ycoef[n]);
+    let (g_f, z_f, sum_c) = if S::MASKED { (1.0 / f, 1.0, f) } else { (1.0, f, 1.0) };
+    let factor = -(1.0 - a.eta) * a.gb * g_f;
+    let g = |ck: f64, level: usize| cx.scaled_input(g_next, factor * ck, level);
     let x1 = S::hadamard(la, u, &g(c[1], d)?)?;
     let x3 = S::hadamard(la, u, &g(c[3], d)?)?;
     let cube = S::hadamard(la, &la.square(u)?, &x3)?;
-    let lvl = la.level(&cube);
-    let sum = la.add(&la.align_to_level(&x1, lvl)?, &cube)?;
-    let gterm = S::sum(la, &sum, 1.0)?;
-    let zterm = S::times_input(cx, &y, z_name(t + 1), f)?;
-    let constant = S::sum(la, &cx.input(g_name(t + 1), lvl + 1)?, factor * c[0])?;
-    out.next = Some(S::other(sum_aligned(la, vec![gterm, zterm, constant])?));
+    let constant = g(c[0], la.level(&cube))?;
+    let z = if z_f == 1.0 {
+        cx.input(z_next, la.level(&y))?
+    } else {
+        cx.scaled_input(z_next, z_f, la.level(&y))?
+    };
+    let zy = S::hadamard(la, &y, &z)?;
+    out.next = Some(S::other(S::sum_of(la, &[x1, cube, constant, zy], sum_c)?));
     Ok(out)
 }
 

@@ -1,5 +1,5 @@
 //! The seed example of the evaluator abstraction, shared by `examples/evaluators.rs` and
-//! `tests/evaluators.rs` (so the test checks exactly the circuits the example shows).
+//! `tests/evaluators/` (so the test checks exactly the circuits the example shows).
 
 use ckks::eval::{Circuit, CkksEvaluator};
 use ckks::Result;

@@ -1,7 +1,8 @@
 //! `span --epochs E`: the work and span of whole epochs on the server alone
 //! ([`circuits::epoch`]), each circuit's rounds and crossings as one circuit on the parameters
-//! of the run (`N = 2^16`, 10 levels after each bootstrap; the toy ring with `--quick`), a
-//! bootstrap costed at the time of one bootstrap measured here on one thread.
+//! of the run (`N = 2^16`, each circuit's own levels after a bootstrap as `epochs` chooses
+//! them; the toy ring with `--quick`), a bootstrap costed at the time of one bootstrap measured
+//! here on one thread.
 
 use super::{analyse, measure_op_times, thread_cpu_seconds, WorkSpan};
 use crate::data::Dataset;
@@ -15,6 +16,7 @@ use ckks::boot::Bootstrapper;
 use ckks::eval::{AutoParameters, OpTimes, SymbolicEvaluator};
 use ckks::{Prng, SecretKey, Security};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -31,6 +33,8 @@ pub struct EpochRow {
     pub bootstraps: usize,
     /// `log2 N`.
     pub log_n: u32,
+    /// Levels after each bootstrap ([`EpochTraining::own_levels`]).
+    pub levels: usize,
     /// One bootstrap, measured here on one thread (the cost of a bootstrap node).
     pub bootstrap_seconds: f64,
     /// Work, span and predictions (a bootstrap one node).
@@ -39,8 +43,8 @@ pub struct EpochRow {
 
 /// The epoch rows of `circuits` on every full minibatch of `data` (an epoch; `k` of them with
 /// `quick`), `epochs` times:
-/// the operation times and one bootstrap measured once at the parameters of the first circuit
-/// (the circuits' chains are the same: the levels after a bootstrap and the bootstrap's).
+/// each at its own levels after a bootstrap, the operation times and one bootstrap measured
+/// once per distinct chain (the levels after a bootstrap and the bootstrap's).
 ///
 /// # Errors
 /// Data, configuration, parameter and evaluation errors.
@@ -58,13 +62,16 @@ pub(super) fn rows(
     let z = data.round(0, cfg.minibatches * b)?;
     let config = EpochConfig { cfg, epochs, levels: LEVELS, state_bound: STATE_BOUND };
     let security = if quick { Security::InsecureToyParameters } else { Security::HeStandard128 };
-    let mut measured: Option<(OpTimes, f64)> = None;
+    let log_n = bootstrap_log_n(quick);
+    let mut measured: BTreeMap<usize, (OpTimes, f64)> = BTreeMap::new();
     let mut rows = Vec::new();
     for &kind in circuits {
-        let t = EpochTraining::new(kind, config.clone(), &z)?;
+        let mut t = EpochTraining::new(kind, config.clone(), &z)?;
+        t.config.levels = t.own_levels(log_n, security)?;
+        let levels = t.config.levels;
         let schedule = t.schedule()?;
-        let params = t.parameters(bootstrap_log_n(quick), security)?;
-        let (times, boot) = match &measured {
+        let params = t.parameters(log_n, security)?;
+        let (times, boot) = match measured.get(&levels) {
             Some(m) => m.clone(),
             None => {
                 eprintln!("[epochs] timing operations and one bootstrap on one thread ...");
@@ -75,7 +82,7 @@ pub(super) fn rows(
                     "[epochs] one bootstrap: {boot:.2} s; timed in {:.1} s",
                     clock.elapsed().as_secs_f64()
                 );
-                measured.insert((times, boot)).clone()
+                measured.entry(levels).or_insert((times, boot)).clone()
             }
         };
         let plan = params.bootstrap.clone().expect("epoch parameters bootstrap");
@@ -88,6 +95,7 @@ pub(super) fn rows(
             minibatches: schedule.iterations(),
             bootstraps: schedule.bootstraps(),
             log_n: params.context.log_n(),
+            levels,
             bootstrap_seconds: boot,
             work_span,
         });
@@ -126,16 +134,26 @@ pub(super) fn print(rows: &[EpochRow]) {
         "\nwhole epochs on the server alone (a bootstrap one node of the time measured here, one thread)"
     );
     println!(
-        "{:<10} {:>6} {:>5} {:>6} {:>9} {:>9} {:>11} {:>10} {:>7}",
-        "circuit", "epochs", "k", "boots", "boot (s)", "KS work", "work (s)", "span (s)", "W/S"
+        "{:<10} {:>6} {:>5} {:>3} {:>6} {:>9} {:>9} {:>11} {:>10} {:>7}",
+        "circuit",
+        "epochs",
+        "k",
+        "L",
+        "boots",
+        "boot (s)",
+        "KS work",
+        "work (s)",
+        "span (s)",
+        "W/S"
     );
     for r in rows {
         let (ks, s) = (r.work_span.key_switches, r.work_span.seconds);
         println!(
-            "{:<10} {:>6} {:>5} {:>6} {:>9.2} {:>9.0} {:>11.1} {:>10.1} {:>7.1}",
+            "{:<10} {:>6} {:>5} {:>3} {:>6} {:>9.2} {:>9.0} {:>11.1} {:>10.1} {:>7.1}",
             r.circuit,
             r.epochs,
             r.minibatches,
+            r.levels,
             r.bootstraps,
             r.bootstrap_seconds,
             ks.work,

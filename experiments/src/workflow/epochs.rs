@@ -34,7 +34,7 @@ use std::time::Instant;
 
 /// Levels after each bootstrap unless `--bootstrap-levels` says otherwise: 10 fit the 128-bit
 /// bound at `N = 2^16` with the default bootstrap; from there each circuit takes its own
-/// ([`EpochTraining::own_levels`]: the baseline 11, the low-depth circuit 10).
+/// ([`EpochTraining::own_levels`]: 11 for both circuits).
 pub const LEVELS: usize = 10;
 /// The state bound `sigma` unless `--state-bound` says otherwise.
 pub const STATE_BOUND: u32 = 8;
