@@ -148,6 +148,40 @@ pub fn train_from(z: &PlainMatrix, cfg: &TrainConfig, w0: &[f64], v0: &[f64]) ->
     Ok(Iterates { w, v })
 }
 
+/// Plaintext training in rounds of `rounds[r]` minibatches (the rows of `z` in order, as many
+/// as the rounds take), with `perturb(r, w, v)` applied to the state after every round but the
+/// last: a model of a state that crosses each bootstrap with some error. Nesterov's `a_t` runs
+/// on across rounds, so with a `perturb` that does nothing the iterates are [`train`]'s over
+/// the same minibatches. Returns `w_0 ..` after every iteration.
+///
+/// # Errors
+/// As [`train_from`] (`cfg.minibatches` is ignored: the rounds set the count).
+pub fn train_in_rounds(
+    z: &PlainMatrix,
+    cfg: &TrainConfig,
+    rounds: &[usize],
+    mut perturb: impl FnMut(usize, &mut [f64], &mut [f64]),
+) -> Result<Vec<Vec<f64>>> {
+    TrainConfig { minibatches: rounds.iter().sum(), ..cfg.clone() }.check(z.rows())?;
+    let (b, d) = (cfg.batch_size, z.cols());
+    let (mut w, mut v) = (vec![0.0; d], vec![0.0; d]);
+    let mut ws = vec![w.clone()];
+    let mut first = cfg.start_iteration;
+    for (r, &k) in rounds.iter().enumerate() {
+        let start = (first - cfg.start_iteration) * b;
+        let rows = PlainMatrix::from_fn(k * b, d, |i, j| z.get(start + i, j));
+        let round = TrainConfig { minibatches: k, start_iteration: first, ..cfg.clone() };
+        let it = train_from(&rows, &round, &w, &v)?;
+        ws.extend(it.w[1..].iter().cloned());
+        (w, v) = (it.w[k].clone(), it.v[k].clone());
+        if r + 1 < rounds.len() {
+            perturb(r, &mut w, &mut v);
+        }
+        first += k;
+    }
+    Ok(ws)
+}
+
 /// `a . b`.
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()

@@ -9,11 +9,14 @@
 //! 16, with insecure toy parameters); `BOOT_CTS`, `BOOT_STC` the transforms' level budgets;
 //! `BOOT_DOUBLE_ANGLES` the modular reduction's double-angle steps (default 2);
 //! `BOOT_CTS_BITS` the width of the CoeffsToSlots primes (default 56; 50 or 51 take the
-//! double-precision kernels but cost about four bits of precision); `BOOT_STAGES=1` times the
+//! double-precision kernels but cost about four bits of precision); `BOOT_ARCSINE=0` leaves out
+//! the arcsine correction (two levels fewer), `BOOT_LOG_RATIO` sets `log2(q_0 / |m|)` (default
+//! 8), `BOOT_LEVELS` the circuit levels left (default 9), `BOOT_COMPLEX=1` complex inputs
+//! (`|z| <= 1`; the error is then `|got - z|`); `BOOT_STAGES=1` times the
 //! stages separately, `BOOT_REPS` more bootstraps, and prints each stage's median.
 use ckks::boot::{BootstrapConfig, BootstrapPlan, Bootstrapper};
 use ckks::eval::{CkksEvaluator, HomomorphicEvaluator};
-use ckks::{EvaluationKeys, Evaluator, Prng, SecretKey, Security};
+use ckks::{Complex64, EvaluationKeys, Evaluator, Prng, SecretKey, Security};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -35,10 +38,13 @@ fn main() -> ckks::Result<()> {
         config.stc_levels = env("BOOT_STC").unwrap_or(config.stc_levels);
         config.double_angles = env("BOOT_DOUBLE_ANGLES").unwrap_or(config.double_angles);
         config.cts_prime_bits = env("BOOT_CTS_BITS").unwrap_or(config.cts_prime_bits);
+        config.arcsine = env::<u8>("BOOT_ARCSINE").map_or(config.arcsine, |a| a != 0);
+        config.log_message_ratio = env("BOOT_LOG_RATIO").unwrap_or(config.log_message_ratio);
+        let levels: usize = env("BOOT_LEVELS").unwrap_or(9);
         // Below N = 2^16 these levels do not fit 128-bit security: insecure, for quick looks.
         let security =
             if log_n >= 16 { Security::HeStandard128 } else { Security::InsecureToyParameters };
-        let literal = config.parameters(log_n, 9, 60, 40, security)?;
+        let literal = config.parameters(log_n, levels, 60, 40, security)?;
         let ctx = literal.build()?;
         let plan = Arc::new(BootstrapPlan::new(ctx.chain(), &config)?);
         println!("{}", ctx.summary());
@@ -58,11 +64,27 @@ fn main() -> ckks::Result<()> {
         let he = HomomorphicEvaluator::with_secret_key(eval, sk.clone())?
             .with_bootstrapper(bt.clone())?;
         let n = plan.slots();
-        let values: Vec<f64> = (0..n)
-            .map(|_| (prng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0)
+        // Inputs uniform in [-1, 1], or with BOOT_COMPLEX=1 complex with both parts uniform in
+        // [-1/sqrt 2, 1/sqrt 2] (|z| <= 1; as the epoch runs' packed states).
+        let complex = env::<u8>("BOOT_COMPLEX").is_some_and(|c| c != 0);
+        let part = if complex { std::f64::consts::FRAC_1_SQRT_2 } else { 1.0 };
+        let mut uniform =
+            || part * ((prng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0);
+        let mut values: Vec<Complex64> = (0..n)
+            .map(|_| Complex64::new(uniform(), if complex { uniform() } else { 0.0 }))
             .collect();
-        let xs: Vec<f64> = (0..he.slots()).map(|i| values[i % n]).collect();
-        let ct = he.encrypt(&xs, 0)?;
+        // BOOT_INPUT=constant: every slot the first value (one large coefficient, the worst
+        // case of the modular reduction), =ramp: a slow ramp.
+        match std::env::var("BOOT_INPUT").as_deref() {
+            Ok("constant") => values = vec![values[0] / values[0].norm(); n],
+            Ok("ramp") => {
+                values = (0..n).map(|j| Complex64::new(j as f64 / n as f64, 0.0) * part).collect()
+            }
+            _ => {}
+        }
+        let xs: Vec<Complex64> = (0..he.slots()).map(|i| values[i % n]).collect();
+        // BOOT_INPUT_LEVEL: the input's level (default 0; above it the bootstrap aligns first).
+        let ct = he.encrypt_complex(&xs, env("BOOT_INPUT_LEVEL").unwrap_or(0))?;
         let mut times = Vec::new();
         let cpu0 = cpu_seconds();
         let mut max_err = 0.0f64;
@@ -71,8 +93,8 @@ fn main() -> ckks::Result<()> {
             let t = Instant::now();
             let out = he.bootstrap(&ct)?;
             times.push(t.elapsed().as_secs_f64());
-            let got = ctx.decode(&sk.decrypt(&out)?)?;
-            max_err = got.iter().zip(&xs).map(|(a, b)| (a - b).abs()).fold(max_err, f64::max);
+            let got = ctx.decode_complex(&sk.decrypt(&out)?)?;
+            max_err = got.iter().zip(&xs).map(|(a, b)| (a - b).norm()).fold(max_err, f64::max);
             level = out.level();
         }
         let cpu = cpu_seconds().map(|c| (c - cpu0.unwrap_or(0.0)) / reps.max(1) as f64);

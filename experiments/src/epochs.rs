@@ -9,13 +9,14 @@
 use crate::data::{self, DataSpec, Dataset, Source};
 use crate::error::Result;
 use crate::hyper::Hyperparameters;
-use crate::report::{self, baseline_and_lowdepth, gib, mib};
+use crate::report::gib;
 use crate::report::{peak_rss, reset_peak_rss, write_weights_svg, Machine};
 use circuits::epoch::{EpochConfig, EpochEvent, EpochTraining, Schedule};
 use circuits::reference::{accuracy, train, TrainConfig};
 use circuits::training::{decode_model, Kind};
 use ckks::eval::HomomorphicEvaluator;
 use ckks::{EvaluationKeys, Evaluator, Prng, Security};
+use linalg::decode_col;
 use linalg::PlainMatrix;
 use serde::Serialize;
 use std::cell::Cell;
@@ -23,6 +24,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 mod plot;
+mod sensitivity;
+mod table;
+
+pub use sensitivity::LOG2_PERTURBATION;
+use table::{describe_schedule, print_table};
 
 /// Options of the command.
 #[derive(Clone, Debug)]
@@ -123,6 +129,18 @@ pub struct EpochRun {
     pub max_weight_error: f64,
     /// The largest weight error seen within each epoch.
     pub max_weight_error_per_epoch: Vec<f64>,
+    /// The largest change of a coordinate of `w` or `v` across each bootstrap: the decrypted
+    /// state after the crossing (pack, bootstrap, unpack) against the one before it.
+    pub crossing_errors: Vec<f64>,
+    /// The largest slot `|w + i v| / sigma` entering each bootstrap (the bootstrap covers
+    /// `|z| <= 1`).
+    pub crossing_inputs: Vec<f64>,
+    /// `eps` of the plaintext sensitivity run ([`sensitivity`]; 0 for plaintext).
+    pub perturbation: f64,
+    /// The largest weight error within each epoch of plaintext training of the same rounds
+    /// with uniform noise in `[-eps, eps]` on `w` and `v` at each crossing (how much error the
+    /// optimizer alone makes of a crossing's error; empty for plaintext).
+    pub perturbed_weight_error_per_epoch: Vec<f64>,
     /// After each round.
     pub curve: Vec<Point>,
 }
@@ -163,7 +181,8 @@ pub fn run(opts: &Options) -> Result<Vec<EpochRun>> {
     };
 
     let t = Instant::now();
-    let reference = plaintext(&z, &cfg, opts.epochs)?;
+    let all = all_epochs(&z, opts.epochs);
+    let reference = train(&all, &TrainConfig { minibatches: opts.epochs * m, ..cfg.clone() })?.w;
     let ref_wall = t.elapsed().as_secs_f64();
     let ref_curve: Vec<Point> = reference
         .iter()
@@ -203,6 +222,10 @@ pub fn run(opts: &Options) -> Result<Vec<EpochRun>> {
         plaintext_accuracy: ref_acc,
         max_weight_error: 0.0,
         max_weight_error_per_epoch: vec![0.0; opts.epochs],
+        crossing_errors: Vec::new(),
+        crossing_inputs: Vec::new(),
+        perturbation: 0.0,
+        perturbed_weight_error_per_epoch: Vec::new(),
         curve: ref_curve,
     }];
     let mut models = vec![("plaintext".to_string(), ref_model)];
@@ -227,7 +250,16 @@ pub fn run(opts: &Options) -> Result<Vec<EpochRun>> {
                 schedule.bootstraps()
             );
         }
-        let (run, w) = encrypted(opts, &t, &schedule, &data, &reference, log_n, security)?;
+        let eps = 2f64.powi(LOG2_PERTURBATION);
+        let ks: Vec<usize> = schedule.rounds.iter().map(|r| r.minibatches).collect();
+        let perturbed = sensitivity::perturbed_errors(&all, &cfg, &ks, &reference, m, eps)?;
+        eprintln!(
+            "[{kind}] plaintext, the same rounds, noise of +-2^{LOG2_PERTURBATION} on w and v at \
+             each crossing: largest weight error per epoch {}",
+            table::list(&perturbed)
+        );
+        let (mut run, w) = encrypted(opts, &t, &schedule, &data, &reference, log_n, security)?;
+        (run.perturbation, run.perturbed_weight_error_per_epoch) = (eps, perturbed);
         runs.push(run);
         models.push((kind.name().to_string(), w));
     }
@@ -265,12 +297,10 @@ pub fn run(opts: &Options) -> Result<Vec<EpochRun>> {
     Ok(runs)
 }
 
-/// Plaintext training of the same minibatches: `w_0 .. w_{E M}`.
-fn plaintext(z: &PlainMatrix, cfg: &TrainConfig, epochs: usize) -> Result<Vec<Vec<f64>>> {
+/// Every epoch's rows in order: `z` repeated `epochs` times.
+fn all_epochs(z: &PlainMatrix, epochs: usize) -> PlainMatrix {
     let rows = z.rows();
-    let all = PlainMatrix::from_fn(epochs * rows, z.cols(), |i, j| z.get(i % rows, j));
-    let cfg = TrainConfig { minibatches: epochs * cfg.minibatches, ..cfg.clone() };
-    Ok(train(&all, &cfg)?.w)
+    PlainMatrix::from_fn(epochs * rows, z.cols(), |i, j| z.get(i % rows, j))
 }
 
 /// One circuit's run: keys, the client's encryption of every round, the server's run with a
@@ -333,6 +363,11 @@ fn encrypted(
     }];
     let mut clocks = Clocks::default();
     let rounds = schedule.rounds.len();
+    let decrypt = |ct: &ckks::Ciphertext| ctx.decode(&sk.decrypt(ct)?);
+    // The state before a crossing (decrypted), and each crossing's largest error.
+    let mut crossing: Option<(Vec<f64>, Vec<f64>)> = None;
+    let mut crossing_errors = Vec::new();
+    let mut crossing_inputs = Vec::new();
     reset_peak_rss();
     let start = Instant::now();
     let model = t.serve(&server, encrypt_round, |event| match event {
@@ -340,11 +375,12 @@ fn encrypted(
             clocks.mark();
             eprintln!("[{kind}] {}: training", r.label(m, rounds));
         }
-        EpochEvent::Trained(r, (w, _)) => {
+        EpochEvent::Trained(r, (w, previous)) => {
             // The round's lap, less the client's encryption of its uploads.
             clocks.training += clocks.lap() - encrypt_lap.replace(0.0);
-            // The experiment's instrument: the client's decryption of the round's model.
-            let got = decode_model(w, d, |ct| ctx.decode(&sk.decrypt(ct)?));
+            // The experiment's instrument: the client's decryption of the round's model (and
+            // of the state that crosses, to measure the crossing), out of the clocks.
+            let got = decode_model(w, d, decrypt);
             if let Ok(got) = got {
                 let i = r.first_iteration + r.minibatches;
                 let err = max_abs_diff(&got, &reference[i]);
@@ -353,13 +389,29 @@ fn encrypted(
                     test_accuracy: test_accuracy(data, &got),
                     max_weight_error: err,
                 });
+                let eta = t.config.round_config(r.first_iteration, r.minibatches).etas();
+                let eta = eta.last().copied().unwrap_or(0.0);
+                crossing = decode_model(previous, d, decrypt).ok().map(|prev| {
+                    let v = got.iter().zip(&prev).map(|(a, b)| (1.0 - eta) * a + eta * b);
+                    (got.clone(), v.collect::<Vec<_>>())
+                });
             }
+            clocks.mark();
         }
         EpochEvent::Bootstrapping(r) => {
             clocks.training += clocks.lap();
             eprintln!("[{kind}] round {}/{rounds}: bootstrapping the state", r.index + 1);
         }
-        EpochEvent::Bootstrapped(_) => clocks.bootstrap += clocks.lap(),
+        EpochEvent::Bootstrapped(_, (w, v)) => {
+            clocks.bootstrap += clocks.lap();
+            let col = |c| decode_col(c, decrypt).map(|x| x[..d].to_vec());
+            if let (Some((w0, v0)), Ok(w1), Ok(v1)) = (crossing.take(), col(w), col(v)) {
+                crossing_errors.push(max_abs_diff(&w0, &w1).max(max_abs_diff(&v0, &v1)));
+                let z = w0.iter().zip(&v0).map(|(a, b)| a.hypot(*b)).fold(0.0, f64::max);
+                crossing_inputs.push(z / f64::from(t.config.state_bound));
+            }
+            clocks.mark();
+        }
     })?;
     let encrypt = encrypt_total.get();
     let wall = start.elapsed().as_secs_f64() - encrypt;
@@ -404,6 +456,10 @@ fn encrypted(
         plaintext_accuracy: test_accuracy(data, reference.last().expect("w_0 at least")),
         max_weight_error: err,
         max_weight_error_per_epoch: per_epoch,
+        crossing_errors,
+        crossing_inputs,
+        perturbation: 0.0,
+        perturbed_weight_error_per_epoch: Vec::new(),
         curve,
     };
     Ok((run, w))
@@ -446,62 +502,4 @@ fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
 
 fn test_accuracy(data: &Dataset, w: &[f64]) -> f64 {
     accuracy(&data.test.x, &data.test.y, w)
-}
-
-fn describe_schedule(s: &Schedule) -> String {
-    let ks: Vec<usize> = s.rounds.iter().map(|r| r.minibatches).collect();
-    let first = ks.first().copied().unwrap_or(0);
-    let later = ks.get(1).copied().unwrap_or(first);
-    format!(
-        "{} rounds ({first} minibatches in the first, {later} in each later one), {} bootstraps, {} levels after each",
-        ks.len(),
-        s.bootstraps(),
-        s.levels
-    )
-}
-
-fn print_table(runs: &[EpochRun], quick: bool) {
-    let header = [
-        "circuit", "epochs", "k", "rounds", "boots", "mb/boot", "log N", "boot s", "train s",
-        "total s", "s/epoch", "upload", "keys", "accuracy", "max |dw|",
-    ];
-    let rows: Vec<Vec<String>> = runs
-        .iter()
-        .map(|r| {
-            vec![
-                r.circuit.clone(),
-                r.epochs.to_string(),
-                r.minibatches.to_string(),
-                r.rounds.to_string(),
-                r.bootstraps.to_string(),
-                format!("{:.2}", r.minibatches_per_bootstrap),
-                if r.log_n == 0 { "-".to_string() } else { r.log_n.to_string() },
-                format!("{:.1}", r.bootstrap_seconds),
-                format!("{:.1}", r.training_seconds),
-                format!("{:.1}", r.wall_seconds),
-                format!("{:.1}", r.seconds_per_epoch),
-                format!("{:.0} MiB", mib(r.upload_bytes as u64)),
-                format!("{:.2} GiB", gib(r.key_bytes as u64)),
-                format!("{:.2}%", 100.0 * r.test_accuracy),
-                format!("{:.2e}", r.max_weight_error),
-            ]
-        })
-        .collect();
-    report::print_table(quick.then_some("INSECURE toy parameters (N = 2^11)"), &header, &rows);
-    if let Some((b, l)) = baseline_and_lowdepth(runs, |r| &r.circuit) {
-        println!(
-            "\nlow-depth vs baseline: bootstraps {} vs {} ({:.2}x), time per epoch {:.1} s vs {:.1} s ({:.2}x faster)",
-            l.bootstraps,
-            b.bootstraps,
-            l.bootstraps as f64 / b.bootstraps.max(1) as f64,
-            l.seconds_per_epoch,
-            b.seconds_per_epoch,
-            b.seconds_per_epoch / l.seconds_per_epoch
-        );
-    }
-    for r in runs.iter().filter(|r| r.circuit != "plaintext") {
-        let per: Vec<String> =
-            r.max_weight_error_per_epoch.iter().map(|e| format!("{e:.2e}")).collect();
-        println!("{}: largest weight error per epoch: {}", r.circuit, per.join(", "));
-    }
 }

@@ -21,8 +21,8 @@ pub enum EpochEvent<'a, V> {
     Trained(&'a Round, &'a ModelAndPrevious<V>),
     /// The state after the round is being bootstrapped.
     Bootstrapping(&'a Round),
-    /// The state is refreshed.
-    Bootstrapped(&'a Round),
+    /// The state is refreshed: `(w, v)` as the next round reads them.
+    Bootstrapped(&'a Round, &'a State<V>),
 }
 
 /// Epoch training on the rows `z_i = y_i x_i` of one epoch (`M b` rows, feature 0 the bias).
@@ -198,8 +198,9 @@ impl<'a> EpochTraining<'a> {
                 let cfg = self.config.round_config(r.first_iteration, r.minibatches);
                 let eta = *cfg.etas().last().expect("a round has an iteration");
                 let crossing = Crossing { eta, sigma: self.config.state_bound };
-                state = Some(crossing.cross(&la, &out.0, &out.1)?);
-                observe(EpochEvent::Bootstrapped(r));
+                let refreshed = crossing.cross(&la, &out.0, &out.1)?;
+                observe(EpochEvent::Bootstrapped(r, &refreshed));
+                state = Some(refreshed);
             }
             model = Some(out);
         }

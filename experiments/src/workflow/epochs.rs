@@ -210,7 +210,7 @@ pub(super) fn train(s: &Server, inputs: &Path, manifest: &Manifest, dir: OutputD
                 );
                 lap = Instant::now();
             }
-            EpochEvent::Bootstrapped(_) => bootstrap_seconds += lap.elapsed().as_secs_f64(),
+            EpochEvent::Bootstrapped(..) => bootstrap_seconds += lap.elapsed().as_secs_f64(),
         },
     )?;
     println!(
