@@ -135,7 +135,7 @@ pub struct EpochRun {
     /// The largest slot `|w + i v| / sigma` entering each bootstrap (the bootstrap covers
     /// `|z| <= 1`).
     pub crossing_inputs: Vec<f64>,
-    /// `eps` of the plaintext sensitivity run ([`sensitivity`]; 0 for plaintext).
+    /// `eps` of the plaintext sensitivity run (2^[`LOG2_PERTURBATION`]; 0 for plaintext).
     pub perturbation: f64,
     /// The largest weight error within each epoch of plaintext training of the same rounds
     /// with uniform noise in `[-eps, eps]` on `w` and `v` at each crossing (how much error the
