@@ -389,11 +389,9 @@ fn encrypted(
                     test_accuracy: test_accuracy(data, &got),
                     max_weight_error: err,
                 });
-                let eta = t.config.round_config(r.first_iteration, r.minibatches).etas();
-                let eta = eta.last().copied().unwrap_or(0.0);
                 crossing = decode_model(previous, d, decrypt).ok().map(|prev| {
-                    let v = got.iter().zip(&prev).map(|(a, b)| (1.0 - eta) * a + eta * b);
-                    (got.clone(), v.collect::<Vec<_>>())
+                    let v = t.crossing(r).plain_v(&got, &prev);
+                    (got.clone(), v)
                 });
             }
             clocks.mark();
@@ -416,18 +414,14 @@ fn encrypted(
     let encrypt = encrypt_total.get();
     let wall = start.elapsed().as_secs_f64() - encrypt;
     clocks.training += clocks.lap();
-    let w = decode_model(&model.0, d, |ct| ctx.decode(&keys.secret_key.decrypt(ct)?))?;
+    let w = decode_model(&model.0, d, decrypt)?;
     let acc = test_accuracy(data, &w);
     let err = max_abs_diff(&w, reference.last().expect("w_0 at least"));
-    let per_epoch = (0..opts.epochs)
-        .map(|e| {
-            curve
-                .iter()
-                .filter(|p| p.iteration > e * m && p.iteration <= (e + 1) * m)
-                .map(|p| p.max_weight_error)
-                .fold(0.0, f64::max)
-        })
-        .collect();
+    let per_epoch = sensitivity::per_epoch_max(
+        curve.iter().map(|p| (p.iteration, p.max_weight_error)),
+        m,
+        opts.epochs,
+    );
     eprintln!("[{kind}] done in {wall:.1} s ({:.1} s bootstrapping)", clocks.bootstrap);
     let run = EpochRun {
         circuit: kind.name().into(),

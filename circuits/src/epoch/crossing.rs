@@ -21,6 +21,11 @@ pub struct Crossing {
 }
 
 impl Crossing {
+    /// `v = (1 - eta) w_k + eta w_{k-1}` on plain vectors: what crosses beside `w = w_k`.
+    pub fn plain_v(&self, last: &[f64], previous: &[f64]) -> Vec<f64> {
+        last.iter().zip(previous).map(|(a, b)| (1.0 - self.eta) * a + self.eta * b).collect()
+    }
+
     /// `(w, v)` as column vectors at the bootstrap's output level, from the round's
     /// `(w_k, w_{k-1})`: [`pack`], a bootstrap of each tile, [`unpack`].
     ///

@@ -195,16 +195,20 @@ impl<'a> EpochTraining<'a> {
             observe(EpochEvent::Trained(r, &out));
             if r.bootstrap_after {
                 observe(EpochEvent::Bootstrapping(r));
-                let cfg = self.config.round_config(r.first_iteration, r.minibatches);
-                let eta = *cfg.etas().last().expect("a round has an iteration");
-                let crossing = Crossing { eta, sigma: self.config.state_bound };
-                let refreshed = crossing.cross(&la, &out.0, &out.1)?;
+                let refreshed = self.crossing(r).cross(&la, &out.0, &out.1)?;
                 observe(EpochEvent::Bootstrapped(r, &refreshed));
                 state = Some(refreshed);
             }
             model = Some(out);
         }
         model.ok_or(CircuitError::InvalidConfig(ConfigFault::EmptyBatches).into())
+    }
+
+    /// The refresh after round `r`: its last iteration's `eta` and the state bound.
+    pub fn crossing(&self, r: &Round) -> Crossing {
+        let cfg = self.config.round_config(r.first_iteration, r.minibatches);
+        let eta = *cfg.etas().last().expect("a round has an iteration");
+        Crossing { eta, sigma: self.config.state_bound }
     }
 
     /// The state objects a resumed round reads, at their planned levels: the refreshed column

@@ -49,14 +49,27 @@ pub fn perturbed_errors(
         noise(v);
     })?;
     let epochs = rounds.iter().sum::<usize>().div_ceil(m.max(1));
-    let mut per_epoch = vec![0.0f64; epochs];
-    let mut end = 0;
-    for &k in rounds {
-        end += k;
-        let err =
-            ws[end].iter().zip(&reference[end]).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-        let e = (end - 1) / m.max(1);
-        per_epoch[e] = per_epoch[e].max(err);
+    let ends = rounds.iter().scan(0, |end, &k| {
+        *end += k;
+        Some(*end)
+    });
+    let errors = ends.map(|end| (end, super::max_abs_diff(&ws[end], &reference[end])));
+    Ok(per_epoch_max(errors, m, epochs))
+}
+
+/// The largest error within each of `epochs` epochs of `m` iterations, from `(iteration,
+/// error)` points: epoch `e` holds iterations `e m + 1 ..= (e + 1) m` (iteration 0, before any
+/// training, belongs to none).
+pub(super) fn per_epoch_max(
+    points: impl IntoIterator<Item = (usize, f64)>,
+    m: usize,
+    epochs: usize,
+) -> Vec<f64> {
+    let mut out = vec![0.0f64; epochs];
+    for (i, err) in points.into_iter().filter(|&(i, _)| i > 0) {
+        if let Some(e) = out.get_mut((i - 1) / m.max(1)) {
+            *e = e.max(err);
+        }
     }
-    Ok(per_epoch)
+    out
 }
