@@ -12,7 +12,10 @@
 //! double-precision kernels but cost about four bits of precision); `BOOT_ARCSINE=0` leaves out
 //! the arcsine correction (two levels fewer), `BOOT_LOG_RATIO` sets `log2(q_0 / |m|)` (default
 //! 8), `BOOT_LEVELS` the circuit levels left (default 9), `BOOT_COMPLEX=1` complex inputs
-//! (`|z| <= 1`; the error is then `|got - z|`); `BOOT_STAGES=1` times the
+//! (`|z| <= 1`; the error is then `|got - z|`); `BOOT_DEBUG=1` bootstraps once under the
+//! debug evaluator first and prints each stage's largest error against its definition on the
+//! decrypted input (in message units), with the transforms' levels and diagonal scales;
+//! `BOOT_STAGES=1` times the
 //! stages separately, `BOOT_REPS` more bootstraps, and prints each stage's median.
 use ckks::boot::{BootstrapConfig, BootstrapPlan, Bootstrapper};
 use ckks::eval::{CkksEvaluator, HomomorphicEvaluator};
@@ -85,6 +88,38 @@ fn main() -> ckks::Result<()> {
         let xs: Vec<Complex64> = (0..he.slots()).map(|i| values[i % n]).collect();
         // BOOT_INPUT_LEVEL: the input's level (default 0; above it the bootstrap aligns first).
         let ct = he.encrypt_complex(&xs, env("BOOT_INPUT_LEVEL").unwrap_or(0))?;
+        if std::env::var_os("BOOT_DEBUG").is_some() {
+            // One bootstrap stage by stage under the debug evaluator: each stage's largest
+            // error against its definition on the decrypted input, in message units.
+            let dhe = HomomorphicEvaluator::with_secret_key(
+                Evaluator::new(&ctx, EvaluationKeys::default())?,
+                sk.clone(),
+            )?
+            .with_bootstrapper(bt.clone())?;
+            let debug = ckks::eval::DebugEvaluator::new(dhe, sk.clone(), 1.0)?;
+            let x = debug.encrypt_complex(&xs, env("BOOT_INPUT_LEVEL").unwrap_or(0))?;
+            debug.bootstrap(&x)?;
+            let (cts, stc) = plan.transforms();
+            let q = ctx.chain().q_primes();
+            println!(
+                "  reduced: level {} scale 2^{:.2}",
+                plan.reduced().0,
+                plan.reduced().1.log2()
+            );
+            for (name, lts) in [("CtS", cts), ("StC", stc)] {
+                for lt in lts {
+                    println!(
+                        "  {name} factor at level {}: q 2^{:.2}, diagonals at 2^{:.2}",
+                        lt.level,
+                        (q[lt.level] as f64).log2(),
+                        lt.plain_scale.log2()
+                    );
+                }
+            }
+            for t in debug.trace() {
+                println!("  {:?} at level {}: error 2^{:.2}", t.op, t.level, t.max_error.log2());
+            }
+        }
         let mut times = Vec::new();
         let cpu0 = cpu_seconds();
         let mut max_err = 0.0f64;

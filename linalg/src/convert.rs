@@ -15,8 +15,9 @@ impl<E: CkksEvaluator> LinAlg<'_, E> {
     /// `c v` as a column vector. For each output tile, the entries of the row-vector tiles
     /// that belong to it are masked (entry `(k, l)` of row tile `i` is kept where
     /// `i m + k = j n + l`: one per row, `c` folded in), the masked tiles are added, and
-    /// rotations by `n, 2n, ..., (m/2) n` gather each column's single entry into every row.
-    /// Depth 1; `ceil(len/n) log2 m` rotations.
+    /// rotations by `n, 2n, ..., (m/2) n` gather each column's single entry into every row,
+    /// before the masks' rescale (see `LinAlg::mul_mask_unrescaled`). Depth 1;
+    /// `ceil(len/n) log2 m` rotations.
     ///
     /// # Errors
     /// Missing rotation keys, level exhausted.
@@ -41,10 +42,10 @@ impl<E: CkksEvaluator> LinAlg<'_, E> {
                                 }
                             })
                             .collect();
-                        self.mul_mask(&v.tiles[i], &mask)
+                        self.mul_mask_unrescaled(&v.tiles[i], &mask)
                     })
                     .collect::<ckks::Result<Vec<_>>>()?;
-                self.rotate_sum(&self.e.sum(&masked)?, n as i64, m)
+                self.e.rescale(&self.rotate_sum(&self.e.sum(&masked)?, n as i64, m)?)
             })
             .collect::<ckks::Result<Vec<_>>>()?;
         Ok(ColVector { len, unit, tiles })
@@ -75,11 +76,12 @@ impl<E: CkksEvaluator> LinAlg<'_, E> {
                                 f64::from(u8::from(idx == i * m + s / n && idx < len))
                             })
                             .collect();
-                        self.mul_mask(&u.tiles[j], &mask)
+                        self.mul_mask_unrescaled(&u.tiles[j], &mask)
                     })
                     .collect::<ckks::Result<Vec<_>>>()?;
-                let gathered = self.rotate_sum(&self.e.sum(&masked)?, 1, n)?;
-                self.rotate_sum(&self.mul_mask(&gathered, &col0)?, -1, n)
+                let gathered = self.e.rescale(&self.rotate_sum(&self.e.sum(&masked)?, 1, n)?)?;
+                let masked = self.mul_mask_unrescaled(&gathered, &col0)?;
+                self.e.rescale(&self.rotate_sum(&masked, -1, n)?)
             })
             .collect::<ckks::Result<Vec<_>>>()?;
         Ok(RowVector { len, unit, tiles })

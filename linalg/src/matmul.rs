@@ -92,7 +92,10 @@ impl<E: CkksEvaluator> LinAlg<'_, E> {
                     .map(|(q, &k)| {
                         let row_tiles = rotated
                             .iter()
-                            .map(|r| self.rotate_sum(&self.mul_mask(&r[q], &col0)?, -1, n))
+                            .map(|r| {
+                                let masked = self.mul_mask_unrescaled(&r[q], &col0)?;
+                                self.e.rescale(&self.rotate_sum(&masked, -1, n)?)
+                            })
                             .collect::<ckks::Result<Vec<_>>>()?;
                         let row_k = RowVector { len: a_t.rows, unit, tiles: row_tiles };
                         let prod = self.row_times_matrix(&row_k, b)?;
@@ -157,7 +160,10 @@ impl<E: CkksEvaluator> LinAlg<'_, E> {
                     .map(|(q, &k)| {
                         let col_tiles = rotated
                             .iter()
-                            .map(|r| self.rotate_sum(&self.mul_mask(&r[q], &row0)?, -(n as i64), m))
+                            .map(|r| {
+                                let masked = self.mul_mask_unrescaled(&r[q], &row0)?;
+                                self.e.rescale(&self.rotate_sum(&masked, -(n as i64), m)?)
+                            })
                             .collect::<ckks::Result<Vec<_>>>()?;
                         let col_k = ColVector { len: b_t.cols, unit, tiles: col_tiles };
                         let prod = self.hadamard_col(a, &col_k)?;
@@ -167,7 +173,8 @@ impl<E: CkksEvaluator> LinAlg<'_, E> {
                                     .map(|j| prod.tile(i, j).clone())
                                     .collect();
                                 let gathered = self.rotate_sum(&self.e.sum(&row)?, 1, n)?;
-                                self.e.rotate(&self.mul_mask(&gathered, &col0)?, -((k % n) as i64))
+                                let masked = self.mul_mask_unrescaled(&gathered, &col0)?;
+                                self.e.rescale(&self.e.rotate(&masked, -((k % n) as i64))?)
                             })
                             .collect::<ckks::Result<Vec<_>>>()?;
                         Ok((k, placed))

@@ -78,7 +78,8 @@ impl<E: CkksEvaluator> LinAlg<'_, E> {
     /// `c` times the sum of the columns of `a` (`c sum_j A_ij`, a row vector of length `rows`):
     /// tiles of a tile row added, rotations by `1, 2, ..., n/2` gather each row's sum in column 0,
     /// a mask keeps that column (with `c` folded in: no extra depth), and rotations by
-    /// `-1, ..., -n/2` replicate it along the row. Depth 1; `2 R log2 n` rotations.
+    /// `-1, ..., -n/2` replicate it along the row before the mask's rescale (see
+    /// `LinAlg::mul_mask_unrescaled`). Depth 1; `2 R log2 n` rotations.
     ///
     /// # Errors
     /// A missing rotation key, level exhausted, a three-component input.
@@ -110,7 +111,8 @@ impl<E: CkksEvaluator> LinAlg<'_, E> {
                     .map(|t| self.e.align_to_level(t, low))
                     .collect::<ckks::Result<Vec<_>>>()?;
                 let gathered = self.rotate_sum(&self.e.sum(&row)?, 1, n)?;
-                self.rotate_sum(&self.mul_mask(&gathered, &mask)?, -1, n)
+                let masked = self.mul_mask_unrescaled(&gathered, &mask)?;
+                self.e.rescale(&self.rotate_sum(&masked, -1, n)?)
             })
             .collect::<ckks::Result<Vec<_>>>()?;
         Ok(RowVector { len: first.rows, unit: first.unit, tiles })

@@ -202,10 +202,20 @@ impl<'e, E: CkksEvaluator> LinAlg<'e, E> {
     /// Multiplies by a plaintext encoded at the scale that makes the rescale land on the
     /// nominal scale, then rescales: one level.
     pub(crate) fn mul_mask(&self, v: &E::Value, mask: &[f64]) -> ckks::Result<E::Value> {
+        self.e.rescale(&self.mul_mask_unrescaled(v, mask)?)
+    }
+
+    /// [`LinAlg::mul_mask`] before its rescale, for a caller that rotates and adds the
+    /// product first and rescales last. The rotations' key switches then add their noise at
+    /// the product's scale (about `2^40` times larger), where it is negligible, and a sum of
+    /// `c` rotated copies no longer adds up `c` copies of the rescale's rounding noise: only
+    /// the final rescale's remains. (At `N = 2^16`, replicating a column over 256 slots that
+    /// way cost four bits of precision.) The same level; the rotations run with one limb more.
+    pub(crate) fn mul_mask_unrescaled(&self, v: &E::Value, mask: &[f64]) -> ckks::Result<E::Value> {
         let meta = self.e.meta(v);
         let scale = rules::const_scale(self.e.chain(), &meta);
         let pt = self.e.encode_with_scale(mask, meta.level, scale)?;
-        self.e.rescale(&self.e.mul_plain(v, &pt)?)
+        self.e.mul_plain(v, &pt)
     }
 
     // ----- element-wise operations (depth 0 unless stated) -----------------------------------

@@ -87,6 +87,13 @@ fn lowest<E: CkksEvaluator>(la: &LinAlg<'_, E>, part: &SplitModel<E::Value>) -> 
 /// constant (folded into the conversion's mask for a row part) and the imaginary part is
 /// turned by [`CkksEvaluator::mul_i`].
 ///
+/// The encrypted `w` and `v` are real only up to their noise: each slot carries an imaginary
+/// part of the size of its error, which `i v` would turn into an error of the real part (and
+/// `w`'s into one of `v`), repeated like the values, so no bootstrap averages it away. With
+/// `R` and `I` the sums that should be `w / 2 sigma` and `v / 2 sigma`, `X = Y + conj(Y')`
+/// for `Y = R + i I` and `Y' = R - i I` is `(R + conj R) + i (I + conj I)`: the real parts
+/// only, for one conjugation at the packing's level (where it is cheapest).
+///
 /// # Errors
 /// [`CircuitError::InvalidConfig`] for a model with no part, or a part at level 0; the
 /// toolkit's errors.
@@ -103,7 +110,8 @@ pub fn pack<E: CkksEvaluator>(
         _ => return Err(CircuitError::InvalidConfig(ConfigFault::EmptyModel)),
     };
     let level = low.checked_sub(1).ok_or(ckks::CkksError::LevelExhausted)?;
-    let s = f64::from(sigma);
+    // Halved: the real parts are taken as sums with the conjugates.
+    let s = 2.0 * f64::from(sigma);
     let sum = |terms: Vec<ColVector<E::Value>>| -> Result<ColVector<E::Value>> {
         let mut it = terms.into_iter();
         let first = it.next().ok_or(CircuitError::InvalidConfig(ConfigFault::EmptyModel))?;
@@ -117,7 +125,12 @@ pub fn pack<E: CkksEvaluator>(
         .tiles()
         .par_iter()
         .zip(im.tiles())
-        .map(|(r, i)| e.add(r, &e.mul_i(i)?))
+        .map(|(r, i)| {
+            let turned = e.mul_i(i)?;
+            let y = e.add(r, &turned)?;
+            let y_conj = e.conjugate(&e.sub(r, &turned)?)?;
+            e.add(&y, &y_conj)
+        })
         .collect::<ckks::Result<Vec<_>>>()?;
     Ok(re.with_tiles(tiles))
 }
@@ -158,4 +171,53 @@ pub fn unpack<E: CkksEvaluator>(
         .collect::<ckks::Result<Vec<_>>>()?;
     let (w, v): (Vec<_>, Vec<_>) = pairs.into_iter().unzip();
     Ok((x.with_tiles(w), x.with_tiles(v)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ckks::eval::{PlaintextEvaluator, SlotVector};
+    use ckks::ModulusChain;
+
+    /// The packing of a state whose slots carry imaginary noise, unpacked without a bootstrap
+    /// in between (the plaintext bootstrap is the identity): `w` and `v` come back as the real
+    /// parts alone. (Without the conjugation in [`pack`], `w` would come back as `w - Im v`.)
+    #[test]
+    fn only_the_real_parts_of_the_state_cross() {
+        let e = PlaintextEvaluator::new(ModulusChain::analysis(6, 4, 40).unwrap());
+        let la = LinAlg::new(&e);
+        let unit = la.unit(4).unwrap();
+        let d = 10;
+        let vector = |f: fn(usize) -> f64| (0..d).map(f).collect::<Vec<f64>>();
+        let (w, prev) = (vector(|j| 0.3 - 0.05 * j as f64), vector(|j| 0.1 * (j as f64).sin()));
+        let junk = vector(|j| 1e-3 * (1.0 + j as f64));
+        let noisy = |x: &[f64]| -> SplitModel<_> {
+            let re = la.encrypt_col(x, unit, 3).unwrap();
+            let im = la.encrypt_col(&junk, unit, 3).unwrap();
+            let tiles = re
+                .tiles()
+                .iter()
+                .zip(im.tiles())
+                .map(|(r, i)| e.add(r, &e.mul_i(i).unwrap()).unwrap())
+                .collect();
+            SplitModel { row: None, col: Some(re.with_tiles(tiles)) }
+        };
+        let (eta, sigma) = (-0.7, 4);
+        let x = pack(&la, &noisy(&w), &noisy(&prev), eta, sigma).unwrap();
+        let (w2, v2) = unpack(&la, &x, sigma).unwrap();
+        let v = Crossing { eta, sigma }.plain_v(&w, &prev);
+        let read = |c: &ColVector<SlotVector>| {
+            linalg::decode_col(c, |s: &SlotVector| Ok(s.real())).unwrap()
+        };
+        for (got, want) in [(read(&w2), &w), (read(&v2), &v)] {
+            for j in 0..d {
+                assert!(
+                    (got[j] - want[j]).abs() < 1e-12,
+                    "slot {j}: {} against {}",
+                    got[j],
+                    want[j]
+                );
+            }
+        }
+    }
 }

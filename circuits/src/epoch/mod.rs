@@ -14,10 +14,12 @@
 //! and one bootstrap:
 //!
 //! 1. **Pack** (one level): `X = w / sigma + i v / sigma` as a column vector. Every term is one
-//!    constant product (the constants `1/sigma`, `(1 - eta)/sigma`, `eta/sigma` folded into the
-//!    row-to-column conversion's mask for a row-layout part), and the imaginary unit is the
-//!    free monomial [`CkksEvaluator::mul_i`](ckks::eval::CkksEvaluator::mul_i). `sigma` ([`EpochConfig::state_bound`]) keeps
-//!    every slot within the bootstrap's input bound.
+//!    constant product (the constants `1/sigma`, `(1 - eta)/sigma`, `eta/sigma`, halved, folded
+//!    into the row-to-column conversion's mask for a row-layout part), the imaginary unit is
+//!    the free monomial [`CkksEvaluator::mul_i`](ckks::eval::CkksEvaluator::mul_i), and one
+//!    conjugation keeps the real parts of `w` and `v` only (their noise's imaginary parts would
+//!    otherwise cross over: [`pack`]). `sigma` ([`EpochConfig::state_bound`]) keeps every slot
+//!    within the bootstrap's input bound.
 //! 2. **Bootstrap** each tile of `X`. A column vector's tile repeats with the unit's width
 //!    `n`, so the sparse bootstrap of `n` slots applies (choose the unit so that one tile holds
 //!    all features: one bootstrap per crossing).

@@ -85,8 +85,31 @@ pub(super) fn print_table(runs: &[EpochRun], quick: bool) {
                 list(&r.perturbed_weight_error_per_epoch),
                 width = r.circuit.len()
             );
+            println!(
+                "{:width$}  the noise at each crossing that would explain the encrypted run's error, per epoch: {} (the same each epoch if encryption adds the same error at every crossing, all growth then being the optimizer's)",
+                "",
+                equivalent_noise(r)
+                    .iter()
+                    .map(|e| format!("2^{:.1}", e.log2()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                width = r.circuit.len()
+            );
         }
     }
+}
+
+/// Per epoch, the crossing noise `eps` under which the perturbed plaintext run would show the
+/// encrypted run's largest weight error: `eps` times their ratio (the perturbed error scales
+/// with `eps` in the linear regime; see [`super::sensitivity`]). Constant across epochs when
+/// encryption adds the same error at every crossing: a rising value would be drift of the
+/// encrypted computation itself, beyond the optimizer's amplification.
+pub(super) fn equivalent_noise(r: &EpochRun) -> Vec<f64> {
+    r.max_weight_error_per_epoch
+        .iter()
+        .zip(&r.perturbed_weight_error_per_epoch)
+        .map(|(enc, plain)| r.perturbation * enc / plain)
+        .collect()
 }
 
 /// `1.21e-3, 7.19e-3, ...`.
