@@ -87,7 +87,8 @@ fn main() -> ckks::Result<()> {
         }
         let xs: Vec<Complex64> = (0..he.slots()).map(|i| values[i % n]).collect();
         // BOOT_INPUT_LEVEL: the input's level (default 0; above it the bootstrap aligns first).
-        let ct = he.encrypt_complex(&xs, env("BOOT_INPUT_LEVEL").unwrap_or(0))?;
+        let input_level = env("BOOT_INPUT_LEVEL").unwrap_or(0);
+        let ct = he.encrypt_complex(&xs, input_level)?;
         if std::env::var_os("BOOT_DEBUG").is_some() {
             // One bootstrap stage by stage under the debug evaluator: each stage's largest
             // error against its definition on the decrypted input, in message units.
@@ -97,15 +98,12 @@ fn main() -> ckks::Result<()> {
             )?
             .with_bootstrapper(bt.clone())?;
             let debug = ckks::eval::DebugEvaluator::new(dhe, sk.clone(), 1.0)?;
-            let x = debug.encrypt_complex(&xs, env("BOOT_INPUT_LEVEL").unwrap_or(0))?;
+            let x = debug.encrypt_complex(&xs, input_level)?;
             debug.bootstrap(&x)?;
             let (cts, stc) = plan.transforms();
             let q = ctx.chain().q_primes();
-            println!(
-                "  reduced: level {} scale 2^{:.2}",
-                plan.reduced().0,
-                plan.reduced().1.log2()
-            );
+            let (reduced_level, reduced_scale) = plan.reduced();
+            println!("  reduced: level {reduced_level} scale 2^{:.2}", reduced_scale.log2());
             for (name, lts) in [("CtS", cts), ("StC", stc)] {
                 for lt in lts {
                     println!(

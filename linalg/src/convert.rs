@@ -80,8 +80,7 @@ impl<E: CkksEvaluator> LinAlg<'_, E> {
                     })
                     .collect::<ckks::Result<Vec<_>>>()?;
                 let gathered = self.e.rescale(&self.rotate_sum(&self.e.sum(&masked)?, 1, n)?)?;
-                let masked = self.mul_mask_unrescaled(&gathered, &col0)?;
-                self.e.rescale(&self.rotate_sum(&masked, -1, n)?)
+                self.replicate_masked(&gathered, &col0, -1, n)
             })
             .collect::<ckks::Result<Vec<_>>>()?;
         Ok(RowVector { len, unit, tiles })

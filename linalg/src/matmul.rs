@@ -92,10 +92,7 @@ impl<E: CkksEvaluator> LinAlg<'_, E> {
                     .map(|(q, &k)| {
                         let row_tiles = rotated
                             .iter()
-                            .map(|r| {
-                                let masked = self.mul_mask_unrescaled(&r[q], &col0)?;
-                                self.e.rescale(&self.rotate_sum(&masked, -1, n)?)
-                            })
+                            .map(|r| self.replicate_masked(&r[q], &col0, -1, n))
                             .collect::<ckks::Result<Vec<_>>>()?;
                         let row_k = RowVector { len: a_t.rows, unit, tiles: row_tiles };
                         let prod = self.row_times_matrix(&row_k, b)?;
@@ -160,10 +157,7 @@ impl<E: CkksEvaluator> LinAlg<'_, E> {
                     .map(|(q, &k)| {
                         let col_tiles = rotated
                             .iter()
-                            .map(|r| {
-                                let masked = self.mul_mask_unrescaled(&r[q], &row0)?;
-                                self.e.rescale(&self.rotate_sum(&masked, -(n as i64), m)?)
-                            })
+                            .map(|r| self.replicate_masked(&r[q], &row0, -(n as i64), m))
                             .collect::<ckks::Result<Vec<_>>>()?;
                         let col_k = ColVector { len: b_t.cols, unit, tiles: col_tiles };
                         let prod = self.hadamard_col(a, &col_k)?;

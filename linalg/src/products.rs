@@ -111,8 +111,7 @@ impl<E: CkksEvaluator> LinAlg<'_, E> {
                     .map(|t| self.e.align_to_level(t, low))
                     .collect::<ckks::Result<Vec<_>>>()?;
                 let gathered = self.rotate_sum(&self.e.sum(&row)?, 1, n)?;
-                let masked = self.mul_mask_unrescaled(&gathered, &mask)?;
-                self.e.rescale(&self.rotate_sum(&masked, -1, n)?)
+                self.replicate_masked(&gathered, &mask, -1, n)
             })
             .collect::<ckks::Result<Vec<_>>>()?;
         Ok(RowVector { len: first.rows, unit: first.unit, tiles })

@@ -219,6 +219,20 @@ impl<'e, E: CkksEvaluator> LinAlg<'e, E> {
         self.e.mul_plain(v, &pt)
     }
 
+    /// `v` masked, then `rotate_sum(_, step, count)`, then the mask's rescale
+    /// ([`LinAlg::mul_mask_unrescaled`]): the masked replication of the sums and conversions.
+    /// One level.
+    pub(crate) fn replicate_masked(
+        &self,
+        v: &E::Value,
+        mask: &[f64],
+        step: i64,
+        count: usize,
+    ) -> ckks::Result<E::Value> {
+        let masked = self.mul_mask_unrescaled(v, mask)?;
+        self.e.rescale(&self.rotate_sum(&masked, step, count)?)
+    }
+
     // ----- element-wise operations (depth 0 unless stated) -----------------------------------
 
     /// `a + b`. Depth 0, no rotation.
