@@ -1,12 +1,14 @@
 //! Automatic parameters for a circuit that bootstraps: the chain holds the deepest segment's
-//! levels plus the bootstrapping levels, the keys include the bootstrapping key set, and the
-//! encrypted run matches the plaintext one.
+//! levels plus the bootstrapping levels, the keys include the bootstrapping key set (and the
+//! circuit's own Galois keys only over its levels), and the encrypted run matches the plaintext
+//! one.
 
 use ckks::boot::BootstrapConfig;
 use ckks::eval::{prepare, AutoOptions, Circuit, CkksEvaluator, PlaintextEvaluator};
 use ckks::{Prng, Result};
 
-/// `x^(2^(3 * segments))`: three squares a segment, a bootstrap between segments.
+/// `x^(2^(3 * segments))`, rotated by 3 slots at the top of each segment: a rotation and three
+/// squares a segment, a bootstrap between segments.
 struct Powers {
     segments: usize,
 }
@@ -20,6 +22,7 @@ impl Circuit for Powers {
             if s > 0 {
                 x = e.bootstrap(&x)?;
             }
+            x = e.rotate(&x, 3)?;
             for _ in 0..3 {
                 x = e.rescale(&e.square_relin(&x)?)?;
             }
@@ -43,6 +46,29 @@ fn bootstrapping_circuit_gets_its_levels_and_keys() {
     assert_eq!(chain.circuit_top(), 3);
     assert_eq!(chain.bootstrap_levels(), plan.levels().total());
     assert_eq!(params.counts.bootstraps, 2);
+    // The circuit's rotation key serves its levels only; bootstrapping's own keys the whole
+    // chain.
+    let galois = &keys.evaluation_keys.galois;
+    let g = params.context.rotation_galois_element(3);
+    assert_eq!(galois.get(g).unwrap().level(), chain.circuit_top());
+    assert_eq!(galois.get(g).unwrap().byte_size(), params.circuit_galois_key_bytes());
+    assert!(params.circuit_galois_key_bytes() < params.switching_key_bytes());
+    for &step in &plan.evaluator_rotations().steps {
+        let g = params.context.rotation_galois_element(step as i64);
+        assert_eq!(galois.get(g).unwrap().level(), chain.max_level(), "step {step}");
+    }
+    let conjugation = galois.get(params.context.conjugation_galois_element()).unwrap();
+    assert_eq!(conjugation.level(), chain.max_level());
+    // The summary's figure is the circuit's keys' real size.
+    let circuit_bytes: usize = params
+        .rotations
+        .steps
+        .iter()
+        .map(|&s| params.context.rotation_galois_element(s as i64))
+        .chain(params.rotations.conjugation.then(|| params.context.conjugation_galois_element()))
+        .map(|g| galois.get(g).unwrap().byte_size())
+        .sum();
+    assert_eq!(circuit_bytes, params.galois_key_bytes());
     println!("{}", params.summary());
     let he = params.homomorphic(&keys).unwrap();
     let out = circuit.run(&he).unwrap();

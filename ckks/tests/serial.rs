@@ -18,6 +18,8 @@ struct Objects {
     pk: PublicKey,
     rk: RelinearizationKey,
     gk: GaloisKeys,
+    /// Restricted to level 1 of 2 (a digit fewer).
+    gk_low: GaloisKeys,
     ct: Ciphertext,
     ct3: Ciphertext,
     seeded: SeededCiphertext,
@@ -30,12 +32,13 @@ fn objects() -> Objects {
     let pk = sk.public_key(&mut prng);
     let rk = sk.relinearization_key(&mut prng);
     let gk = sk.galois_keys(&[1, 3], true, &mut prng);
+    let gk_low = sk.galois_keys_at(&[1], true, 1, &mut prng);
     let pt = ctx.encode_at(&[0.5, -0.25, 0.125], 2).unwrap();
     let seeded = sk.encrypt_seeded(&pt, &mut prng).unwrap();
     let ct = seeded.expand(&ctx);
     let eval = Evaluator::new(&ctx, EvaluationKeys::default()).unwrap();
     let ct3 = eval.mul(&ct, &ct).unwrap();
-    Objects { ctx, sk, pk, rk, gk, ct, ct3, seeded }
+    Objects { ctx, sk, pk, rk, gk, gk_low, ct, ct3, seeded }
 }
 
 /// A reader that reports whether its input parsed.
@@ -67,6 +70,11 @@ fn all(o: &Objects) -> Vec<(&'static str, Vec<u8>, Read<'_>)> {
             Box::new(move |b: &[u8]| GaloisKeys::from_bytes(ctx, b).map(drop)),
         ),
         (
+            "galois keys (restricted)",
+            o.gk_low.to_bytes(),
+            Box::new(move |b: &[u8]| GaloisKeys::from_bytes(ctx, b).map(drop)),
+        ),
+        (
             "ciphertext",
             o.ct.to_bytes(),
             Box::new(move |b: &[u8]| Ciphertext::from_bytes(ctx, b).map(drop)),
@@ -93,6 +101,9 @@ fn every_type_round_trips() {
     assert_eq!(PublicKey::from_bytes(ctx, &o.pk.to_bytes()).unwrap(), o.pk);
     assert_eq!(RelinearizationKey::from_bytes(ctx, &o.rk.to_bytes()).unwrap(), o.rk);
     assert_eq!(GaloisKeys::from_bytes(ctx, &o.gk.to_bytes()).unwrap(), o.gk);
+    let low = GaloisKeys::from_bytes(ctx, &o.gk_low.to_bytes()).unwrap();
+    assert_eq!(low, o.gk_low);
+    assert!(low.galois_elements().iter().all(|g| low.get(*g).unwrap().level() == 1));
     assert_eq!(Ciphertext::from_bytes(ctx, &o.ct.to_bytes()).unwrap(), o.ct);
     assert_eq!(Ciphertext::from_bytes(ctx, &o.ct3.to_bytes()).unwrap(), o.ct3);
     assert_eq!(SeededCiphertext::from_bytes(ctx, &o.seeded.to_bytes()).unwrap(), o.seeded);
@@ -189,11 +200,26 @@ fn wrong_kind_parameters_and_version_are_refused() {
         .unwrap();
     let err = Ciphertext::from_bytes(&other, &o.ct.to_bytes()).unwrap_err();
     assert!(matches!(err, CkksError::ContextMismatch { .. }), "{err}");
-    let mut v2 = o.ct.to_bytes();
-    v2[8] = 2;
-    let err = Ciphertext::from_bytes(ctx, &v2).unwrap_err();
-    assert!(matches!(err, CkksError::UnsupportedVersion { found: 2, .. }), "{err}");
+    // Version 1 (Galois keys without their level) and any later version are refused.
+    for v in [1, 3] {
+        let mut other = o.ct.to_bytes();
+        other[8] = v;
+        let err = Ciphertext::from_bytes(ctx, &other).unwrap_err();
+        assert!(matches!(err, CkksError::UnsupportedVersion { found, .. } if found == v as u16));
+    }
     assert_eq!(serial::peek_kind(&o.gk.to_bytes()).unwrap(), serial::Kind::GaloisKeys as u16);
+}
+
+/// A Galois key's level above the parameters' top is refused before anything is read.
+#[test]
+fn a_galois_key_above_the_top_level_is_refused() {
+    let o = objects();
+    let hash = o.ctx.hash();
+    let mut payload = 1u32.to_le_bytes().to_vec();
+    payload.extend(3u64.to_le_bytes());
+    payload.extend(3u32.to_le_bytes());
+    let err = GaloisKeys::from_bytes(&o.ctx, &framed(5, hash, &payload)).unwrap_err();
+    assert!(matches!(&err, CkksError::Malformed { reason, .. } if reason.contains("level 3")));
 }
 
 /// Frames `payload` as a well-formed object of kind `kind` for `hash`: right magic, version,
@@ -211,7 +237,7 @@ fn framed(kind: u16, hash: u64, payload: &[u8]) -> Vec<u8> {
 }
 
 /// The kind codes of `all`'s readers, in its order.
-const KINDS: [u16; 8] = [1, 2, 3, 4, 5, 6, 6, 7];
+const KINDS: [u16; 9] = [1, 2, 3, 4, 5, 5, 6, 6, 7];
 
 #[test]
 fn the_framing_helper_frames_like_the_writer() {

@@ -50,9 +50,13 @@
 //! bootstrap, [`ckks::boot::BootstrapConfig::parameters`]) the baseline trains one minibatch per
 //! bootstrap and the low-depth circuit two; at `L = 11`, with the same digits and special
 //! primes, two and three: for one epoch of 46 minibatches, 22 bootstraps against 14. From
-//! `L = 12` the chain fits the bound only with more digits (every key switch of the bootstrap
-//! dearer). Which `L` suits a circuit is therefore part of any comparison of the two
-//! ([`EpochTraining::own_levels`]: 11 for both). Checked by a test (`circuits/tests/epoch.rs`),
+//! `L = 12` the chain fits the bound only with more digits (every key switch dearer, the
+//! circuit's at its levels too: more digits start below `L`). At `L = 14` the low-depth circuit
+//! bootstraps half as often as the baseline at its own `L`; its rotation keys, restricted to
+//! the circuit's levels ([`ckks::SecretKey::galois_keys_at`]), keep the keys within memory (a
+//! quarter of a full key each), but its minibatches cost more. Which `L` suits a circuit is
+//! therefore part of any comparison of the two ([`EpochTraining::own_levels`]: 11 for both;
+//! the README measures both choices). Checked by a test (`circuits/tests/epoch.rs`),
 //! with the depth finder and an op counter over the whole schedule at `L = 10`:
 //!
 //! | `L` | chain (`dnum`, special primes, `log2 QP <= 1747`) | baseline `k` (first, later) | low-depth `k` (first, later) | bootstraps per 46 minibatches |

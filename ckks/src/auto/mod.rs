@@ -135,8 +135,9 @@ pub struct KeySet {
     /// of its rotations, shared (an [`Evaluator`] takes the `Arc` without copying the keys).
     pub evaluation_keys: Arc<EvaluationKeys>,
     /// The bootstrapping key set (its evaluation keys are `evaluation_keys`), with
-    /// [`AutoOptions::bootstrap`].
-    pub bootstrap: Option<BootstrapKeys>,
+    /// [`AutoOptions::bootstrap`]; shared, as the evaluation keys are (a
+    /// [`Bootstrapper`] takes the `Arc`: at `N = 2^16` the set is several GiB).
+    pub bootstrap: Option<Arc<BootstrapKeys>>,
 }
 
 impl AutoParameters {
@@ -146,32 +147,43 @@ impl AutoParameters {
     }
 
     /// Generates the secret key, the public key, the relinearization key (if the circuit
-    /// multiplies ciphertexts) and Galois keys for exactly the collected rotations.
+    /// multiplies ciphertexts) and Galois keys for exactly the collected rotations: with
+    /// bootstrapping, those bootstrapping shares ([`BootstrapPlan::evaluator_rotations`]) over
+    /// the whole chain and the circuit's others restricted to its levels
+    /// ([`crate::boot::circuit_galois_keys`]).
     pub fn generate_keys(&self, prng: &mut Prng) -> KeySet {
         let sk = SecretKey::generate(&self.context, prng);
         let public_key = sk.public_key(prng);
         let relinearization = (self.counts.relinearizations > 0 || self.bootstrap.is_some())
             .then(|| sk.relinearization_key(prng));
-        let mut rotations = self.rotations.clone();
-        if let Some(plan) = &self.bootstrap {
-            rotations.steps.extend(&plan.rotations().steps);
-            rotations.conjugation |= plan.rotations().conjugation;
-        }
-        let galois = sk.galois_keys(&rotations.steps_i64(), rotations.conjugation, prng);
+        let r = &self.rotations;
+        let galois = match &self.bootstrap {
+            None => sk.galois_keys(&r.steps_i64(), r.conjugation, prng),
+            Some(plan) => {
+                // Bootstrapping's own keys over the whole chain; the circuit's only over its
+                // levels, below the bootstrapping primes.
+                let held = plan.evaluator_rotations();
+                let mut galois = sk.galois_keys(&held.steps_i64(), held.conjugation, prng);
+                galois.extend(crate::boot::circuit_galois_keys(&sk, plan, r, prng));
+                galois
+            }
+        };
         let evaluation_keys = Arc::new(EvaluationKeys { relinearization, galois });
-        let bootstrap = self.bootstrap.as_ref().map(|plan| BootstrapKeys {
-            evaluation: evaluation_keys.clone(),
-            transforms: crate::boot::TransformKeys::generate(
-                &sk,
-                &plan.transform_rotations(),
-                prng,
-            ),
-            encapsulation: sse::EncapsulationKeys::generate(
-                &sk,
-                plan.config().hamming_weight,
-                prng,
-            )
-            .expect("choose_parameters checked the encapsulation's security"),
+        let bootstrap = self.bootstrap.as_ref().map(|plan| {
+            Arc::new(BootstrapKeys {
+                evaluation: evaluation_keys.clone(),
+                transforms: crate::boot::TransformKeys::generate(
+                    &sk,
+                    &plan.transform_rotations(),
+                    prng,
+                ),
+                encapsulation: sse::EncapsulationKeys::generate(
+                    &sk,
+                    plan.config().hamming_weight,
+                    prng,
+                )
+                .expect("choose_parameters checked the encapsulation's security"),
+            })
         });
         KeySet { secret_key: Arc::new(sk), public_key, evaluation_keys, bootstrap }
     }
@@ -196,8 +208,33 @@ impl AutoParameters {
 
     /// Bytes of one key-switching key (`dnum` pairs of polynomials over `Q_L P`).
     pub fn switching_key_bytes(&self) -> usize {
+        self.switching_key_bytes_at(self.context.max_level())
+    }
+
+    /// Bytes of one of the circuit's Galois keys: a full key, or with bootstrapping one
+    /// restricted to the circuit's levels (the digits that start at or below
+    /// [`ModulusChain::circuit_top`](crate::ModulusChain::circuit_top), over its primes and `P`),
+    /// as [`AutoParameters::generate_keys`] makes them (but for keys bootstrapping shares).
+    pub fn circuit_galois_key_bytes(&self) -> usize {
+        self.switching_key_bytes_at(self.context.chain().circuit_top())
+    }
+
+    /// Bytes of the Galois keys of the circuit's rotations ([`AutoParameters::rotations`]) as
+    /// [`AutoParameters::generate_keys`] makes them: those bootstrapping shares full, the others
+    /// over the circuit's levels.
+    pub fn galois_key_bytes(&self) -> usize {
+        let r = &self.rotations;
+        let held = self.bootstrap.as_ref().map(|p| p.evaluator_rotations()).unwrap_or_default();
+        let full = r.steps.intersection(&held.steps).count()
+            + usize::from(r.conjugation && held.conjugation);
+        let count = r.steps.len() + usize::from(r.conjugation);
+        full * self.switching_key_bytes() + (count - full) * self.circuit_galois_key_bytes()
+    }
+
+    fn switching_key_bytes_at(&self, level: usize) -> usize {
         let ctx = &self.context;
-        let limbs = ctx.max_level() + 1 + ctx.special_primes().len();
-        ctx.dnum() * 2 * limbs * ctx.n() * 8
+        let digits = ctx.digits().iter().filter(|d| d.start <= level).count();
+        let limbs = level + 1 + ctx.special_primes().len();
+        digits * 2 * limbs * ctx.n() * 8
     }
 }

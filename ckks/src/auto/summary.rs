@@ -12,6 +12,7 @@ impl AutoParameters {
         let c = &self.counts;
         let mib = |b: usize| b as f64 / (1 << 20) as f64;
         let ksk = self.switching_key_bytes();
+        let gk = self.circuit_galois_key_bytes();
         let relin = usize::from(c.relinearizations > 0);
         let galois = self.rotations.steps.len() + usize::from(self.rotations.conjugation);
         let bound = match lit.security {
@@ -51,8 +52,8 @@ impl AutoParameters {
              first prime: {first} bits (what the lowest levels need at 2^{b}: {req:.1} bits)\n\
              ring: N = 2^{logn} ({slots} slots), L = {levels}, dnum = {dnum}, special primes {k} x {sp} \
              bits, log2 QP = {logqp:.1} {bound}\n\
-             keys: switching key {ksk:.2} MiB each; relinearization {relin} + Galois {galois} = \
-             {total:.2} MiB; input ciphertexts {inputs:.2} MiB{boot}",
+             keys: switching key {ksk:.2} MiB each{gk}; relinearization {relin} + Galois {galois} = {total:.2} MiB; input \
+             ciphertexts {inputs:.2} MiB{boot}",
             depth = self.depth,
             enc = c.encryptions,
             mul = c.multiplications(),
@@ -85,7 +86,12 @@ impl AutoParameters {
             sp = lit.special_prime_bits.first().copied().unwrap_or(0),
             logqp = ctx.log_qp(),
             ksk = mib(ksk),
-            total = mib(ksk * (relin + galois)),
+            gk = if gk < ksk {
+                format!(" ({:.2} MiB for the circuit's Galois keys, over its levels)", mib(gk))
+            } else {
+                String::new()
+            },
+            total = mib(ksk * relin + self.galois_key_bytes()),
             inputs = mib(c.input_bytes(ctx.n())),
         )
     }

@@ -22,7 +22,7 @@ use std::sync::Arc;
 pub struct Bootstrapper {
     plan: Arc<BootstrapPlan>,
     he: HomomorphicEvaluator,
-    keys: BootstrapKeys,
+    keys: Arc<BootstrapKeys>,
     /// The units `-i`, `i`.
     plains: Plains<Plaintext>,
     /// Per transform, factor, giant step and term: the diagonal over `Q_l P`.
@@ -51,7 +51,12 @@ impl Bootstrapper {
     /// [`crate::CkksError::ContextMismatch`] for keys of other parameters, and the missing-key
     /// errors ([`crate::CkksError::MissingRotationKey`] and friends) for the first key the plan
     /// lists that `keys` lacks.
-    pub fn new(ctx: &Context, plan: Arc<BootstrapPlan>, keys: BootstrapKeys) -> Result<Self> {
+    pub fn new(
+        ctx: &Context,
+        plan: Arc<BootstrapPlan>,
+        keys: impl Into<Arc<BootstrapKeys>>,
+    ) -> Result<Self> {
+        let keys = keys.into();
         plan.check_chain(ctx.chain())?;
         check_hash(ctx, keys.encapsulation.params_hash())?;
         let eval = Evaluator::new(ctx, keys.evaluation.clone())?;
@@ -59,9 +64,9 @@ impl Bootstrapper {
         model.check_relinearization()?;
         let r = plan.evaluator_rotations();
         for &s in &r.steps {
-            model.check_rotation(ctx.chain(), s as i64)?;
+            model.check_rotation(ctx.chain(), s as i64, ctx.max_level())?;
         }
-        model.check_conjugation(ctx.chain())?;
+        model.check_conjugation(ctx.chain(), ctx.max_level())?;
         for (&step, &level) in &plan.transform_rotations() {
             keys.transforms.get(ctx, step, level)?;
         }

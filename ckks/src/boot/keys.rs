@@ -10,9 +10,9 @@
 use super::plan::BootstrapPlan;
 use super::sse::EncapsulationKeys;
 use crate::error::{CkksError, Result};
+use crate::eval::RotationSet;
 use crate::math::Prng;
-use crate::rlwe::serial::restrict_limbs;
-use crate::scheme::{Context, EvaluationKeys, GaloisKey, SecretKey, SwitchingKey};
+use crate::scheme::{Context, EvaluationKeys, GaloisKey, GaloisKeys, SecretKey};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -20,20 +20,6 @@ use std::sync::Arc;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TransformKeys {
     pub(crate) keys: BTreeMap<usize, (usize, GaloisKey)>,
-}
-
-/// `key` with only the limbs and digits level `level` uses (the seeds of the kept digits stay:
-/// the serialized key stores them instead of the `a_j`).
-fn restrict(ctx: &Context, key: &SwitchingKey, level: usize) -> SwitchingKey {
-    let digits: Vec<_> = ctx
-        .digits()
-        .iter()
-        .zip(&key.digits)
-        .filter(|(d, _)| d.start <= level)
-        .map(|(_, (b, a))| (restrict_limbs(ctx, b, level), restrict_limbs(ctx, a, level)))
-        .collect();
-    let seeds = key.seeds.as_ref().map(|s| s[..digits.len()].to_vec());
-    SwitchingKey { digits, seeds, params_hash: key.params_hash }
 }
 
 impl TransformKeys {
@@ -45,9 +31,7 @@ impl TransformKeys {
             .iter()
             .map(|(&step, &level)| {
                 let g = ctx.rotation_galois_element(step as i64);
-                let full = sk.galois_key(g, prng);
-                let key = GaloisKey { key: restrict(ctx, &full.key, level), ..full };
-                (g, (level, key))
+                (g, (level, sk.galois_key(g, prng).restricted(ctx, level)))
             })
             .collect();
         Self { keys }
@@ -79,6 +63,22 @@ impl TransformKeys {
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
+}
+
+/// The Galois keys a circuit that bootstraps under `plan` needs besides bootstrapping's own
+/// evaluation keys ([`BootstrapPlan::evaluator_rotations`], whole): the rest of `rotations`,
+/// restricted to the circuit's levels ([`SecretKey::galois_keys_at`] at
+/// [`crate::ModulusChain::circuit_top`]), where the circuit runs.
+pub fn circuit_galois_keys(
+    sk: &SecretKey,
+    plan: &BootstrapPlan,
+    rotations: &RotationSet,
+    prng: &mut Prng,
+) -> GaloisKeys {
+    let held = plan.evaluator_rotations();
+    let rest: Vec<i64> = rotations.steps.difference(&held.steps).map(|&s| s as i64).collect();
+    let conjugation = rotations.conjugation && !held.conjugation;
+    sk.galois_keys_at(&rest, conjugation, sk.context().chain().circuit_top(), prng)
 }
 
 /// Everything bootstrapping needs, public material only.

@@ -116,7 +116,7 @@ pub mod sse;
 
 pub use bootstrapper::Bootstrapper;
 pub use config::BootstrapConfig;
-pub use keys::{BootstrapKeys, TransformKeys};
+pub use keys::{circuit_galois_keys, BootstrapKeys, TransformKeys};
 pub use plan::{BootstrapPlan, BootstrapProfile, StageLevels};
 pub use sse::EncapsulationKeys;
 

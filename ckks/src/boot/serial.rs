@@ -189,7 +189,8 @@ impl BootstrapKeys {
     ///
     /// # Errors
     /// [`CkksError::MissingRelinearizationKey`], [`CkksError::MissingRotationKey`],
-    /// [`CkksError::MissingConjugationKey`] for a key the plan lists that the set lacks.
+    /// [`CkksError::MissingConjugationKey`] for a key the plan lists that the set lacks,
+    /// [`CkksError::GaloisKeyLevel`] for an evaluation key restricted below the chain's top.
     pub fn to_bytes(&self, plan: &BootstrapPlan) -> Result<Vec<u8>> {
         let ev = &self.evaluation;
         let relin = ev.relinearization.as_ref().ok_or(CkksError::MissingRelinearizationKey)?;
@@ -199,6 +200,14 @@ impl BootstrapKeys {
         p.extend((elements.len() as u32).to_le_bytes());
         for (g, step) in elements {
             let key = ev.galois.keys.get(&g).ok_or_else(|| missing(g, step))?;
+            let top = plan.chain().max_level();
+            if key.level() < top {
+                return Err(CkksError::GaloisKeyLevel {
+                    galois_element: g,
+                    key_level: key.level(),
+                    level: top,
+                });
+            }
             p.extend((g as u64).to_le_bytes());
             put_switching_key(&mut p, &key.key);
         }

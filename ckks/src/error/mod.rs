@@ -100,6 +100,18 @@ pub enum CkksError {
         galois_element: usize,
     },
 
+    /// A rotation or conjugation above the level its Galois key was restricted to
+    /// ([`crate::SecretKey::galois_keys_at`]).
+    #[error("the Galois key of element {galois_element} serves levels up to {key_level}, the ciphertext is at level {level}; generate it for level {level} or rotate after rescaling")]
+    GaloisKeyLevel {
+        /// The Galois element.
+        galois_element: usize,
+        /// The highest level the key serves.
+        key_level: usize,
+        /// The level asked for.
+        level: usize,
+    },
+
     /// Conjugation without its Galois key.
     #[error(
         "no Galois key for complex conjugation; generate the Galois keys with conjugation enabled"

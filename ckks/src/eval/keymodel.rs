@@ -3,15 +3,15 @@
 
 use crate::error::{CkksError, Result};
 use crate::scheme::{EvaluationKeys, ModulusChain};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 /// A model of a set of evaluation keys. The default holds every key (analysis runs never fail
 /// on keys); [`KeyModel::from_keys`] mirrors real keys.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyModel {
     relinearization: bool,
-    /// Galois elements with a key; `None`: all.
-    galois: Option<BTreeSet<usize>>,
+    /// Galois elements with a key, each with the highest level it serves; `None`: all.
+    galois: Option<BTreeMap<usize, usize>>,
     /// Whether a bootstrapper (with its own keys) is held.
     bootstrapping: bool,
 }
@@ -30,16 +30,17 @@ impl KeyModel {
 
     /// No key at all.
     pub fn none() -> Self {
-        Self { relinearization: false, galois: Some(BTreeSet::new()), bootstrapping: false }
+        Self { relinearization: false, galois: Some(BTreeMap::new()), bootstrapping: false }
     }
 
     /// The relinearization key and Galois keys for the left rotations by `steps` (normalised
-    /// modulo the slot count) and, if `conjugation`, for conjugation.
+    /// modulo the slot count) and, if `conjugation`, for conjugation, at every level.
     pub fn with_rotations(chain: &ModulusChain, steps: &[i64], conjugation: bool) -> Self {
-        let mut galois: BTreeSet<usize> =
-            steps.iter().map(|&s| chain.rotation_galois_element(s)).collect();
+        let top = chain.max_level();
+        let mut galois: BTreeMap<usize, usize> =
+            steps.iter().map(|&s| (chain.rotation_galois_element(s), top)).collect();
         if conjugation {
-            galois.insert(chain.conjugation_galois_element());
+            galois.insert(chain.conjugation_galois_element(), top);
         }
         Self { relinearization: true, galois: Some(galois), bootstrapping: true }
     }
@@ -49,7 +50,7 @@ impl KeyModel {
     pub fn from_keys(keys: &EvaluationKeys) -> Self {
         Self {
             relinearization: keys.relinearization.is_some(),
-            galois: Some(keys.galois.galois_elements().into_iter().collect()),
+            galois: Some(keys.galois.keys.iter().map(|(&g, k)| (g, k.level())).collect()),
             bootstrapping: false,
         }
     }
@@ -66,35 +67,38 @@ impl KeyModel {
         }
     }
 
-    fn has(&self, g: usize) -> bool {
-        self.galois.as_ref().is_none_or(|set| set.contains(&g))
+    /// Checks for the key of Galois element `g` at `level`; `missing` is the error without one.
+    fn check(&self, g: usize, level: usize, missing: CkksError) -> Result<()> {
+        let Some(set) = &self.galois else { return Ok(()) };
+        match set.get(&g) {
+            None => Err(missing),
+            Some(&key_level) if key_level < level => {
+                Err(CkksError::GaloisKeyLevel { galois_element: g, key_level, level })
+            }
+            Some(_) => Ok(()),
+        }
     }
 
-    /// Checks for the key of a left rotation by `step` (no key is needed for a multiple of the
-    /// slot count).
+    /// Checks for the key of a left rotation by `step` at `level` (no key is needed for a
+    /// multiple of the slot count).
     ///
     /// # Errors
-    /// [`CkksError::MissingRotationKey`].
-    pub fn check_rotation(&self, chain: &ModulusChain, step: i64) -> Result<()> {
+    /// [`CkksError::MissingRotationKey`], [`CkksError::GaloisKeyLevel`].
+    pub fn check_rotation(&self, chain: &ModulusChain, step: i64, level: usize) -> Result<()> {
         let s = chain.normalise_step(step);
         let g = chain.rotation_galois_element(step);
-        if s == 0 || self.has(g) {
-            Ok(())
-        } else {
-            Err(CkksError::MissingRotationKey { step: s, galois_element: g })
+        if s == 0 {
+            return Ok(());
         }
+        self.check(g, level, CkksError::MissingRotationKey { step: s, galois_element: g })
     }
 
-    /// Checks for the conjugation key.
+    /// Checks for the conjugation key at `level`.
     ///
     /// # Errors
-    /// [`CkksError::MissingConjugationKey`].
-    pub fn check_conjugation(&self, chain: &ModulusChain) -> Result<()> {
-        if self.has(chain.conjugation_galois_element()) {
-            Ok(())
-        } else {
-            Err(CkksError::MissingConjugationKey)
-        }
+    /// [`CkksError::MissingConjugationKey`], [`CkksError::GaloisKeyLevel`].
+    pub fn check_conjugation(&self, chain: &ModulusChain, level: usize) -> Result<()> {
+        self.check(chain.conjugation_galois_element(), level, CkksError::MissingConjugationKey)
     }
 
     /// The same model, with or without a bootstrapper (which holds the keys its plan lists:

@@ -223,7 +223,7 @@ impl CkksEvaluator for PlaintextEvaluator {
 
     fn rotate(&self, a: &SlotVector, step: i64) -> Result<SlotVector> {
         let meta = rules::automorphism(&a.meta, "rotating")?;
-        self.keys.check_rotation(&self.chain, step)?;
+        self.keys.check_rotation(&self.chain, step, a.meta.level)?;
         let mut slots = a.slots.clone();
         slots.rotate_left(self.chain.normalise_step(step));
         Ok(SlotVector { meta, slots, max_abs: a.max_abs })
@@ -231,7 +231,7 @@ impl CkksEvaluator for PlaintextEvaluator {
 
     fn conjugate(&self, a: &SlotVector) -> Result<SlotVector> {
         let meta = rules::automorphism(&a.meta, "conjugating")?;
-        self.keys.check_conjugation(&self.chain)?;
+        self.keys.check_conjugation(&self.chain, a.meta.level)?;
         Ok(self.map(meta, a, |x| x.conj()))
     }
 

@@ -139,13 +139,13 @@ impl CkksEvaluator for SymbolicEvaluator {
 
     fn rotate(&self, a: &Meta, step: i64) -> Result<Meta> {
         let m = rules::automorphism(a, "rotating")?;
-        self.keys.check_rotation(&self.chain, step)?;
+        self.keys.check_rotation(&self.chain, step, a.level)?;
         Ok(m)
     }
 
     fn conjugate(&self, a: &Meta) -> Result<Meta> {
         let m = rules::automorphism(a, "conjugating")?;
-        self.keys.check_conjugation(&self.chain)?;
+        self.keys.check_conjugation(&self.chain, a.level)?;
         Ok(m)
     }
 

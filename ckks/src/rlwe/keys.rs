@@ -50,10 +50,14 @@ impl PublicKey {
     }
 }
 
-/// A hybrid key-switching key: one `(b_j, a_j)` pair over `Q_L P` per digit.
+/// A hybrid key-switching key: one `(b_j, a_j)` pair over `Q_L P` per digit, or, restricted to
+/// a level `l < L` ([`SecretKey::galois_keys_at`]), over `Q_l P` for the digits that start at or
+/// below `l`: all a switch at level `l` or below reads.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SwitchingKey {
     pub(crate) digits: Vec<(RnsPoly<Eval>, RnsPoly<Eval>)>,
+    /// The highest level the key switches at (`L` for a full key).
+    pub(crate) level: usize,
     /// The public seeds each `a_j` was expanded from (before any permutation), when known: the
     /// serialized key stores them instead of the `a_j` (seeded compression).
     pub(crate) seeds: Option<Vec<[u8; 32]>>,
@@ -65,6 +69,49 @@ impl SwitchingKey {
     pub fn byte_size(&self) -> usize {
         self.digits.iter().map(|(b, a)| (b.data().len() + a.data().len()) * 8).sum()
     }
+
+    /// The highest level the key switches at: the top of the chain, or the level it was
+    /// restricted to.
+    pub fn level(&self) -> usize {
+        self.level
+    }
+
+    /// The key with only the limbs (`q_0 .. q_level` and `P`) and digits (those that start at
+    /// or below `level`) a switch at `level` or below reads; the seeds of the kept digits stay
+    /// (the serialized key stores them instead of the `a_j`). A key already at or below
+    /// `level` is returned whole.
+    pub(crate) fn restricted(self, ring: &RingContext, level: usize) -> SwitchingKey {
+        if level >= self.level {
+            return self;
+        }
+        let digits: Vec<_> = ring
+            .digits()
+            .iter()
+            .zip(&self.digits)
+            .filter(|(d, _)| d.start <= level)
+            .map(|(_, (b, a))| {
+                (
+                    restrict_limbs(ring, b, self.level, level),
+                    restrict_limbs(ring, a, self.level, level),
+                )
+            })
+            .collect();
+        let seeds = self.seeds.as_ref().map(|s| s[..digits.len()].to_vec());
+        SwitchingKey { digits, level, seeds, params_hash: self.params_hash }
+    }
+}
+
+/// The limbs `q_0 .. q_level` and `P` of a polynomial over `Q_from P`.
+pub(crate) fn restrict_limbs(
+    ring: &RingContext,
+    p: &RnsPoly<Eval>,
+    from: usize,
+    level: usize,
+) -> RnsPoly<Eval> {
+    let n = ring.n();
+    let mut data = p.data()[..(level + 1) * n].to_vec();
+    data.extend_from_slice(&p.data()[(from + 1) * n..]);
+    RnsPoly::from_data(n, data)
 }
 
 /// The relinearization key: switches `s^2` to `s`.
@@ -88,6 +135,28 @@ pub struct GaloisKey {
     pub(crate) permutation: Vec<u32>,
 }
 
+impl GaloisKey {
+    /// The Galois element `g` of the automorphism `X -> X^g`.
+    pub fn galois_element(&self) -> usize {
+        self.galois_element
+    }
+
+    /// The highest level the key rotates at ([`SwitchingKey::level`]).
+    pub fn level(&self) -> usize {
+        self.key.level
+    }
+
+    /// Size in bytes of the key's residues (no compression).
+    pub fn byte_size(&self) -> usize {
+        self.key.byte_size()
+    }
+
+    /// The key restricted to `level` ([`SwitchingKey::restricted`]).
+    pub(crate) fn restricted(self, ring: &RingContext, level: usize) -> GaloisKey {
+        GaloisKey { key: self.key.restricted(ring, level), ..self }
+    }
+}
+
 /// Galois keys indexed by Galois element.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GaloisKeys {
@@ -98,6 +167,10 @@ impl GaloisKeys {
     /// The Galois elements for which a key exists.
     pub fn galois_elements(&self) -> Vec<usize> {
         self.keys.keys().copied().collect()
+    }
+    /// The key of Galois element `g`, if there is one.
+    pub fn get(&self, g: usize) -> Option<&GaloisKey> {
+        self.keys.get(&g)
     }
     /// Size in bytes of all keys (no compression).
     pub fn byte_size(&self) -> usize {
@@ -198,7 +271,7 @@ impl<P: AsRef<RingContext>> SecretKey<P> {
                 (b, a)
             })
             .collect();
-        SwitchingKey { digits, seeds: Some(seeds), params_hash: ctx.hash() }
+        SwitchingKey { digits, level: ctx.max_level(), seeds: Some(seeds), params_hash: ctx.hash() }
     }
 
     /// The relinearization key (switches `s^2` to `s`).
@@ -236,6 +309,22 @@ impl<P: AsRef<RingContext>> SecretKey<P> {
     /// negative) and, if asked, for conjugation. Steps that are multiples of the slot count
     /// `N/2` need no key and are skipped.
     pub fn galois_keys(&self, steps: &[i64], conjugation: bool, prng: &mut Prng) -> GaloisKeys {
+        self.galois_keys_at(steps, conjugation, self.ring().max_level(), prng)
+    }
+
+    /// [`SecretKey::galois_keys`] restricted to rotations at `level` or below
+    /// (the limbs `q_0 .. q_level` and `P`, the digits that start at or below `level`, as
+    /// [`SwitchingKey::level`] reports): a circuit below the bootstrapping levels needs only the
+    /// primes of its own levels and the digits that reach them (a quarter of a full key at
+    /// `N = 2^16` with 14 of 31 levels and 11 digits). Rotating a ciphertext above `level` is a typed
+    /// error ([`crate::CkksError::GaloisKeyLevel`]).
+    pub fn galois_keys_at(
+        &self,
+        steps: &[i64],
+        conjugation: bool,
+        level: usize,
+        prng: &mut Prng,
+    ) -> GaloisKeys {
         let ring = self.ring();
         let slots = (ring.n() / 2) as i64;
         let mut elements: Vec<usize> = steps
@@ -248,7 +337,10 @@ impl<P: AsRef<RingContext>> SecretKey<P> {
         }
         elements.sort_unstable();
         elements.dedup();
-        let keys = elements.into_iter().map(|g| (g, self.galois_key(g, prng))).collect();
+        let keys = elements
+            .into_iter()
+            .map(|g| (g, self.galois_key(g, prng).restricted(ring, level)))
+            .collect();
         GaloisKeys { keys }
     }
 }

@@ -53,11 +53,11 @@ pub(crate) fn decompose(ctx: &RingContext, d: &RnsPoly<Eval>, level: usize) -> D
 /// Where limb `t` of the `Q_l ∪ P` layout lives in `key`, stored over `Q_K ∪ P` for its top
 /// level `K >= l` (`K = L` but for keys restricted to the levels they are used at).
 fn key_limb(ctx: &RingContext, key: &SwitchingKey, level: usize, t: usize) -> usize {
+    debug_assert_eq!(key.digits[0].0.num_limbs(), key.level + 1 + ctx.p_basis().len());
     if t <= level {
         t
     } else {
-        let key_q = key.digits[0].0.num_limbs() - ctx.p_basis().len();
-        key_q + (t - level - 1)
+        key.level + 1 + (t - level - 1)
     }
 }
 
@@ -83,6 +83,7 @@ pub(crate) fn inner_product_with(
     let level = dec.level;
     let basis_qp = ctx.basis_qp(level);
     let width = basis_qp.len();
+    assert!(key.level >= level, "a key of level {} used at level {level}", key.level);
     assert!(epilogue.add.iter().flatten().all(|a| a.num_limbs() == width));
     let perm = epilogue.permutation.map(Permutation::new);
     let mut out0 = RnsPoly::<Eval>::zero(n, width);

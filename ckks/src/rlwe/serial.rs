@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! offset  0  magic        8 bytes  "LDCKKS\r\n"
-//!         8  version      u16      1
+//!         8  version      u16      2
 //!        10  kind         u16      1 parameters, 2 secret key, 3 public key,
 //!                                  4 relinearization key, 5 Galois keys, 6 ciphertext,
 //!                                  7 seeded ciphertext, 8 bootstrapping configuration,
@@ -25,7 +25,9 @@
 //! inconsistency is a [`CkksError`] (never a panic).
 
 use super::galois::inverse_mod_2n;
-use super::keys::{GaloisKey, GaloisKeys, PublicKey, RelinearizationKey, SecretKey, SwitchingKey};
+use super::keys::{
+    restrict_limbs, GaloisKey, GaloisKeys, PublicKey, RelinearizationKey, SecretKey, SwitchingKey,
+};
 use super::ring::RingContext;
 use crate::error::{CkksError, Result};
 use crate::math::poly::eval_automorphism_permutation;
@@ -35,8 +37,9 @@ use zeroize::Zeroizing;
 
 /// The magic bytes (the CR LF pair detects text-mode mangling).
 pub const MAGIC: [u8; 8] = *b"LDCKKS\r\n";
-/// The format version written and read.
-pub const VERSION: u16 = 1;
+/// The format version written and read (2: Galois keys carry their level; objects of version 1
+/// are refused with [`CkksError::UnsupportedVersion`]).
+pub const VERSION: u16 = 2;
 pub(crate) const HEADER: usize = 40;
 
 /// Object kinds.
@@ -340,7 +343,7 @@ pub(crate) fn read_switching_key(
                 if full {
                     a
                 } else {
-                    restrict_limbs(ctx, &a, level)
+                    restrict_limbs(ctx, &a, ctx.max_level(), level)
                 }
             }
             0 => {
@@ -351,16 +354,7 @@ pub(crate) fn read_switching_key(
         };
         digits.push((b, a));
     }
-    Ok(SwitchingKey { digits, seeds: all_seeded.then_some(seeds), params_hash: hash })
-}
-
-/// The limbs `q_0 .. q_l` and `P` of a polynomial over the full key basis.
-pub(crate) fn restrict_limbs(ctx: &RingContext, p: &RnsPoly<Eval>, level: usize) -> RnsPoly<Eval> {
-    let n = ctx.n();
-    let q_count = ctx.max_level() + 1;
-    let mut data = p.data()[..(level + 1) * n].to_vec();
-    data.extend_from_slice(&p.data()[q_count * n..]);
-    RnsPoly::from_data(n, data)
+    Ok(SwitchingKey { digits, level, seeds: all_seeded.then_some(seeds), params_hash: hash })
 }
 
 impl RelinearizationKey {
@@ -386,7 +380,8 @@ impl RelinearizationKey {
 }
 
 impl GaloisKeys {
-    /// Serialized with seeded compression.
+    /// Serialized with seeded compression: the count (`u32`), then per key its Galois element
+    /// (`u64`), its level (`u32`, [`GaloisKey::level`]) and the switching key.
     ///
     /// # Panics
     /// Never for keys of one context; the hash written is that of the first key (0 when empty).
@@ -396,6 +391,7 @@ impl GaloisKeys {
         p.extend((self.keys.len() as u32).to_le_bytes());
         for (&g, k) in &self.keys {
             p.extend((g as u64).to_le_bytes());
+            p.extend((k.key.level as u32).to_le_bytes());
             put_switching_key(&mut p, &k.key);
         }
         frame(Kind::GaloisKeys, hash, &p)
@@ -405,7 +401,7 @@ impl GaloisKeys {
     ///
     /// # Errors
     /// As [`PublicKey::from_bytes`]; [`CkksError::Malformed`] for an invalid or repeated
-    /// Galois element.
+    /// Galois element or a level beyond the parameters'.
     pub fn from_bytes(ctx: &RingContext, bytes: &[u8]) -> Result<GaloisKeys> {
         let (payload, hash) = unframe(bytes, Kind::GaloisKeys)?;
         let mut r = Reader { buf: payload, what: "Galois keys" };
@@ -428,9 +424,16 @@ impl GaloisKeys {
                     format!("Galois element {g} is invalid or repeated"),
                 ));
             }
+            let level = r.u32()? as usize;
+            if level > ctx.max_level() {
+                return Err(malformed(
+                    "Galois keys",
+                    format!("a key of level {level}, the parameters' top is {}", ctx.max_level()),
+                ));
+            }
             let permutation = eval_automorphism_permutation(n, g);
             let inverse = eval_automorphism_permutation(n, inverse_mod_2n(g, 2 * n));
-            let key = read_switching_key(&mut r, ctx, hash, Some(&inverse), ctx.max_level())?;
+            let key = read_switching_key(&mut r, ctx, hash, Some(&inverse), level)?;
             keys.insert(g, GaloisKey { key, galois_element: g, permutation });
         }
         r.end()?;

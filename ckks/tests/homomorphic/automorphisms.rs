@@ -103,6 +103,61 @@ fn rotate_hoisted_matches_individual_rotations() {
     });
 }
 
+/// Galois keys restricted to a level (the circuit's keys below the bootstrapping primes): at
+/// or below that level a rotation, a hoisted rotation and a conjugation are bit-identical to
+/// those under the full keys of the same seed (the restriction keeps every limb and digit they
+/// read); above it each is [`CkksError::GaloisKeyLevel`], and so is the plaintext evaluator's
+/// rotation under the key model of the same keys. Every pair of key and ciphertext levels of a
+/// chain whose last digit holds one prime (`dnum = 3` over 7 primes), so digits are dropped.
+#[test]
+fn restricted_galois_keys_match_full_keys_and_refuse_higher_levels() {
+    let f = deep();
+    let steps = [1i64, -5];
+    let full_keys = EvaluationKeys {
+        relinearization: None,
+        galois: f.sk.galois_keys(&steps, true, &mut Prng::from_u64_seed(9)),
+    };
+    let full = Evaluator::new(&f.ctx, full_keys).unwrap();
+    let a: Vec<f64> = (0..64).map(|i| (i as f64 / 32.0) - 1.0).collect();
+    let mut prng = Prng::from_u64_seed(10);
+    let cts: Vec<Ciphertext> = (0..=f.top()).map(|l| f.enc(&a, l, &mut prng)).collect();
+    for key_level in 0..=f.top() {
+        let mut prng = Prng::from_u64_seed(9);
+        let keys = EvaluationKeys {
+            relinearization: None,
+            galois: f.sk.galois_keys_at(&steps, true, key_level, &mut prng),
+        };
+        assert!(keys.galois.byte_size() <= full.keys().galois.byte_size());
+        let model = KeyModel::from_keys(&keys);
+        let restricted = Evaluator::new(&f.ctx, keys).unwrap();
+        let plain = PlaintextEvaluator::new(f.ctx.chain().clone()).with_keys(model);
+        for (level, x) in cts.iter().enumerate() {
+            let px = plain.encrypt(&a, level).unwrap();
+            let got = (
+                restricted.rotate(x, 1),
+                restricted.rotate_hoisted(x, &steps),
+                restricted.conjugate(x),
+                plain.rotate(&px, -5).map(drop),
+            );
+            if level <= key_level {
+                assert_eq!(got.0.unwrap(), full.rotate(x, 1).unwrap(), "{key_level} {level}");
+                assert_eq!(got.1.unwrap(), full.rotate_hoisted(x, &steps).unwrap());
+                assert_eq!(got.2.unwrap(), full.conjugate(x).unwrap());
+                got.3.unwrap();
+            } else {
+                let level_error = |e: CkksError| {
+                    matches!(e, CkksError::GaloisKeyLevel { key_level: k, level: l, .. }
+                        if k == key_level && l == level)
+                };
+                assert!(level_error(got.0.unwrap_err()), "{key_level} {level}");
+                assert!(level_error(got.1.unwrap_err()));
+                assert!(level_error(got.2.unwrap_err()));
+                assert!(level_error(got.3.unwrap_err()));
+            }
+        }
+    }
+}
+
 #[test]
 fn drop_level() {
     let f = fx();

@@ -15,6 +15,7 @@
 //! `PROPTEST_RNG_SEED=<u64>` to draw other cases (the seed is printed with the worst error); at
 //! 2 bits below the observed worst a bound can then fail rarely without anything being wrong.
 
+use ckks::eval::{CkksEvaluator as _, KeyModel, PlaintextEvaluator};
 use ckks::{
     Ciphertext, CkksError, Complex64, Context, EvaluationKeys, Evaluator, ParametersLiteral, Prng,
     PublicKey, SecretKey, Security,

@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::files::OutputDir;
 use crate::params::{bootstrap_log_n, bootstrap_parameters};
 use circuits::training::Training;
-use ckks::boot::{BootstrapKeys, BootstrapPlan};
+use ckks::boot::{circuit_galois_keys, BootstrapKeys, BootstrapPlan};
 use ckks::eval::{
     Circuit, Observed, PlaintextEvaluator, RotationSet, Rotations, ScaleEstimator,
     SymbolicEvaluator,
@@ -96,7 +96,8 @@ pub fn generate(
 impl Material {
     /// A fresh secret key on `context`, the bootstrapping keys `plan` lists (which hold a
     /// relinearization key, the conjugation and the trace's first rotation) and the circuit's
-    /// evaluation keys for what they do not hold: the rest of `rotations`. The server merges
+    /// evaluation keys for what they do not hold: the rest of `rotations`, restricted to the
+    /// circuit's levels. The server merges
     /// the two into one key set ([`super::bundle::load_server`]), so no key is stored twice.
     ///
     /// # Errors
@@ -108,11 +109,9 @@ impl Material {
         prng: &mut Prng,
     ) -> Result<Self> {
         let secret_key = SecretKey::generate(&context, prng);
-        let held = plan.evaluator_rotations();
-        let rest: Vec<i64> = rotations.steps.difference(&held.steps).map(|&s| s as i64).collect();
         let evaluation = EvaluationKeys {
             relinearization: None,
-            galois: secret_key.galois_keys(&rest, rotations.conjugation && !held.conjugation, prng),
+            galois: circuit_galois_keys(&secret_key, &plan, rotations, prng),
         };
         let keys = BootstrapKeys::generate(&secret_key, &plan, prng)?;
         Ok(Self { context, secret_key, evaluation, plan, keys })

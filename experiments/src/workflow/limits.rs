@@ -53,7 +53,7 @@ pub fn relinearization_key(ctx: &Context) -> u64 {
 
 /// The payload of `count` Galois keys.
 pub fn galois_keys(ctx: &Context, count: usize) -> u64 {
-    let each = switching_key(ctx).saturating_add(8);
+    let each = switching_key(ctx).saturating_add(12);
     (SCHEME_HEADER + 4).saturating_add((count as u64).saturating_mul(each))
 }
 

@@ -9,11 +9,21 @@ use crate::scheme::ciphertext::Ciphertext;
 use crate::scheme::rules;
 
 impl Evaluator {
-    fn galois_key(&self, g: usize, step: Option<usize>) -> Result<&GaloisKey> {
-        self.keys.galois.keys.get(&g).ok_or(match step {
+    /// The key of Galois element `g` (of a rotation by `step`, or the conjugation) for use at
+    /// `level`.
+    fn galois_key(&self, g: usize, step: Option<usize>, level: usize) -> Result<&GaloisKey> {
+        let key = self.keys.galois.keys.get(&g).ok_or(match step {
             Some(step) => CkksError::MissingRotationKey { step, galois_element: g },
             None => CkksError::MissingConjugationKey,
-        })
+        })?;
+        if key.level() < level {
+            return Err(CkksError::GaloisKeyLevel {
+                galois_element: g,
+                key_level: key.level(),
+                level,
+            });
+        }
+        Ok(key)
     }
 
     fn apply_galois(&self, a: &Ciphertext, key: &GaloisKey) -> Result<Ciphertext> {
@@ -48,8 +58,8 @@ impl Evaluator {
     /// slot `j + step mod N/2` of `a`.
     ///
     /// # Errors
-    /// [`CkksError::MissingRotationKey`], [`CkksError::NeedsRelinearization`],
-    /// [`CkksError::ContextMismatch`].
+    /// [`CkksError::MissingRotationKey`], [`CkksError::GaloisKeyLevel`],
+    /// [`CkksError::NeedsRelinearization`], [`CkksError::ContextMismatch`].
     pub fn rotate(&self, a: &Ciphertext, step: i64) -> Result<Ciphertext> {
         self.check_ct(a)?;
         rules::automorphism(&a.meta(), "rotating")?;
@@ -58,7 +68,7 @@ impl Evaluator {
             return Ok(a.clone());
         }
         let g = self.ctx.rotation_galois_element(step);
-        let key = self.galois_key(g, Some(s))?;
+        let key = self.galois_key(g, Some(s), a.level)?;
         self.apply_galois(a, key)
     }
 
@@ -73,12 +83,12 @@ impl Evaluator {
     /// Complex conjugation of every slot.
     ///
     /// # Errors
-    /// [`CkksError::MissingConjugationKey`], [`CkksError::NeedsRelinearization`],
-    /// [`CkksError::ContextMismatch`].
+    /// [`CkksError::MissingConjugationKey`], [`CkksError::GaloisKeyLevel`],
+    /// [`CkksError::NeedsRelinearization`], [`CkksError::ContextMismatch`].
     pub fn conjugate(&self, a: &Ciphertext) -> Result<Ciphertext> {
         self.check_ct(a)?;
         rules::automorphism(&a.meta(), "conjugating")?;
-        let key = self.galois_key(self.ctx.conjugation_galois_element(), None)?;
+        let key = self.galois_key(self.ctx.conjugation_galois_element(), None, a.level)?;
         self.apply_galois(a, key)
     }
 
@@ -123,7 +133,8 @@ impl Evaluator {
                 if s == 0 {
                     Ok(None)
                 } else {
-                    self.galois_key(self.ctx.rotation_galois_element(step), Some(s)).map(Some)
+                    self.galois_key(self.ctx.rotation_galois_element(step), Some(s), a.level)
+                        .map(Some)
                 }
             })
             .collect::<Result<Vec<_>>>()?;
