@@ -113,7 +113,7 @@ impl NttTable {
         self.kernel.is_some()
     }
 
-    /// The name of the kernel that runs: `portable`, `avx2-f64`, `avx2-u64` or `ifma`.
+    /// The name of the kernel that runs: `portable`, `avx2-f64`, `avx2-u64`, `ifma` or `avx512-u64`.
     pub fn kernel_name(&self) -> &'static str {
         self.kernel.as_ref().map_or("portable", NttKernel::name)
     }

@@ -50,6 +50,7 @@ fn check_ntt(path: Path, bits: u32, log_n: u32, seed: u64) {
         Path::Avx2 => "avx2-u64",
         Path::Ifma if bits <= 51 && n >= 16 => "ifma",
         Path::Ifma if bits <= 51 => "avx2-f64",
+        Path::Ifma if n >= 16 && super::ifma::int_available() => "avx512-u64",
         Path::Ifma => "avx2-u64",
     };
     let expected = if n < 8 { "portable" } else { expected };

@@ -32,7 +32,7 @@ pub(crate) mod pointwise;
 mod stages;
 pub(crate) mod wide;
 
-use super::Twiddles;
+use super::{KernelTables as Tables, Twiddles};
 use stages::{forward_impl, inverse_impl};
 use std::arch::x86_64::*;
 
@@ -347,18 +347,6 @@ impl Arith for Int {
 
 // ----- tables -------------------------------------------------------------------------------
 
-/// Twiddles and companions of one kernel, as 64-bit patterns.
-#[derive(Debug)]
-struct Tables {
-    q: u64,
-    fwd: Vec<u64>,
-    fwd_c: Vec<u64>,
-    inv: Vec<u64>,
-    inv_c: Vec<u64>,
-    /// `[n^-1, companion, n^-1 psi^-brv(1), companion]`.
-    last: [u64; 4],
-}
-
 /// The double-precision kernel's tables (`q < 2^51`).
 #[derive(Debug)]
 pub(crate) struct FloatTables(Tables);
@@ -414,15 +402,7 @@ impl FloatTables {
 impl IntTables {
     pub(crate) fn new(tw: &Twiddles<'_>) -> Self {
         assert!(tw.fwd.len() >= 8);
-        let m = tw.modulus;
-        Self(Tables {
-            q: m.value(),
-            fwd: tw.fwd.to_vec(),
-            fwd_c: tw.fwd_shoup.to_vec(),
-            inv: tw.inv.to_vec(),
-            inv_c: tw.inv_shoup.to_vec(),
-            last: [tw.n_inv, m.shoup(tw.n_inv), tw.last_w, m.shoup(tw.last_w)],
-        })
+        Self(Tables::shoup(tw))
     }
 
     /// # Safety

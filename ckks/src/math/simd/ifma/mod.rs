@@ -1,10 +1,10 @@
-//! AVX-512 IFMA kernels for the negacyclic NTT, for primes below 2^51.
+//! AVX-512 kernels for the negacyclic NTT: AVX-512 IFMA for primes below 2^51 ([`Tables`]), and
+//! AVX-512F/DQ 64-bit integer lanes for primes up to 61 bits ([`IntTables`]).
 //!
-//! The same Harvey butterflies as the scalar transform in [`crate::math::ntt`], eight lanes at a time,
-//! with 52-bit Shoup constants `w' = floor(w 2^52 / q)`: `vpmadd52huq` gives
-//! `floor(y w' / 2^52)` and two `vpmadd52luq` give `y w - qhat q mod 2^52`, which is exact because
-//! the true value lies in `[0, 2q)`. Lazy values stay below `4q < 2^53` and are brought below
-//! `2q < 2^52` before each product. The three stages whose
+//! The same Harvey butterflies as the scalar transform in [`crate::math::ntt`], eight lanes at a
+//! time, in one of the two arithmetics of `arith.rs`: 52-bit Shoup constants
+//! `w' = floor(w 2^52 / q)` and IFMA products, or 64-bit Shoup constants and 32 x 32-bit
+//! products. The stage layout is shared: the three stages whose
 //! butterfly span is below eight lanes run on pairs of vectors, shuffled into butterfly order
 //! and back. The wide stages run two at a time (radix 4) to halve the memory traffic.
 //!
@@ -16,9 +16,11 @@
 //! only the table type and the visibility are new. The key-switching sums and the centred lift
 //! are in `elementwise.rs`.
 
-use super::Twiddles;
+use super::{KernelTables, Twiddles};
+use arith::{csub, mul_shoup_lazy, Arith8, Ifma52, Int64};
 use std::arch::x86_64::*;
 
+mod arith;
 mod elementwise;
 pub(crate) use elementwise::{centred_lift_small, mac2, reduce_sums};
 
@@ -74,8 +76,43 @@ impl Tables {
     /// The CPU must support AVX-512F and IFMA.
     pub(crate) unsafe fn inverse(&self, a: &mut [u64]) {
         assert_eq!(a.len(), self.inv.len());
-        let [n_inv, n_inv_s, last_w, last_ws] = self.last;
-        inverse(a, self.q, &self.inv, &self.inv52, n_inv, n_inv_s, last_w, last_ws)
+        inverse(a, self.q, &self.inv, &self.inv52, self.last)
+    }
+}
+
+/// The twiddles of one transform with their 64-bit Shoup companions, for the AVX-512F/DQ
+/// integer kernel (`q < 2^61`).
+#[derive(Debug)]
+pub(crate) struct IntTables(KernelTables);
+
+/// Whether the running CPU has what the integer kernel needs besides the IFMA path's
+/// AVX-512F: AVX-512DQ (`vpmullq`; every IFMA CPU so far has it).
+pub fn int_available() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512dq")
+}
+
+impl IntTables {
+    /// For `q < 2^61` and `N >= 16`.
+    pub(crate) fn new(tw: &Twiddles<'_>) -> Self {
+        assert!(tw.modulus.bits() <= 61 && tw.fwd.len() >= 16);
+        Self(KernelTables::shoup(tw))
+    }
+
+    /// # Safety
+    /// The CPU must support AVX-512F and DQ ([`int_available`]).
+    pub(crate) unsafe fn forward(&self, a: &mut [u64]) {
+        let t = &self.0;
+        assert_eq!(a.len(), t.fwd.len());
+        forward_int(a, t.q, &t.fwd, &t.fwd_c)
+    }
+
+    /// # Safety
+    /// The CPU must support AVX-512F and DQ ([`int_available`]).
+    pub(crate) unsafe fn inverse(&self, a: &mut [u64]) {
+        let t = &self.0;
+        assert_eq!(a.len(), t.inv.len());
+        inverse_int(a, t.q, &t.inv, &t.inv_c, t.last)
     }
 }
 
@@ -206,61 +243,6 @@ unsafe fn store(p: *mut u64, v: __m512i) {
     _mm512_storeu_si512(p as *mut _, v)
 }
 
-/// `y w mod q` in `[0, 2q)` for lanes `y < 2^52`.
-#[inline(always)]
-unsafe fn mul_shoup_lazy(
-    y: __m512i,
-    w: __m512i,
-    ws: __m512i,
-    neg_q: __m512i,
-    mask: __m512i,
-) -> __m512i {
-    let zero = _mm512_setzero_si512();
-    let qhat = _mm512_madd52hi_epu64(zero, y, ws);
-    let t = _mm512_madd52lo_epu64(zero, y, w);
-    let t = _mm512_madd52lo_epu64(t, qhat, neg_q);
-    _mm512_and_si512(t, mask)
-}
-
-/// `x >= m ? x - m : x`, lane-wise, for `x < 2^63`.
-#[inline(always)]
-unsafe fn csub(x: __m512i, m: __m512i) -> __m512i {
-    _mm512_min_epu64(x, _mm512_sub_epi64(x, m))
-}
-
-#[inline(always)]
-unsafe fn fwd_butterfly<const WIDE: bool>(
-    x: __m512i,
-    y: __m512i,
-    w: __m512i,
-    ws: __m512i,
-    two_q: __m512i,
-    neg_q: __m512i,
-    mask: __m512i,
-) -> (__m512i, __m512i) {
-    let x = csub(x, two_q);
-    // y < 4q may exceed 52 bits for q >= 2^50 (WIDE): bring it below 2q first.
-    let y = if WIDE { csub(y, two_q) } else { y };
-    let v = mul_shoup_lazy(y, w, ws, neg_q, mask);
-    (_mm512_add_epi64(x, v), _mm512_sub_epi64(_mm512_add_epi64(x, two_q), v))
-}
-
-#[inline(always)]
-unsafe fn inv_butterfly<const WIDE: bool>(
-    x: __m512i,
-    y: __m512i,
-    w: __m512i,
-    ws: __m512i,
-    two_q: __m512i,
-    neg_q: __m512i,
-    mask: __m512i,
-) -> (__m512i, __m512i) {
-    let s = csub(_mm512_add_epi64(x, y), two_q);
-    let d = _mm512_sub_epi64(_mm512_add_epi64(x, two_q), y);
-    let d = if WIDE { csub(d, two_q) } else { d };
-    (s, mul_shoup_lazy(d, w, ws, neg_q, mask))
-}
-
 /// Forward transform, same contract as the scalar one: entries `< q` in and out.
 ///
 /// # Safety
@@ -270,23 +252,56 @@ unsafe fn inv_butterfly<const WIDE: bool>(
 #[target_feature(enable = "avx512f,avx512ifma")]
 unsafe fn forward(a: &mut [u64], q: u64, w: &[u64], ws: &[u64]) {
     if q < 1 << 50 {
-        forward_impl::<false>(a, q, w, ws)
+        forward_impl(a, w, ws, &Ifma52::<false>::new(q))
     } else {
-        forward_impl::<true>(a, q, w, ws)
+        forward_impl(a, w, ws, &Ifma52::<true>::new(q))
     }
 }
 
-/// [`forward`] for `q < 2^50` (`WIDE = false`: lazy values below `4q < 2^52` need no extra
-/// reduction) or `q < 2^51` (`WIDE = true`).
+/// Inverse transform including the `1/N` factor, same contract as the scalar one.
+///
+/// # Safety
+/// As [`forward`], with `w`/`ws` the inverse twiddles `psi^-brv(k)` and companions; `last`
+/// holds `n_inv`, its companion, `last_w` (`n_inv psi^-brv(1)`) and its companion.
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn forward_impl<const WIDE: bool>(a: &mut [u64], q: u64, w: &[u64], ws: &[u64]) {
+unsafe fn inverse(a: &mut [u64], q: u64, w: &[u64], ws: &[u64], last: [u64; 4]) {
+    if q < 1 << 50 {
+        inverse_impl(a, w, ws, last, &Ifma52::<false>::new(q))
+    } else {
+        inverse_impl(a, w, ws, last, &Ifma52::<true>::new(q))
+    }
+}
+
+/// [`forward`] on 64-bit lanes for `q < 2^61`, with 64-bit Shoup companions.
+///
+/// # Safety
+/// The CPU must support AVX-512F and DQ; otherwise as [`forward`].
+#[target_feature(enable = "avx512f,avx512dq")]
+unsafe fn forward_int(a: &mut [u64], q: u64, w: &[u64], wc: &[u64]) {
+    forward_impl(a, w, wc, &Int64::new(q))
+}
+
+/// [`inverse`] on 64-bit lanes for `q < 2^61`, with 64-bit Shoup companions.
+///
+/// # Safety
+/// The CPU must support AVX-512F and DQ; otherwise as [`inverse`].
+#[target_feature(enable = "avx512f,avx512dq")]
+unsafe fn inverse_int(a: &mut [u64], q: u64, w: &[u64], wc: &[u64], last: [u64; 4]) {
+    inverse_impl(a, w, wc, last, &Int64::new(q))
+}
+
+#[inline(always)]
+unsafe fn splat(x: u64) -> __m512i {
+    _mm512_set1_epi64(x as i64)
+}
+
+/// The forward transform in the arithmetic `ar` (inlined into the callers above, which are
+/// compiled for its instructions).
+#[inline(always)]
+unsafe fn forward_impl<A: Arith8>(a: &mut [u64], w: &[u64], ws: &[u64], ar: &A) {
     let n = a.len();
     debug_assert!(n >= 16 && n.is_power_of_two() && w.len() == n && ws.len() == n);
     let p = a.as_mut_ptr();
-    let two_q = _mm512_set1_epi64((2 * q) as i64);
-    let qv = _mm512_set1_epi64(q as i64);
-    let neg_q = _mm512_set1_epi64(((1u64 << 52) - q) as i64);
-    let mask = _mm512_set1_epi64(((1u64 << 52) - 1) as i64);
     let mut t = n;
     let mut m = 1;
     // Two stages per pass while both spans are at least 8: half the memory traffic.
@@ -294,21 +309,18 @@ unsafe fn forward_impl<const WIDE: bool>(a: &mut [u64], q: u64, w: &[u64], ws: &
         let span = t >> 1;
         let h = span >> 1;
         for i in 0..m {
-            let w1 = _mm512_set1_epi64(w[m + i] as i64);
-            let w1s = _mm512_set1_epi64(ws[m + i] as i64);
-            let w2a = _mm512_set1_epi64(w[2 * m + 2 * i] as i64);
-            let w2as = _mm512_set1_epi64(ws[2 * m + 2 * i] as i64);
-            let w2b = _mm512_set1_epi64(w[2 * m + 2 * i + 1] as i64);
-            let w2bs = _mm512_set1_epi64(ws[2 * m + 2 * i + 1] as i64);
+            let (w1, w1s) = (splat(w[m + i]), splat(ws[m + i]));
+            let (w2a, w2as) = (splat(w[2 * m + 2 * i]), splat(ws[2 * m + 2 * i]));
+            let (w2b, w2bs) = (splat(w[2 * m + 2 * i + 1]), splat(ws[2 * m + 2 * i + 1]));
             let base = p.add(2 * i * span);
             for j in (0..h).step_by(8) {
                 let (p0, p1, p2, p3) =
                     (base.add(j), base.add(h + j), base.add(span + j), base.add(span + h + j));
                 let (x0, x1, x2, x3) = (load(p0), load(p1), load(p2), load(p3));
-                let (x0, x2) = fwd_butterfly::<WIDE>(x0, x2, w1, w1s, two_q, neg_q, mask);
-                let (x1, x3) = fwd_butterfly::<WIDE>(x1, x3, w1, w1s, two_q, neg_q, mask);
-                let (x0, x1) = fwd_butterfly::<WIDE>(x0, x1, w2a, w2as, two_q, neg_q, mask);
-                let (x2, x3) = fwd_butterfly::<WIDE>(x2, x3, w2b, w2bs, two_q, neg_q, mask);
+                let (x0, x2) = ar.fwd(x0, x2, w1, w1s);
+                let (x1, x3) = ar.fwd(x1, x3, w1, w1s);
+                let (x0, x1) = ar.fwd(x0, x1, w2a, w2as);
+                let (x2, x3) = ar.fwd(x2, x3, w2b, w2bs);
                 store(p0, x0);
                 store(p1, x1);
                 store(p2, x2);
@@ -320,9 +332,7 @@ unsafe fn forward_impl<const WIDE: bool>(a: &mut [u64], q: u64, w: &[u64], ws: &
     }
     while t > 8 {
         t >>= 1;
-        radix2_stage(p, m, t, w, ws, |x, y, wv, wsv| {
-            fwd_butterfly::<WIDE>(x, y, wv, wsv, two_q, neg_q, mask)
-        });
+        radix2_stage(p, m, t, w, ws, |x, y, wv, wsv| ar.fwd(x, y, wv, wsv));
         m <<= 1;
     }
     // Spans 4, 2, 1 on blocks of 16 entries, then the final reduction to [0, q).
@@ -332,57 +342,20 @@ unsafe fn forward_impl<const WIDE: bool>(a: &mut [u64], q: u64, w: &[u64], ws: &
         let mut hi = load(p.add(blk + 8));
         for stage in 0..3 {
             small.stage(&mut lo, &mut hi, stage, blk, n, w, ws, |x, y, wv, wsv| {
-                fwd_butterfly::<WIDE>(x, y, wv, wsv, two_q, neg_q, mask)
+                ar.fwd(x, y, wv, wsv)
             });
         }
-        lo = csub(csub(lo, two_q), qv);
-        hi = csub(csub(hi, two_q), qv);
-        store(p.add(blk), lo);
-        store(p.add(blk + 8), hi);
+        store(p.add(blk), ar.output(lo));
+        store(p.add(blk + 8), ar.output(hi));
     }
 }
 
-/// Inverse transform including the `1/N` factor, same contract as the scalar one.
-///
-/// # Safety
-/// As [`forward`], with `w`/`ws` the inverse twiddles `psi^-brv(k)` and companions;
-/// `n_inv`, `last_w` (`n_inv psi^-brv(1)`) and their 52-bit companions for the last stage.
-#[target_feature(enable = "avx512f,avx512ifma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn inverse(
-    a: &mut [u64],
-    q: u64,
-    w: &[u64],
-    ws: &[u64],
-    n_inv: u64,
-    n_inv_s: u64,
-    last_w: u64,
-    last_ws: u64,
-) {
-    if q < 1 << 50 {
-        inverse_impl::<false>(a, q, w, ws, [n_inv, n_inv_s, last_w, last_ws])
-    } else {
-        inverse_impl::<true>(a, q, w, ws, [n_inv, n_inv_s, last_w, last_ws])
-    }
-}
-
-/// [`inverse`] specialised as [`forward_impl`].
-#[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn inverse_impl<const WIDE: bool>(
-    a: &mut [u64],
-    q: u64,
-    w: &[u64],
-    ws: &[u64],
-    last: [u64; 4],
-) {
-    let [n_inv, n_inv_s, last_w, last_ws] = last;
+/// The inverse transform in the arithmetic `ar`, as [`forward_impl`].
+#[inline(always)]
+unsafe fn inverse_impl<A: Arith8>(a: &mut [u64], w: &[u64], ws: &[u64], last: [u64; 4], ar: &A) {
     let n = a.len();
     debug_assert!(n >= 16 && n.is_power_of_two() && w.len() == n && ws.len() == n);
     let p = a.as_mut_ptr();
-    let two_q = _mm512_set1_epi64((2 * q) as i64);
-    let qv = _mm512_set1_epi64(q as i64);
-    let neg_q = _mm512_set1_epi64(((1u64 << 52) - q) as i64);
-    let mask = _mm512_set1_epi64(((1u64 << 52) - 1) as i64);
     let small = SmallSpans::load();
     // Spans 1, 2, 4 first.
     for blk in (0..n).step_by(16) {
@@ -390,7 +363,7 @@ unsafe fn inverse_impl<const WIDE: bool>(
         let mut hi = load(p.add(blk + 8));
         for stage in (0..3).rev() {
             small.stage(&mut lo, &mut hi, stage, blk, n, w, ws, |x, y, wv, wsv| {
-                inv_butterfly::<WIDE>(x, y, wv, wsv, two_q, neg_q, mask)
+                ar.inv(x, y, wv, wsv)
             });
         }
         store(p.add(blk), lo);
@@ -401,21 +374,18 @@ unsafe fn inverse_impl<const WIDE: bool>(
     // Two stages per pass while both have at least two groups.
     while m >= 4 {
         for i in 0..m / 2 {
-            let wa = _mm512_set1_epi64(w[m + 2 * i] as i64);
-            let was = _mm512_set1_epi64(ws[m + 2 * i] as i64);
-            let wb = _mm512_set1_epi64(w[m + 2 * i + 1] as i64);
-            let wbs = _mm512_set1_epi64(ws[m + 2 * i + 1] as i64);
-            let wc = _mm512_set1_epi64(w[m / 2 + i] as i64);
-            let wcs = _mm512_set1_epi64(ws[m / 2 + i] as i64);
+            let (wa, was) = (splat(w[m + 2 * i]), splat(ws[m + 2 * i]));
+            let (wb, wbs) = (splat(w[m + 2 * i + 1]), splat(ws[m + 2 * i + 1]));
+            let (wc, wcs) = (splat(w[m / 2 + i]), splat(ws[m / 2 + i]));
             let base = p.add(4 * i * t);
             for j in (0..t).step_by(8) {
                 let (p0, p1, p2, p3) =
                     (base.add(j), base.add(t + j), base.add(2 * t + j), base.add(3 * t + j));
                 let (y0, y1, y2, y3) = (load(p0), load(p1), load(p2), load(p3));
-                let (y0, y1) = inv_butterfly::<WIDE>(y0, y1, wa, was, two_q, neg_q, mask);
-                let (y2, y3) = inv_butterfly::<WIDE>(y2, y3, wb, wbs, two_q, neg_q, mask);
-                let (y0, y2) = inv_butterfly::<WIDE>(y0, y2, wc, wcs, two_q, neg_q, mask);
-                let (y1, y3) = inv_butterfly::<WIDE>(y1, y3, wc, wcs, two_q, neg_q, mask);
+                let (y0, y1) = ar.inv(y0, y1, wa, was);
+                let (y2, y3) = ar.inv(y2, y3, wb, wbs);
+                let (y0, y2) = ar.inv(y0, y2, wc, wcs);
+                let (y1, y3) = ar.inv(y1, y3, wc, wcs);
                 store(p0, y0);
                 store(p1, y1);
                 store(p2, y2);
@@ -426,25 +396,15 @@ unsafe fn inverse_impl<const WIDE: bool>(
         m >>= 2;
     }
     while m > 1 {
-        radix2_stage(p, m, t, w, ws, |x, y, wv, wsv| {
-            inv_butterfly::<WIDE>(x, y, wv, wsv, two_q, neg_q, mask)
-        });
+        radix2_stage(p, m, t, w, ws, |x, y, wv, wsv| ar.inv(x, y, wv, wsv));
         t <<= 1;
         m >>= 1;
     }
     // Last stage with 1/N folded in, fully reduced.
     let h = n / 2;
-    let niv = _mm512_set1_epi64(n_inv as i64);
-    let nis = _mm512_set1_epi64(n_inv_s as i64);
-    let lwv = _mm512_set1_epi64(last_w as i64);
-    let lws = _mm512_set1_epi64(last_ws as i64);
+    let last = last.map(|x| splat(x));
     for j in (0..h).step_by(8) {
-        let x = load(p.add(j));
-        let y = load(p.add(j + h));
-        let s = csub(_mm512_add_epi64(x, y), two_q);
-        let d = csub(_mm512_sub_epi64(_mm512_add_epi64(x, two_q), y), two_q);
-        let s = csub(mul_shoup_lazy(s, niv, nis, neg_q, mask), qv);
-        let d = csub(mul_shoup_lazy(d, lwv, lws, neg_q, mask), qv);
+        let (s, d) = ar.inv_last(load(p.add(j)), load(p.add(j + h)), &last);
         store(p.add(j), s);
         store(p.add(j + h), d);
     }
