@@ -225,10 +225,9 @@ impl AutoParameters {
     pub fn galois_key_bytes(&self) -> usize {
         let r = &self.rotations;
         let held = self.bootstrap.as_ref().map(|p| p.evaluator_rotations()).unwrap_or_default();
-        let full = r.steps.intersection(&held.steps).count()
-            + usize::from(r.conjugation && held.conjugation);
-        let count = r.steps.len() + usize::from(r.conjugation);
-        full * self.switching_key_bytes() + (count - full) * self.circuit_galois_key_bytes()
+        let restricted = r.without(&held).key_count();
+        let full = r.key_count() - restricted;
+        full * self.switching_key_bytes() + restricted * self.circuit_galois_key_bytes()
     }
 
     fn switching_key_bytes_at(&self, level: usize) -> usize {

@@ -14,7 +14,7 @@ impl AutoParameters {
         let ksk = self.switching_key_bytes();
         let gk = self.circuit_galois_key_bytes();
         let relin = usize::from(c.relinearizations > 0);
-        let galois = self.rotations.steps.len() + usize::from(self.rotations.conjugation);
+        let galois = self.rotations.key_count();
         let bound = match lit.security {
             Security::HeStandard128 => format!(
                 "<= {} bits, 128-bit secure (HE standard)",

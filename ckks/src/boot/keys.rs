@@ -16,10 +16,11 @@ use crate::scheme::{Context, EvaluationKeys, GaloisKey, GaloisKeys, SecretKey};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Galois keys restricted to a level: `(level, key)` by Galois element.
+/// Galois keys by Galois element, each restricted to the level it is used at
+/// ([`GaloisKey::level`]).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TransformKeys {
-    pub(crate) keys: BTreeMap<usize, (usize, GaloisKey)>,
+    pub(crate) keys: BTreeMap<usize, GaloisKey>,
 }
 
 impl TransformKeys {
@@ -31,7 +32,7 @@ impl TransformKeys {
             .iter()
             .map(|(&step, &level)| {
                 let g = ctx.rotation_galois_element(step as i64);
-                (g, (level, sk.galois_key(g, prng).restricted(ctx, level)))
+                (g, sk.galois_key(g, prng).restricted(ctx, level))
             })
             .collect();
         Self { keys }
@@ -44,14 +45,14 @@ impl TransformKeys {
     pub(crate) fn get(&self, ctx: &Context, step: usize, level: usize) -> Result<&GaloisKey> {
         let g = ctx.rotation_galois_element(step as i64);
         match self.keys.get(&g) {
-            Some((l, k)) if *l >= level => Ok(k),
+            Some(k) if k.level() >= level => Ok(k),
             _ => Err(CkksError::MissingRotationKey { step, galois_element: g }),
         }
     }
 
     /// Size in bytes of the keys' residues.
     pub fn byte_size(&self) -> usize {
-        self.keys.values().map(|(_, k)| k.key.byte_size()).sum()
+        self.keys.values().map(GaloisKey::byte_size).sum()
     }
 
     /// The number of keys.
@@ -75,10 +76,8 @@ pub fn circuit_galois_keys(
     rotations: &RotationSet,
     prng: &mut Prng,
 ) -> GaloisKeys {
-    let held = plan.evaluator_rotations();
-    let rest: Vec<i64> = rotations.steps.difference(&held.steps).map(|&s| s as i64).collect();
-    let conjugation = rotations.conjugation && !held.conjugation;
-    sk.galois_keys_at(&rest, conjugation, sk.context().chain().circuit_top(), prng)
+    let rest = rotations.without(&plan.evaluator_rotations());
+    sk.galois_keys_at(&rest.steps_i64(), rest.conjugation, sk.context().chain().circuit_top(), prng)
 }
 
 /// Everything bootstrapping needs, public material only.

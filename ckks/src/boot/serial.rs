@@ -37,7 +37,7 @@ use crate::rlwe::serial::{
     frame, malformed, put_poly, put_switching_key, read_switching_key, unframe, Kind, Reader,
 };
 use crate::scheme::ciphertext::check_hash;
-use crate::scheme::{Context, EvaluationKeys, GaloisKey, GaloisKeys, RelinearizationKey};
+use crate::scheme::{rules, Context, EvaluationKeys, GaloisKey, GaloisKeys, RelinearizationKey};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -198,29 +198,24 @@ impl BootstrapKeys {
         put_switching_key(&mut p, &relin.0);
         let elements = evaluator_elements(plan);
         p.extend((elements.len() as u32).to_le_bytes());
+        let top = plan.chain().max_level();
         for (g, step) in elements {
             let key = ev.galois.keys.get(&g).ok_or_else(|| missing(g, step))?;
-            let top = plan.chain().max_level();
-            if key.level() < top {
-                return Err(CkksError::GaloisKeyLevel {
-                    galois_element: g,
-                    key_level: key.level(),
-                    level: top,
-                });
-            }
+            rules::galois_key_level(g, key.level(), top)?;
             p.extend((g as u64).to_le_bytes());
             put_switching_key(&mut p, &key.key);
         }
         let transforms = transform_elements(plan);
         p.extend((transforms.len() as u32).to_le_bytes());
         for (g, (step, level)) in transforms {
-            let (l, key) = self
+            let key = self
                 .transforms
                 .keys
                 .get(&g)
-                .filter(|(l, _)| *l >= level)
+                .filter(|k| k.level() >= level)
                 .ok_or_else(|| missing(g, Some(step)))?;
-            if *l != level {
+            let l = key.level();
+            if l != level {
                 // A key of a higher level than the plan needs: not what this plan made.
                 return Err(malformed(KEYS, format!("Galois element {g}: level {l}, not {level}")));
             }
@@ -298,7 +293,7 @@ impl BootstrapKeys {
                     format!("Galois element {g} at level {l}; the plan uses it at level {level}"),
                 ));
             }
-            transforms.keys.insert(g, (level, galois_key(&mut r, g, level)?));
+            transforms.keys.insert(g, galois_key(&mut r, g, level)?);
         }
         let h = r.u64()?;
         if h != plan.config().hamming_weight as u64 {

@@ -2,7 +2,7 @@
 //! run fails on a missing key exactly as the encrypted run would.
 
 use crate::error::{CkksError, Result};
-use crate::scheme::{EvaluationKeys, ModulusChain};
+use crate::scheme::{rules, EvaluationKeys, ModulusChain};
 use std::collections::BTreeMap;
 
 /// A model of a set of evaluation keys. The default holds every key (analysis runs never fail
@@ -70,13 +70,8 @@ impl KeyModel {
     /// Checks for the key of Galois element `g` at `level`; `missing` is the error without one.
     fn check(&self, g: usize, level: usize, missing: CkksError) -> Result<()> {
         let Some(set) = &self.galois else { return Ok(()) };
-        match set.get(&g) {
-            None => Err(missing),
-            Some(&key_level) if key_level < level => {
-                Err(CkksError::GaloisKeyLevel { galois_element: g, key_level, level })
-            }
-            Some(_) => Ok(()),
-        }
+        let &key_level = set.get(&g).ok_or(missing)?;
+        rules::galois_key_level(g, key_level, level)
     }
 
     /// Checks for the key of a left rotation by `step` at `level` (no key is needed for a

@@ -316,8 +316,8 @@ impl<P: AsRef<RingContext>> SecretKey<P> {
     /// (the limbs `q_0 .. q_level` and `P`, the digits that start at or below `level`, as
     /// [`SwitchingKey::level`] reports): a circuit below the bootstrapping levels needs only the
     /// primes of its own levels and the digits that reach them (a quarter of a full key at
-    /// `N = 2^16` with 14 of 31 levels and 11 digits). Rotating a ciphertext above `level` is a typed
-    /// error ([`crate::CkksError::GaloisKeyLevel`]).
+    /// `N = 2^16` with 14 of 31 levels and 11 digits). Rotating a ciphertext above `level` is a
+    /// typed error ([`crate::CkksError::GaloisKeyLevel`]).
     pub fn galois_keys_at(
         &self,
         steps: &[i64],

@@ -274,6 +274,17 @@ pub fn automorphism(a: &Meta, operation: &'static str) -> Result<Meta> {
     Ok(*a)
 }
 
+/// A Galois key serving levels up to `key_level` used at `level`.
+///
+/// # Errors
+/// [`CkksError::GaloisKeyLevel`] when `level` is above the key's.
+pub fn galois_key_level(galois_element: usize, key_level: usize, level: usize) -> Result<()> {
+    if key_level < level {
+        return Err(CkksError::GaloisKeyLevel { galois_element, key_level, level });
+    }
+    Ok(())
+}
+
 /// Relinearization: two components at the same level and scale.
 pub fn relinearize(a: &Meta) -> Meta {
     Meta { size: a.size.min(2), ..*a }

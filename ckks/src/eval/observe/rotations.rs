@@ -21,6 +21,19 @@ impl RotationSet {
     pub fn steps_i64(&self) -> Vec<i64> {
         self.steps.iter().map(|&s| s as i64).collect()
     }
+
+    /// The rotations and conjugation of `self` that `other` lacks.
+    pub fn without(&self, other: &RotationSet) -> RotationSet {
+        RotationSet {
+            steps: self.steps.difference(&other.steps).copied().collect(),
+            conjugation: self.conjugation && !other.conjugation,
+        }
+    }
+
+    /// The number of Galois keys the set needs (its steps and the conjugation).
+    pub fn key_count(&self) -> usize {
+        self.steps.len() + usize::from(self.conjugation)
+    }
 }
 
 /// Observer that collects rotation steps.

@@ -16,13 +16,7 @@ impl Evaluator {
             Some(step) => CkksError::MissingRotationKey { step, galois_element: g },
             None => CkksError::MissingConjugationKey,
         })?;
-        if key.level() < level {
-            return Err(CkksError::GaloisKeyLevel {
-                galois_element: g,
-                key_level: key.level(),
-                level,
-            });
-        }
+        rules::galois_key_level(g, key.level(), level)?;
         Ok(key)
     }
 

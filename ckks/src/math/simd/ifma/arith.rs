@@ -30,8 +30,9 @@ pub(super) unsafe fn csub(x: __m512i, m: __m512i) -> __m512i {
     _mm512_min_epu64(x, _mm512_sub_epi64(x, m))
 }
 
+/// `x` in every lane.
 #[inline(always)]
-unsafe fn splat(x: u64) -> __m512i {
+pub(super) unsafe fn splat(x: u64) -> __m512i {
     _mm512_set1_epi64(x as i64)
 }
 

@@ -17,7 +17,7 @@
 //! are in `elementwise.rs`.
 
 use super::{KernelTables, Twiddles};
-use arith::{csub, mul_shoup_lazy, Arith8, Ifma52, Int64};
+use arith::{csub, mul_shoup_lazy, splat, Arith8, Ifma52, Int64};
 use std::arch::x86_64::*;
 
 mod arith;
@@ -288,11 +288,6 @@ unsafe fn forward_int(a: &mut [u64], q: u64, w: &[u64], wc: &[u64]) {
 #[target_feature(enable = "avx512f,avx512dq")]
 unsafe fn inverse_int(a: &mut [u64], q: u64, w: &[u64], wc: &[u64], last: [u64; 4]) {
     inverse_impl(a, w, wc, last, &Int64::new(q))
-}
-
-#[inline(always)]
-unsafe fn splat(x: u64) -> __m512i {
-    _mm512_set1_epi64(x as i64)
 }
 
 /// The forward transform in the arithmetic `ar` (inlined into the callers above, which are
